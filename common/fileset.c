@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Named byte strings, kept in insertion order. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fileset.h"
+#include "common/xmalloc.h"
+#include "common/zserr.h"
+
+struct fileent {
+	char	*name;
+	uint8_t	*data;
+	size_t	 len;
+};
+
+struct fileset {
+	struct fileent	ents[ZS_FILESET_MAX_FILES];
+	size_t		n;
+};
+
+struct fileset *
+fileset_new(void)
+{
+	return xcalloc(1, sizeof(struct fileset));
+}
+
+void
+fileset_free(struct fileset *fs)
+{
+	size_t i;
+
+	if (fs == NULL)
+		return;
+	for (i = 0; i < fs->n; i++) {
+		free(fs->ents[i].name);
+		freezero(fs->ents[i].data, fs->ents[i].len);
+	}
+	free(fs);
+}
+
+int
+fileset_add_owned(struct fileset *fs, const char *name, uint8_t *data,
+    size_t len)
+{
+	size_t i;
+
+	if (name[0] == '\0' || strlen(name) > ZS_FILESET_NAME_MAX) {
+		freezero(data, len);
+		return ZS_ERR_INVALID;
+	}
+	for (i = 0; i < fs->n; i++) {
+		if (strcmp(fs->ents[i].name, name) == 0) {
+			freezero(fs->ents[i].data, fs->ents[i].len);
+			fs->ents[i].data = data;
+			fs->ents[i].len = len;
+			return 0;
+		}
+	}
+	if (fs->n == ZS_FILESET_MAX_FILES) {
+		freezero(data, len);
+		return ZS_ERR_TOO_LARGE;
+	}
+	fs->ents[fs->n].name = xstrdup(name);
+	fs->ents[fs->n].data = data;
+	fs->ents[fs->n].len = len;
+	fs->n++;
+	return 0;
+}
+
+int
+fileset_add(struct fileset *fs, const char *name, const uint8_t *data,
+    size_t len)
+{
+	uint8_t *copy = xmalloc(len + 1);
+
+	if (len > 0)
+		memcpy(copy, data, len);
+	copy[len] = '\0';
+	return fileset_add_owned(fs, name, copy, len);
+}
+
+int
+fileset_get(const struct fileset *fs, const char *name,
+    const uint8_t **datap, size_t *lenp)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		if (strcmp(fs->ents[i].name, name) == 0) {
+			*datap = fs->ents[i].data;
+			*lenp = fs->ents[i].len;
+			return 0;
+		}
+	}
+	return ZS_ERR_NOT_FOUND;
+}
+
+size_t
+fileset_count(const struct fileset *fs)
+{
+	return fs->n;
+}
+
+int
+fileset_at(const struct fileset *fs, size_t i, const char **namep,
+    const uint8_t **datap, size_t *lenp)
+{
+	if (i >= fs->n)
+		return ZS_ERR_NOT_FOUND;
+	*namep = fs->ents[i].name;
+	*datap = fs->ents[i].data;
+	*lenp = fs->ents[i].len;
+	return 0;
+}
+
+size_t
+fileset_bytes(const struct fileset *fs)
+{
+	size_t i, t = 0;
+
+	for (i = 0; i < fs->n; i++)
+		t += fs->ents[i].len;
+	return t;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A set of named byte strings: the artifacts a request carries in and the
+ * files a signer produces. Engines read inputs and write outputs only
+ * through a fileset, so they never touch the filesystem.
+ */
+#ifndef ZS_FILESET_H
+#define ZS_FILESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Most files one fileset may hold. */
+#define ZS_FILESET_MAX_FILES	64
+/* Longest file name in a fileset. */
+#define ZS_FILESET_NAME_MAX	255
+
+struct fileset;
+
+/* Make an empty fileset. */
+struct fileset	*fileset_new(void);
+/* Zeroize and free fs; NULL is a no-op. */
+void		 fileset_free(struct fileset *fs);
+/* Add (or replace) name with a copy of len bytes. */
+int		 fileset_add(struct fileset *fs, const char *name,
+		    const uint8_t *data, size_t len);
+/* Add (or replace) name, taking ownership of the malloc'd data. */
+int		 fileset_add_owned(struct fileset *fs, const char *name,
+		    uint8_t *data, size_t len);
+/* Look up name; data is borrowed from fs. */
+int		 fileset_get(const struct fileset *fs, const char *name,
+		    const uint8_t **datap, size_t *lenp);
+/* Number of files. */
+size_t		 fileset_count(const struct fileset *fs);
+/* The i-th file, in insertion order (borrowed). */
+int		 fileset_at(const struct fileset *fs, size_t i,
+		    const char **namep, const uint8_t **datap, size_t *lenp);
+/* Total bytes held. */
+size_t		 fileset_bytes(const struct fileset *fs);
+
+#endif /* ZS_FILESET_H */

@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: Apache-2.0
+libzsign_a_SOURCES += \
+	common/zserr.c common/zserr.h \
+	common/log.c common/log.h \
+	common/xmalloc.c common/xmalloc.h \
+	common/buf.c common/buf.h \
+	common/util.c common/util.h \
+	common/fileset.c common/fileset.h

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Base64, hex, whole-file I/O with caps, and integer literals. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/zserr.h"
+
+static const char b64chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *
+zs_b64_encode(const uint8_t *p, size_t len)
+{
+	size_t i, o = 0;
+	char *s;
+	uint32_t v;
+
+	s = xmalloc((len + 2) / 3 * 4 + 1);
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		s[o++] = b64chars[v >> 18];
+		s[o++] = b64chars[(v >> 12) & 63];
+		s[o++] = b64chars[(v >> 6) & 63];
+		s[o++] = b64chars[v & 63];
+	}
+	if (i < len) {
+		v = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		s[o++] = b64chars[v >> 18];
+		s[o++] = b64chars[(v >> 12) & 63];
+		s[o++] = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
+		s[o++] = '=';
+	}
+	s[o] = '\0';
+	return s;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+zs_b64_decode(const char *s, size_t slen, uint8_t **outp, size_t *lenp)
+{
+	uint8_t *out;
+	size_t i, o = 0, pad = 0;
+	uint32_t v;
+	int k, c;
+
+	if (slen % 4 != 0)
+		return ZS_ERR_INVALID;
+	if (slen > 0 && s[slen - 1] == '=')
+		pad++;
+	if (slen > 1 && s[slen - 2] == '=')
+		pad++;
+	out = xmalloc(slen / 4 * 3 + 1);
+	for (i = 0; i < slen; i += 4) {
+		v = 0;
+		for (k = 0; k < 4; k++) {
+			if (i + k >= slen - pad) {
+				c = 0;
+			} else if ((c = b64val((unsigned char)s[i + k])) < 0) {
+				free(out);
+				return ZS_ERR_INVALID;
+			}
+			v = v << 6 | (uint32_t)c;
+		}
+		out[o++] = v >> 16;
+		out[o++] = (v >> 8) & 0xff;
+		out[o++] = v & 0xff;
+	}
+	o -= pad;
+	/* Reject non-canonical encodings: unused bits must be zero. */
+	if ((pad == 1 && (b64val((unsigned char)s[slen - 2]) & 3)) ||
+	    (pad == 2 && (b64val((unsigned char)s[slen - 3]) & 15))) {
+		free(out);
+		return ZS_ERR_INVALID;
+	}
+	*outp = out;
+	*lenp = o;
+	return 0;
+}
+
+void
+zs_hex_encode(const uint8_t *p, size_t len, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+void
+zs_sha256_hex(const uint8_t *p, size_t len, char out[65])
+{
+	uint8_t md[SHA256_DIGEST_LENGTH];
+
+	SHA256(p, len, md);
+	zs_hex_encode(md, sizeof(md), out);
+}
+
+int
+zs_file_read(const char *path, size_t max, uint8_t **datap, size_t *lenp)
+{
+	struct stat st;
+	uint8_t *d = NULL;
+	size_t off = 0;
+	ssize_t n;
+	int fd, r = ZS_ERR_IO;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? ZS_ERR_NOT_FOUND : ZS_ERR_IO;
+	if (fstat(fd, &st) == -1)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		r = ZS_ERR_INVALID;
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		r = ZS_ERR_TOO_LARGE;
+		goto out;
+	}
+	d = xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = read(fd, d + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		off += (size_t)n;
+	}
+	d[off] = '\0';	/* convenience for text files; not counted */
+	*datap = d;
+	*lenp = off;
+	d = NULL;
+	r = 0;
+ out:
+	free(d);
+	close(fd);
+	return r;
+}
+
+int
+zs_file_write_atomic(const char *path, const uint8_t *p, size_t len, int mode)
+{
+	char *tmp;
+	size_t off = 0;
+	ssize_t n;
+	int fd, r = ZS_ERR_IO;
+
+	tmp = xasprintf("%s.tmpXXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1)
+		goto out;
+	while (off < len) {
+		n = write(fd, p + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fchmod(fd, (mode_t)mode) == -1 || fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	r = 0;
+	goto out;
+ fail:
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+ out:
+	free(tmp);
+	return r;
+}
+
+int
+zs_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0, d;
+	unsigned base = 10;
+	const char *p = s;
+	int any = 0;
+
+	if (p[0] == '0' && p[1] != '\0') {
+		switch (p[1]) {
+		case 'x': case 'X': base = 16; p += 2; break;
+		case 'o': case 'O': base = 8; p += 2; break;
+		case 'b': case 'B': base = 2; p += 2; break;
+		default:
+			/* Python rejects leading zeros in decimal ("010"). */
+			for (; *p == '0'; p++)
+				;
+			if (*p != '\0')
+				return ZS_ERR_INVALID;
+			*out = 0;
+			return 0;
+		}
+	}
+	for (; *p != '\0'; p++) {
+		if (*p == '_' && any && p[1] != '\0' && p[1] != '_')
+			continue;	/* Python allows 1_000 */
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (*p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			return ZS_ERR_INVALID;
+		if (d >= base)
+			return ZS_ERR_INVALID;
+		if (v > (max - d) / base)
+			return ZS_ERR_TOO_LARGE;
+		v = v * base + d;
+		any = 1;
+	}
+	if (!any)
+		return ZS_ERR_INVALID;
+	*out = v;
+	return 0;
+}

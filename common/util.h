@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small helpers every module needs: base64, hex, files, digests. */
+#ifndef ZS_UTIL_H
+#define ZS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest file any zsign component reads whole: 256 MiB. */
+#define ZS_FILE_MAX		(256u * 1024 * 1024)
+
+/* Base64-encode (standard alphabet, '=' padding, no newlines); malloc'd. */
+char	*zs_b64_encode(const uint8_t *p, size_t len);
+/* Strictly decode standard base64 (no whitespace); *outp is malloc'd. */
+int	 zs_b64_decode(const char *s, size_t slen, uint8_t **outp,
+	    size_t *lenp);
+/* Write 2*len lower-case hex digits and a NUL to out. */
+void	 zs_hex_encode(const uint8_t *p, size_t len, char *out);
+/* SHA-256 of p as 64 lower-case hex digits plus NUL in out[65]. */
+void	 zs_sha256_hex(const uint8_t *p, size_t len, char out[65]);
+/* Read a whole regular file of at most max bytes; *datap is malloc'd. */
+int	 zs_file_read(const char *path, size_t max, uint8_t **datap,
+	    size_t *lenp);
+/*
+ * Write len bytes to path atomically: a temporary file in the same
+ * directory, fsync, rename. On failure nothing is left behind.
+ */
+int	 zs_file_write_atomic(const char *path, const uint8_t *p, size_t len,
+	    int mode);
+/* Parse an unsigned integer literal as Python int() with base 0 would. */
+int	 zs_parse_uint(const char *s, unsigned long long max,
+	    unsigned long long *out);
+
+#endif /* ZS_UTIL_H */

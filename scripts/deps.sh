@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install the Debian 12 packages zsign builds, tests and runs with.
+set -e
+PKGS="build-essential autoconf automake pkg-config libevent-dev
+libjansson-dev libfdt-dev device-tree-compiler libssl-dev libp11-kit-dev
+libcurl4-openssl-dev libcmocka-dev liblzma-dev softhsm2 opensc curl clang
+libclang-rt-14-dev systemd openssl procps"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages:$missing (run as root, or install them)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

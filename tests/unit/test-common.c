@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for common/: buffers, base64, integer literals, filesets. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/buf.h"
+#include "common/fileset.h"
+#include "common/util.h"
+#include "common/zserr.h"
+
+static void
+test_buf_cap(void **state)
+{
+	struct buf *b = buf_new(8);
+
+	(void)state;
+	assert_int_equal(buf_put(b, "abcdef", 6), 0);
+	assert_int_equal(buf_put(b, "ghi", 3), ZS_ERR_TOO_LARGE);
+	assert_int_equal(buf_len(b), 6);
+	assert_int_equal(buf_put_u16(b, 0x1234, 1), 0);
+	assert_memory_equal(buf_ptr(b) + 6, "\x12\x34", 2);
+	assert_int_equal(buf_put_u8(b, 1), ZS_ERR_TOO_LARGE);
+	buf_free(b);
+}
+
+static void
+test_buf_endian(void **state)
+{
+	struct buf *b = buf_new(0);
+
+	(void)state;
+	assert_int_equal(buf_put_u32(b, 0x96f3b83d, 0), 0);
+	assert_memory_equal(buf_ptr(b), "\x3d\xb8\xf3\x96", 4);
+	assert_int_equal(zs_get_u32(buf_ptr(b), 0), 0x96f3b83d);
+	assert_int_equal(zs_get_u32(buf_ptr(b), 1), 0x3db8f396);
+	buf_free(b);
+}
+
+static void
+test_b64(void **state)
+{
+	static const struct { const char *in, *out; } v[] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+	};
+	uint8_t *d;
+	size_t i, n;
+	char *s;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		s = zs_b64_encode((const uint8_t *)v[i].in, strlen(v[i].in));
+		assert_string_equal(s, v[i].out);
+		free(s);
+		assert_int_equal(zs_b64_decode(v[i].out, strlen(v[i].out),
+		    &d, &n), 0);
+		assert_int_equal(n, strlen(v[i].in));
+		assert_memory_equal(d, v[i].in, n);
+		free(d);
+	}
+	assert_int_equal(zs_b64_decode("Zm9", 3, &d, &n), ZS_ERR_INVALID);
+	assert_int_equal(zs_b64_decode("Zm9!", 4, &d, &n), ZS_ERR_INVALID);
+	assert_int_equal(zs_b64_decode("Zh==", 4, &d, &n), ZS_ERR_INVALID);
+	assert_int_equal(zs_b64_decode("Z===", 4, &d, &n), ZS_ERR_INVALID);
+}
+
+static void
+test_parse_uint(void **state)
+{
+	unsigned long long v;
+
+	(void)state;
+	assert_int_equal(zs_parse_uint("42", 0xffffffff, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(zs_parse_uint("0x10", 0xffffffff, &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(zs_parse_uint("0o7", 0xffffffff, &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(zs_parse_uint("0b101", 0xffffffff, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(zs_parse_uint("0", 0xffffffff, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(zs_parse_uint("010", 0xffffffff, &v), ZS_ERR_INVALID);
+	assert_int_equal(zs_parse_uint("0x", 0xffffffff, &v), ZS_ERR_INVALID);
+	assert_int_equal(zs_parse_uint("12a", 0xffffffff, &v), ZS_ERR_INVALID);
+	assert_int_equal(zs_parse_uint("-1", 0xffffffff, &v), ZS_ERR_INVALID);
+	assert_int_equal(zs_parse_uint("0x100000000", 0xffffffff, &v),
+	    ZS_ERR_TOO_LARGE);
+}
+
+static void
+test_fileset(void **state)
+{
+	struct fileset *fs = fileset_new();
+	const uint8_t *d;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(fileset_add(fs, "a.bin", (const uint8_t *)"xy", 2), 0);
+	assert_int_equal(fileset_add(fs, "a.bin", (const uint8_t *)"z", 1), 0);
+	assert_int_equal(fileset_count(fs), 1);
+	assert_int_equal(fileset_get(fs, "a.bin", &d, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(fileset_get(fs, "b.bin", &d, &n), ZS_ERR_NOT_FOUND);
+	assert_int_equal(fileset_add(fs, "", (const uint8_t *)"", 0),
+	    ZS_ERR_INVALID);
+	fileset_free(fs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_buf_endian),
+		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_fileset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for the key store: PEM loading, fingerprints, signatures. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "keystore/keystore.h"
+
+#define KEYDIR ZS_TOP_SRCDIR "/tests/keys/"
+
+static void
+test_load_and_sign_ed25519(void **state)
+{
+	struct zs_errbuf eb;
+	struct zs_key *k = NULL;
+	EVP_MD_CTX *m;
+	uint8_t *sig;
+	size_t siglen;
+
+	(void)state;
+	assert_int_equal(zs_key_load("ed", KEYDIR "test-ed25519.pem", NULL,
+	    &k, &eb), 0);
+	assert_int_equal(zs_key_type(k), ZS_KEY_ED25519);
+	assert_string_equal(zs_key_type_name(k), "ed25519");
+	assert_int_equal(strncmp(zs_key_fingerprint(k), "SHA256:", 7), 0);
+	assert_int_equal(zs_key_sign(k, ZS_SIG_ED25519,
+	    (const uint8_t *)"msg", 3, &sig, &siglen, &eb), 0);
+	assert_int_equal(siglen, 64);
+	m = EVP_MD_CTX_new();
+	assert_int_equal(EVP_DigestVerifyInit(m, NULL, NULL, NULL,
+	    zs_key_public(k)), 1);
+	assert_int_equal(EVP_DigestVerify(m, sig, siglen,
+	    (const uint8_t *)"msg", 3), 1);
+	EVP_MD_CTX_free(m);
+	free(sig);
+	/* Wrong algorithm for the key type is refused. */
+	assert_int_equal(zs_key_sign(k, ZS_SIG_ECDSA_SHA256,
+	    (const uint8_t *)"msg", 3, &sig, &siglen, &eb), ZS_ERR_KEY);
+	zs_key_free(k);
+}
+
+static void
+test_ecdsa_digest(void **state)
+{
+	struct zs_errbuf eb;
+	struct zs_key *k = NULL;
+	EVP_PKEY_CTX *c;
+	uint8_t md[32], *sig;
+	size_t siglen;
+
+	(void)state;
+	assert_int_equal(zs_key_load("ec", KEYDIR "test-ecdsa-p256.pem", NULL,
+	    &k, &eb), 0);
+	assert_int_equal(zs_key_type(k), ZS_KEY_EC_P256);
+	SHA256((const uint8_t *)"image", 5, md);
+	assert_int_equal(zs_key_sign(k, ZS_SIG_ECDSA_SHA256, md, sizeof(md),
+	    &sig, &siglen, &eb), 0);
+	assert_int_equal(sig[0], 0x30);
+	c = EVP_PKEY_CTX_new(zs_key_public(k), NULL);
+	assert_int_equal(EVP_PKEY_verify_init(c), 1);
+	assert_int_equal(EVP_PKEY_verify(c, sig, siglen, md, sizeof(md)), 1);
+	EVP_PKEY_CTX_free(c);
+	free(sig);
+	zs_key_free(k);
+}
+
+static void
+test_public_only_refused(void **state)
+{
+	struct zs_errbuf eb;
+	struct zs_key *k = NULL;
+
+	(void)state;
+	assert_int_equal(zs_key_load("pub", KEYDIR "test-ecdsa-p256.pub.pem",
+	    NULL, &k, &eb), ZS_ERR_KEY);
+	assert_non_null(strstr(eb.msg, "public-only"));
+	assert_null(k);
+	assert_int_equal(zs_key_load("none", KEYDIR "does-not-exist.pem",
+	    NULL, &k, &eb), ZS_ERR_NOT_FOUND);
+}
+
+static void
+test_keyring(void **state)
+{
+	struct zs_errbuf eb;
+	struct keyring *kr = keyring_new();
+	struct zs_key *a, *b;
+
+	(void)state;
+	assert_int_equal(zs_key_load("a", KEYDIR "test-ed25519.pem", NULL,
+	    &a, &eb), 0);
+	assert_int_equal(zs_key_load("a", KEYDIR "test-rsa-2048.pem", NULL,
+	    &b, &eb), 0);
+	assert_int_equal(zs_key_bits(b), 2048);
+	assert_int_equal(keyring_add(kr, a), 0);
+	assert_int_equal(keyring_add(kr, b), ZS_ERR_INVALID);
+	zs_key_free(b);
+	assert_ptr_equal(keyring_find(kr, "a"), a);
+	assert_ptr_equal(keyring_find_fp(kr, zs_key_fingerprint(a)), a);
+	assert_null(keyring_find(kr, "b"));
+	keyring_free(kr);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_and_sign_ed25519),
+		cmocka_unit_test(test_ecdsa_digest),
+		cmocka_unit_test(test_public_only_refused),
+		cmocka_unit_test(test_keyring),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
