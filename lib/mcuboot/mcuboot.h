@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The MCUboot image engine: everything `imgtool sign` (2.4.0) does, byte
+ * for byte, plus verify, dumpinfo and getpub. It knows the format and never
+ * touches key material: signatures come from zs_key_sign().
+ *
+ * Options are imgtool's own argument list; file arguments are names that
+ * are looked up in (inputs) or added to (outputs) a fileset, so the same
+ * parser serves zsign-client (which reads and writes real files) and
+ * zsignd (which gets the files inside a request).
+ */
+#ifndef ZS_MCUBOOT_H
+#define ZS_MCUBOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "common/buf.h"
+#include "common/fileset.h"
+#include "common/zserr.h"
+#include "keystore/keystore.h"
+
+/* Most arguments accepted in one imgtool argument list. */
+#define MCUBOOT_ARGS_MAX	512
+/* Largest input image (before header/trailer). */
+#define MCUBOOT_IMAGE_MAX	(64u * 1024 * 1024)
+
+struct mcuboot_args;
+
+/* What a file argument is for. */
+enum mcuboot_file_role {
+	MCUBOOT_IN_IMAGE,		/* the positional input (.bin or .hex) */
+	MCUBOOT_IN_KEY,			/* -k/--key: resolved to a zs_key by the caller */
+	MCUBOOT_IN_ENCKEY,		/* -E/--encrypt recipient (public or private PEM) */
+	MCUBOOT_IN_CUSTOM_TLV,		/* --custom-tlv-file TAG FILE */
+	MCUBOOT_IN_FIX_SIG,		/* --fix-sig (base64 text) */
+	MCUBOOT_IN_FIX_SIG_PUBKEY,	/* --fix-sig-pubkey (PEM) */
+	MCUBOOT_OUT_IMAGE,		/* the positional output (.bin or .hex) */
+	MCUBOOT_OUT_SIG,		/* --sig-out */
+};
+
+struct mcuboot_fileref {
+	enum mcuboot_file_role	 role;
+	const char		*name;	/* as given in argv (borrowed) */
+	int			 argi;	/* index of the name in argv */
+};
+
+/*
+ * Parse the arguments of `imgtool sign` (argv[0] is the first option, not
+ * "sign"), with imgtool's checks of option syntax and ranges. Usage errors
+ * return ZS_ERR_USAGE with imgtool's message.
+ */
+int	mcuboot_args_parse(int argc, char *const argv[],
+	    struct mcuboot_args **argsp, struct zs_errbuf *eb);
+void	mcuboot_args_free(struct mcuboot_args *args);
+/* The file arguments, in argv order (borrowed from args). */
+size_t	mcuboot_args_files(const struct mcuboot_args *args,
+	    const struct mcuboot_fileref **refsp);
+
+/* What a successful sign reports besides the output files. */
+struct mcuboot_result {
+	char	digest_hex[129];	/* image hash TLV value, hex */
+	char	version[64];		/* "maj.min.rev+build" */
+	int	signed_image;		/* 1 if a signature TLV was made */
+	size_t	image_size;		/* header + body + TLVs */
+	size_t	output_size;		/* bytes of the output image file */
+};
+
+/*
+ * Run `imgtool sign`: inputs are taken from in by the names in args,
+ * outputs are added to out under theirs. key (may be NULL) signs; a -k in
+ * args is ignored here since the caller resolved it to key. Nothing is
+ * added to out on failure.
+ */
+int	mcuboot_sign(const struct mcuboot_args *args, const struct fileset *in,
+	    struct zs_key *key, struct fileset *out,
+	    struct mcuboot_result *res, struct zs_errbuf *eb);
+
+/* Parsed view of an image, as verify and dumpinfo report it. */
+struct mcuboot_info {
+	uint32_t	hdr_size;
+	uint32_t	img_size;
+	uint32_t	protect_tlv_size;
+	uint32_t	flags;
+	uint32_t	load_addr;
+	uint8_t		ver_major, ver_minor;
+	uint16_t	ver_rev;
+	uint32_t	ver_build;
+	char		digest_hex[129];
+	int		hash_ok;		/* digest TLV matches */
+	int		sig_ok;			/* signature verified with pub */
+	int		has_sig;
+};
+
+/*
+ * Check an image (flat .bin bytes) like `imgtool verify`: hash, and the
+ * signature when pub is given. Returns 0 when valid, ZS_ERR_VERIFY when
+ * not (info still filled as far as parsed), ZS_ERR_FORMAT when unreadable.
+ */
+int	mcuboot_verify(const uint8_t *img, size_t len, EVP_PKEY *pub,
+	    struct mcuboot_info *info, struct zs_errbuf *eb);
+/* Append a human-readable dump of the image (imgtool dumpinfo style) to out. */
+int	mcuboot_dumpinfo(const uint8_t *img, size_t len, struct buf *out,
+	    struct zs_errbuf *eb);
+/* Append `imgtool getpub -e ENC` output (pem, c, rust, raw) for pub to out. */
+int	mcuboot_getpub(EVP_PKEY *pub, const char *encoding, struct buf *out,
+	    struct zs_errbuf *eb);
+
+#endif /* ZS_MCUBOOT_H */
