@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Process-wide counters for the Prometheus text exposition served at
+ * GET /metrics. They outlive configuration reloads; every call is
+ * thread-safe, so workers record and the event loop renders.
+ */
+#ifndef ZS_METRICS_H
+#define ZS_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Most distinct (tool, key, result) series; later ones fold into one. */
+#define METRICS_SERIES_MAX	512
+/* Most distinct tools with a latency histogram. */
+#define METRICS_TOOLS_MAX	8
+/* Longest label value kept; longer ones are cut (names are short). */
+#define METRICS_LABEL_MAX	64
+
+struct evbuffer;
+struct keyring;
+struct metrics;
+
+/* Make a zeroed set of counters. */
+struct metrics	*metrics_new(void);
+/* Free the counters; NULL is a no-op. */
+void		 metrics_free(struct metrics *m);
+/* A signing request was accepted for work: raise the in-flight gauge. */
+void		 metrics_request_begin(struct metrics *m);
+/*
+ * A signing request that metrics_request_begin() counted has ended: count
+ * it under tool, key (NULL or "" for none) and result ("ok" or a
+ * zs_errname()), add its latency and, on success, the bytes signed.
+ */
+void		 metrics_request_end(struct metrics *m, const char *tool,
+		    const char *key, const char *result, double seconds,
+		    uint64_t bytes);
+/* Record the outcome of a configuration reload. */
+void		 metrics_reload(struct metrics *m, int ok);
+/*
+ * Append the text exposition (format 0.0.4) to out; kr (which may be
+ * NULL) adds one zsignd_key_available series per configured key.
+ */
+int		 metrics_render(struct metrics *m, const struct keyring *kr,
+		    struct evbuffer *out);
+
+#endif /* ZS_METRICS_H */
