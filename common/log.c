@@ -2,6 +2,7 @@
 /* Log lines to stderr (foreground, journald) or syslog; thread-safe. */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 
@@ -19,7 +21,26 @@
 static const char	*log_progname = "zsign";
 static int		 log_foreground = 1;
 static int		 log_level = ZS_LOG_INFO;
+static int		 log_journal;
 static pthread_mutex_t	 log_mtx = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Is stderr the journal stream systemd connected (JOURNAL_STREAM names its
+ * device and inode)? Then "<N>" prefixes carry each line's priority.
+ */
+static int
+log_stderr_is_journal(void)
+{
+	unsigned long long dev, ino;
+	const char *e = getenv("JOURNAL_STREAM");
+	struct stat st;
+
+	if (e == NULL || sscanf(e, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *progname, int foreground, int level)
@@ -27,6 +48,7 @@ log_init(const char *progname, int foreground, int level)
 	log_progname = progname;
 	log_foreground = foreground;
 	log_level = level;
+	log_journal = foreground && log_stderr_is_journal();
 	if (!foreground)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -60,7 +82,10 @@ vlog(int level, const char *fmt, va_list ap, int with_errno)
 	}
 	if (log_foreground) {
 		pthread_mutex_lock(&log_mtx);
-		fprintf(stderr, "%s: %s\n", log_progname, line);
+		if (log_journal)	/* journald adds the name itself */
+			fprintf(stderr, "<%d>%s\n", prio[level], line);
+		else
+			fprintf(stderr, "%s: %s\n", log_progname, line);
 		fflush(stderr);
 		pthread_mutex_unlock(&log_mtx);
 	} else

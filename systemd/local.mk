@@ -46,8 +46,8 @@ examplesdir = $(docdir)/examples
 
 # Tests.
 check_PROGRAMS += tests/unit/test-notify tests/unit/test-metrics \
-	tests/e2e/notify-recv
-TESTS += tests/unit/test-notify tests/unit/test-metrics
+	tests/unit/test-log tests/e2e/notify-recv
+TESTS += tests/unit/test-notify tests/unit/test-metrics tests/unit/test-log
 
 tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
 tests_unit_test_notify_CFLAGS = $(UNIT_CFLAGS)
@@ -56,6 +56,10 @@ tests_unit_test_notify_LDADD = $(UNIT_LDADD)
 tests_unit_test_metrics_SOURCES = tests/unit/test-metrics.c
 tests_unit_test_metrics_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_metrics_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_log_SOURCES = tests/unit/test-log.c
+tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_log_LDADD = $(UNIT_LDADD)
 
 tests_e2e_notify_recv_SOURCES = tests/e2e/notify-recv.c
 
