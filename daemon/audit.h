@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The audit trail: one JSON line per request, granted or refused, each
+ * carrying the SHA-256 of the line before it, so that a changed, removed
+ * or inserted line breaks the chain. Appends are fsync'd before the caller
+ * may return a signed image; any failure is reported and latches (fail
+ * closed) until the log is reopened.
+ */
+#ifndef ZS_AUDIT_H
+#define ZS_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/fileset.h"
+#include "common/zserr.h"
+
+/* Longest audit line accepted (written or verified), newline excluded. */
+#define AUDIT_LINE_MAX		(64u * 1024)
+/* Longest free-text field (message, identity, peer) put into a line. */
+#define AUDIT_FIELD_MAX		512
+/* "prev" of the first line: 64 zeros. */
+#define AUDIT_GENESIS \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The outcome a line records. */
+enum audit_result {
+	AUDIT_OK,		/* signed image returned */
+	AUDIT_REFUSED,		/* authentication or policy said no */
+	AUDIT_FAILED,		/* accepted but signing (or the audit) failed */
+};
+
+/* One request as the audit trail records it; NULL fields are omitted. */
+struct audit_record {
+	const char		*identity;	/* "uid:1000", "cert:ci", "token:ci" */
+	const char		*auth;		/* "unix", "cert", "token", "none" */
+	const char		*peer;		/* "unix:pid=42", "192.0.2.1:5000" */
+	const char		*key;		/* server key name */
+	const char		*key_fingerprint;
+	const char		*tool;		/* "imgtool", "rimage" */
+	const struct fileset	*inputs;	/* hashed: name -> SHA-256 */
+	const struct fileset	*outputs;	/* hashed: name -> SHA-256 */
+	const char		*version;	/* image version, when known */
+	enum audit_result	 result;
+	int			 error;		/* ZS_ERR_* or 0 */
+	const char		*message;	/* one line of detail */
+	long			 ms;		/* duration, -1 when unknown */
+};
+
+struct audit;
+
+/*
+ * Open (creating with mode 0600) the audit file at path and find the head
+ * of its chain; a file whose last line is cut short or carries no chain
+ * fields is refused rather than silently continued.
+ */
+int	audit_open(const char *path, struct audit **ap, struct zs_errbuf *eb);
+/* Close the file and free a; NULL is a no-op. */
+void	audit_close(struct audit *a);
+/* Path of the audit file (borrowed). */
+const char *audit_path(const struct audit *a);
+/* Lines appended since open plus those found at open. */
+unsigned long long audit_count(const struct audit *a);
+/*
+ * Append rec as one line and fsync it; safe from several threads. On
+ * failure the partial line is cut off again and the log stays refused
+ * (every later append fails too) until audit_reopen() succeeds.
+ */
+int	audit_append(struct audit *a, const struct audit_record *rec,
+	    struct zs_errbuf *eb);
+/* Reopen the same path (after an operator fixed the disk); keeps a on failure. */
+int	audit_reopen(struct audit *a, struct zs_errbuf *eb);
+
+/* Incremental chain checker: feed lines in order, then ask for the head. */
+struct audit_verifier {
+	unsigned long long	lines;		/* lines accepted so far */
+	char			head[65];	/* SHA-256 hex of the last line */
+};
+
+/* Start checking a chain from its genesis. */
+void	audit_verifier_init(struct audit_verifier *v);
+/*
+ * Check one line (without its newline): a JSON object whose "seq" is the
+ * next number and whose "prev" is the hash of the previous line.
+ */
+int	audit_verifier_line(struct audit_verifier *v, const char *line,
+	    size_t len, struct zs_errbuf *eb);
+/* Check a whole log held in memory; *linesp gets the count of good lines. */
+int	audit_verify_buf(const uint8_t *data, size_t len,
+	    unsigned long long *linesp, struct zs_errbuf *eb);
+/*
+ * Check the file at path (streamed, any size) and print a one-line verdict
+ * to out: "ok N lines, head HASH" or the first broken line and why.
+ */
+int	audit_verify_file(const char *path, FILE *out, struct zs_errbuf *eb);
+
+#endif /* ZS_AUDIT_H */

@@ -1,0 +1,1173 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Authentication and authorization of signing requests. The policy is
+ * built once from the configuration; its mutable parts (per-hour counters,
+ * concurrency slots, anti-rollback marks) sit behind one mutex because
+ * requests are decided on the event loop and finished on workers.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "daemon/policy.h"
+#include "keystore/keystore.h"
+
+/* Most bearer tokens a configuration may list. */
+#define POLICY_TOKENS_MAX	1024
+/* Most entries of one allow list. */
+#define POLICY_ALLOW_MAX	1024
+/* Identity/key pairs whose per-hour counts are kept at once. */
+#define POLICY_RATE_ENTRIES_MAX	4096
+/* Highest max_per_hour accepted (keeps the counters 32-bit). */
+#define POLICY_RATE_MAX		1000000
+/* The per-hour window, in one-minute buckets. */
+#define POLICY_RATE_BUCKETS	60
+/* Identities holding concurrency slots at once. */
+#define POLICY_CONC_ENTRIES_MAX	4096
+/* Largest anti-rollback state file read at start. */
+#define POLICY_STATE_MAX	(4u * 1024 * 1024)
+/* Images whose highest version is remembered per key. */
+#define POLICY_IMAGES_MAX	4096
+/* imgtool's defaults for the trailer (image.py). */
+#define POLICY_DEFAULT_MAX_SECTORS	128
+#define POLICY_DEFAULT_MAX_ALIGN	8
+
+enum policy_tool { POLICY_TOOL_IMGTOOL, POLICY_TOOL_RIMAGE, POLICY_TOOL_COUNT };
+
+static const char *const policy_tool_names[POLICY_TOOL_COUNT] = {
+	[POLICY_TOOL_IMGTOOL] = "imgtool",
+	[POLICY_TOOL_RIMAGE] = "rimage",
+};
+
+struct policy_token {
+	char		name[POLICY_NAME_MAX];
+	uint8_t		hash[32];
+};
+
+struct policy_allow {
+	int		present;	/* "allow" given: lists restrict */
+	int		anyone;		/* no identity list: tools only */
+	unsigned	tools;		/* bit per policy_tool; 0 = all */
+	size_t		nuids, ngids, ncerts, ntokens;
+	uid_t		*uids;
+	gid_t		*gids;
+	char		**certs;
+	char		**tokens;
+};
+
+struct policy_slotfit {
+	uint64_t	slot_size;	/* 0: no check */
+	uint32_t	align;
+	uint32_t	max_align;
+	uint32_t	max_sectors;
+	int		overwrite_only;
+};
+
+struct policy_key {
+	char			name[ZS_KEYNAME_MAX + 1];
+	int			is_default;
+	struct policy_allow	allow;
+	int			anti_rollback;
+	struct policy_slotfit	slot;
+	unsigned		max_per_hour;	/* 0: unlimited */
+};
+
+struct policy_rate {
+	char		key[ZS_KEYNAME_MAX + 1];
+	char		ident[POLICY_NAME_MAX];
+	long		minute[POLICY_RATE_BUCKETS];
+	uint32_t	count[POLICY_RATE_BUCKETS];
+};
+
+struct policy_conc {
+	char		ident[POLICY_NAME_MAX];
+	unsigned	n;
+};
+
+struct policy {
+	size_t			 ntokens;
+	struct policy_token	*tokens;
+	size_t			 nkeys;
+	struct policy_key	*keys;
+	unsigned		 per_identity;	/* concurrency cap, 0: none */
+	char			*state_path;
+
+	pthread_mutex_t		 mtx;		/* guards what follows */
+	json_t			*state;		/* {key: {image: version}} */
+	size_t			 nrates;
+	struct policy_rate	*rates;
+	size_t			 nconc;
+	struct policy_conc	*conc;
+};
+
+static int
+policy_valid_name(const char *s, size_t max)
+{
+	size_t i;
+
+	if (s[0] == '\0' || strlen(s) >= max)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= '0' && s[i] <= '9') &&
+		    strchr("._-@", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* A count or size: a JSON integer or an integer literal string. */
+static int
+policy_json_uint(const json_t *v, unsigned long long max,
+    unsigned long long *out)
+{
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0 ||
+		    (unsigned long long)json_integer_value(v) > max)
+			return ZS_ERR_INVALID;
+		*out = (unsigned long long)json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v))
+		return zs_parse_uint(json_string_value(v), max, out);
+	return ZS_ERR_INVALID;
+}
+
+static int
+policy_parse_tokens(struct policy *p, const json_t *o, struct zs_errbuf *eb)
+{
+	const char *name, *h;
+	json_t *v;
+	size_t i;
+	uint8_t *bin;
+	int hi, lo;
+
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o) || json_object_size(o) > POLICY_TOKENS_MAX)
+		return zs_errf(eb, ZS_ERR_INVALID, "\"tokens\" must be an "
+		    "object of at most %d name: \"sha256:<hex>\" members",
+		    POLICY_TOKENS_MAX);
+	p->tokens = xcalloc(json_object_size(o), sizeof(*p->tokens));
+	json_object_foreach((json_t *)o, name, v) {
+		if (!policy_valid_name(name, POLICY_NAME_MAX - 8))
+			return zs_errf(eb, ZS_ERR_INVALID, "token name \"%s\" "
+			    "is not [A-Za-z0-9._@-]+", name);
+		h = json_string_value(v);
+		if (h == NULL || strncmp(h, "sha256:", 7) != 0 ||
+		    strlen(h) != 7 + 64)
+			return zs_errf(eb, ZS_ERR_INVALID, "token \"%s\": "
+			    "want \"sha256:<64 hex digits>\" (zsignd "
+			    "--hash-token)", name);
+		bin = p->tokens[p->ntokens].hash;
+		for (i = 0; i < 32; i++) {
+			hi = OPENSSL_hexchar2int((unsigned char)h[7 + 2 * i]);
+			lo = OPENSSL_hexchar2int((unsigned char)h[8 + 2 * i]);
+			if (hi < 0 || lo < 0)
+				return zs_errf(eb, ZS_ERR_INVALID, "token "
+				    "\"%s\": bad hex digit", name);
+			bin[i] = (uint8_t)(hi << 4 | lo);
+		}
+		strncpy(p->tokens[p->ntokens].name, name, POLICY_NAME_MAX - 1);
+		p->ntokens++;
+	}
+	return 0;
+}
+
+static const struct policy_token *
+policy_find_token(const struct policy *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->ntokens; i++)
+		if (strcmp(p->tokens[i].name, name) == 0)
+			return &p->tokens[i];
+	return NULL;
+}
+
+static int
+policy_tool_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < POLICY_TOOL_COUNT; i++)
+		if (strcmp(name, policy_tool_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* What each "allow" list holds and how one entry is turned into a value. */
+enum policy_list { POLICY_LIST_UIDS, POLICY_LIST_GROUPS, POLICY_LIST_CERTS,
+    POLICY_LIST_TOKENS, POLICY_LIST_TOOLS };
+
+static const struct {
+	const char		*name;
+	enum policy_list	 kind;
+} policy_lists[] = {
+	{ "uids", POLICY_LIST_UIDS },
+	{ "groups", POLICY_LIST_GROUPS },
+	{ "certs", POLICY_LIST_CERTS },
+	{ "tokens", POLICY_LIST_TOKENS },
+	{ "tools", POLICY_LIST_TOOLS },
+};
+
+static int
+policy_parse_allow_entry(struct policy *p, struct policy_allow *a,
+    enum policy_list kind, const json_t *v, const char *key,
+    struct zs_errbuf *eb)
+{
+	unsigned long long n;
+	const char *s = json_string_value(v);
+	struct passwd *pw;
+	struct group *gr;
+	int t;
+
+	switch (kind) {
+	case POLICY_LIST_UIDS:
+		if (policy_json_uint(v, (uid_t)-2, &n) == 0) {
+			a->uids[a->nuids++] = (uid_t)n;
+			return 0;
+		}
+		if (s == NULL || (pw = getpwnam(s)) == NULL)
+			break;
+		a->uids[a->nuids++] = pw->pw_uid;
+		return 0;
+	case POLICY_LIST_GROUPS:
+		if (policy_json_uint(v, (gid_t)-2, &n) == 0) {
+			a->gids[a->ngids++] = (gid_t)n;
+			return 0;
+		}
+		if (s == NULL || (gr = getgrnam(s)) == NULL)
+			break;
+		a->gids[a->ngids++] = gr->gr_gid;
+		return 0;
+	case POLICY_LIST_CERTS:
+		if (s == NULL || s[0] == '\0' || strlen(s) >= POLICY_NAME_MAX)
+			break;
+		a->certs[a->ncerts++] = xstrdup(s);
+		return 0;
+	case POLICY_LIST_TOKENS:
+		if (s == NULL || policy_find_token(p, s) == NULL)
+			break;
+		a->tokens[a->ntokens++] = xstrdup(s);
+		return 0;
+	case POLICY_LIST_TOOLS:
+		if (s == NULL || (t = policy_tool_index(s)) < 0)
+			break;
+		a->tools |= 1u << t;
+		return 0;
+	}
+	return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": allow: unknown or "
+	    "malformed entry %s%s%s", key, s ? "\"" : "", s ? s : "(not a "
+	    "name)", s ? "\"" : "");
+}
+
+static int
+policy_parse_allow(struct policy *p, struct policy_key *k, const json_t *o,
+    struct zs_errbuf *eb)
+{
+	struct policy_allow *a = &k->allow;
+	const char *name;
+	json_t *list, *v;
+	size_t i, j, n;
+	int r, found;
+
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o))
+		return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": \"allow\" "
+		    "must be an object", k->name);
+	a->present = 1;
+	a->anyone = 1;
+	json_object_foreach((json_t *)o, name, list) {
+		found = 0;
+		for (i = 0; i < sizeof(policy_lists) / sizeof(policy_lists[0]);
+		    i++) {
+			if (strcmp(name, policy_lists[i].name) != 0)
+				continue;
+			found = 1;
+			if (!json_is_array(list) ||
+			    (n = json_array_size(list)) > POLICY_ALLOW_MAX)
+				return zs_errf(eb, ZS_ERR_INVALID, "key "
+				    "\"%s\": allow.%s must be an array of at "
+				    "most %d entries", k->name, name,
+				    POLICY_ALLOW_MAX);
+			if (policy_lists[i].kind != POLICY_LIST_TOOLS)
+				a->anyone = 0;
+			switch (policy_lists[i].kind) {
+			case POLICY_LIST_UIDS:
+				a->uids = xreallocarray(a->uids,
+				    a->nuids + n + 1, sizeof(*a->uids));
+				break;
+			case POLICY_LIST_GROUPS:
+				a->gids = xreallocarray(a->gids,
+				    a->ngids + n + 1, sizeof(*a->gids));
+				break;
+			case POLICY_LIST_CERTS:
+				a->certs = xreallocarray(a->certs,
+				    a->ncerts + n + 1, sizeof(*a->certs));
+				break;
+			case POLICY_LIST_TOKENS:
+				a->tokens = xreallocarray(a->tokens,
+				    a->ntokens + n + 1, sizeof(*a->tokens));
+				break;
+			case POLICY_LIST_TOOLS:
+				break;
+			}
+			json_array_foreach(list, j, v)
+				if ((r = policy_parse_allow_entry(p, a,
+				    policy_lists[i].kind, v, k->name, eb)) != 0)
+					return r;
+		}
+		if (!found)
+			return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": allow: "
+			    "unknown member \"%s\" (uids, groups, certs, "
+			    "tokens, tools)", k->name, name);
+	}
+	return 0;
+}
+
+static int
+policy_parse_slotfit(struct policy_key *k, const json_t *o,
+    struct zs_errbuf *eb)
+{
+	static const struct {
+		const char		*name;
+		unsigned long long	 max;
+		size_t			 off;
+		int			 wide;
+	} fields[] = {
+		{ "slot_size", UINT32_MAX,
+		    offsetof(struct policy_slotfit, slot_size), 1 },
+		{ "align", 32, offsetof(struct policy_slotfit, align), 0 },
+		{ "max_align", 32, offsetof(struct policy_slotfit, max_align), 0 },
+		{ "max_sectors", 65536,
+		    offsetof(struct policy_slotfit, max_sectors), 0 },
+	};
+	struct policy_slotfit *s = &k->slot;
+	unsigned long long n;
+	const char *name;
+	json_t *v;
+	size_t i;
+
+	s->align = 1;
+	s->max_sectors = POLICY_DEFAULT_MAX_SECTORS;
+	if (!json_is_object(o))
+		return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": slot_fit must "
+		    "be an object {\"slot_size\": N, ...}", k->name);
+	json_object_foreach((json_t *)o, name, v) {
+		if (strcmp(name, "overwrite_only") == 0) {
+			if (!json_is_boolean(v))
+				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\":"
+				    " slot_fit.overwrite_only must be a "
+				    "boolean", k->name);
+			s->overwrite_only = json_is_true(v);
+			continue;
+		}
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (strcmp(name, fields[i].name) == 0)
+				break;
+		if (i == sizeof(fields) / sizeof(fields[0]) ||
+		    policy_json_uint(v, fields[i].max, &n) != 0)
+			return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
+			    "slot_fit: bad or unknown member \"%s\"",
+			    k->name, name);
+		if (fields[i].wide)
+			*(uint64_t *)((char *)s + fields[i].off) = n;
+		else
+			*(uint32_t *)((char *)s + fields[i].off) = (uint32_t)n;
+	}
+	if (s->slot_size == 0)
+		return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": slot_fit needs "
+		    "a non-zero slot_size", k->name);
+	if (s->align == 0 || (s->align & (s->align - 1)) != 0 ||
+	    (s->max_align != 0 && s->max_align != 8 && s->max_align != 16 &&
+	    s->max_align != 32))
+		return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": slot_fit: align"
+		    " must be 1..32 (power of two), max_align 8, 16 or 32",
+		    k->name);
+	if (s->max_align == 0)
+		s->max_align = s->align > POLICY_DEFAULT_MAX_ALIGN ?
+		    s->align : POLICY_DEFAULT_MAX_ALIGN;
+	return 0;
+}
+
+static int
+policy_parse_rules(struct policy_key *k, const json_t *o,
+    struct zs_errbuf *eb)
+{
+	unsigned long long n;
+	const char *name;
+	json_t *v;
+	int r;
+
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o))
+		return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": \"rules\" must "
+		    "be an object", k->name);
+	json_object_foreach((json_t *)o, name, v) {
+		if (strcmp(name, "anti_rollback") == 0 && json_is_boolean(v))
+			k->anti_rollback = json_is_true(v);
+		else if (strcmp(name, "slot_fit") == 0) {
+			if ((r = policy_parse_slotfit(k, v, eb)) != 0)
+				return r;
+		} else if (strcmp(name, "max_per_hour") == 0 &&
+		    policy_json_uint(v, POLICY_RATE_MAX, &n) == 0)
+			k->max_per_hour = (unsigned)n;
+		else
+			return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": rules: "
+			    "bad or unknown member \"%s\" (anti_rollback, "
+			    "slot_fit, max_per_hour)", k->name, name);
+	}
+	return 0;
+}
+
+static int
+policy_parse_keys(struct policy *p, const json_t *arr, struct zs_errbuf *eb)
+{
+	struct policy_key *k;
+	const char *name;
+	json_t *o, *d;
+	size_t i, j;
+	int r;
+
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) > ZS_KEYRING_MAX)
+		return zs_errf(eb, ZS_ERR_INVALID, "\"keys\" must be an array "
+		    "of at most %d keys", ZS_KEYRING_MAX);
+	p->keys = xcalloc(json_array_size(arr) + 1, sizeof(*p->keys));
+	json_array_foreach(arr, i, o) {
+		name = json_string_value(json_object_get(o, "name"));
+		if (name == NULL || strlen(name) > ZS_KEYNAME_MAX)
+			return zs_errf(eb, ZS_ERR_INVALID, "keys[%zu]: needs a "
+			    "\"name\" of at most %d bytes", i, ZS_KEYNAME_MAX);
+		for (j = 0; j < p->nkeys; j++)
+			if (strcmp(p->keys[j].name, name) == 0)
+				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\" "
+				    "listed twice", name);
+		k = &p->keys[p->nkeys++];
+		strncpy(k->name, name, sizeof(k->name) - 1);
+		if ((d = json_object_get(o, "default")) != NULL) {
+			if (!json_is_boolean(d))
+				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
+				    "\"default\" must be a boolean", name);
+			k->is_default = json_is_true(d);
+		}
+		if ((r = policy_parse_allow(p, k, json_object_get(o, "allow"),
+		    eb)) != 0 ||
+		    (r = policy_parse_rules(k, json_object_get(o, "rules"),
+		    eb)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static const struct policy_key *
+policy_find_key(const struct policy *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < p->nkeys; i++)
+		if (strcmp(p->keys[i].name, name) == 0)
+			return &p->keys[i];
+	return NULL;
+}
+
+static int
+policy_load_state(struct policy *p, struct zs_errbuf *eb)
+{
+	json_error_t jerr;
+	uint8_t *data = NULL;
+	size_t len;
+	int r;
+
+	p->state = NULL;
+	r = zs_file_read(p->state_path, POLICY_STATE_MAX, &data, &len);
+	if (r == ZS_ERR_NOT_FOUND) {
+		p->state = json_object();
+		return 0;
+	}
+	if (r != 0)
+		return zs_errf(eb, r, "state file %s: %s", p->state_path,
+		    r == ZS_ERR_IO ? strerror(errno) : zs_strerror(r));
+	p->state = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
+	    &jerr);
+	free(data);
+	if (p->state == NULL || !json_is_object(p->state))
+		return zs_errf(eb, ZS_ERR_FORMAT, "state file %s: not a JSON "
+		    "object (%s)", p->state_path, p->state ? "" : jerr.text);
+	return 0;
+}
+
+int
+policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb)
+{
+	struct policy *p;
+	unsigned long long n;
+	const json_t *v;
+	size_t i;
+	int r = ZS_ERR_INTERNAL, need_state = 0;
+
+	p = xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->mtx, NULL);
+	if (root != NULL && !json_is_object(root)) {
+		r = zs_errf(eb, ZS_ERR_INVALID, "configuration is not an "
+		    "object");
+		goto out;
+	}
+	if (root != NULL) {
+		if ((r = policy_parse_tokens(p, json_object_get(root,
+		    "tokens"), eb)) != 0 ||
+		    (r = policy_parse_keys(p, json_object_get(root, "keys"),
+		    eb)) != 0)
+			goto out;
+		v = json_object_get(json_object_get(root, "limits"),
+		    "per_identity_concurrency");
+		if (v != NULL) {
+			if (policy_json_uint(v, UINT32_MAX, &n) != 0) {
+				r = zs_errf(eb, ZS_ERR_INVALID, "limits."
+				    "per_identity_concurrency must be a "
+				    "count");
+				goto out;
+			}
+			p->per_identity = (unsigned)n;
+		}
+		if ((v = json_object_get(root, "state_file")) != NULL) {
+			if (!json_is_string(v)) {
+				r = zs_errf(eb, ZS_ERR_INVALID, "\"state_file\""
+				    " must be a path");
+				goto out;
+			}
+			p->state_path = xstrdup(json_string_value(v));
+		}
+	}
+	for (i = 0; i < p->nkeys; i++)
+		need_state |= p->keys[i].anti_rollback;
+	if (need_state && p->state_path == NULL) {
+		r = zs_errf(eb, ZS_ERR_INVALID, "anti_rollback needs "
+		    "\"state_file\" (where the highest versions are kept)");
+		goto out;
+	}
+	if (p->state_path != NULL && (r = policy_load_state(p, eb)) != 0)
+		goto out;
+	*pp = p;
+	p = NULL;
+	r = 0;
+ out:
+	policy_free(p);
+	return r;
+}
+
+static void
+policy_allow_free(struct policy_allow *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->ncerts; i++)
+		free(a->certs[i]);
+	for (i = 0; i < a->ntokens; i++)
+		free(a->tokens[i]);
+	free(a->certs);
+	free(a->tokens);
+	free(a->uids);
+	free(a->gids);
+}
+
+void
+policy_free(struct policy *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nkeys; i++)
+		policy_allow_free(&p->keys[i].allow);
+	free(p->keys);
+	freezero(p->tokens, p->ntokens * sizeof(*p->tokens));
+	free(p->state_path);
+	json_decref(p->state);
+	free(p->rates);
+	free(p->conc);
+	pthread_mutex_destroy(&p->mtx);
+	free(p);
+}
+
+int
+policy_has_tokens(const struct policy *p)
+{
+	return p->ntokens > 0;
+}
+
+void
+policy_identity_init(struct policy_identity *id, const char *peer)
+{
+	memset(id, 0, sizeof(*id));
+	id->auth = POLICY_AUTH_NONE;
+	snprintf(id->name, sizeof(id->name), "anonymous");
+	snprintf(id->peer, sizeof(id->peer), "%s", peer ? peer : "-");
+	snprintf(id->reason, sizeof(id->reason), "no credentials");
+}
+
+int
+policy_identity_unix(int fd, struct policy_identity *id,
+    struct zs_errbuf *eb)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t groups[POLICY_GROUPS_MAX];
+	size_t i, n = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return zs_errf(eb, ZS_ERR_IO, "SO_PEERCRED: %s",
+		    strerror(errno));
+#ifdef SO_PEERGROUPS
+	len = sizeof(groups);
+	/* The peer's real supplementary groups, not its passwd entry's. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		n = len / sizeof(gid_t);
+#endif
+	id->auth = POLICY_AUTH_UNIX;
+	id->uid = cred.uid;
+	id->gid = cred.gid;
+	id->ngroups = 0;
+	for (i = 0; i < n && i < POLICY_GROUPS_MAX; i++)
+		id->groups[id->ngroups++] = groups[i];
+	snprintf(id->name, sizeof(id->name), "uid:%u", (unsigned)cred.uid);
+	snprintf(id->peer, sizeof(id->peer), "unix:pid=%ld", (long)cred.pid);
+	id->reason[0] = '\0';
+	return 0;
+}
+
+/* Copy an ASN.1 string if it is plain printable ASCII (else skip it). */
+static void
+policy_add_certname(struct policy_identity *id, const ASN1_STRING *s)
+{
+	const unsigned char *d = ASN1_STRING_get0_data(s);
+	int i, len = ASN1_STRING_length(s);
+
+	if (id->ncertnames == POLICY_CERTNAMES_MAX || len <= 0 ||
+	    len >= POLICY_NAME_MAX - 5)
+		return;
+	for (i = 0; i < len; i++)
+		if (d[i] < 0x21 || d[i] > 0x7e)
+			return;
+	memcpy(id->certnames[id->ncertnames], d, (size_t)len);
+	id->certnames[id->ncertnames][len] = '\0';
+	id->ncertnames++;
+}
+
+int
+policy_identity_cert(X509 *cert, struct policy_identity *id,
+    struct zs_errbuf *eb)
+{
+	GENERAL_NAMES *sans;
+	const GENERAL_NAME *gn;
+	X509_NAME *subj;
+	int i, idx;
+
+	id->ncertnames = 0;
+	subj = X509_get_subject_name(cert);
+	idx = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
+	if (idx >= 0)
+		policy_add_certname(id, X509_NAME_ENTRY_get_data(
+		    X509_NAME_get_entry(subj, idx)));
+	sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; sans != NULL && i < sk_GENERAL_NAME_num(sans); i++) {
+		gn = sk_GENERAL_NAME_value(sans, i);
+		if (gn->type == GEN_DNS || gn->type == GEN_EMAIL ||
+		    gn->type == GEN_URI)
+			policy_add_certname(id, gn->d.ia5);
+	}
+	GENERAL_NAMES_free(sans);
+	if (id->ncertnames == 0)
+		return zs_errf(eb, ZS_ERR_DENIED, "client certificate has no "
+		    "usable CN or subjectAltName");
+	id->auth = POLICY_AUTH_CERT;
+	snprintf(id->name, sizeof(id->name), "cert:%.*s",
+	    (int)sizeof(id->name) - 6, id->certnames[0]);
+	id->reason[0] = '\0';
+	return 0;
+}
+
+void
+policy_token_hash(const char *token, size_t len, char out[POLICY_NAME_MAX])
+{
+	char hex[65];
+
+	zs_sha256_hex((const uint8_t *)token, len, hex);
+	snprintf(out, POLICY_NAME_MAX, "sha256:%s", hex);
+}
+
+int
+policy_identity_token(const struct policy *p, const char *authz,
+    struct policy_identity *id, struct zs_errbuf *eb)
+{
+	static const char tokchars[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~+/=";
+	uint8_t digest[32];
+	unsigned int dlen = sizeof(digest);
+	const char *tok;
+	size_t i, len, match = SIZE_MAX;
+
+	if (strncasecmp(authz, "Bearer ", 7) != 0)
+		return zs_errf(eb, ZS_ERR_DENIED, "Authorization is not "
+		    "\"Bearer <token>\"");
+	for (tok = authz + 7; *tok == ' '; tok++)
+		;
+	len = strlen(tok);
+	if (len == 0 || len > POLICY_TOKEN_MAX || strspn(tok, tokchars) != len)
+		return zs_errf(eb, ZS_ERR_DENIED, "malformed bearer token");
+	if (!EVP_Digest(tok, len, digest, &dlen, EVP_sha256(), NULL))
+		return zs_errf(eb, ZS_ERR_CRYPTO, "SHA-256 failed");
+	/* Look at every entry so the time taken says nothing about a match. */
+	for (i = 0; i < p->ntokens; i++)
+		if (CRYPTO_memcmp(digest, p->tokens[i].hash,
+		    sizeof(digest)) == 0)
+			match = i;
+	OPENSSL_cleanse(digest, sizeof(digest));
+	if (match == SIZE_MAX)
+		return zs_errf(eb, ZS_ERR_DENIED, "unknown bearer token");
+	id->auth = POLICY_AUTH_TOKEN;
+	snprintf(id->token, sizeof(id->token), "%s", p->tokens[match].name);
+	snprintf(id->name, sizeof(id->name), "token:%.*s",
+	    (int)sizeof(id->name) - 7, p->tokens[match].name);
+	id->reason[0] = '\0';
+	return 0;
+}
+
+void
+policy_identity_request(const struct policy *p, struct evhttp_request *req,
+    struct policy_identity *id)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev = NULL;
+	struct zs_errbuf eb;
+	const char *authz;
+	char peer[POLICY_PEER_MAX];
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	X509 *cert;
+	SSL *ssl;
+
+	policy_identity_init(id, NULL);
+	if (conn == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL)
+		return;
+	if ((ssl = bufferevent_openssl_get_ssl(bev)) == NULL) {
+		if (policy_identity_unix(bufferevent_getfd(bev), id, &eb) != 0)
+			snprintf(id->reason, sizeof(id->reason), "%s", eb.msg);
+		return;
+	}
+	evhttp_connection_get_peer(conn, &addr, &port);
+	snprintf(peer, sizeof(peer), "%s%s%s:%u",
+	    addr && strchr(addr, ':') ? "[" : "", addr ? addr : "-",
+	    addr && strchr(addr, ':') ? "]" : "", port);
+	policy_identity_init(id, peer);
+	snprintf(id->reason, sizeof(id->reason), "no client certificate and "
+	    "no bearer token");
+	cert = SSL_get0_peer_certificate(ssl);
+	if (cert != NULL && SSL_get_verify_result(ssl) == X509_V_OK &&
+	    policy_identity_cert(cert, id, &eb) != 0)
+		snprintf(id->reason, sizeof(id->reason), "%s", eb.msg);
+	authz = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (authz != NULL && policy_identity_token(p, authz, id, &eb) != 0) {
+		/* A wrong token never falls back to the certificate. */
+		policy_identity_init(id, peer);
+		snprintf(id->reason, sizeof(id->reason), "%s", eb.msg);
+	}
+}
+
+static int
+policy_allow_match(const struct policy_allow *a,
+    const struct policy_identity *id)
+{
+	size_t i, j;
+
+	if (!a->present || a->anyone)
+		return 1;
+	switch (id->auth) {
+	case POLICY_AUTH_UNIX:
+		for (i = 0; i < a->nuids; i++)
+			if (a->uids[i] == id->uid)
+				return 1;
+		for (i = 0; i < a->ngids; i++) {
+			if (a->gids[i] == id->gid)
+				return 1;
+			for (j = 0; j < id->ngroups; j++)
+				if (a->gids[i] == id->groups[j])
+					return 1;
+		}
+		return 0;
+	case POLICY_AUTH_CERT:
+		for (i = 0; i < a->ncerts; i++)
+			for (j = 0; j < id->ncertnames; j++)
+				if (strcasecmp(a->certs[i],
+				    id->certnames[j]) == 0)
+					return 1;
+		return 0;
+	case POLICY_AUTH_TOKEN:
+		for (i = 0; i < a->ntokens; i++)
+			if (strcmp(a->tokens[i], id->token) == 0)
+				return 1;
+		return 0;
+	case POLICY_AUTH_NONE:
+		break;
+	}
+	return 0;
+}
+
+static int
+policy_tool_allowed(const struct policy_allow *a, const char *tool)
+{
+	int t = tool ? policy_tool_index(tool) : -1;
+
+	if (a->tools == 0)
+		return 1;
+	return t >= 0 && (a->tools & (1u << t)) != 0;
+}
+
+/* Count a grant for id on k, or refuse when the last hour is full. */
+static int
+policy_rate_take(struct policy *p, const struct policy_key *k,
+    const struct policy_identity *id, struct zs_errbuf *eb)
+{
+	struct policy_rate *e = NULL, *stale = NULL;
+	long now = (long)(time(NULL) / 60);
+	unsigned long total = 0;
+	size_t i, b;
+
+	for (i = 0; i < p->nrates; i++) {
+		if (strcmp(p->rates[i].key, k->name) == 0 &&
+		    strcmp(p->rates[i].ident, id->name) == 0) {
+			e = &p->rates[i];
+			break;
+		}
+		for (b = 0; b < POLICY_RATE_BUCKETS; b++)
+			if (p->rates[i].minute[b] > now - POLICY_RATE_BUCKETS)
+				break;
+		if (b == POLICY_RATE_BUCKETS && stale == NULL)
+			stale = &p->rates[i];
+	}
+	if (e == NULL) {
+		if (stale == NULL && p->nrates == POLICY_RATE_ENTRIES_MAX)
+			return zs_errf(eb, ZS_ERR_LIMIT, "too many identities "
+			    "counted against per-hour limits");
+		if (stale == NULL) {
+			p->rates = xreallocarray(p->rates, p->nrates + 1,
+			    sizeof(*p->rates));
+			stale = &p->rates[p->nrates++];
+		}
+		e = stale;
+		memset(e, 0, sizeof(*e));
+		snprintf(e->key, sizeof(e->key), "%s", k->name);
+		snprintf(e->ident, sizeof(e->ident), "%s", id->name);
+	}
+	for (b = 0; b < POLICY_RATE_BUCKETS; b++)
+		if (e->minute[b] > now - POLICY_RATE_BUCKETS)
+			total += e->count[b];
+	if (total >= k->max_per_hour)
+		return zs_errf(eb, ZS_ERR_LIMIT, "%s reached %u signatures per "
+		    "hour with key \"%s\"", id->name, k->max_per_hour,
+		    k->name);
+	b = (size_t)(now % POLICY_RATE_BUCKETS);
+	if (e->minute[b] != now) {
+		e->minute[b] = now;
+		e->count[b] = 0;
+	}
+	e->count[b]++;
+	return 0;
+}
+
+int
+policy_authorize(struct policy *p, const struct policy_identity *id,
+    const char *key, const char *tool, struct zs_errbuf *eb)
+{
+	const struct policy_key *k;
+	int r;
+
+	if (id->auth == POLICY_AUTH_NONE)
+		return zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
+		    id->reason);
+	if (key == NULL || (k = policy_find_key(p, key)) == NULL)
+		return 0;
+	if (!policy_allow_match(&k->allow, id))
+		return zs_errf(eb, ZS_ERR_DENIED, "%s may not use key \"%s\"",
+		    id->name, key);
+	if (!policy_tool_allowed(&k->allow, tool))
+		return zs_errf(eb, ZS_ERR_DENIED, "key \"%s\" may not be used "
+		    "with %s", key, tool ? tool : "(no tool)");
+	if (k->max_per_hour == 0)
+		return 0;
+	pthread_mutex_lock(&p->mtx);
+	r = policy_rate_take(p, k, id, eb);
+	pthread_mutex_unlock(&p->mtx);
+	return r;
+}
+
+int
+policy_default_key(const struct policy *p, const struct policy_identity *id,
+    const char *tool, const char **keyp, struct zs_errbuf *eb)
+{
+	const char *found = NULL;
+	size_t i;
+
+	for (i = 0; i < p->nkeys; i++) {
+		if (!p->keys[i].is_default ||
+		    !policy_allow_match(&p->keys[i].allow, id) ||
+		    !policy_tool_allowed(&p->keys[i].allow, tool))
+			continue;
+		if (found != NULL)
+			return zs_errf(eb, ZS_ERR_INVALID, "no key named and "
+			    "both \"%s\" and \"%s\" are default keys for %s",
+			    found, p->keys[i].name, id->name);
+		found = p->keys[i].name;
+	}
+	*keyp = found;
+	return 0;
+}
+
+int
+policy_key_has_image_rules(const struct policy *p, const char *key)
+{
+	const struct policy_key *k = policy_find_key(p, key);
+
+	return k != NULL && (k->anti_rollback || k->slot.slot_size != 0);
+}
+
+void
+policy_image_id(const char *input, char out[POLICY_IMAGE_MAX])
+{
+	const char *base = strrchr(input, '/');
+	char *dot;
+
+	snprintf(out, POLICY_IMAGE_MAX, "%s", base ? base + 1 : input);
+	if ((dot = strrchr(out, '.')) != NULL && dot != out)
+		*dot = '\0';
+}
+
+/* Parse "maj[.min[.rev]][+build]" into one comparable number. */
+static int
+policy_parse_version(const char *s, uint64_t *vp)
+{
+	static const unsigned long long max[4] = { 255, 255, 65535,
+	    UINT32_MAX };
+	static const int shift[4] = { 56, 48, 32, 0 };
+	unsigned long long n;
+	uint64_t v = 0;
+	char part[16];
+	size_t len;
+	int i = 0;
+
+	while (*s != '\0' && i < 4) {
+		len = strcspn(s, i < 2 ? ".+" : "+");
+		if (i == 3 || len == 0 || len >= sizeof(part))
+			return ZS_ERR_INVALID;
+		memcpy(part, s, len);
+		part[len] = '\0';
+		if (zs_parse_uint(part, max[i], &n) != 0)
+			return ZS_ERR_INVALID;
+		v |= (uint64_t)n << shift[i];
+		s += len;
+		if (*s == '+') {
+			s++;
+			if (zs_parse_uint(s, max[3], &n) != 0)
+				return ZS_ERR_INVALID;
+			v |= n;
+			break;
+		}
+		if (*s == '.')
+			s++;
+		i++;
+	}
+	*vp = v;
+	return 0;
+}
+
+static int
+policy_save_state(struct policy *p, struct zs_errbuf *eb)
+{
+	char *text, *dir;
+	int r, dfd;
+
+	text = json_dumps(p->state, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (text == NULL)
+		return zs_errf(eb, ZS_ERR_NOMEM, "state not encodable");
+	r = zs_file_write_atomic(p->state_path, (const uint8_t *)text,
+	    strlen(text), 0600);
+	free(text);
+	if (r != 0)
+		return zs_errf(eb, r, "state file %s: %s", p->state_path,
+		    strerror(errno));
+	/* The rename is durable only once the directory is synced. */
+	dir = xstrdup(p->state_path);
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+	    != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+	return 0;
+}
+
+static uint64_t
+policy_trailer_size(const struct policy_slotfit *s)
+{
+	uint64_t magic = (16 + s->max_align - 1) / s->max_align * s->max_align;
+
+	if (s->overwrite_only)
+		return 2ull * s->max_align + magic;
+	return (uint64_t)s->max_sectors * 3 * s->align + 4ull * s->max_align +
+	    magic;
+}
+
+int
+policy_admit_image(struct policy *p, const char *key, const char *image,
+    const char *version, size_t image_size, struct zs_errbuf *eb)
+{
+	const struct policy_key *k = policy_find_key(p, key);
+	json_t *marks, *old;
+	uint64_t v, high, tsize;
+	int r = ZS_ERR_INTERNAL;
+
+	if (k == NULL)
+		return 0;
+	if (k->slot.slot_size != 0) {
+		tsize = policy_trailer_size(&k->slot);
+		if ((uint64_t)image_size + tsize > k->slot.slot_size)
+			return zs_errf(eb, ZS_ERR_DENIED, "image (0x%zx) + "
+			    "trailer (0x%llx) does not fit the 0x%llx-byte "
+			    "slot of key \"%s\"", image_size,
+			    (unsigned long long)tsize,
+			    (unsigned long long)k->slot.slot_size, key);
+	}
+	if (!k->anti_rollback)
+		return 0;
+	if (version == NULL || policy_parse_version(version, &v) != 0)
+		return zs_errf(eb, ZS_ERR_DENIED, "anti-rollback: image "
+		    "version \"%s\" unreadable", version ? version : "");
+	pthread_mutex_lock(&p->mtx);
+	if ((marks = json_object_get(p->state, key)) == NULL) {
+		if (json_object_size(p->state) >= ZS_KEYRING_MAX) {
+			r = zs_errf(eb, ZS_ERR_LIMIT, "anti-rollback state "
+			    "full");
+			goto out;
+		}
+		marks = json_object();
+		json_object_set_new(p->state, key, marks);
+	}
+	old = json_object_get(marks, image);
+	if (old != NULL && json_is_string(old) &&
+	    policy_parse_version(json_string_value(old), &high) == 0 &&
+	    v < high) {
+		r = zs_errf(eb, ZS_ERR_DENIED, "anti-rollback: version %s of "
+		    "image \"%s\" is lower than %s, already signed with key "
+		    "\"%s\"", version, image, json_string_value(old), key);
+		goto out;
+	}
+	if (old != NULL && json_is_string(old) &&
+	    policy_parse_version(json_string_value(old), &high) == 0 &&
+	    v == high) {
+		r = 0;
+		goto out;
+	}
+	if (old == NULL && json_object_size(marks) >= POLICY_IMAGES_MAX) {
+		r = zs_errf(eb, ZS_ERR_LIMIT, "anti-rollback: too many images "
+		    "for key \"%s\"", key);
+		goto out;
+	}
+	old = json_incref(old);
+	json_object_set_new(marks, image, json_string(version));
+	if ((r = policy_save_state(p, eb)) != 0) {
+		/* Fail closed, and forget a mark that was never stored. */
+		if (old != NULL)
+			json_object_set(marks, image, old);
+		else
+			json_object_del(marks, image);
+	}
+	json_decref(old);
+ out:
+	pthread_mutex_unlock(&p->mtx);
+	return r;
+}
+
+int
+policy_enter(struct policy *p, const struct policy_identity *id,
+    struct zs_errbuf *eb)
+{
+	size_t i;
+	int r = 0;
+
+	if (p->per_identity == 0)
+		return 0;
+	pthread_mutex_lock(&p->mtx);
+	for (i = 0; i < p->nconc; i++)
+		if (strcmp(p->conc[i].ident, id->name) == 0)
+			break;
+	if (i == p->nconc) {
+		if (p->nconc == POLICY_CONC_ENTRIES_MAX) {
+			r = zs_errf(eb, ZS_ERR_LIMIT, "too many identities "
+			    "busy at once");
+			goto out;
+		}
+		p->conc = xreallocarray(p->conc, p->nconc + 1,
+		    sizeof(*p->conc));
+		memset(&p->conc[i], 0, sizeof(p->conc[i]));
+		snprintf(p->conc[i].ident, sizeof(p->conc[i].ident), "%s",
+		    id->name);
+		p->nconc++;
+	}
+	if (p->conc[i].n >= p->per_identity) {
+		r = zs_errf(eb, ZS_ERR_LIMIT, "%s already has %u requests in "
+		    "flight", id->name, p->per_identity);
+		goto out;
+	}
+	p->conc[i].n++;
+ out:
+	pthread_mutex_unlock(&p->mtx);
+	return r;
+}
+
+void
+policy_leave(struct policy *p, const struct policy_identity *id)
+{
+	size_t i;
+
+	if (p->per_identity == 0)
+		return;
+	pthread_mutex_lock(&p->mtx);
+	for (i = 0; i < p->nconc; i++) {
+		if (strcmp(p->conc[i].ident, id->name) != 0)
+			continue;
+		if (p->conc[i].n > 0 && --p->conc[i].n == 0)
+			p->conc[i] = p->conc[--p->nconc];
+		break;
+	}
+	pthread_mutex_unlock(&p->mtx);
+}

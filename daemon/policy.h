@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Who is asking and what they may do: identities (Unix peer credentials,
+ * TLS client certificates, bearer tokens kept only as SHA-256 hashes),
+ * per-key allow lists and rules (anti-rollback, slot fit, signatures per
+ * hour), default-key choice and a per-identity concurrency cap. Without a
+ * configuration every authenticated identity may use every key.
+ */
+#ifndef ZS_POLICY_H
+#define ZS_POLICY_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "common/zserr.h"
+
+/* Longest identity or name text, NUL included. */
+#define POLICY_NAME_MAX		256
+/* Longest peer description ("unix:pid=N", "[v6addr]:port"). */
+#define POLICY_PEER_MAX		80
+/* Most supplementary groups of a Unix peer taken into account. */
+#define POLICY_GROUPS_MAX	64
+/* Most names (CN and SANs) taken from a client certificate. */
+#define POLICY_CERTNAMES_MAX	16
+/* Longest bearer token accepted from a request. */
+#define POLICY_TOKEN_MAX	1024
+/* Longest image identifier (the input file name without extension). */
+#define POLICY_IMAGE_MAX	128
+
+enum policy_auth {
+	POLICY_AUTH_NONE,		/* no valid credential */
+	POLICY_AUTH_UNIX,		/* SO_PEERCRED */
+	POLICY_AUTH_CERT,		/* verified TLS client certificate */
+	POLICY_AUTH_TOKEN,		/* bearer token matching a stored hash */
+};
+
+/* Who sent a request; filled by the policy_identity_* functions. */
+struct policy_identity {
+	enum policy_auth	auth;
+	char			name[POLICY_NAME_MAX];	/* "uid:1000", "cert:ci", "token:ci" */
+	char			peer[POLICY_PEER_MAX];
+	char			reason[ZS_ERRMSG_MAX];	/* why auth is NONE */
+	uid_t			uid;
+	gid_t			gid;
+	size_t			ngroups;
+	gid_t			groups[POLICY_GROUPS_MAX];
+	size_t			ncertnames;
+	char			certnames[POLICY_CERTNAMES_MAX][POLICY_NAME_MAX];
+	char			token[POLICY_NAME_MAX];	/* token name */
+};
+
+struct policy;
+
+/*
+ * Build the policy from the daemon's parsed configuration root (NULL: no
+ * configuration, everything allowed). Reads "tokens", "keys"[] (only
+ * "name", "allow", "rules", "default"), "limits" and "state_file", and
+ * loads the anti-rollback state.
+ */
+int	policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb);
+/* Free p; NULL is a no-op. */
+void	policy_free(struct policy *p);
+/* Is any bearer token configured? */
+int	policy_has_tokens(const struct policy *p);
+
+/* Start an identity with no credential, from the peer's description. */
+void	policy_identity_init(struct policy_identity *id, const char *peer);
+/* Take the identity of the peer on a connected Unix socket (SO_PEERCRED). */
+int	policy_identity_unix(int fd, struct policy_identity *id,
+	    struct zs_errbuf *eb);
+/* Take the identity from a client certificate the TLS layer verified. */
+int	policy_identity_cert(X509 *cert, struct policy_identity *id,
+	    struct zs_errbuf *eb);
+struct evhttp_request;
+
+/*
+ * Take the identity of whoever sent req: the Unix peer's credentials, or
+ * on TLS the verified client certificate, replaced by a bearer token when
+ * one is presented. A bad token leaves id unauthenticated, with the reason.
+ */
+void	policy_identity_request(const struct policy *p,
+	    struct evhttp_request *req, struct policy_identity *id);
+/*
+ * Take the identity from an Authorization header value ("Bearer TOKEN");
+ * an unknown or malformed token is ZS_ERR_DENIED and leaves id as it was.
+ */
+int	policy_identity_token(const struct policy *p, const char *authz,
+	    struct policy_identity *id, struct zs_errbuf *eb);
+
+/*
+ * May id use key (NULL: no key, an unsigned image) with tool? Counts the
+ * request against the key's per-hour limit when granted. ZS_ERR_DENIED
+ * (403) or ZS_ERR_LIMIT (429) with the reason in eb.
+ */
+int	policy_authorize(struct policy *p, const struct policy_identity *id,
+	    const char *key, const char *tool, struct zs_errbuf *eb);
+/*
+ * The default key for a request that names none: the one key marked
+ * "default" that id may use with tool. *keyp (borrowed) is NULL when there
+ * is none; two candidates are ZS_ERR_INVALID.
+ */
+int	policy_default_key(const struct policy *p,
+	    const struct policy_identity *id, const char *tool,
+	    const char **keyp, struct zs_errbuf *eb);
+/* Does key have rules that need the signed image (policy_admit_image)? */
+int	policy_key_has_image_rules(const struct policy *p, const char *key);
+/*
+ * Check a freshly signed MCUboot image against key's rules before it is
+ * returned: it must fit the slot with its trailer, and its version
+ * ("maj.min.rev+build") must not be below the highest signed so far for
+ * key and image; the new high mark is persisted before returning 0.
+ */
+int	policy_admit_image(struct policy *p, const char *key,
+	    const char *image, const char *version, size_t image_size,
+	    struct zs_errbuf *eb);
+/* The image identifier of an input file name: no directory, no extension. */
+void	policy_image_id(const char *input, char out[POLICY_IMAGE_MAX]);
+
+/* Take one of id's concurrent request slots; ZS_ERR_LIMIT when all are busy. */
+int	policy_enter(struct policy *p, const struct policy_identity *id,
+	    struct zs_errbuf *eb);
+/* Give back the slot policy_enter() took. */
+void	policy_leave(struct policy *p, const struct policy_identity *id);
+
+/* Print "sha256:<hex>" of a token, the form the configuration stores. */
+void	policy_token_hash(const char *token, size_t len,
+	    char out[POLICY_NAME_MAX]);
+
+#endif /* ZS_POLICY_H */

@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: Apache-2.0
+# Security area: audit trail, policy (identities, rules, limits), TLS
+# listeners, process hardening; their unit, end-to-end and fuzz tests.
+libzsign_a_SOURCES += \
+	daemon/audit.c daemon/audit.h \
+	daemon/policy.c daemon/policy.h \
+	daemon/tls.c daemon/tls.h \
+	daemon/harden.c daemon/harden.h
+
+SECURITY_UNIT_TESTS = tests/unit/test-audit tests/unit/test-policy
+check_PROGRAMS += $(SECURITY_UNIT_TESTS)
+TESTS += $(SECURITY_UNIT_TESTS)
+
+tests_unit_test_audit_SOURCES = tests/unit/test-audit.c
+tests_unit_test_audit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_audit_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
+tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_policy_LDADD = $(UNIT_LDADD)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-audit
+tests_fuzz_fuzz_audit_SOURCES = tests/fuzz/fuzz-audit.c
+tests_fuzz_fuzz_audit_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_audit_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_audit_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/audit

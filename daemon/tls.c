@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * TLS listeners through libevent's bufferevent_openssl: TLS 1.2 and 1.3
+ * only, forward-secret AEAD suites, optional client certificates checked
+ * against a CA file. SIGHUP calls tls_reload(), which swaps the SSL_CTX;
+ * an SSL holds a reference on its context, so in-flight connections are
+ * unaffected.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "daemon/tls.h"
+
+/* Longest certificate chain accepted from a client. */
+#define TLS_VERIFY_DEPTH	4
+/* TLS 1.2 suites: ECDHE only (forward secrecy), AEAD only. */
+#define TLS_CIPHERS_12 \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"
+
+struct tls {
+	pthread_mutex_t	 mtx;
+	SSL_CTX		*ctx;		/* for new connections */
+	char		*cert, *key, *client_ca;
+	tls_refusal_cb	*refusal_cb;
+	void		*refusal_arg;
+};
+
+static int	tls_ctx_index = -1;	/* SSL_CTX ex_data slot for struct tls */
+
+/* The last OpenSSL error as text, and the queue cleared. */
+static void
+tls_errstr(char *out, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e == 0)
+		snprintf(out, len, "unknown error");
+	else
+		ERR_error_string_n(e, out, len);
+	ERR_clear_error();
+}
+
+static void
+tls_peer_text(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t slen = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+
+	snprintf(out, len, "-");
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &slen) == -1)
+		return;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(out, len, "%s:%u", host, ntohs(sin->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(out, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	}
+}
+
+/*
+ * Keep OpenSSL's verdict, but report the first refusal of a connection so
+ * that a certificate from the wrong CA leaves a trace in the audit log.
+ */
+static int
+tls_verify_cb(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl;
+	struct tls *t;
+	char peer[80], why[512], subj[256] = "";
+	X509 *cur;
+
+	if (ok)
+		return 1;
+	ssl = X509_STORE_CTX_get_ex_data(xs,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl == NULL ||
+	    (t = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_ctx_index))
+	    == NULL)
+		return 0;
+	if ((cur = X509_STORE_CTX_get_current_cert(xs)) != NULL)
+		X509_NAME_oneline(X509_get_subject_name(cur), subj,
+		    sizeof(subj));
+	tls_peer_text(SSL_get_fd(ssl), peer, sizeof(peer));
+	snprintf(why, sizeof(why), "client certificate refused: %s "
+	    "(subject %s)", X509_verify_cert_error_string(
+	    X509_STORE_CTX_get_error(xs)), subj);
+	log_warnx("tls %s: %s", peer, why);
+	if (t->refusal_cb != NULL)
+		t->refusal_cb(t->refusal_arg, peer, why);
+	return 0;
+}
+
+static int
+tls_ctx_build(struct tls *t, SSL_CTX **ctxp, struct zs_errbuf *eb)
+{
+	STACK_OF(X509_NAME) *names;
+	SSL_CTX *ctx;
+	char err[256];
+	int r = ZS_ERR_INTERNAL;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		tls_errstr(err, sizeof(err));
+		return zs_errf(eb, ZS_ERR_CRYPTO, "SSL_CTX_new: %s", err);
+	}
+	SSL_CTX_set_ex_data(ctx, tls_ctx_index, t);
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12)) {
+		tls_errstr(err, sizeof(err));
+		r = zs_errf(eb, ZS_ERR_CRYPTO, "TLS setup: %s", err);
+		goto out;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate_chain_file(ctx, t->cert) != 1) {
+		tls_errstr(err, sizeof(err));
+		r = zs_errf(eb, ZS_ERR_KEY, "TLS certificate %s: %s", t->cert,
+		    err);
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, t->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		tls_errstr(err, sizeof(err));
+		r = zs_errf(eb, ZS_ERR_KEY, "TLS key %s: %s", t->key, err);
+		goto out;
+	}
+	if (t->client_ca != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, t->client_ca, NULL) != 1 ||
+		    (names = SSL_load_client_CA_file(t->client_ca)) == NULL) {
+			tls_errstr(err, sizeof(err));
+			r = zs_errf(eb, ZS_ERR_KEY, "TLS client CA %s: %s",
+			    t->client_ca, err);
+			goto out;
+		}
+		SSL_CTX_set_client_CA_list(ctx, names);
+		/*
+		 * Certificates are optional at the TLS level so that token
+		 * clients can connect; a request without either credential
+		 * is refused (403) and audited by the policy.
+		 */
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls_verify_cb);
+		SSL_CTX_set_verify_depth(ctx, TLS_VERIFY_DEPTH);
+	}
+	*ctxp = ctx;
+	ctx = NULL;
+	r = 0;
+ out:
+	SSL_CTX_free(ctx);
+	return r;
+}
+
+int
+tls_new(const struct tls_files *files, struct tls **tp, struct zs_errbuf *eb)
+{
+	struct tls *t;
+	int r;
+
+	if (files->cert == NULL || files->key == NULL)
+		return zs_errf(eb, ZS_ERR_USAGE, "TLS needs a certificate and "
+		    "a key (--tls-cert, --tls-key)");
+	if (tls_ctx_index == -1)
+		tls_ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
+		    NULL);
+	t = xcalloc(1, sizeof(*t));
+	pthread_mutex_init(&t->mtx, NULL);
+	t->cert = xstrdup(files->cert);
+	t->key = xstrdup(files->key);
+	t->client_ca = files->client_ca ? xstrdup(files->client_ca) : NULL;
+	if ((r = tls_ctx_build(t, &t->ctx, eb)) != 0) {
+		tls_free(t);
+		return r;
+	}
+	*tp = t;
+	return 0;
+}
+
+void
+tls_free(struct tls *t)
+{
+	if (t == NULL)
+		return;
+	SSL_CTX_free(t->ctx);
+	pthread_mutex_destroy(&t->mtx);
+	free(t->cert);
+	free(t->key);
+	free(t->client_ca);
+	free(t);
+}
+
+int
+tls_reload(struct tls *t, struct zs_errbuf *eb)
+{
+	SSL_CTX *ctx, *old;
+	int r;
+
+	if ((r = tls_ctx_build(t, &ctx, eb)) != 0)
+		return r;
+	pthread_mutex_lock(&t->mtx);
+	old = t->ctx;
+	t->ctx = ctx;
+	pthread_mutex_unlock(&t->mtx);
+	SSL_CTX_free(old);
+	return 0;
+}
+
+void
+tls_set_refusal_cb(struct tls *t, tls_refusal_cb *cb, void *arg)
+{
+	t->refusal_cb = cb;
+	t->refusal_arg = arg;
+}
+
+int
+tls_wants_client_cert(const struct tls *t)
+{
+	return t->client_ca != NULL;
+}
+
+static struct bufferevent *
+tls_bevcb(struct event_base *base, void *arg)
+{
+	struct tls *t = arg;
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	pthread_mutex_lock(&t->mtx);
+	ssl = SSL_new(t->ctx);
+	pthread_mutex_unlock(&t->mtx);
+	if (ssl == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* Many clients close without close_notify; that is not an error here. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+/* Split "HOST:PORT" or "[V6]:PORT"; host is empty for ":PORT". */
+static int
+tls_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *portp)
+{
+	const char *colon, *h = s;
+	unsigned long long port;
+	size_t n;
+
+	if (strlen(s) >= TLS_HOSTPORT_MAX)
+		return ZS_ERR_INVALID;
+	if (s[0] == '[') {
+		if ((colon = strstr(s, "]:")) == NULL)
+			return ZS_ERR_INVALID;
+		h = s + 1;
+		n = (size_t)(colon - h);
+		colon++;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return ZS_ERR_INVALID;
+		n = (size_t)(colon - s);
+	}
+	if (n >= hostlen)
+		return ZS_ERR_INVALID;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (zs_parse_uint(colon + 1, 65535, &port) != 0)
+		return ZS_ERR_INVALID;
+	*portp = (uint16_t)port;
+	return 0;
+}
+
+int
+tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
+    struct zs_errbuf *eb)
+{
+	struct evhttp_bound_socket *bs;
+	struct sockaddr_storage ss;
+	socklen_t slen = sizeof(ss);
+	char host[TLS_HOSTPORT_MAX], addr[80];
+	uint16_t port;
+	int fd;
+
+	if (tls_split_hostport(hostport, host, sizeof(host), &port) != 0)
+		return zs_errf(eb, ZS_ERR_USAGE, "listener \"tcp:%s\": want "
+		    "tcp:HOST:PORT", hostport);
+	evhttp_set_bevcb(http, tls_bevcb, t);
+	bs = evhttp_bind_socket_with_handle(http,
+	    host[0] != '\0' ? host : "0.0.0.0", port);
+	if (bs == NULL)
+		return zs_errf(eb, ZS_ERR_IO, "cannot listen on tcp:%s: %s",
+		    hostport, strerror(errno));
+	fd = evhttp_bound_socket_get_fd(bs);
+	if (getsockname(fd, (struct sockaddr *)&ss, &slen) == 0) {
+		if (ss.ss_family == AF_INET6) {
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->
+			    sin6_addr, addr, sizeof(addr));
+			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+			log_info("listening on tcp:[%s]:%u (TLS)", addr, port);
+		} else {
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->
+			    sin_addr, addr, sizeof(addr));
+			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+			log_info("listening on tcp:%s:%u (TLS)", addr, port);
+		}
+	}
+	return 0;
+}
+
+int
+tls_request_is_tls(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+
+	if (conn == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL)
+		return 0;
+	return bufferevent_openssl_get_ssl(bev) != NULL;
+}

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for daemon/audit.c: chain writing, reopening, tamper checks. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/fileset.h"
+#include "common/util.h"
+#include "common/zserr.h"
+#include "daemon/audit.h"
+
+/* Appends per thread in the concurrency test. */
+#define TEST_THREAD_APPENDS	50
+#define TEST_THREADS		4
+
+struct fixture {
+	char	dir[64];
+	char	path[96];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/zs-test-audit.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/audit.log", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+append_one(struct audit *a, const char *who, enum audit_result res, int err)
+{
+	struct zs_errbuf eb;
+	struct fileset *in = fileset_new();
+	struct audit_record rec = {
+		.identity = who, .auth = "unix", .peer = "unix:pid=1",
+		.key = "dev", .key_fingerprint = "SHA256:00", .tool = "imgtool",
+		.inputs = in, .result = res, .error = err, .ms = 3,
+	};
+
+	assert_int_equal(fileset_add(in, "zephyr.bin", (const uint8_t *)"abc",
+	    3), 0);
+	assert_int_equal(audit_append(a, &rec, &eb), 0);
+	fileset_free(in);
+}
+
+static char *__attribute__((noinline))
+slurp(const char *path, size_t *lenp)
+{
+	uint8_t *d = NULL;
+
+	if (zs_file_read(path, 1 << 20, &d, lenp) != 0)
+		fail_msg("cannot read %s", path);
+	return (char *)d;
+}
+
+static void
+spit(const char *path, const char *d, size_t len)
+{
+	assert_int_equal(zs_file_write_atomic(path, (const uint8_t *)d, len,
+	    0600), 0);
+}
+
+static void
+test_chain_and_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct zs_errbuf eb;
+	struct audit *a;
+	unsigned long long n;
+	char *d, hex[65];
+	size_t len;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	assert_int_equal(audit_open(f->path, &a, &eb), 0);
+	append_one(a, "uid:1", AUDIT_OK, 0);
+	append_one(a, "uid:2", AUDIT_REFUSED, ZS_ERR_DENIED);
+	assert_int_equal(audit_count(a), 2);
+	audit_close(a);
+
+	/* A reopened log continues the same chain. */
+	assert_int_equal(audit_open(f->path, &a, &eb), 0);
+	assert_int_equal(audit_count(a), 2);
+	append_one(a, "uid:3", AUDIT_FAILED, ZS_ERR_IO);
+	audit_close(a);
+
+	d = slurp(f->path, &len);
+	assert_int_equal(audit_verify_buf((uint8_t *)d, len, &n, &eb), 0);
+	assert_int_equal(n, 3);
+	assert_non_null(strstr(d, "\"seq\":1,"));
+	assert_non_null(strstr(d, "\"prev\":\"" AUDIT_GENESIS "\""));
+	assert_non_null(strstr(d, "\"error\":\"forbidden\""));
+	assert_non_null(strstr(d, "\"result\":\"refused\""));
+	/* The input is recorded by its SHA-256. */
+	zs_sha256_hex((const uint8_t *)"abc", 3, hex);
+	assert_non_null(strstr(d, hex));
+	assert_int_equal(audit_verify_file(f->path, devnull, &eb), 0);
+	free(d);
+	fclose(devnull);
+}
+
+static void
+test_tamper_detected(void **state)
+{
+	struct fixture *f = *state;
+	struct zs_errbuf eb;
+	struct audit *a;
+	unsigned long long n;
+	char *d, *p, *l2, *l3;
+	size_t len;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	assert_int_equal(audit_open(f->path, &a, &eb), 0);
+	append_one(a, "uid:1000", AUDIT_OK, 0);
+	append_one(a, "uid:1000", AUDIT_OK, 0);
+	append_one(a, "uid:1000", AUDIT_OK, 0);
+	audit_close(a);
+	d = slurp(f->path, &len);
+
+	/* Change one character of line 2: line 3's link breaks. */
+	l2 = strchr(d, '\n') + 1;
+	p = strstr(l2, "uid:1000");
+	p[4] = '0';
+	assert_int_equal(audit_verify_buf((uint8_t *)d, len, &n, &eb),
+	    ZS_ERR_VERIFY);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(eb.msg, "line 3"));
+	spit(f->path, d, len);
+	assert_int_equal(audit_verify_file(f->path, devnull, &eb),
+	    ZS_ERR_VERIFY);
+	p[4] = '1';
+
+	/* Remove line 2: the sequence numbers give it away. */
+	l3 = strchr(l2, '\n') + 1;
+	memmove(l2, l3, len - (size_t)(l3 - d));
+	assert_int_equal(audit_verify_buf((uint8_t *)d,
+	    len - (size_t)(l3 - l2), &n, &eb), ZS_ERR_VERIFY);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(eb.msg, "sequence"));
+
+	/* A cut-off last line is reported, and refused when opening. */
+	assert_int_equal(audit_verify_buf((uint8_t *)d, 10, &n, &eb),
+	    ZS_ERR_VERIFY);
+	spit(f->path, d, (size_t)(l2 - d) + 10);
+	assert_int_equal(audit_open(f->path, &a, &eb), ZS_ERR_FORMAT);
+	assert_non_null(strstr(eb.msg, "incomplete"));
+	free(d);
+	fclose(devnull);
+}
+
+static void
+test_garbage_refused(void **state)
+{
+	static const char *const bad[] = {
+		"\n", "[]\n", "{}\n", "{\"seq\":1}\n",
+		"{\"seq\":2,\"prev\":\"" AUDIT_GENESIS "\"}\n",
+		"{\"seq\":1,\"prev\":\"00\"}\n",
+		"{\"seq\":1,\"seq\":1,\"prev\":\"" AUDIT_GENESIS "\"}\n",
+	};
+	struct zs_errbuf eb;
+	unsigned long long n;
+	size_t i;
+	const char *good = "{\"seq\":1,\"prev\":\"" AUDIT_GENESIS "\"}\n";
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(audit_verify_buf((const uint8_t *)bad[i],
+		    strlen(bad[i]), &n, &eb), ZS_ERR_VERIFY);
+	assert_int_equal(audit_verify_buf((const uint8_t *)good, strlen(good),
+	    &n, &eb), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(audit_verify_buf((const uint8_t *)"", 0, &n, &eb), 0);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_unwritable_fails_closed(void **state)
+{
+	struct zs_errbuf eb;
+	struct audit *a;
+	struct audit_record rec = { .identity = "uid:0", .result = AUDIT_OK,
+	    .ms = -1 };
+
+	(void)state;
+	/* /dev/full: every write fails with ENOSPC. */
+	assert_int_equal(audit_open("/dev/full", &a, &eb), 0);
+	assert_int_equal(audit_append(a, &rec, &eb), ZS_ERR_IO);
+	assert_non_null(strstr(eb.msg, "refusing to sign"));
+	assert_int_equal(audit_append(a, &rec, &eb), ZS_ERR_IO);
+	assert_int_equal(audit_count(a), 0);
+	audit_close(a);
+	assert_int_equal(audit_open("/nonexistent/dir/audit.log", &a, &eb),
+	    ZS_ERR_IO);
+}
+
+static void
+test_fields_sanitized(void **state)
+{
+	struct fixture *f = *state;
+	struct zs_errbuf eb;
+	struct audit *a;
+	struct audit_record rec = { .identity = "cert:evil\n\x1b[31m\xff",
+	    .message = "two\nlines", .result = AUDIT_REFUSED,
+	    .error = ZS_ERR_DENIED, .ms = -1 };
+	unsigned long long n;
+	char *d;
+	size_t len;
+
+	assert_int_equal(audit_open(f->path, &a, &eb), 0);
+	assert_int_equal(audit_append(a, &rec, &eb), 0);
+	audit_close(a);
+	d = slurp(f->path, &len);
+	assert_int_equal(audit_verify_buf((uint8_t *)d, len, &n, &eb), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(d, "\"cert:evil??[31m?\""));
+	assert_non_null(strstr(d, "\"two?lines\""));
+	assert_null(strstr(d, "\"ms\""));
+	free(d);
+}
+
+static void *
+appender(void *arg)
+{
+	int i;
+
+	for (i = 0; i < TEST_THREAD_APPENDS; i++)
+		append_one(arg, "uid:7", AUDIT_OK, 0);
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct zs_errbuf eb;
+	struct audit *a;
+	pthread_t t[TEST_THREADS];
+	unsigned long long n;
+	char *d;
+	size_t len;
+	int i;
+
+	assert_int_equal(audit_open(f->path, &a, &eb), 0);
+	for (i = 0; i < TEST_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, appender, a), 0);
+	for (i = 0; i < TEST_THREADS; i++)
+		pthread_join(t[i], NULL);
+	audit_close(a);
+	d = slurp(f->path, &len);
+	assert_int_equal(audit_verify_buf((uint8_t *)d, len, &n, &eb), 0);
+	assert_int_equal(n, TEST_THREADS * TEST_THREAD_APPENDS);
+	free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_chain_and_reopen, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_tamper_detected, setup,
+		    teardown),
+		cmocka_unit_test(test_garbage_refused),
+		cmocka_unit_test(test_unwritable_fails_closed),
+		cmocka_unit_test_setup_teardown(test_fields_sanitized, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
