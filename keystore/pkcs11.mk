@@ -1,1 +1,29 @@
 # SPDX-License-Identifier: Apache-2.0
+# PKCS#11 key store: the daemon side, the helper that loads modules, the
+# framing both share; their unit test, e2e tests and fuzz target.
+libzsign_a_SOURCES += \
+	keystore/keystore-pkcs11.c \
+	keystore/p11-proto.c keystore/p11-proto.h \
+	keystore/p11-token.c keystore/p11-token.h
+
+libexec_PROGRAMS += zsign-pkcs11-helper
+zsign_pkcs11_helper_SOURCES = libexec/zsign-pkcs11-helper.c
+zsign_pkcs11_helper_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+
+check_PROGRAMS += tests/unit/test-pkcs11
+TESTS += tests/unit/test-pkcs11
+tests_unit_test_pkcs11_SOURCES = tests/unit/test-pkcs11.c
+tests_unit_test_pkcs11_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pkcs11_LDADD = $(UNIT_LDADD)
+
+EXTRA_DIST += scripts/softhsm-setup.sh
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-p11-proto
+tests_fuzz_fuzz_p11_proto_SOURCES = tests/fuzz/fuzz-p11-proto.c \
+	keystore/p11-proto.c
+tests_fuzz_fuzz_p11_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_p11_proto_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_p11_proto_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/p11-proto
