@@ -1,1 +1,23 @@
 # SPDX-License-Identifier: Apache-2.0
+# The MCUboot image engine (imgtool sign/verify/dumpinfo/getpub).
+libzsign_a_SOURCES += \
+	lib/mcuboot/mcuboot.h lib/mcuboot/mcuboot-int.h \
+	lib/mcuboot/args.c lib/mcuboot/image.c lib/mcuboot/tlv.c \
+	lib/mcuboot/keys.c lib/mcuboot/trailer.c lib/mcuboot/enc.c \
+	lib/mcuboot/compress.c
+
+# The imgtool reference cases, run in-process; the comparison code is
+# shared with the client/daemon tests through imgtool-compare.
+check_PROGRAMS += tests/vectors/test-imgtool-engine tests/vectors/imgtool-compare
+TESTS += tests/vectors/test-imgtool-engine
+tests_vectors_test_imgtool_engine_SOURCES = \
+	tests/vectors/test-imgtool-engine.c \
+	tests/vectors/imgtool-compare.c tests/vectors/imgtool-compare.h
+tests_vectors_test_imgtool_engine_CFLAGS = $(UNIT_CFLAGS)
+tests_vectors_test_imgtool_engine_LDADD = $(UNIT_LDADD)
+tests_vectors_imgtool_compare_SOURCES = \
+	tests/vectors/imgtool-compare-main.c \
+	tests/vectors/imgtool-compare.c tests/vectors/imgtool-compare.h
+tests_vectors_imgtool_compare_CFLAGS = $(UNIT_CFLAGS)
+tests_vectors_imgtool_compare_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/vectors/imgtool
