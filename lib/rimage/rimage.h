@@ -52,4 +52,11 @@ int	rimage_sign(const struct rimage_args *args, const struct fileset *in,
 	    struct zs_key *key, const char *date, struct fileset *out,
 	    struct zs_errbuf *eb);
 
+/*
+ * West sign's step after "rimage -e": replace out[name] with
+ * out[name.xman] followed by out[name]; the .xman file is kept.
+ */
+int	rimage_prefix_xman(struct fileset *out, const char *name,
+	    struct zs_errbuf *eb);
+
 #endif /* ZS_RIMAGE_H */
