@@ -215,7 +215,8 @@ p11_helper_reap(struct p11_helper *h)
 	if (h->pid <= 0)
 		return;
 	r = waitpid(h->pid, &status, WNOHANG);
-	if (r == 0)
+	/* Not our child (the daemon forked since): alive while signalable. */
+	if (r == 0 || (r == -1 && errno == ECHILD && kill(h->pid, 0) == 0))
 		return;
 	if (r == h->pid)
 		p11_status_text(status, what, sizeof(what));
@@ -490,16 +491,32 @@ p11_pin_read(const char *path, uint8_t *pin, size_t *pinlenp,
 	return 0;
 }
 
+/* The credential name of a cred:NAME or credential:NAME pin-source. */
+static const char *
+p11_pin_credential(const char *src)
+{
+	static const char *prefixes[] = { "cred:", "credential:" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		n = strlen(prefixes[i]);
+		if (strncmp(src, prefixes[i], n) == 0)
+			return src + n;
+	}
+	return NULL;
+}
+
 /*
  * Find the PIN: pin-source=file:PATH (or a bare path), pin-source=cred:NAME
- * for a systemd credential in $CREDENTIALS_DIRECTORY, else passfile. A PIN
+ * (or credential:NAME) for a systemd credential in $CREDENTIALS_DIRECTORY,
+ * else passfile. A PIN
  * in the URI itself is refused: URIs show up in command lines and logs.
  */
 static int
 p11_pin_get(P11KitUri *uri, const char *passfile, uint8_t *pin,
     size_t *pinlenp, struct zs_errbuf *eb)
 {
-	const char *src = p11_kit_uri_get_pin_source(uri), *dir;
+	const char *src = p11_kit_uri_get_pin_source(uri), *dir, *name;
 	char *path;
 	int r;
 
@@ -510,15 +527,16 @@ p11_pin_get(P11KitUri *uri, const char *passfile, uint8_t *pin,
 	if (src == NULL)
 		return passfile == NULL ? 0 :
 		    p11_pin_read(passfile, pin, pinlenp, eb);
-	if (strncmp(src, "cred:", 5) == 0) {
+	if ((name = p11_pin_credential(src)) != NULL) {
 		if ((dir = getenv("CREDENTIALS_DIRECTORY")) == NULL)
 			return zs_errf(eb, ZS_ERR_NOT_FOUND, "pin-source=%s "
 			    "needs $CREDENTIALS_DIRECTORY (systemd "
 			    "LoadCredential=)", src);
-		if (src[5] == '\0' || strchr(src + 5, '/') != NULL)
+		if (*name == '\0' || strchr(name, '/') != NULL ||
+		    strcmp(name, "..") == 0)
 			return zs_errf(eb, ZS_ERR_INVALID, "bad credential "
 			    "name in pin-source=%s", src);
-		path = xasprintf("%s/%s", dir, src + 5);
+		path = xasprintf("%s/%s", dir, name);
 		r = p11_pin_read(path, pin, pinlenp, eb);
 		free(path);
 		return r;
@@ -531,7 +549,7 @@ p11_pin_get(P11KitUri *uri, const char *passfile, uint8_t *pin,
 	}
 	if (*src != '/')
 		return zs_errf(eb, ZS_ERR_INVALID, "pin-source must be "
-		    "file:/ABSOLUTE/PATH or cred:NAME");
+		    "file:/ABSOLUTE/PATH or credential:NAME");
 	return p11_pin_read(src, pin, pinlenp, eb);
 }
 

@@ -288,9 +288,17 @@ test_credential_pin(void **state)
 	assert_non_null(strstr(eb.msg, "CREDENTIALS_DIRECTORY"));
 	setenv("CREDENTIALS_DIRECTORY", dir, 1);
 	assert_int_equal(zs_key_load("k", uri, NULL, &k, &eb), 0);
-	unsetenv("CREDENTIALS_DIRECTORY");
 	assert_int_equal(test_sign_verify(k, ZS_SIG_ECDSA_SHA256, &eb), 0);
 	zs_key_free(k);
+	/* The long spelling the daemon's configuration uses works too. */
+	snprintf(uri, sizeof(uri), "pkcs11:token=zsign-test;object=ecdsa-p256"
+	    "?module-path=%s&pin-source=credential:token-pin", module);
+	assert_int_equal(zs_key_load("k", uri, NULL, &k, &eb), 0);
+	zs_key_free(k);
+	snprintf(uri, sizeof(uri), "pkcs11:token=zsign-test;object=ecdsa-p256"
+	    "?module-path=%s&pin-source=credential:..", module);
+	assert_int_equal(zs_key_load("k", uri, NULL, &k, &eb), ZS_ERR_INVALID);
+	unsetenv("CREDENTIALS_DIRECTORY");
 }
 
 struct worker {
