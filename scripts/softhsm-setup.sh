@@ -5,8 +5,10 @@
 # with the user PIN in DIR/pin (needs softhsm2 and openssl). Writes DIR/env
 # for `. DIR/env`: SOFTHSM2_CONF, ZS_P11_MODULE, ZS_P11_PIN_FILE, ZS_P11_TOKEN.
 # Key labels (CKA_LABEL) and ids: ecdsa-p256 01, ecdsa-p384 02, rsa-2048 03,
-# rsa-3072 04, ed25519 05, rimage-rsa2048-a 06, rimage-rsa3072-a 07 (the
-# PEMs tests/keys/test-LABEL.pem).
+# rsa-3072 04, ed25519 05, rsa2048-a 06, rsa3072-a 07. Each is the key of
+# tests/keys/test-LABEL.pem, and the label is the basename of the same key
+# in the imgtool and rimage vectors (keys/LABEL.pem), so vector tests can
+# swap a PEM path for pkcs11:token=zsign-test;object=LABEL.
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -49,7 +51,7 @@ export SOFTHSM2_CONF
 softhsm2-util --init-token --free --label "$token" --so-pin "$sopin" \
     --pin "$pin" >/dev/null
 for kv in ecdsa-p256:01 ecdsa-p384:02 rsa-2048:03 rsa-3072:04 ed25519:05 \
-    rimage-rsa2048-a:06 rimage-rsa3072-a:07; do
+    rsa2048-a:06 rsa3072-a:07; do
 	label=${kv%:*}
 	# softhsm2-util reads PKCS#8 only; some vector keys are PKCS#1.
 	(umask 077 && openssl pkcs8 -topk8 -nocrypt \

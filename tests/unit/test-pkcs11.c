@@ -69,8 +69,8 @@ static const struct keycase {
 	{ "rsa-3072", ZS_KEY_RSA, 3072, { ZS_SIG_RSA_PSS_SHA256,
 	    ZS_SIG_RSA_PSS_SHA384, ZS_SIG_RSA_PKCS1_SHA256 }, 3 },
 	{ "ed25519", ZS_KEY_ED25519, 256, { ZS_SIG_ED25519 }, 1 },
-	{ "rimage-rsa2048-a", ZS_KEY_RSA, 2048, { ZS_SIG_RSA_PSS_SHA256 }, 1 },
-	{ "rimage-rsa3072-a", ZS_KEY_RSA, 3072, { ZS_SIG_RSA_PSS_SHA256 }, 1 },
+	{ "rsa2048-a", ZS_KEY_RSA, 2048, { ZS_SIG_RSA_PSS_SHA256 }, 1 },
+	{ "rsa3072-a", ZS_KEY_RSA, 3072, { ZS_SIG_RSA_PSS_SHA256 }, 1 },
 };
 
 /* The URI of label on the test token, with extra query text appended. */
