@@ -27,3 +27,9 @@ tests_fuzz_fuzz_p11_proto_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_p11_proto_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/p11-proto
+
+# Signs per second, token keys beside PEM keys (bench/pkcs11.sh).
+noinst_PROGRAMS += bench/pkcs11-bench
+bench_pkcs11_bench_SOURCES = bench/pkcs11-bench.c
+bench_pkcs11_bench_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+EXTRA_DIST += bench/pkcs11.sh docs/pkcs11.md
