@@ -27,3 +27,13 @@ tests_fuzz_fuzz_audit_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_audit_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/audit
+
+# zsign-client's TLS options (linked into zsign-client through libzsign.a).
+libzsign_a_SOURCES += client/tls-opts.c client/tls-opts.h
+
+# TLS load generator for bench/tls.sh and tests/e2e/soak-tls.sh.
+noinst_PROGRAMS += bench/zsign-tls-load
+bench_zsign_tls_load_SOURCES = bench/zsign-tls-load.c
+bench_zsign_tls_load_CFLAGS = $(AM_CFLAGS) $(LIBCURL_CFLAGS)
+bench_zsign_tls_load_LDADD = libzsign.a $(LIBCURL_LIBS) $(LIBZSIGN_DEPS)
+EXTRA_DIST += bench/tls.sh

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * zsign-client's TLS options for https:// servers: the CA that signed the
+ * server certificate, an optional client certificate and key, and an
+ * optional bearer token file, from the command line or the environment.
+ */
+#ifndef ZS_TLS_OPTS_H
+#define ZS_TLS_OPTS_H
+
+#include <curl/curl.h>
+
+#include "common/zserr.h"
+
+/* Largest token file read (a token is one line). */
+#define TLSOPTS_TOKEN_MAX	1024
+
+/* Environment variables standing in for the options. */
+#define TLSOPTS_ENV_CACERT	"ZSIGN_CACERT"
+#define TLSOPTS_ENV_CERT	"ZSIGN_CERT"
+#define TLSOPTS_ENV_CERT_KEY	"ZSIGN_CERT_KEY"
+#define TLSOPTS_ENV_TOKEN_FILE	"ZSIGN_TOKEN_FILE"
+
+/* Usage lines for the options, for the client's --help. */
+#define TLSOPTS_USAGE \
+"  --cacert FILE       CA bundle for an https:// server ($" TLSOPTS_ENV_CACERT ")\n" \
+"  --cert FILE         client certificate, PEM ($" TLSOPTS_ENV_CERT ")\n" \
+"  --cert-key FILE     its private key, PEM ($" TLSOPTS_ENV_CERT_KEY ")\n" \
+"  --token-file FILE   bearer token, one line ($" TLSOPTS_ENV_TOKEN_FILE ")\n"
+
+struct tlsopts {
+	const char	*cacert;	/* borrowed from argv or environ */
+	const char	*cert;
+	const char	*cert_key;
+	const char	*token_file;
+	char		*authz;		/* "Authorization: Bearer ..." once loaded */
+};
+
+/*
+ * Take the TLS option at argv[*aip] ("--cacert FILE" or "--cacert=FILE"),
+ * advancing *aip past its value: 1 when taken, 0 when not a TLS option,
+ * ZS_ERR_USAGE when its value is missing.
+ */
+int	tlsopts_parse(struct tlsopts *o, int argc, char **argv, int *aip,
+	    struct zs_errbuf *eb);
+/* Fill the options not given on the command line from the environment. */
+void	tlsopts_from_env(struct tlsopts *o);
+/* Read the token file, if any; the token never appears in messages. */
+int	tlsopts_load(struct tlsopts *o, struct zs_errbuf *eb);
+/*
+ * Set up curl for an https:// request with o (which may be NULL): TLS 1.2
+ * or later, peer and host verified, and the Authorization header added to
+ * *hdrsp.
+ */
+int	tlsopts_apply(const struct tlsopts *o, CURL *curl,
+	    struct curl_slist **hdrsp, struct zs_errbuf *eb);
+/* Zeroize the loaded token. */
+void	tlsopts_clear(struct tlsopts *o);
+
+#endif /* ZS_TLS_OPTS_H */
