@@ -21,7 +21,8 @@ tests_unit_test_policy_LDADD = $(UNIT_LDADD)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-audit
-tests_fuzz_fuzz_audit_SOURCES = tests/fuzz/fuzz-audit.c
+# audit.c is compiled in again so that it carries the fuzzer coverage.
+tests_fuzz_fuzz_audit_SOURCES = tests/fuzz/fuzz-audit.c daemon/audit.c
 tests_fuzz_fuzz_audit_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_audit_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_audit_LDADD = libzsign.a $(LIBZSIGN_DEPS)
