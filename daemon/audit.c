@@ -181,6 +181,14 @@ audit_count(const struct audit *a)
 	return a->seq;
 }
 
+void
+audit_head(struct audit *a, char out[65])
+{
+	pthread_mutex_lock(&a->mtx);
+	memcpy(out, a->head, 65);
+	pthread_mutex_unlock(&a->mtx);
+}
+
 int
 audit_reopen(struct audit *a, struct zs_errbuf *eb)
 {

@@ -62,6 +62,8 @@ void	audit_close(struct audit *a);
 const char *audit_path(const struct audit *a);
 /* Lines appended since open plus those found at open. */
 unsigned long long audit_count(const struct audit *a);
+/* Copy the hash of the last line (the chain's head) to out. */
+void	audit_head(struct audit *a, char out[65]);
 /*
  * Append rec as one line and fsync it; safe from several threads. On
  * failure the partial line is cut off again and the log stays refused

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The daemon's security hooks in one place, so that the server and the
+ * handlers call one function at each step of a request: identify ->
+ * admit -> authorize (key chosen) -> sign -> check the image -> audit ->
+ * reply. Built from the configuration's "tls", "tokens", "keys[].allow",
+ * "keys[].rules", "audit", "limits", "state_file", "socket_*" members.
+ */
+#ifndef ZS_SECURITY_H
+#define ZS_SECURITY_H
+
+#include <stddef.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "common/fileset.h"
+#include "common/zserr.h"
+#include "daemon/policy.h"
+#include "keystore/keystore.h"
+
+/* Command-line settings that override the configuration file's. */
+struct security_opts {
+	const char	*tls_cert;
+	const char	*tls_key;
+	const char	*tls_client_ca;
+	const char	*audit_path;
+	int		 need_tls;	/* a tcp: listener is configured */
+};
+
+/* What the audit line of a finished request says besides the identity. */
+struct security_outcome {
+	const char		*tool;
+	const struct zs_key	*key;
+	const struct fileset	*inputs;
+	const struct fileset	*outputs;	/* NULL unless signed */
+	const char		*version;	/* MCUboot image version */
+	int			 code;		/* 0 or ZS_ERR_* */
+	const char		*message;
+	long			 ms;
+};
+
+struct security;
+
+/* Check the security settings of root (may be NULL) and opts; load TLS and audit. */
+int	security_new(const json_t *root, const struct security_opts *opts,
+	    struct security **secp, struct zs_errbuf *eb);
+/* Free sec (logging the audit chain's head); NULL is a no-op. */
+void	security_free(struct security *sec);
+/* Apply "socket_mode" and "socket_group" to a freshly bound Unix socket. */
+int	security_socket_perms(const struct security *sec, const char *path,
+	    struct zs_errbuf *eb);
+/* Make http a TLS listener on "HOST:PORT". */
+int	security_listen_tcp(struct security *sec, struct evhttp *http,
+	    const char *hostport, struct zs_errbuf *eb);
+/* SIGHUP: reload the TLS files (the old context stays on failure). */
+void	security_reload(struct security *sec);
+
+/* Who sent req (event loop thread). */
+void	security_identify(const struct security *sec,
+	    struct evhttp_request *req, struct policy_identity *id);
+/*
+ * Let a sign request in: refuse the unauthenticated (403) and an identity
+ * at its concurrency cap (429), auditing the refusal. On 0 the caller
+ * owes a security_leave().
+ */
+int	security_enter(struct security *sec, const struct policy_identity *id,
+	    struct zs_errbuf *eb);
+/* The request that security_enter() let in is answered. */
+void	security_leave(struct security *sec, const struct policy_identity *id);
+/*
+ * Choose and check the key (worker thread): with *keyp NULL the caller's
+ * default key, if any, is put there; then may id use it with tool?
+ */
+int	security_authorize(struct security *sec,
+	    const struct policy_identity *id, const struct keyring *kr,
+	    const char *tool, struct zs_key **keyp, struct zs_errbuf *eb);
+/* Check a signed MCUboot image against its key's rules before replying. */
+int	security_check_image(struct security *sec, const struct zs_key *key,
+	    const char *input, const char *version, size_t image_size,
+	    struct zs_errbuf *eb);
+/*
+ * Write the request's audit line and sync it (worker thread). A failure
+ * means the signed image must not be returned.
+ */
+int	security_audit(struct security *sec, const struct policy_identity *id,
+	    const struct security_outcome *o, struct zs_errbuf *eb);
+
+#endif /* ZS_SECURITY_H */
