@@ -4,7 +4,7 @@ libzsign_a_SOURCES += \
 	lib/mcuboot/mcuboot.h lib/mcuboot/mcuboot-int.h \
 	lib/mcuboot/args.c lib/mcuboot/image.c lib/mcuboot/tlv.c \
 	lib/mcuboot/keys.c lib/mcuboot/trailer.c lib/mcuboot/enc.c \
-	lib/mcuboot/compress.c
+	lib/mcuboot/compress.c lib/mcuboot/verify.c
 
 # The imgtool reference cases, run in-process; the comparison code is
 # shared with the client/daemon tests through imgtool-compare.
@@ -21,3 +21,10 @@ tests_vectors_imgtool_compare_SOURCES = \
 tests_vectors_imgtool_compare_CFLAGS = $(UNIT_CFLAGS)
 tests_vectors_imgtool_compare_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/vectors/imgtool
+
+check_PROGRAMS += tests/unit/test-mcuboot-verify
+TESTS += tests/unit/test-mcuboot-verify
+tests_unit_test_mcuboot_verify_SOURCES = tests/unit/test-mcuboot-verify.c \
+	tests/vectors/imgtool-compare.c tests/vectors/imgtool-compare.h
+tests_unit_test_mcuboot_verify_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mcuboot_verify_LDADD = $(UNIT_LDADD)

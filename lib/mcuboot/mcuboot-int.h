@@ -211,6 +211,9 @@ struct mcuboot_trailer {
 	size_t		size;
 	uint8_t		magic[MCUBOOT_MAGIC_LEN];
 };
+/* The boot magic for max_align (8: the classic one). */
+void	mcuboot_boot_magic(unsigned max_align, int be,
+	    uint8_t magic[MCUBOOT_MAGIC_LEN]);
 /* Compute the trailer as imgtool's _trailer_size() and boot magic do. */
 int	mcuboot_trailer_compute(const struct mcuboot_args *a, int encrypted,
 	    size_t enctlv_len, struct mcuboot_trailer *t);

@@ -24,6 +24,18 @@ align_up(size_t x, size_t a)
 	return (x + a - 1) / a * a;
 }
 
+void
+mcuboot_boot_magic(unsigned max_align, int be,
+    uint8_t magic[MCUBOOT_MAGIC_LEN])
+{
+	if (max_align == MCUBOOT_MAX_ALIGN_DEF)
+		memcpy(magic, magic_v1, MCUBOOT_MAGIC_LEN);
+	else {
+		zs_set_u16(magic, (uint16_t)max_align, be);
+		memcpy(magic + 2, magic_v2_tail, sizeof(magic_v2_tail));
+	}
+}
+
 int
 mcuboot_trailer_compute(const struct mcuboot_args *a, int encrypted,
     size_t enctlv_len, struct mcuboot_trailer *t)
@@ -39,12 +51,7 @@ mcuboot_trailer_compute(const struct mcuboot_args *a, int encrypted,
 		t->max_align = t->align > MCUBOOT_MAX_ALIGN_DEF ? t->align :
 		    MCUBOOT_MAX_ALIGN_DEF;
 	t->magic_area = (unsigned)align_up(MCUBOOT_MAGIC_LEN, t->max_align);
-	if (t->max_align == MCUBOOT_MAX_ALIGN_DEF)
-		memcpy(t->magic, magic_v1, sizeof(t->magic));
-	else {
-		zs_set_u16(t->magic, (uint16_t)t->max_align, a->big_endian);
-		memcpy(t->magic + 2, magic_v2_tail, sizeof(magic_v2_tail));
-	}
+	mcuboot_boot_magic(t->max_align, a->big_endian, t->magic);
 	if (a->overwrite_only) {
 		t->size = 2 * (size_t)t->max_align + t->magic_area;
 		return 0;
