@@ -103,8 +103,8 @@ ihex_run_cmp(const void *a, const void *b)
 }
 
 /*
- * Decode one line (without its line end) into rec; sets *typep and *lenp.
- * rec must hold 5 + 255 bytes.
+ * Decode one line (without its line end) into rec, which must hold
+ * IHEX_REC_OVERHEAD + 255 bytes; *reclenp gets the decoded length.
  */
 static int
 ihex_decode_line(const char *s, size_t n, size_t line, uint8_t *rec,
@@ -124,6 +124,10 @@ ihex_decode_line(const char *s, size_t n, size_t line, uint8_t *rec,
 	if (nbytes < IHEX_REC_OVERHEAD)
 		return zs_errf(eb, ZS_ERR_FORMAT,
 		    "HEX line %zu: record too short", line);
+	/* The count byte allows at most 255 data bytes. */
+	if (nbytes > IHEX_REC_OVERHEAD + 255)
+		return zs_errf(eb, ZS_ERR_FORMAT,
+		    "HEX line %zu: record too long", line);
 	for (i = 0; i < nbytes; i++) {
 		hi = ihex_hexval(s[1 + 2 * i]);
 		lo = ihex_hexval(s[2 + 2 * i]);

@@ -9,9 +9,11 @@ tests_unit_test_ihex_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ihex_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/data/ihex
 
+# Fuzz targets compile the module sources again, instrumented, so that
+# libFuzzer sees their coverage.
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-ihex
-tests_fuzz_fuzz_ihex_SOURCES = tests/fuzz/fuzz-ihex.c
+tests_fuzz_fuzz_ihex_SOURCES = tests/fuzz/fuzz-ihex.c lib/ihex.c
 tests_fuzz_fuzz_ihex_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_ihex_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_ihex_LDADD = libzsign.a $(LIBZSIGN_DEPS)

@@ -323,6 +323,11 @@ test_read_ok(void **state)
 	}
 }
 
+/* 261 bytes as hex: one more than any record can hold. */
+#define HEX_8		"0000000000000000"
+#define HEX_64		HEX_8 HEX_8 HEX_8 HEX_8 HEX_8 HEX_8 HEX_8 HEX_8
+#define REC_261		HEX_64 HEX_64 HEX_64 HEX_64 "0000000000"
+
 /* A NUL is not whitespace, even after the EOF record. */
 #define NUL_AFTER_EOF	":01000000AA55\n:00000001FF\n\0"
 
@@ -343,6 +348,8 @@ test_read_malformed(void **state)
 		    "line 1: invalid hex digit" },
 		{ ":01000000AA55\n:000000FF\n", ZS_ERR_FORMAT,
 		    "line 2: record too short" },
+		{ ":" REC_261 "\n:00000001FF\n", ZS_ERR_FORMAT,
+		    "line 1: record too long" },
 		{ ":0500100001020304E1\n:00000001FF\n", ZS_ERR_FORMAT,
 		    "line 1: byte count 5 does not match" },
 		{ ":0400100001020304E3\n:00000001FF\n", ZS_ERR_FORMAT,
