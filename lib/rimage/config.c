@@ -186,6 +186,23 @@ get_int_array(struct cfgctx *c, struct toml_node *t, const char *key,
 	return 0;
 }
 
+/* As get_int_array(), into a malloc'd array sized to the input. */
+static int
+get_int_array_alloc(struct cfgctx *c, struct toml_node *t, const char *key,
+    size_t max, int64_t **valsp, size_t *np, int *present)
+{
+	struct toml_node *n = toml_table_get(t, key);
+	size_t len = n != NULL ? toml_len(n) : 0;
+	int r;
+
+	*valsp = xcalloc(len ? len : 1, sizeof(**valsp));
+	if ((r = get_int_array(c, t, key, max, *valsp, np, present)) != 0) {
+		free(*valsp);
+		*valsp = NULL;
+	}
+	return r;
+}
+
 /* Map rimage's memory zone names to their block type index. */
 static int
 zone_index(const char *name)
@@ -569,8 +586,7 @@ parse_mod_entry(struct cfgctx *c, struct toml_node *t, struct rimage_cfg *cfg,
 		return r;
 	if (has_sched && nsched != 2)
 		return cfg_err(c, "sched_caps", "needs exactly 2 integers");
-	vals = xcalloc(TOML_NODES_MAX, sizeof(*vals));
-	if ((r = get_int_array(c, t, "pin", TOML_NODES_MAX, vals, &nv,
+	if ((r = get_int_array_alloc(c, t, "pin", TOML_NODES_MAX, &vals, &nv,
 	    &present)) != 0)
 		goto out;
 	if (nv % PIN_WORDS != 0) {
@@ -604,8 +620,9 @@ parse_mod_entry(struct cfgctx *c, struct toml_node *t, struct rimage_cfg *cfg,
 		zs_set_u32(p + 20, (uint32_t)vals[i * 6 + 5], 0);
 	}
 
-	if ((r = get_int_array(c, t, "mod_cfg", TOML_NODES_MAX, vals, &nv,
-	    &present)) != 0)
+	free(vals);
+	if ((r = get_int_array_alloc(c, t, "mod_cfg", TOML_NODES_MAX, &vals,
+	    &nv, &present)) != 0)
 		goto out;
 	if (nv % MOD_CFG_WORDS != 0) {
 		r = cfg_err(c, "mod_cfg", "needs 11 values per config");

@@ -20,3 +20,34 @@ tests_vectors_rimage_compare_SOURCES = \
 tests_vectors_rimage_compare_CFLAGS = $(UNIT_CFLAGS)
 tests_vectors_rimage_compare_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/vectors/rimage
+
+# Unit tests of the engine and of the TOML parser.
+RIMAGE_UNIT = tests/unit/test-rimage tests/unit/test-toml
+check_PROGRAMS += $(RIMAGE_UNIT)
+TESTS += $(RIMAGE_UNIT)
+tests_unit_test_rimage_SOURCES = tests/unit/test-rimage.c
+tests_unit_test_rimage_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rimage_LDADD = $(UNIT_LDADD)
+tests_unit_test_toml_SOURCES = tests/unit/test-toml.c
+tests_unit_test_toml_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_toml_LDADD = $(UNIT_LDADD)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-elf tests/fuzz/fuzz-toml \
+	tests/fuzz/fuzz-rimage-manifest
+tests_fuzz_fuzz_elf_SOURCES = tests/fuzz/fuzz-elf.c
+tests_fuzz_fuzz_elf_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_elf_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_elf_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+tests_fuzz_fuzz_toml_SOURCES = tests/fuzz/fuzz-toml.c
+tests_fuzz_fuzz_toml_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_toml_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_toml_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+tests_fuzz_fuzz_rimage_manifest_SOURCES = tests/fuzz/fuzz-rimage-manifest.c
+tests_fuzz_fuzz_rimage_manifest_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) \
+	-DZS_TOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_fuzz_fuzz_rimage_manifest_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_rimage_manifest_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/elf tests/fuzz/corpus/toml \
+	tests/fuzz/corpus/rimage-manifest
