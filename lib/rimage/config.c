@@ -729,6 +729,23 @@ parse_version(struct cfgctx *c, struct toml_node *root,
 }
 
 int
+rimage_config_needs_key(const uint8_t *text, size_t len, int *needp,
+    struct zs_errbuf *eb)
+{
+	struct toml_node *root = NULL;
+	struct cfgctx c = { eb, "" };
+	enum rimage_family fam;
+	int r;
+
+	if ((r = toml_parse((const char *)text, len, &root, eb)) != 0)
+		return r;
+	if ((r = parse_version(&c, root, &fam)) == 0)
+		*needp = fam != RIMAGE_FAM_SIMPLE;
+	toml_free(root);
+	return r;
+}
+
+int
 rimage_cfg_parse(const uint8_t *text, size_t len,
     const struct rimage_args *args, struct rimage_cfg **cfgp,
     struct zs_errbuf *eb)

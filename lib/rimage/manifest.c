@@ -536,7 +536,8 @@ rimage_manifest_build(const struct rimage_args *args,
 	o->uns_len = (size_t)end - L->uns_off;
 	o->has_rom = 1;
 out:
-	freezero(img, cfg->image_size);
+	/* Firmware is not secret: a plain free spares clearing megabytes. */
+	free(img);
 	return r;
 }
 
@@ -566,7 +567,7 @@ rimage_manifest_resign(const struct rimage_cfg *cfg, const uint8_t *in,
 	img = dup_range(in, len);
 	if ((r = rimage_css_sign(cfg->family, img + cpd, len - cpd, key,
 	    eb)) != 0) {
-		freezero(img, len);
+		free(img);
 		return r;
 	}
 	o->image = img;

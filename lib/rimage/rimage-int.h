@@ -132,6 +132,7 @@ struct rimage_cfg {
 int	rimage_cfg_parse(const uint8_t *text, size_t len,
 	    const struct rimage_args *args, struct rimage_cfg **cfgp,
 	    struct zs_errbuf *eb);
+/* Free a parsed config; NULL is a no-op. */
 void	rimage_cfg_free(struct rimage_cfg *cfg);
 /* Map an address to the cached alias, as rimage's uncache_to_cache(). */
 uint32_t rimage_cfg_cached(const struct rimage_cfg *cfg, uint32_t addr);
@@ -160,6 +161,7 @@ struct rimage_elf {
 /* Read the headers of an ELF32 little-endian file, checking every bound. */
 int	rimage_elf_open(const char *name, const uint8_t *data, size_t len,
 	    struct rimage_elf *elf, struct zs_errbuf *eb);
+/* Release what rimage_elf_open() allocated (the data stays borrowed). */
 void	rimage_elf_close(struct rimage_elf *elf);
 /* The section named name, or NULL. */
 const struct rimage_section *rimage_elf_find(const struct rimage_elf *elf,
@@ -200,6 +202,7 @@ int	rimage_modules_load(const struct rimage_args *args,
 	    const struct rimage_cfg *cfg, const struct fileset *in,
 	    struct rimage_module **modsp, size_t *nmodsp,
 	    struct zs_errbuf *eb);
+/* Free loaded modules; NULL is a no-op. */
 void	rimage_modules_free(struct rimage_module *mods, size_t n);
 /* Section content (never NOBITS), bounds already checked at open. */
 const uint8_t *rimage_elf_content(const struct rimage_elf *elf,
@@ -214,6 +217,7 @@ struct rimage_out {
 	int		 has_rom;
 };
 
+/* Free the buffers of o that were not handed over. */
 void	rimage_out_free(struct rimage_out *o);
 
 /* Build a "Reef" image (version 1.0). */
@@ -229,9 +233,6 @@ int	rimage_manifest_build(const struct rimage_args *args,
 int	rimage_manifest_resign(const struct rimage_cfg *cfg,
 	    const uint8_t *img, size_t len, struct zs_key *key,
 	    struct rimage_out *o, struct zs_errbuf *eb);
-/* Check a manifest image's signature with the key's public half. */
-int	rimage_manifest_verify(enum rimage_family fam, const uint8_t *cpd,
-	    size_t len, EVP_PKEY *pub, struct zs_errbuf *eb);
 
 /* Sign the CSS of the manifest at img (family layout) with key. */
 int	rimage_css_sign(enum rimage_family fam, uint8_t *img, size_t len,

@@ -53,6 +53,13 @@ int	rimage_sign(const struct rimage_args *args, const struct fileset *in,
 	    struct zs_errbuf *eb);
 
 /*
+ * Does the config (TOML text) describe a signed format (versions 1.8,
+ * 2.5, 3.0) rather than the unsigned i.MX one (1.0)? Lets a caller skip
+ * resolving -k, which rimage requires but the i.MX format never reads.
+ */
+int	rimage_config_needs_key(const uint8_t *toml, size_t len, int *needp,
+	    struct zs_errbuf *eb);
+/*
  * West sign's step after "rimage -e": replace out[name] with
  * out[name.xman] followed by out[name]; the .xman file is kept.
  */

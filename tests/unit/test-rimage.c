@@ -530,6 +530,34 @@ test_imx_and_prefix(void **state)
 	run_free(&r);
 }
 
+static void
+test_needs_key(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 rc, need;
+	} v[] = {
+		{ "version = [1, 0]\n[adsp]\n", 0, 0 },
+		{ "version = [1, 8]\n", 0, 1 },
+		{ "version = [2, 5]\n", 0, 1 },
+		{ "version = [3, 0]\n", 0, 1 },
+		{ "version = [1, 5]\n", ZS_ERR_FORMAT, -1 },
+		{ "version = \"1.8\"\n", ZS_ERR_FORMAT, -1 },
+		{ "version = [1, 8\n", ZS_ERR_FORMAT, -1 },
+	};
+	struct zs_errbuf eb;
+	size_t i;
+	int need;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		need = -1;
+		assert_int_equal(rimage_config_needs_key((const uint8_t *)
+		    v[i].text, strlen(v[i].text), &need, &eb), v[i].rc);
+		assert_int_equal(need, v[i].need);
+	}
+}
+
 int
 main(void)
 {
@@ -545,6 +573,7 @@ main(void)
 		cmocka_unit_test(test_config_strict),
 		cmocka_unit_test(test_resign),
 		cmocka_unit_test(test_imx_and_prefix),
+		cmocka_unit_test(test_needs_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
