@@ -168,6 +168,15 @@ ihex_scan(const char *text, size_t textlen, struct ihex_reader *rd,
 	line = 0;
 	for (pos = 0; pos < textlen; pos = end + 1) {
 		line++;
+		if (seen_eof) {
+			for (; pos < textlen; pos++)
+				if (strchr(" \t\r\n", text[pos]) == NULL ||
+				    text[pos] == '\0')
+					return zs_errf(eb, ZS_ERR_FORMAT,
+					    "HEX line %zu: data after the "
+					    "end-of-file record", line);
+			break;
+		}
 		for (end = pos; end < textlen && text[end] != '\n'; end++)
 			if (end - pos > IHEX_LINE_MAX)
 				return zs_errf(eb, ZS_ERR_FORMAT,
@@ -180,15 +189,6 @@ ihex_scan(const char *text, size_t textlen, struct ihex_reader *rd,
 			return zs_errf(eb, ZS_ERR_FORMAT,
 			    "HEX line %zu: longer than %d characters",
 			    line, IHEX_LINE_MAX);
-		if (seen_eof) {
-			for (; pos < textlen; pos++)
-				if (strchr(" \t\r\n", text[pos]) == NULL ||
-				    text[pos] == '\0')
-					return zs_errf(eb, ZS_ERR_FORMAT,
-					    "HEX line %zu: data after the "
-					    "end-of-file record", line);
-			break;
-		}
 		/* Blank lines are skipped, as intelhex does. */
 		if (n == 0)
 			continue;

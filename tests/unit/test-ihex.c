@@ -410,7 +410,7 @@ test_read_long_line(void **state)
 {
 	struct zs_errbuf eb;
 	uint8_t *img;
-	size_t len, n;
+	size_t len, n, cut;
 	uint32_t base;
 	char *t;
 
@@ -430,6 +430,19 @@ test_read_long_line(void **state)
 	assert_int_equal(ihex_read(t, strlen(t), 0xFF, &base, &img, &len, &eb),
 	    ZS_ERR_FORMAT);
 	assert_null(strstr(eb.msg, "longer than"));
+	free(t);
+	/* Trailing whitespace after the EOF record is not a line to cap. */
+	n = 2 * IHEX_LINE_MAX;
+	t = malloc(n + 32);
+	assert_non_null(t);
+	strcpy(t, ":01000000AA55\n:00000001FF\n");
+	cut = strlen(t);
+	memset(t + cut, ' ', n);
+	t[cut + n] = '\0';
+	assert_int_equal(ihex_read(t, strlen(t), 0xFF, &base, &img, &len, &eb),
+	    0);
+	assert_int_equal(len, 1);
+	free(img);
 	free(t);
 }
 
