@@ -51,3 +51,10 @@ tests_fuzz_fuzz_rimage_manifest_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/elf tests/fuzz/corpus/toml \
 	tests/fuzz/corpus/rimage-manifest
+
+# Benchmark: a synthesized 1 MiB SOF image through the engine (and the
+# inputs bench/rimage.sh sends through zsign-client and zsignd).
+noinst_PROGRAMS += bench/rimage-bench
+bench_rimage_bench_SOURCES = bench/rimage-bench.c
+bench_rimage_bench_CFLAGS = $(UNIT_CFLAGS)
+bench_rimage_bench_LDADD = libzsign.a $(LIBZSIGN_DEPS)
