@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Helpers the zsign-client commands share: the server connection, -k
+ * resolution (no private key byte ever leaves the machine) and atomic
+ * writing of the files a reply carries.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "client/cli.h"
+#include "client/zsclient.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/zserr.h"
+#include "keystore/keystore.h"
+#include "lib/ihex.h"
+
+int
+cli_client(struct cli *c, struct zsclient **clp, struct zs_errbuf *eb)
+{
+	int r;
+
+	if (c->cl == NULL && (r = zsclient_open(c->server, &c->cl, eb)) != 0)
+		return r;
+	*clp = c->cl;
+	return 0;
+}
+
+int
+cli_exit_code(int r)
+{
+	if (r == 0)
+		return CLI_EXIT_OK;
+	if (r == ZS_ERR_USAGE || r == ZS_ERR_INVALID)
+		return CLI_EXIT_USAGE;
+	return CLI_EXIT_FAIL;
+}
+
+int
+cli_fail(const struct cli *c, int code, const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", c->progname, msg[0] != '\0' ? msg :
+	    zs_strerror(code));
+	return cli_exit_code(code);
+}
+
+/* Does the -k value look like a file name rather than a key name? */
+static int
+cli_key_is_path(const char *val)
+{
+	size_t n = strlen(val);
+
+	return strchr(val, '/') != NULL ||
+	    (n > 4 && (strcmp(val + n - 4, ".pem") == 0 ||
+	    strcmp(val + n - 4, ".der") == 0));
+}
+
+/* Read a local key file and return its public key; reports public-only. */
+static int
+cli_key_file(const char *path, EVP_PKEY **pkeyp, int *privatep,
+    struct zs_errbuf *eb)
+{
+	uint8_t *pem = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = zs_file_read(path, CLI_KEYFILE_MAX, &pem, &len)) != 0)
+		return zs_errf(eb, r == ZS_ERR_NOT_FOUND ? ZS_ERR_USAGE : r,
+		    "key file %s: %s", path, r == ZS_ERR_NOT_FOUND ?
+		    "does not exist" : zs_strerror(r));
+	/* A PEM "... PRIVATE KEY" block; DER and "PUBLIC KEY" are public. */
+	*privatep = memmem(pem, len, "PRIVATE KEY-----", 16) != NULL;
+	r = zs_pkey_from_pem(pem, len, pkeyp, eb);
+	if (r != 0)
+		zs_errf(eb, r, "key file %s: %s", path, eb->msg);
+	freezero(pem, len);
+	return r;
+}
+
+int
+cli_key_resolve(const char *val, json_t *req, struct zs_errbuf *eb)
+{
+	struct stat st;
+	EVP_PKEY *pkey = NULL;
+	char fp[ZS_FP_LEN];
+	const char *ok;
+	int private = 0, r;
+
+	if (strncmp(val, "zsign:", 6) == 0 || (stat(val, &st) == -1 &&
+	    !cli_key_is_path(val))) {
+		if (strncmp(val, "zsign:", 6) == 0)
+			val += 6;
+		if (*val == '\0' || strlen(val) >= ZS_KEYNAME_MAX)
+			return zs_errf(eb, ZS_ERR_USAGE, "invalid key name "
+			    "'%s'", val);
+		json_object_del(req, "key_fingerprint");
+		return json_object_set_new(req, "key", json_string(val)) == 0 ?
+		    0 : zs_errf(eb, ZS_ERR_USAGE, "key name '%s' is not "
+		    "valid UTF-8", val);
+	}
+	if ((r = cli_key_file(val, &pkey, &private, eb)) != 0)
+		return r;
+	ok = getenv(CLI_PUBKEY_OK_ENV);
+	if (!private && (ok == NULL || strcmp(ok, "1") != 0)) {
+		/* imgtool's rule; zsign:NAME names the server key instead. */
+		r = zs_errf(eb, ZS_ERR_USAGE, "Cannot sign with a public-only "
+		    "PEM; signing requires the private key (name the server "
+		    "key as zsign:NAME, or set %s=1)", CLI_PUBKEY_OK_ENV);
+		goto out;
+	}
+	if ((r = zs_pkey_fingerprint(pkey, fp)) != 0) {
+		zs_errf(eb, r, "key file %s: cannot encode its public key",
+		    val);
+		goto out;
+	}
+	json_object_del(req, "key");
+	if (json_object_set_new(req, "key_fingerprint", json_string(fp)) != 0)
+		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
+ out:
+	EVP_PKEY_free(pkey);
+	return r;
+}
+
+int
+cli_key_public(struct cli *c, const char *val, EVP_PKEY **pkeyp,
+    struct zs_errbuf *eb)
+{
+	struct zsclient *cl;
+	struct stat st;
+	int private, r;
+
+	if (strncmp(val, "zsign:", 6) != 0 && (stat(val, &st) == 0 ||
+	    cli_key_is_path(val)))
+		return cli_key_file(val, pkeyp, &private, eb);
+	if (strncmp(val, "zsign:", 6) == 0)
+		val += 6;
+	if ((r = cli_client(c, &cl, eb)) != 0)
+		return r;
+	return zsclient_key_public(cl, val, pkeyp, eb);
+}
+
+int
+cli_file_upload(json_t *files, const char *name, const char *path,
+    size_t max, struct zs_errbuf *eb)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = zs_file_read(path, max, &data, &len)) != 0) {
+		if (r == ZS_ERR_NOT_FOUND)
+			return zs_errf(eb, ZS_ERR_USAGE, "Input file not "
+			    "found: %s", path);
+		return zs_errf(eb, r, "%s: %s", path, r == ZS_ERR_IO ?
+		    strerror(errno) : zs_strerror(r));
+	}
+	if (zsclient_files_add(files, name, data, len) != 0)
+		r = zs_errf(eb, ZS_ERR_USAGE, "file name '%s' is not valid "
+		    "UTF-8", name);
+	free(data);
+	return r;
+}
+
+int
+cli_files_write(const json_t *reply, const char *const *names,
+    const char *const *paths, size_t n, struct zs_errbuf *eb)
+{
+	uint8_t *data;
+	size_t i, j, len;
+	mode_t mask;
+	int r = 0;
+
+	/* Created files get 0666 less the umask, as imgtool's would. */
+	mask = umask(022);
+	umask(mask);
+	for (i = 0; i < n; i++) {
+		if ((r = zsclient_files_get(reply, names[i], &data, &len,
+		    eb)) != 0)
+			break;
+		r = zs_file_write_atomic(paths[i], data, len,
+		    (int)(0666 & ~mask));
+		free(data);
+		if (r != 0) {
+			zs_errf(eb, r, "cannot write %s: %s", paths[i],
+			    strerror(errno));
+			break;
+		}
+	}
+	if (r != 0)
+		for (j = 0; j < i; j++)
+			unlink(paths[j]);
+	return r;
+}
+
+int
+cli_image_read(const char *path, uint8_t **imgp, size_t *lenp,
+    struct zs_errbuf *eb)
+{
+	uint8_t *data = NULL, *img;
+	size_t len = 0, n = strlen(path);
+	uint32_t base;
+	int r;
+
+	if ((r = zs_file_read(path, ZS_FILE_MAX, &data, &len)) != 0)
+		return zs_errf(eb, r == ZS_ERR_NOT_FOUND ? ZS_ERR_USAGE : r,
+		    "%s: %s", path, r == ZS_ERR_NOT_FOUND ? "no such file" :
+		    zs_strerror(r));
+	if (n < 4 || strcmp(path + n - 4, ".hex") != 0) {
+		*imgp = data;
+		*lenp = len;
+		return 0;
+	}
+	/* Holes read as erased flash, as imgtool's intelhex does. */
+	r = ihex_read((const char *)data, len, 0xff, &base, &img, &n, eb);
+	free(data);
+	if (r != 0)
+		return r;
+	*imgp = img;
+	*lenp = n;
+	return 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared pieces of the zsign-client commands: exit codes, the lazily
+ * opened server connection, key resolution and writing returned files.
+ */
+#ifndef ZS_CLI_H
+#define ZS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "client/zsclient.h"
+#include "common/zserr.h"
+
+#define CLI_EXIT_OK	0	/* done */
+#define CLI_EXIT_FAIL	1	/* signing refused or failed */
+#define CLI_EXIT_USAGE	2	/* bad command line */
+
+/* Largest key file read to derive a public key (PEM text is small). */
+#define CLI_KEYFILE_MAX		(1024u * 1024)
+/* Largest side file (encryption key, TLV data, signature) uploaded. */
+#define CLI_SIDEFILE_MAX	(16u * 1024 * 1024)
+/* Set to 1 to let -k name a public-only PEM file (imgtool refuses it). */
+#define CLI_PUBKEY_OK_ENV	"ZSIGN_PUBLIC_KEY_OK"
+
+struct cli {
+	const char	*progname;
+	const char	*server;	/* --server, ZSIGN_SERVER or default */
+	struct zsclient	*cl;		/* opened on first use */
+};
+
+/* The connection to the server, opened on first use. */
+int	cli_client(struct cli *c, struct zsclient **clp, struct zs_errbuf *eb);
+/* The exit status for an error code: 2 for usage errors, else 1. */
+int	cli_exit_code(int r);
+/* Print "zsign-client: MSG" on stderr and return cli_exit_code(code). */
+int	cli_fail(const struct cli *c, int code, const char *msg);
+/*
+ * Turn a -k value into the request's "key" (a server key name, or
+ * "zsign:NAME") or "key_fingerprint" (a local PEM file: only its public
+ * key's fingerprint is sent).
+ */
+int	cli_key_resolve(const char *val, json_t *req, struct zs_errbuf *eb);
+/* Load the public key named by a -k value: local PEM file or server key. */
+int	cli_key_public(struct cli *c, const char *val, EVP_PKEY **pkeyp,
+	    struct zs_errbuf *eb);
+/* Read path (at most max bytes) into the request's files as name. */
+int	cli_file_upload(json_t *files, const char *name, const char *path,
+	    size_t max, struct zs_errbuf *eb);
+/*
+ * Write the reply's files names[i] to paths[i], each atomically; when one
+ * fails, the ones already written are removed again.
+ */
+int	cli_files_write(const json_t *reply, const char *const *names,
+	    const char *const *paths, size_t n, struct zs_errbuf *eb);
+/* Flatten an image file for verify/dumpinfo: .hex is parsed, else raw. */
+int	cli_image_read(const char *path, uint8_t **imgp, size_t *lenp,
+	    struct zs_errbuf *eb);
+
+/* `zsign-client imgtool sign|verify|dumpinfo|getpub ...` */
+int	cmd_imgtool(struct cli *c, int argc, char **argv);
+/* `zsign-client sign ...`: Zephyr's west sign. */
+int	cmd_sign(struct cli *c, int argc, char **argv);
+
+#endif /* ZS_CLI_H */

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * zsign protocol client over libcurl: builds the HTTP requests of
+ * docs/PROTOCOL.md, reads the JSON replies with a size cap and turns error
+ * replies into ZS_ERR_* codes carrying the server's message.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "client/zsclient.h"
+#include "common/buf.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/zserr.h"
+#include "keystore/keystore.h"
+
+/* Longest server address accepted (a Unix socket path is at most 108). */
+#define ZSCLIENT_ADDR_MAX	4096
+
+struct zsclient {
+	CURL	*curl;
+	char	*addr;		/* as given, for messages */
+	char	*sockpath;	/* Unix socket path */
+	char	 curlerr[CURL_ERROR_SIZE];
+};
+
+/* The host part is a placeholder: the request goes to the socket. */
+#define ZSCLIENT_URL_BASE	"http://zsign"
+
+int
+zsclient_open(const char *server, struct zsclient **clp, struct zs_errbuf *eb)
+{
+	struct zsclient *cl;
+	const char *path;
+
+	if (server == NULL || *server == '\0')
+		return zs_errf(eb, ZS_ERR_USAGE, "empty server address");
+	if (strlen(server) > ZSCLIENT_ADDR_MAX)
+		return zs_errf(eb, ZS_ERR_USAGE, "server address too long");
+	if (strncmp(server, "unix:", 5) == 0)
+		path = server + 5;
+	else if (server[0] == '/')
+		path = server;
+	else
+		return zs_errf(eb, ZS_ERR_USAGE, "unsupported server address "
+		    "'%s' (expected unix:/path/to/zsignd.sock)", server);
+	if (*path == '\0')
+		return zs_errf(eb, ZS_ERR_USAGE, "empty socket path in '%s'",
+		    server);
+	/* Plain HTTP over a Unix socket needs no TLS initialisation. */
+	if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK)
+		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl initialisation "
+		    "failed");
+	cl = xcalloc(1, sizeof(*cl));
+	cl->addr = xstrdup(server);
+	cl->sockpath = xstrdup(path);
+	if ((cl->curl = curl_easy_init()) == NULL) {
+		zsclient_close(cl);
+		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl initialisation "
+		    "failed");
+	}
+	*clp = cl;
+	return 0;
+}
+
+void
+zsclient_close(struct zsclient *cl)
+{
+	if (cl == NULL)
+		return;
+	if (cl->curl != NULL)
+		curl_easy_cleanup(cl->curl);
+	free(cl->addr);
+	free(cl->sockpath);
+	free(cl);
+	curl_global_cleanup();
+}
+
+static size_t
+zsclient_write_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+
+	/* size is always 1 for libcurl's write callback. */
+	if (buf_put(b, p, size * nmemb) != 0)
+		return 0;	/* makes libcurl fail with CURLE_WRITE_ERROR */
+	return size * nmemb;
+}
+
+/* Map a wire error code ("not_found") back to its ZS_ERR_* value. */
+static int
+zsclient_errcode(const char *name)
+{
+	int code;
+
+	for (code = -1; code > -ZS_ERR_COUNT; code--)
+		if (strcmp(zs_errname(code), name) == 0)
+			return code;
+	return ZS_ERR_PROTOCOL;
+}
+
+/* Turn a non-2xx reply into an error code and the server's message. */
+static int
+zsclient_reply_error(long status, json_t *root, struct zs_errbuf *eb)
+{
+	const char *code = NULL, *msg = NULL;
+
+	if (root != NULL && json_unpack(root, "{s:{s:s, s:s}}", "error",
+	    "code", &code, "message", &msg) == 0)
+		return zs_errf(eb, zsclient_errcode(code), "%s", msg);
+	if (status == 404)
+		return zs_errf(eb, ZS_ERR_NOT_FOUND, "server replied HTTP 404 "
+		    "(not a zsignd?)");
+	return zs_errf(eb, ZS_ERR_PROTOCOL, "server replied HTTP %ld without "
+	    "an error object", status);
+}
+
+/*
+ * Run one request: method GET when body is NULL, else POST of body.
+ * On 200, *replyp is the decoded JSON object.
+ */
+static int
+zsclient_request(struct zsclient *cl, const char *path, const char *body,
+    size_t bodylen, json_t **replyp, struct zs_errbuf *eb)
+{
+	struct curl_slist *hdrs = NULL;
+	struct buf *resp;
+	json_t *root = NULL;
+	json_error_t jerr;
+	char *url;
+	long status = 0;
+	CURLcode cr;
+	int r = ZS_ERR_INTERNAL;
+
+	resp = buf_new(ZSCLIENT_REPLY_MAX);
+	url = xasprintf("%s%s", ZSCLIENT_URL_BASE, path);
+	curl_easy_reset(cl->curl);
+	cl->curlerr[0] = '\0';
+	/* Without Expect: curl would wait for "100 Continue" on big bodies. */
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	if (body != NULL)
+		hdrs = curl_slist_append(hdrs,
+		    "Content-Type: application/json");
+	if (hdrs == NULL) {
+		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (curl_easy_setopt(cl->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(cl->curl, CURLOPT_UNIX_SOCKET_PATH,
+	    cl->sockpath) != CURLE_OK ||
+	    curl_easy_setopt(cl->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
+	    curl_easy_setopt(cl->curl, CURLOPT_ERRORBUFFER, cl->curlerr) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(cl->curl, CURLOPT_WRITEFUNCTION,
+	    zsclient_write_cb) != CURLE_OK ||
+	    curl_easy_setopt(cl->curl, CURLOPT_WRITEDATA, resp) != CURLE_OK ||
+	    curl_easy_setopt(cl->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(cl->curl, CURLOPT_CONNECTTIMEOUT,
+	    (long)ZSCLIENT_CONNECT_TIMEOUT) != CURLE_OK ||
+	    curl_easy_setopt(cl->curl, CURLOPT_TIMEOUT,
+	    (long)ZSCLIENT_REQUEST_TIMEOUT) != CURLE_OK ||
+	    curl_easy_setopt(cl->curl, CURLOPT_PROTOCOLS_STR, "http") !=
+	    CURLE_OK) {
+		r = zs_errf(eb, ZS_ERR_INTERNAL, "libcurl option refused");
+		goto out;
+	}
+	if (body != NULL && (curl_easy_setopt(cl->curl, CURLOPT_POSTFIELDS,
+	    body) != CURLE_OK || curl_easy_setopt(cl->curl,
+	    CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen) != CURLE_OK)) {
+		r = zs_errf(eb, ZS_ERR_INTERNAL, "libcurl option refused");
+		goto out;
+	}
+	if ((cr = curl_easy_perform(cl->curl)) != CURLE_OK) {
+		if (cr == CURLE_WRITE_ERROR)
+			r = zs_errf(eb, ZS_ERR_TOO_LARGE, "reply from %s exceeds "
+			    "%u bytes", cl->addr, ZSCLIENT_REPLY_MAX);
+		else if (cr == CURLE_COULDNT_CONNECT)
+			r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "cannot connect to "
+			    "zsignd at %s: %s", cl->addr, cl->curlerr[0] ?
+			    cl->curlerr : curl_easy_strerror(cr));
+		else
+			r = zs_errf(eb, ZS_ERR_IO, "request to %s failed: %s",
+			    cl->addr, cl->curlerr[0] ? cl->curlerr :
+			    curl_easy_strerror(cr));
+		goto out;
+	}
+	(void)curl_easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, &status);
+	root = json_loadb((const char *)buf_ptr(resp), buf_len(resp), 0,
+	    &jerr);
+	if (status != 200) {
+		r = zsclient_reply_error(status, root, eb);
+		goto out;
+	}
+	if (root == NULL || !json_is_object(root)) {
+		r = zs_errf(eb, ZS_ERR_PROTOCOL, "reply from %s is not a JSON "
+		    "object", cl->addr);
+		goto out;
+	}
+	*replyp = root;
+	root = NULL;
+	r = 0;
+ out:
+	json_decref(root);
+	curl_slist_free_all(hdrs);
+	free(url);
+	buf_free(resp);
+	return r;
+}
+
+int
+zsclient_health(struct zsclient *cl, json_t **replyp, struct zs_errbuf *eb)
+{
+	return zsclient_request(cl, "/v1/health", NULL, 0, replyp, eb);
+}
+
+int
+zsclient_keys(struct zsclient *cl, json_t **replyp, struct zs_errbuf *eb)
+{
+	json_t *reply = NULL;
+	int r;
+
+	if ((r = zsclient_request(cl, "/v1/keys", NULL, 0, &reply, eb)) != 0)
+		return r;
+	if (!json_is_array(json_object_get(reply, "keys"))) {
+		json_decref(reply);
+		return zs_errf(eb, ZS_ERR_PROTOCOL, "/v1/keys reply has no "
+		    "\"keys\" array");
+	}
+	*replyp = reply;
+	return 0;
+}
+
+int
+zsclient_key_public(struct zsclient *cl, const char *name, EVP_PKEY **pkeyp,
+    struct zs_errbuf *eb)
+{
+	json_t *reply = NULL, *k;
+	const char *kname, *pem;
+	size_t i;
+	int r;
+
+	if ((r = zsclient_keys(cl, &reply, eb)) != 0)
+		return r;
+	r = zs_errf(eb, ZS_ERR_NOT_FOUND, "server has no key named '%s'",
+	    name);
+	json_array_foreach(json_object_get(reply, "keys"), i, k) {
+		if (json_unpack(k, "{s:s, s:s}", "name", &kname,
+		    "public_key_pem", &pem) != 0 || strcmp(kname, name) != 0)
+			continue;
+		r = zs_pkey_from_pem((const uint8_t *)pem, strlen(pem), pkeyp,
+		    eb);
+		break;
+	}
+	json_decref(reply);
+	return r;
+}
+
+int
+zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
+    struct zs_errbuf *eb)
+{
+	json_t *reply = NULL;
+	char *body;
+	int r;
+
+	if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
+		return zs_errf(eb, ZS_ERR_NOMEM, "cannot encode the request");
+	r = zsclient_request(cl, "/v1/sign", body, strlen(body), &reply, eb);
+	free(body);
+	if (r != 0)
+		return r;
+	if (!json_is_object(json_object_get(reply, "files"))) {
+		json_decref(reply);
+		return zs_errf(eb, ZS_ERR_PROTOCOL, "/v1/sign reply has no "
+		    "\"files\" object");
+	}
+	*replyp = reply;
+	return 0;
+}
+
+int
+zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
+    size_t len)
+{
+	char *b64;
+	int r;
+
+	b64 = zs_b64_encode(p, len);
+	r = json_object_set_new(files, name, json_string(b64)) == 0 ? 0 :
+	    ZS_ERR_NOMEM;
+	free(b64);
+	return r;
+}
+
+int
+zsclient_files_get(const json_t *reply, const char *name, uint8_t **datap,
+    size_t *lenp, struct zs_errbuf *eb)
+{
+	json_t *v;
+
+	v = json_object_get(json_object_get(reply, "files"), name);
+	if (!json_is_string(v))
+		return zs_errf(eb, ZS_ERR_PROTOCOL, "reply carries no file "
+		    "'%s'", name);
+	if (zs_b64_decode(json_string_value(v), json_string_length(v), datap,
+	    lenp) != 0)
+		return zs_errf(eb, ZS_ERR_PROTOCOL, "file '%s' in the reply is "
+		    "not valid base64", name);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The client side of the zsign wire protocol (docs/PROTOCOL.md): one
+ * function per request, HTTP/1.1 + JSON over libcurl. Errors the server
+ * reports come back as their ZS_ERR_* code with the server's message.
+ */
+#ifndef ZS_ZSCLIENT_H
+#define ZS_ZSCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "common/zserr.h"
+
+/* Where zsignd listens when neither --server nor ZSIGN_SERVER says. */
+#define ZSCLIENT_DEFAULT_SERVER	"unix:/run/zsignd/zsignd.sock"
+/* Environment variable naming the server. */
+#define ZSCLIENT_SERVER_ENV	"ZSIGN_SERVER"
+/*
+ * Largest response body accepted: two 64 MiB images (MCUBOOT_IMAGE_MAX)
+ * in base64 plus their padding to a slot fit well below this.
+ */
+#define ZSCLIENT_REPLY_MAX	(512u * 1024 * 1024)
+/* Seconds to wait for a connection to the server. */
+#define ZSCLIENT_CONNECT_TIMEOUT	10
+/* Seconds one request may take in all (a PKCS#11 token can be slow). */
+#define ZSCLIENT_REQUEST_TIMEOUT	300
+
+struct zsclient;
+
+/*
+ * Prepare a client for server ("unix:/path/to.sock", or an absolute socket
+ * path); no connection is made until the first request.
+ */
+int	zsclient_open(const char *server, struct zsclient **clp,
+	    struct zs_errbuf *eb);
+/* Close the connection and free cl; NULL is a no-op. */
+void	zsclient_close(struct zsclient *cl);
+
+/* GET /v1/health; *replyp is the decoded object (caller json_decref()s). */
+int	zsclient_health(struct zsclient *cl, json_t **replyp,
+	    struct zs_errbuf *eb);
+/* GET /v1/keys; *replyp is the decoded object with its "keys" array. */
+int	zsclient_keys(struct zsclient *cl, json_t **replyp,
+	    struct zs_errbuf *eb);
+/* Fetch the public key of the server key name from /v1/keys. */
+int	zsclient_key_public(struct zsclient *cl, const char *name,
+	    EVP_PKEY **pkeyp, struct zs_errbuf *eb);
+/* POST /v1/sign with the request object req; *replyp is the 200 reply. */
+int	zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
+	    struct zs_errbuf *eb);
+
+/* Add len bytes as member name of a request's "files" object, base64. */
+int	zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
+	    size_t len);
+/* Decode member name of a reply's "files" object; *datap is malloc'd. */
+int	zsclient_files_get(const json_t *reply, const char *name,
+	    uint8_t **datap, size_t *lenp, struct zs_errbuf *eb);
+
+#endif /* ZS_ZSCLIENT_H */

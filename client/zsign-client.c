@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * zsign-client: sign firmware with a zsignd server as `west sign`,
+ * `imgtool` would, and query the server's health and keys. Only the
+ * command line lives here; requests are in zsclient.c.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "client/cli.h"
+#include "client/zsclient.h"
+#include "common/zserr.h"
+
+static const char usage_text[] =
+"usage: zsign-client [--server unix:PATH] COMMAND [ARGS...]\n"
+"\n"
+"commands:\n"
+"  sign [-d BUILD_DIR] -t imgtool [-q] [-f] [--bin|--no-bin] [-B FILE]\n"
+"       [--hex|--no-hex] [-H FILE] [-k KEY] [-- TOOL_ARGS...]\n"
+"                          sign a Zephyr build as `west sign` does\n"
+"  imgtool sign ARGS... IN OUT\n"
+"                          `imgtool sign` with the key held by the server\n"
+"  imgtool verify [-k KEY] IMAGE\n"
+"  imgtool dumpinfo IMAGE\n"
+"  imgtool getpub -k KEY [-e pem|c|rust|raw] [-o FILE]\n"
+"  keys                    list the server's keys\n"
+"  health                  check that the server is up\n"
+"\n"
+"The server is --server, else $ZSIGN_SERVER, else "
+    ZSCLIENT_DEFAULT_SERVER ".\n"
+"Exit status: 0 ok, 1 signing refused or failed, 2 usage.\n";
+
+static int
+cmd_health(struct cli *c, int argc, char **argv)
+{
+	struct zs_errbuf eb = { 0 };
+	struct zsclient *cl;
+	json_t *reply = NULL;
+	const char *status = "?", *version = "?";
+	json_int_t nkeys = -1;
+	int r;
+
+	if (argc > 1)
+		return cli_fail(c, ZS_ERR_USAGE, "health takes no arguments");
+	if ((r = cli_client(c, &cl, &eb)) != 0 ||
+	    (r = zsclient_health(cl, &reply, &eb)) != 0)
+		return cli_fail(c, r, eb.msg);
+	(void)json_unpack(reply, "{s?:s, s?:s, s?:I}", "status", &status,
+	    "version", &version, "keys", &nkeys);
+	printf("%s: %s, zsignd %s, %lld key%s\n", c->server, status, version,
+	    (long long)nkeys, nkeys == 1 ? "" : "s");
+	r = strcmp(status, "ok") == 0 ? 0 : ZS_ERR_UNAVAILABLE;
+	json_decref(reply);
+	return cli_exit_code(r);
+}
+
+static int
+cmd_keys(struct cli *c, int argc, char **argv)
+{
+	struct zs_errbuf eb = { 0 };
+	struct zsclient *cl;
+	json_t *reply = NULL, *k;
+	const char *name, *type, *fp, *backend, *pem;
+	int available, r;
+	size_t i;
+
+	if (argc > 1)
+		return cli_fail(c, ZS_ERR_USAGE, "keys takes no arguments");
+	if ((r = cli_client(c, &cl, &eb)) != 0 ||
+	    (r = zsclient_keys(cl, &reply, &eb)) != 0)
+		return cli_fail(c, r, eb.msg);
+	json_array_foreach(json_object_get(reply, "keys"), i, k) {
+		backend = "?";
+		available = 1;
+		if (json_unpack(k, "{s:s, s:s, s:s, s:s, s?:s, s?:b}",
+		    "name", &name, "type", &type, "fingerprint", &fp,
+		    "public_key_pem", &pem, "backend", &backend,
+		    "available", &available) != 0) {
+			json_decref(reply);
+			return cli_fail(c, ZS_ERR_PROTOCOL, "malformed key "
+			    "entry in the /v1/keys reply");
+		}
+		printf("%s%s %s %s %s%s\n%s", i > 0 ? "\n" : "", name, type,
+		    fp, backend, available ? "" : " (unavailable)", pem);
+	}
+	json_decref(reply);
+	return CLI_EXIT_OK;
+}
+
+static const struct cli_command {
+	const char	*name;
+	int		(*run)(struct cli *, int, char **);
+} cli_commands[] = {
+	{ "sign",	cmd_sign },
+	{ "imgtool",	cmd_imgtool },
+	{ "keys",	cmd_keys },
+	{ "health",	cmd_health },
+};
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = { .progname = "zsign-client" };
+	size_t i;
+	int ai, rc;
+
+	c.server = getenv(ZSCLIENT_SERVER_ENV);
+	for (ai = 1; ai < argc && argv[ai][0] == '-'; ai++) {
+		if (strcmp(argv[ai], "-h") == 0 ||
+		    strcmp(argv[ai], "--help") == 0) {
+			fputs(usage_text, stdout);
+			return CLI_EXIT_OK;
+		} else if (strcmp(argv[ai], "--version") == 0) {
+			printf("zsign-client %s\n", PACKAGE_VERSION);
+			return CLI_EXIT_OK;
+		} else if ((strcmp(argv[ai], "-s") == 0 ||
+		    strcmp(argv[ai], "--server") == 0) && ai + 1 < argc) {
+			c.server = argv[++ai];
+		} else if (strncmp(argv[ai], "--server=", 9) == 0) {
+			c.server = argv[ai] + 9;
+		} else {
+			fprintf(stderr, "%s: unknown option %s\n%s",
+			    c.progname, argv[ai], usage_text);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (c.server == NULL || *c.server == '\0')
+		c.server = ZSCLIENT_DEFAULT_SERVER;
+	if (ai >= argc) {
+		fputs(usage_text, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+		if (strcmp(argv[ai], cli_commands[i].name) == 0)
+			break;
+	if (i == sizeof(cli_commands) / sizeof(cli_commands[0])) {
+		fprintf(stderr, "%s: unknown command '%s'\n%s", c.progname,
+		    argv[ai], usage_text);
+		return CLI_EXIT_USAGE;
+	}
+	rc = cli_commands[i].run(&c, argc - ai, argv + ai);
+	zsclient_close(c.cl);
+	return rc;
+}
