@@ -410,7 +410,7 @@ west_tool_args(const struct west_opts *o, json_t *req, json_t *files,
 	/* Stand-ins for what the server fills in, so the parser sees a
 	 * complete imgtool command line; later options override them. */
 	static const char *const pre[] = { "--version", "0.0.0",
-	    "--header-size", "32" };
+	    "--header-size", "32", "--slot-size", "0x100000" };
 	static const char *const post[] = { "zsign-west-in.bin",
 	    "zsign-west-out.bin" };
 	char *argv[MCUBOOT_ARGS_MAX];

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +136,7 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	json_t *root = NULL;
 	json_error_t jerr;
 	char *url;
-	long status = 0;
+	long status = 0, oserr = 0;
 	CURLcode cr;
 	int r = ZS_ERR_INTERNAL;
 
@@ -182,10 +183,14 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 		if (cr == CURLE_WRITE_ERROR)
 			r = zs_errf(eb, ZS_ERR_TOO_LARGE, "reply from %s exceeds "
 			    "%u bytes", cl->addr, ZSCLIENT_REPLY_MAX);
-		else if (cr == CURLE_COULDNT_CONNECT)
+		else if (cr == CURLE_COULDNT_CONNECT) {
+			/* libcurl's text names a TCP port; errno says more. */
+			if (curl_easy_getinfo(cl->curl, CURLINFO_OS_ERRNO,
+			    &oserr) != CURLE_OK || oserr == 0)
+				oserr = ECONNREFUSED;
 			r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "cannot connect to "
-			    "zsignd at %s: %s", cl->addr, cl->curlerr[0] ?
-			    cl->curlerr : curl_easy_strerror(cr));
+			    "zsignd at %s: %s", cl->addr, strerror((int)oserr));
+		}
 		else
 			r = zs_errf(eb, ZS_ERR_IO, "request to %s failed: %s",
 			    cl->addr, cl->curlerr[0] ? cl->curlerr :

@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Demo on a fresh Debian 12 (as root): install the dependencies, build in
+# ./build, make a demo Ed25519 key under ./demo/, start zsignd on
+# ./demo/zsignd.sock in the background, then sign a Zephyr build (as
+# `west sign` would) and a plain image (as `imgtool sign` would) with
+# zsign-client and verify both. zsignd keeps running for more tries; the
+# script prints how to stop it.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies (scripts/deps.sh)"
+sh scripts/deps.sh
+
+step "build in ./build"
+[ -x configure ] || ./autogen.sh >/dev/null 2>&1
+mkdir -p build
+if [ ! -f build/Makefile ]; then
+	(cd build && ../configure >configure.out 2>&1) ||
+	    { tail -20 build/configure.out; exit 1; }
+fi
+make -C build -j"$(nproc)" >build/make.out 2>&1 ||
+    { tail -30 build/make.out; exit 1; }
+echo "built build/zsignd and build/zsign-client"
+
+demo=$top/demo
+sock=$demo/zsignd.sock
+mkdir -p "$demo"
+if [ -f "$demo/zsignd.pid" ]; then
+	# A previous demo's daemon: replace it.
+	kill "$(cat "$demo/zsignd.pid")" 2>/dev/null || true
+	sleep 0.2
+	rm -f "$demo/zsignd.pid"
+fi
+
+step "demo key ./demo/demo-ed25519.pem"
+if [ ! -f "$demo/demo-ed25519.pem" ]; then
+	(umask 077 && openssl genpkey -algorithm ed25519 \
+	    -out "$demo/demo-ed25519.pem")
+fi
+openssl pkey -in "$demo/demo-ed25519.pem" -pubout \
+    -out "$demo/demo-ed25519.pub.pem"
+
+step "start zsignd on $sock"
+rm -f "$sock"
+"$top/build/zsignd" -l "unix:$sock" -k "demo=$demo/demo-ed25519.pem" \
+    >"$demo/zsignd.log" 2>&1 &
+echo $! >"$demo/zsignd.pid"
+export ZSIGN_SERVER="unix:$sock"
+client=$top/build/zsign-client
+i=0
+until "$client" health >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 100 ]; then
+		echo "zsignd did not start; its log:" >&2
+		cat "$demo/zsignd.log" >&2
+		exit 1
+	fi
+	sleep 0.05
+done
+"$client" health
+"$client" keys
+
+step "west sign: a Zephyr build directory (nRF52840 DK), key from the server"
+rm -rf "$demo/zephyr-build"
+cp -R tests/fixtures/zephyr/nrf52840dk_nrf52840 "$demo/zephyr-build"
+chmod -R u+w "$demo/zephyr-build"
+echo "\$ zsign-client sign -d demo/zephyr-build -t imgtool -- --key zsign:demo"
+"$client" sign -d "$demo/zephyr-build" -t imgtool -- --key zsign:demo
+echo "\$ zsign-client imgtool verify -k zsign:demo demo/zephyr-build/zephyr/zephyr.signed.bin"
+"$client" imgtool verify -k zsign:demo \
+    "$demo/zephyr-build/zephyr/zephyr.signed.bin"
+
+step "imgtool sign: a 64 KiB image; -k names a local public key file"
+head -c 65536 /dev/urandom >"$demo/app.bin"
+echo "\$ ZSIGN_PUBLIC_KEY_OK=1 zsign-client imgtool sign -k demo/demo-ed25519.pub.pem --version 1.0.0 --header-size 0x200 --pad-header --slot-size 0x20000 --pad --confirm demo/app.bin demo/app.signed.bin"
+ZSIGN_PUBLIC_KEY_OK=1 "$client" imgtool sign -k "$demo/demo-ed25519.pub.pem" \
+    --version 1.0.0 --header-size 0x200 --pad-header --slot-size 0x20000 \
+    --pad --confirm "$demo/app.bin" "$demo/app.signed.bin"
+echo "\$ zsign-client imgtool verify -k demo/demo-ed25519.pub.pem demo/app.signed.bin"
+"$client" imgtool verify -k "$demo/demo-ed25519.pub.pem" "$demo/app.signed.bin"
+
+cat <<EOF
+
+Done. zsignd is still running (pid $(cat "$demo/zsignd.pid"), log demo/zsignd.log):
+  socket:        $sock
+  key:           demo/demo-ed25519.pem (public: demo/demo-ed25519.pub.pem)
+  signed build:  demo/zephyr-build/zephyr/zephyr.signed.{bin,hex}
+  signed image:  demo/app.signed.bin
+Try:
+  export ZSIGN_SERVER=unix:$sock
+  build/zsign-client keys
+  build/zsign-client imgtool dumpinfo demo/app.signed.bin
+Stop it:
+  kill \$(cat demo/zsignd.pid)
+EOF

@@ -1,0 +1,178 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# `zsign-client sign -t imgtool` (west sign) against a real zsignd on every
+# Zephyr fixture of tests/fixtures/zephyr: exit status, info lines,
+# warnings and errors as expected.json says, and signed outputs that verify,
+# keep the HEX address and equal `imgtool sign` run with the arguments
+# sign.py would pass (also with --pad, which exercises slot size and align).
+. "$ZS_TOP_SRCDIR/tests/e2e/client-common.sh"
+
+FIX=$ZS_TOP_SRCDIR/tests/fixtures/zephyr
+tmp=$(mktemp -d)
+trap 'stop_zsignd; rm -rf "$tmp"' EXIT
+start_zsignd || { echo "1..0 # SKIP zsignd did not start"; exit 0; }
+export ZSIGN_SERVER=$ZSIGND_SERVER
+
+# Lowest data address of an Intel HEX file.
+hex_lowest() {
+	awk 'function hex(s,  i, v) { v = 0; for (i = 1; i <= length(s); i++)
+		v = v * 16 + index("0123456789ABCDEF", toupper(substr(s, i, 1))) - 1
+		return v }
+	BEGIN { up = 0; min = -1 }
+	/^:/ { t = hex(substr($0, 8, 2))
+		if (t == 4) up = hex(substr($0, 10, 4)) * 65536
+		if (t == 2) up = hex(substr($0, 10, 4)) * 16
+		if (t == 0) { a = up + hex(substr($0, 4, 4))
+			if (min < 0 || a < min) min = a } }
+	END { print min }' "$1"
+}
+
+# jq over the fixture's expected.json with {build_dir} filled in.
+ej() {
+	jq -r --arg bd "$bd" "$1 | if type == \"string\" then gsub(\"{build_dir}\"; \$bd) else . end" "$exp"
+}
+
+# Run `zsign-client imgtool` with an invocation's args from expected.json
+# (filter $1 yields the argv), writing the output to $2.
+ref_sign() {
+	eval "set -- $(jq -r --arg bd "$bd" --arg out "$2" \
+	    "$1 | map(gsub(\"{build_dir}/zephyr/zephyr.signed.(bin|hex)\"; \$out) | gsub(\"{build_dir}\"; \$bd)) | @sh" "$exp")"
+	"$CLIENT" imgtool "$@" >/dev/null 2>"$tmp/ref.err"
+}
+
+# Check one signed output: it verifies, its header is header_size and it
+# equals the reference signing; HEX keeps its load address.
+check_output() {	# name fmt file invocation-filter
+	f=$3
+	if [ ! -s "$f" ]; then
+		tap_not_ok "$1: signed $2 written" "missing: $f"
+		return
+	fi
+	tap_ok "$1: signed $2 written"
+	"$CLIENT" imgtool verify "$f" >"$tmp/verify.out" 2>&1
+	if [ $? -eq 0 ] && head -1 "$tmp/verify.out" |
+	    grep -qx "Image was correctly validated"; then
+		tap_ok "$1: signed $2 verifies"
+	else
+		tap_not_ok "$1: signed $2 verifies" "$(cat "$tmp/verify.out")"
+	fi
+	want=$(printf '0x%x' "$(ej .expected.header_size)")
+	got=$("$CLIENT" imgtool dumpinfo "$f" 2>&1 |
+	    awk '$1 == "hdr_size:" { print $2; exit }')
+	if [ "$got" = "$want" ]; then
+		tap_ok "$1: $2 header size $want"
+	else
+		tap_not_ok "$1: $2 header size $want" "got: $got"
+	fi
+	if [ "$2" = hex ]; then
+		want=$(ej .payload.hex_load_address)
+		got=$(hex_lowest "$f")
+		if [ "$got" = "$want" ]; then
+			tap_ok "$1: signed hex starts at $want"
+		else
+			tap_not_ok "$1: signed hex starts at $want" "got: $got"
+		fi
+	fi
+	if ref_sign "$4" "$tmp/ref.$2" && cmp -s "$f" "$tmp/ref.$2"; then
+		tap_ok "$1: $2 equals imgtool sign with sign.py's arguments"
+	else
+		tap_not_ok "$1: $2 equals imgtool sign with sign.py's arguments" \
+		    "$(cat "$tmp/ref.err")"
+	fi
+}
+
+for dir in "$FIX"/*/; do
+	name=$(basename "$dir")
+	[ -f "$dir/expected.json" ] || continue
+	bd=$tmp/$name
+	cp -R "$dir" "$bd"
+	chmod -R u+w "$bd"
+	exp=$bd/expected.json
+	kind=$(ej .kind)
+
+	"$CLIENT" sign -d "$bd" -t imgtool >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	case $kind in
+	error)	want_rc=1 ;;
+	*)	want_rc=0 ;;
+	esac
+	if [ "$rc" -eq "$want_rc" ]; then
+		tap_ok "$name: exit status $want_rc"
+	else
+		tap_not_ok "$name: exit status $want_rc" "got $rc" "$(cat "$tmp/err")"
+	fi
+
+	# Expected stdout and stderr, as west prints them.
+	: >"$tmp/want.out"
+	: >"$tmp/want.err"
+	case $kind in
+	error)
+		ej '.expected.output[]' >"$tmp/want.err" ;;
+	ok|warning)
+		ej '.expected.info_output[]' >"$tmp/want.out"
+		ej '.expected.warnings[] | "WARNING: " + .' >"$tmp/want.err" ;;
+	esac
+	tap_same "$name: info lines" "$tmp/want.out" "$tmp/out"
+	tap_same "$name: warnings and errors" "$tmp/want.err" "$tmp/err"
+
+	if [ "$kind" != ok ] && [ "$kind" != warning ]; then
+		if ls "$bd"/zephyr/zephyr.signed.* >/dev/null 2>&1; then
+			tap_not_ok "$name: no output file" "$(ls "$bd/zephyr")"
+		else
+			tap_ok "$name: no output file"
+		fi
+		continue
+	fi
+	i=0
+	for fmt in $(ej '.expected.formats[]'); do
+		check_output "$name" "$fmt" "$bd/zephyr/zephyr.signed.$fmt" \
+		    ".expected.imgtool_invocations[$i].args"
+		i=$((i + 1))
+	done
+
+	# -q, -B/-H and tool args after --: --pad fills the slot, so the
+	# slot size and the alignment sign.py derives show in the bytes.
+	"$CLIENT" sign -q -d "$bd" -t imgtool -B "$tmp/pad.bin" \
+	    -H "$tmp/pad.hex" -- --pad >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ]; then
+		tap_ok "$name: -q -B -H -- --pad quietly signs"
+	else
+		tap_not_ok "$name: -q -B -H -- --pad quietly signs" "rc $rc" \
+		    "$(cat "$tmp/out" "$tmp/err")"
+	fi
+	i=0
+	for fmt in $(ej '.expected.formats[]'); do
+		filter=".expected.imgtool_invocations[$i].args | .[:-2] + [\"--pad\"] + .[-2:]"
+		if [ "$fmt" = bin ]; then
+			size=$(wc -c <"$tmp/pad.bin" 2>/dev/null)
+			if [ "$size" = "$(ej .expected.slot_size)" ]; then
+				tap_ok "$name: padded bin fills the slot"
+			else
+				tap_not_ok "$name: padded bin fills the slot" \
+				    "size $size"
+			fi
+		fi
+		if ref_sign "$filter" "$tmp/ref.$fmt" &&
+		    cmp -s "$tmp/pad.$fmt" "$tmp/ref.$fmt"; then
+			tap_ok "$name: padded $fmt equals imgtool sign --pad"
+		else
+			tap_not_ok "$name: padded $fmt equals imgtool sign --pad" \
+			    "$(cat "$tmp/ref.err")"
+		fi
+		i=$((i + 1))
+	done
+	rm -f "$tmp/pad.bin" "$tmp/pad.hex"
+done
+
+# --force lets a directory without ZEPHYR_TOOLCHAIN_VARIANT through.
+bd=$tmp/err_not_zephyr_build
+"$CLIENT" sign -f -d "$bd" -t imgtool -q >"$tmp/out" 2>"$tmp/err"
+tap_check "--force signs a directory that is not a Zephyr build" \
+    test $? -eq 0 -a -s "$bd/zephyr/zephyr.signed.bin"
+# Usage errors exit 2.
+"$CLIENT" sign -d "$bd" -t nosuchtool >/dev/null 2>&1
+tap_check "an invalid -t is a usage error (exit 2)" test $? -eq 2
+"$CLIENT" sign -d "$bd" --no-such-option >/dev/null 2>&1
+tap_check "an unknown option is a usage error (exit 2)" test $? -eq 2
+tap_done

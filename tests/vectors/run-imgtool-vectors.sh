@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Every case of tests/vectors/imgtool/cases.json through
+# `zsign-client imgtool sign` against a real zsignd holding the vector keys
+# (cwd = the vector folder, as imgtool ran). Success cases are compared
+# with imgtool-compare (the README's exact/structural rules); error cases
+# must fail and leave no output. One TAP line per case.
+. "$ZS_TOP_SRCDIR/tests/e2e/client-common.sh"
+
+VEC=$ZS_TOP_SRCDIR/tests/vectors/imgtool
+COMPARE=$ZS_TOP_BUILDDIR/tests/vectors/imgtool-compare
+tmp=$(mktemp -d)
+trap 'stop_zsignd; rm -rf "$tmp"' EXIT
+
+# The signing keys; x25519 and the enc-* keys are encryption recipients.
+set --
+for k in rsa-2048 rsa-3072 ecdsa-p256 ecdsa-p384 ed25519; do
+	set -- "$@" "$k=$VEC/keys/$k.pem"
+done
+start_zsignd "$@" || { echo "1..0 # SKIP zsignd did not start"; exit 0; }
+export ZSIGN_SERVER=$ZSIGND_SERVER
+
+cd "$VEC" || exit 1
+# One line per case (jq once: it is the slow part): name, output
+# extension, expected exit code or "-" for success cases, whether a
+# --sig-out file is expected, the check method, and the arguments as shell
+# words where {OUT} and {SIGOUT} expand to "$out" and "$sig" under eval.
+tab=$(printf '\t')
+jq -r --arg o "'\"\$out\"'" --arg s "'\"\$sig\"'" '.cases[] | [.name, .out_ext,
+    (if has("expect") then .expect.exit_code | tostring else "-" end),
+    (has("expected_sig_out") | tostring), (.check.method // "-"),
+    (.args | @sh | gsub("[{]OUT[}]"; $o) | gsub("[{]SIGOUT[}]"; $s))]
+    | join("\t")' cases.json \
+    >"$tmp/cases.tsv"
+while IFS=$tab read -r name ext want hassig method args; do
+	out=$tmp/$name/out$ext
+	sig=$tmp/$name/sig.b64
+	mkdir -p "$tmp/$name"
+	eval "set -- $args"
+	"$CLIENT" imgtool "$@" >"$tmp/$name/stdout" 2>"$tmp/$name/stderr"
+	rc=$?
+	if [ "$want" != - ]; then
+		if [ "$rc" -ne 0 ] && [ ! -e "$out" ] && [ ! -e "$sig" ]; then
+			tap_ok "$name: refused (exit $rc, imgtool $want), no output"
+		else
+			tap_not_ok "$name: refused, no output" "exit $rc" \
+			    "$(ls "$tmp/$name")"
+		fi
+		continue
+	fi
+	if [ "$rc" -ne 0 ]; then
+		tap_not_ok "$name: signs" "exit $rc" "$(cat "$tmp/$name/stderr")"
+		continue
+	fi
+	[ "$hassig" = true ] || sig=
+	if "$COMPARE" "$name" "$out" $sig >"$tmp/$name/cmp" 2>&1; then
+		tap_ok "$name: $method match"
+	else
+		tap_not_ok "$name: $method match" "$(cat "$tmp/$name/cmp")"
+	fi
+done <"$tmp/cases.tsv"
+tap_done
