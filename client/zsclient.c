@@ -268,18 +268,97 @@ zsclient_key_public(struct zsclient *cl, const char *name, EVP_PKEY **pkeyp,
 	return r;
 }
 
+/* Append v as JSON text; a base64 string needs no escaping: copied. */
+static int
+zsclient_dump_value(struct buf *b, json_t *v)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/=";
+	const char *s;
+	char *text;
+	size_t n;
+	int r;
+
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+		n = json_string_length(v);
+		if (strspn(s, b64) == n)
+			return buf_put_u8(b, '"') != 0 || buf_put(b, s, n) != 0 ||
+			    buf_put_u8(b, '"') != 0 ? ZS_ERR_NOMEM : 0;
+	}
+	if ((text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL)
+		return ZS_ERR_NOMEM;
+	r = buf_put_str(b, text);
+	free(text);
+	return r;
+}
+
+/*
+ * Encode a sign request. The files are base64 (no character needs
+ * escaping), so they are copied in as they are: jansson's per-character
+ * string dump costs milliseconds on a large image.
+ */
+static int
+zsclient_sign_body(json_t *req, struct buf *b)
+{
+	json_t *files, *v, *key;
+	const char *name;
+	char *head = NULL;
+	size_t n;
+	int first = 1, r = ZS_ERR_NOMEM;
+
+	files = json_incref(json_object_get(req, "files"));
+	json_object_del(req, "files");
+	head = json_dumps(req, JSON_COMPACT);
+	if (files != NULL)
+		json_object_set(req, "files", files);
+	if (head == NULL || (n = strlen(head)) < 2)
+		goto out;
+	if (files == NULL) {
+		r = buf_put(b, head, n);
+		goto out;
+	}
+	/* head is "{...}": reopen it for one more member. */
+	if (buf_put(b, head, n - 1) != 0 || buf_printf(b, "%s\"files\":{",
+	    n > 2 ? "," : "") != 0)
+		goto out;
+	json_object_foreach(files, name, v) {
+		key = json_string(name);
+		r = (!first && buf_put_u8(b, ',') != 0) ||
+		    zsclient_dump_value(b, key) != 0 || buf_put_u8(b, ':') != 0 ||
+		    zsclient_dump_value(b, v) != 0 ? ZS_ERR_NOMEM : 0;
+		json_decref(key);
+		if (r != 0)
+			goto out;
+		first = 0;
+	}
+	r = ZS_ERR_NOMEM;
+	if (buf_put_str(b, "}}") != 0)
+		goto out;
+	r = 0;
+ out:
+	json_decref(files);
+	free(head);
+	return r;
+}
+
 int
 zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
     struct zs_errbuf *eb)
 {
 	json_t *reply = NULL;
-	char *body;
+	struct buf *body;
 	int r;
 
-	if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
-		return zs_errf(eb, ZS_ERR_NOMEM, "cannot encode the request");
-	r = zsclient_request(cl, "/v1/sign", body, strlen(body), &reply, eb);
-	free(body);
+	body = buf_new(ZSCLIENT_REQUEST_MAX);
+	if (zsclient_sign_body(req, body) != 0) {
+		buf_free(body);
+		return zs_errf(eb, ZS_ERR_TOO_LARGE, "cannot encode the "
+		    "request (more than %u bytes?)", ZSCLIENT_REQUEST_MAX);
+	}
+	r = zsclient_request(cl, "/v1/sign", (const char *)buf_ptr(body),
+	    buf_len(body), &reply, eb);
+	buf_free(body);
 	if (r != 0)
 		return r;
 	if (!json_is_object(json_object_get(reply, "files"))) {

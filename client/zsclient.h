@@ -24,6 +24,8 @@
  * in base64 plus their padding to a slot fit well below this.
  */
 #define ZSCLIENT_REPLY_MAX	(512u * 1024 * 1024)
+/* Largest request body sent: the server's body cap is lower. */
+#define ZSCLIENT_REQUEST_MAX	(512u * 1024 * 1024)
 /* Seconds to wait for a connection to the server. */
 #define ZSCLIENT_CONNECT_TIMEOUT	10
 /* Seconds one request may take in all (a PKCS#11 token can be slow). */

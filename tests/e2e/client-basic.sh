@@ -7,12 +7,8 @@
 . "$ZS_TOP_SRCDIR/tests/e2e/client-common.sh"
 
 KEYS=$ZS_TOP_SRCDIR/tests/keys
-tmp=$(mktemp -d)
-trap 'stop_zsignd; rm -rf "$tmp"' EXIT
-start_zsignd "ed=$KEYS/test-ed25519.pem" "p256=$KEYS/test-ecdsa-p256.pem" ||
-    { echo "1..0 # SKIP zsignd did not start"; exit 0; }
-export ZSIGN_SERVER=$ZSIGND_SERVER
-cd "$tmp" || exit 1
+client_start "ed=$KEYS/test-ed25519.pem" "p256=$KEYS/test-ecdsa-p256.pem"
+cd "$ZS_TMP" || exit 1
 openssl pkey -in "$KEYS/test-ed25519.pem" -pubout -out ed.pub.pem
 openssl pkey -in "$KEYS/test-ecdsa-p256.pem" -pubout -out p256.pub.pem
 head -c 5000 /dev/urandom >app.bin
@@ -28,7 +24,7 @@ fails_cleanly() {
 	rc=$?
 	if [ "$rc" -eq "$want" ] && [ "$(wc -l <stderr)" -eq 1 ] &&
 	    [ ! -e "$f" ] && [ ! -s stdout ]; then
-		tap_ok "$d (exit $want: $(cat stderr))"
+		zs_pass "$d (exit $want: $(cat stderr))"
 	else
 		tap_not_ok "$d" "exit $rc, want $want" "$(cat stdout stderr)" \
 		    "$(ls)"
@@ -93,12 +89,12 @@ fails_cleanly "imgtool option error (--align 3)" 2 e.bin \
 fails_cleanly "missing input file" 2 e.bin \
     "$CLIENT" imgtool sign -k ed $SIGN nosuch.bin e.bin
 fails_cleanly "no server listening" 1 e.bin \
-    "$CLIENT" --server "unix:$tmp/nosuch.sock" imgtool sign -k ed $SIGN \
+    "$CLIENT" --server "unix:$ZS_TMP/nosuch.sock" imgtool sign -k ed $SIGN \
     app.bin e.bin
 fails_cleanly "unsupported server address" 2 e.bin \
     "$CLIENT" --server "tcp:localhost:1" imgtool sign -k ed $SIGN app.bin e.bin
 "$CLIENT" frobnicate >/dev/null 2>&1
 tap_check "unknown command: exit 2" test $? -eq 2
-ZSIGN_SERVER=unix:$tmp/nosuch.sock "$CLIENT" health >/dev/null 2>&1
+ZSIGN_SERVER=unix:$ZS_TMP/nosuch.sock "$CLIENT" health >/dev/null 2>&1
 tap_check "ZSIGN_SERVER is used" test $? -eq 1
 tap_done

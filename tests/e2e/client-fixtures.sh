@@ -8,10 +8,7 @@
 . "$ZS_TOP_SRCDIR/tests/e2e/client-common.sh"
 
 FIX=$ZS_TOP_SRCDIR/tests/fixtures/zephyr
-tmp=$(mktemp -d)
-trap 'stop_zsignd; rm -rf "$tmp"' EXIT
-start_zsignd || { echo "1..0 # SKIP zsignd did not start"; exit 0; }
-export ZSIGN_SERVER=$ZSIGND_SERVER
+client_start
 
 # Lowest data address of an Intel HEX file.
 hex_lowest() {
@@ -37,7 +34,7 @@ ej() {
 ref_sign() {
 	eval "set -- $(jq -r --arg bd "$bd" --arg out "$2" \
 	    "$1 | map(gsub(\"{build_dir}/zephyr/zephyr.signed.(bin|hex)\"; \$out) | gsub(\"{build_dir}\"; \$bd)) | @sh" "$exp")"
-	"$CLIENT" imgtool "$@" >/dev/null 2>"$tmp/ref.err"
+	"$CLIENT" imgtool "$@" >/dev/null 2>"$ZS_TMP/ref.err"
 }
 
 # Check one signed output: it verifies, its header is header_size and it
@@ -48,19 +45,19 @@ check_output() {	# name fmt file invocation-filter
 		tap_not_ok "$1: signed $2 written" "missing: $f"
 		return
 	fi
-	tap_ok "$1: signed $2 written"
-	"$CLIENT" imgtool verify "$f" >"$tmp/verify.out" 2>&1
-	if [ $? -eq 0 ] && head -1 "$tmp/verify.out" |
+	zs_pass "$1: signed $2 written"
+	"$CLIENT" imgtool verify "$f" >"$ZS_TMP/verify.out" 2>&1
+	if [ $? -eq 0 ] && head -1 "$ZS_TMP/verify.out" |
 	    grep -qx "Image was correctly validated"; then
-		tap_ok "$1: signed $2 verifies"
+		zs_pass "$1: signed $2 verifies"
 	else
-		tap_not_ok "$1: signed $2 verifies" "$(cat "$tmp/verify.out")"
+		tap_not_ok "$1: signed $2 verifies" "$(cat "$ZS_TMP/verify.out")"
 	fi
 	want=$(printf '0x%x' "$(ej .expected.header_size)")
 	got=$("$CLIENT" imgtool dumpinfo "$f" 2>&1 |
 	    awk '$1 == "hdr_size:" { print $2; exit }')
 	if [ "$got" = "$want" ]; then
-		tap_ok "$1: $2 header size $want"
+		zs_pass "$1: $2 header size $want"
 	else
 		tap_not_ok "$1: $2 header size $want" "got: $got"
 	fi
@@ -68,58 +65,58 @@ check_output() {	# name fmt file invocation-filter
 		want=$(ej .payload.hex_load_address)
 		got=$(hex_lowest "$f")
 		if [ "$got" = "$want" ]; then
-			tap_ok "$1: signed hex starts at $want"
+			zs_pass "$1: signed hex starts at $want"
 		else
 			tap_not_ok "$1: signed hex starts at $want" "got: $got"
 		fi
 	fi
-	if ref_sign "$4" "$tmp/ref.$2" && cmp -s "$f" "$tmp/ref.$2"; then
-		tap_ok "$1: $2 equals imgtool sign with sign.py's arguments"
+	if ref_sign "$4" "$ZS_TMP/ref.$2" && cmp -s "$f" "$ZS_TMP/ref.$2"; then
+		zs_pass "$1: $2 equals imgtool sign with sign.py's arguments"
 	else
 		tap_not_ok "$1: $2 equals imgtool sign with sign.py's arguments" \
-		    "$(cat "$tmp/ref.err")"
+		    "$(cat "$ZS_TMP/ref.err")"
 	fi
 }
 
 for dir in "$FIX"/*/; do
 	name=$(basename "$dir")
 	[ -f "$dir/expected.json" ] || continue
-	bd=$tmp/$name
+	bd=$ZS_TMP/$name
 	cp -R "$dir" "$bd"
 	chmod -R u+w "$bd"
 	exp=$bd/expected.json
 	kind=$(ej .kind)
 
-	"$CLIENT" sign -d "$bd" -t imgtool >"$tmp/out" 2>"$tmp/err"
+	"$CLIENT" sign -d "$bd" -t imgtool >"$ZS_TMP/out" 2>"$ZS_TMP/err"
 	rc=$?
 	case $kind in
 	error)	want_rc=1 ;;
 	*)	want_rc=0 ;;
 	esac
 	if [ "$rc" -eq "$want_rc" ]; then
-		tap_ok "$name: exit status $want_rc"
+		zs_pass "$name: exit status $want_rc"
 	else
-		tap_not_ok "$name: exit status $want_rc" "got $rc" "$(cat "$tmp/err")"
+		tap_not_ok "$name: exit status $want_rc" "got $rc" "$(cat "$ZS_TMP/err")"
 	fi
 
 	# Expected stdout and stderr, as west prints them.
-	: >"$tmp/want.out"
-	: >"$tmp/want.err"
+	: >"$ZS_TMP/want.out"
+	: >"$ZS_TMP/want.err"
 	case $kind in
 	error)
-		ej '.expected.output[]' >"$tmp/want.err" ;;
+		ej '.expected.output[]' >"$ZS_TMP/want.err" ;;
 	ok|warning)
-		ej '.expected.info_output[]' >"$tmp/want.out"
-		ej '.expected.warnings[] | "WARNING: " + .' >"$tmp/want.err" ;;
+		ej '.expected.info_output[]' >"$ZS_TMP/want.out"
+		ej '.expected.warnings[] | "WARNING: " + .' >"$ZS_TMP/want.err" ;;
 	esac
-	tap_same "$name: info lines" "$tmp/want.out" "$tmp/out"
-	tap_same "$name: warnings and errors" "$tmp/want.err" "$tmp/err"
+	tap_same "$name: info lines" "$ZS_TMP/want.out" "$ZS_TMP/out"
+	tap_same "$name: warnings and errors" "$ZS_TMP/want.err" "$ZS_TMP/err"
 
 	if [ "$kind" != ok ] && [ "$kind" != warning ]; then
 		if ls "$bd"/zephyr/zephyr.signed.* >/dev/null 2>&1; then
 			tap_not_ok "$name: no output file" "$(ls "$bd/zephyr")"
 		else
-			tap_ok "$name: no output file"
+			zs_pass "$name: no output file"
 		fi
 		continue
 	fi
@@ -132,42 +129,42 @@ for dir in "$FIX"/*/; do
 
 	# -q, -B/-H and tool args after --: --pad fills the slot, so the
 	# slot size and the alignment sign.py derives show in the bytes.
-	"$CLIENT" sign -q -d "$bd" -t imgtool -B "$tmp/pad.bin" \
-	    -H "$tmp/pad.hex" -- --pad >"$tmp/out" 2>"$tmp/err"
+	"$CLIENT" sign -q -d "$bd" -t imgtool -B "$ZS_TMP/pad.bin" \
+	    -H "$ZS_TMP/pad.hex" -- --pad >"$ZS_TMP/out" 2>"$ZS_TMP/err"
 	rc=$?
-	if [ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ]; then
-		tap_ok "$name: -q -B -H -- --pad quietly signs"
+	if [ "$rc" -eq 0 ] && [ ! -s "$ZS_TMP/out" ]; then
+		zs_pass "$name: -q -B -H -- --pad quietly signs"
 	else
 		tap_not_ok "$name: -q -B -H -- --pad quietly signs" "rc $rc" \
-		    "$(cat "$tmp/out" "$tmp/err")"
+		    "$(cat "$ZS_TMP/out" "$ZS_TMP/err")"
 	fi
 	i=0
 	for fmt in $(ej '.expected.formats[]'); do
 		filter=".expected.imgtool_invocations[$i].args | .[:-2] + [\"--pad\"] + .[-2:]"
 		if [ "$fmt" = bin ]; then
-			size=$(wc -c <"$tmp/pad.bin" 2>/dev/null)
+			size=$(wc -c <"$ZS_TMP/pad.bin" 2>/dev/null)
 			if [ "$size" = "$(ej .expected.slot_size)" ]; then
-				tap_ok "$name: padded bin fills the slot"
+				zs_pass "$name: padded bin fills the slot"
 			else
 				tap_not_ok "$name: padded bin fills the slot" \
 				    "size $size"
 			fi
 		fi
-		if ref_sign "$filter" "$tmp/ref.$fmt" &&
-		    cmp -s "$tmp/pad.$fmt" "$tmp/ref.$fmt"; then
-			tap_ok "$name: padded $fmt equals imgtool sign --pad"
+		if ref_sign "$filter" "$ZS_TMP/ref.$fmt" &&
+		    cmp -s "$ZS_TMP/pad.$fmt" "$ZS_TMP/ref.$fmt"; then
+			zs_pass "$name: padded $fmt equals imgtool sign --pad"
 		else
 			tap_not_ok "$name: padded $fmt equals imgtool sign --pad" \
-			    "$(cat "$tmp/ref.err")"
+			    "$(cat "$ZS_TMP/ref.err")"
 		fi
 		i=$((i + 1))
 	done
-	rm -f "$tmp/pad.bin" "$tmp/pad.hex"
+	rm -f "$ZS_TMP/pad.bin" "$ZS_TMP/pad.hex"
 done
 
 # --force lets a directory without ZEPHYR_TOOLCHAIN_VARIANT through.
-bd=$tmp/err_not_zephyr_build
-"$CLIENT" sign -f -d "$bd" -t imgtool -q >"$tmp/out" 2>"$tmp/err"
+bd=$ZS_TMP/err_not_zephyr_build
+"$CLIENT" sign -f -d "$bd" -t imgtool -q >"$ZS_TMP/out" 2>"$ZS_TMP/err"
 tap_check "--force signs a directory that is not a Zephyr build" \
     test $? -eq 0 -a -s "$bd/zephyr/zephyr.signed.bin"
 # Usage errors exit 2.

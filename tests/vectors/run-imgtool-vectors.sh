@@ -9,16 +9,13 @@
 
 VEC=$ZS_TOP_SRCDIR/tests/vectors/imgtool
 COMPARE=$ZS_TOP_BUILDDIR/tests/vectors/imgtool-compare
-tmp=$(mktemp -d)
-trap 'stop_zsignd; rm -rf "$tmp"' EXIT
 
 # The signing keys; x25519 and the enc-* keys are encryption recipients.
 set --
 for k in rsa-2048 rsa-3072 ecdsa-p256 ecdsa-p384 ed25519; do
 	set -- "$@" "$k=$VEC/keys/$k.pem"
 done
-start_zsignd "$@" || { echo "1..0 # SKIP zsignd did not start"; exit 0; }
-export ZSIGN_SERVER=$ZSIGND_SERVER
+client_start "$@"
 
 cd "$VEC" || exit 1
 # One line per case (jq once: it is the slow part): name, output
@@ -31,32 +28,32 @@ jq -r --arg o "'\"\$out\"'" --arg s "'\"\$sig\"'" '.cases[] | [.name, .out_ext,
     (has("expected_sig_out") | tostring), (.check.method // "-"),
     (.args | @sh | gsub("[{]OUT[}]"; $o) | gsub("[{]SIGOUT[}]"; $s))]
     | join("\t")' cases.json \
-    >"$tmp/cases.tsv"
+    >"$ZS_TMP/cases.tsv"
 while IFS=$tab read -r name ext want hassig method args; do
-	out=$tmp/$name/out$ext
-	sig=$tmp/$name/sig.b64
-	mkdir -p "$tmp/$name"
+	out=$ZS_TMP/$name/out$ext
+	sig=$ZS_TMP/$name/sig.b64
+	mkdir -p "$ZS_TMP/$name"
 	eval "set -- $args"
-	"$CLIENT" imgtool "$@" >"$tmp/$name/stdout" 2>"$tmp/$name/stderr"
+	"$CLIENT" imgtool "$@" >"$ZS_TMP/$name/stdout" 2>"$ZS_TMP/$name/stderr"
 	rc=$?
 	if [ "$want" != - ]; then
 		if [ "$rc" -ne 0 ] && [ ! -e "$out" ] && [ ! -e "$sig" ]; then
-			tap_ok "$name: refused (exit $rc, imgtool $want), no output"
+			zs_pass "$name: refused (exit $rc, imgtool $want), no output"
 		else
 			tap_not_ok "$name: refused, no output" "exit $rc" \
-			    "$(ls "$tmp/$name")"
+			    "$(ls "$ZS_TMP/$name")"
 		fi
 		continue
 	fi
 	if [ "$rc" -ne 0 ]; then
-		tap_not_ok "$name: signs" "exit $rc" "$(cat "$tmp/$name/stderr")"
+		tap_not_ok "$name: signs" "exit $rc" "$(cat "$ZS_TMP/$name/stderr")"
 		continue
 	fi
 	[ "$hassig" = true ] || sig=
-	if "$COMPARE" "$name" "$out" $sig >"$tmp/$name/cmp" 2>&1; then
-		tap_ok "$name: $method match"
+	if "$COMPARE" "$name" "$out" $sig >"$ZS_TMP/$name/cmp" 2>&1; then
+		zs_pass "$name: $method match"
 	else
-		tap_not_ok "$name: $method match" "$(cat "$tmp/$name/cmp")"
+		tap_not_ok "$name: $method match" "$(cat "$ZS_TMP/$name/cmp")"
 	fi
-done <"$tmp/cases.tsv"
+done <"$ZS_TMP/cases.tsv"
 tap_done
