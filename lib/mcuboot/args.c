@@ -359,9 +359,10 @@ opt_max_sectors(struct mcuboot_args *a, const struct opt *o,
 		p++;
 	if (*p == '+')
 		p++;
-	if (*p == '0' && p[1] != '\0' && isdigit((unsigned char)p[1]))
-		p++;	/* int("08") is 8 */
-	if (!isdigit((unsigned char)*p) ||
+	/* int("08") is 8: leading zeros are fine in base 10. */
+	while (*p == '0' && isdigit((unsigned char)p[1]))
+		p++;
+	if (!isdigit((unsigned char)*p) || p[strspn(p, "0123456789_")] != '\0' ||
 	    zs_parse_uint(p, UINT32_MAX, &a->max_sectors) != 0) {
 		snprintf(msg, sizeof(msg), "'%.100s' is not a valid integer.",
 		    v);

@@ -28,3 +28,22 @@ tests_unit_test_mcuboot_verify_SOURCES = tests/unit/test-mcuboot-verify.c \
 	tests/vectors/imgtool-compare.c tests/vectors/imgtool-compare.h
 tests_unit_test_mcuboot_verify_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mcuboot_verify_LDADD = $(UNIT_LDADD)
+
+check_PROGRAMS += tests/unit/test-mcuboot
+TESTS += tests/unit/test-mcuboot
+tests_unit_test_mcuboot_SOURCES = tests/unit/test-mcuboot.c
+tests_unit_test_mcuboot_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mcuboot_LDADD = $(UNIT_LDADD)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-mcuboot-image tests/fuzz/fuzz-mcuboot-args
+tests_fuzz_fuzz_mcuboot_image_SOURCES = tests/fuzz/fuzz-mcuboot-image.c
+tests_fuzz_fuzz_mcuboot_image_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_mcuboot_image_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_mcuboot_image_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+tests_fuzz_fuzz_mcuboot_args_SOURCES = tests/fuzz/fuzz-mcuboot-args.c
+tests_fuzz_fuzz_mcuboot_args_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_mcuboot_args_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_mcuboot_args_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/mcuboot-image tests/fuzz/corpus/mcuboot-args
