@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # The MCUboot image engine (imgtool sign/verify/dumpinfo/getpub).
-libzsign_a_SOURCES += \
+MCUBOOT_SRCS = \
 	lib/mcuboot/mcuboot.h lib/mcuboot/mcuboot-int.h \
 	lib/mcuboot/args.c lib/mcuboot/image.c lib/mcuboot/tlv.c \
 	lib/mcuboot/keys.c lib/mcuboot/trailer.c lib/mcuboot/enc.c \
 	lib/mcuboot/compress.c lib/mcuboot/verify.c
+libzsign_a_SOURCES += $(MCUBOOT_SRCS)
 
 # The imgtool reference cases, run in-process; the comparison code is
 # shared with the client/daemon tests through imgtool-compare.
@@ -37,11 +38,14 @@ tests_unit_test_mcuboot_LDADD = $(UNIT_LDADD)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-mcuboot-image tests/fuzz/fuzz-mcuboot-args
-tests_fuzz_fuzz_mcuboot_image_SOURCES = tests/fuzz/fuzz-mcuboot-image.c
+# The engine is compiled into the targets so that it is instrumented.
+tests_fuzz_fuzz_mcuboot_image_SOURCES = tests/fuzz/fuzz-mcuboot-image.c \
+	$(MCUBOOT_SRCS)
 tests_fuzz_fuzz_mcuboot_image_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_mcuboot_image_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_mcuboot_image_LDADD = libzsign.a $(LIBZSIGN_DEPS)
-tests_fuzz_fuzz_mcuboot_args_SOURCES = tests/fuzz/fuzz-mcuboot-args.c
+tests_fuzz_fuzz_mcuboot_args_SOURCES = tests/fuzz/fuzz-mcuboot-args.c \
+	$(MCUBOOT_SRCS)
 tests_fuzz_fuzz_mcuboot_args_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_mcuboot_args_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_mcuboot_args_LDADD = libzsign.a $(LIBZSIGN_DEPS)
