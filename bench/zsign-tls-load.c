@@ -4,6 +4,8 @@
  * HTTPS clients (libcurl multi, keep-alive) busy for a while with a mix
  * of valid, refused (no certificate, unknown token), malformed and plain
  * HTTP requests, and checks that each got exactly the answer it should.
+ * With -U it drives the Unix socket instead (valid requests only), so
+ * that both transports are measured the same way.
  */
 #include "config.h"
 
@@ -97,6 +99,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: zsign-tls-load -u https://HOST:PORT -b BODY "
 	    "-C CACERT -E CERT -K KEY\n"
+	    "       zsign-tls-load -U SOCKET -b BODY\n"
 	    "    [-c CLIENTS] [-d SECONDS] [-m VALID,NOCERT,BADTOKEN,MALFORMED,"
 	    "PLAIN] [-v]\n");
 	exit(2);
@@ -106,7 +109,7 @@ int
 main(int argc, char **argv)
 {
 	const char *url = NULL, *bodyfile = NULL, *ca = NULL, *cert = NULL,
-	    *key = NULL;
+	    *key = NULL, *sock = NULL;
 	static const char malformed[] = "{\"tool\": 42, \"args\": [";
 	unsigned mix[ROLE_COUNT] = { 60, 10, 10, 10, 10 }, total = 0, k;
 	struct client *cl;
@@ -121,9 +124,10 @@ main(int argc, char **argv)
 	unsigned long unexpected = 0;
 	long status;
 
-	while ((ch = getopt(argc, argv, "u:b:C:E:K:c:d:m:v")) != -1) {
+	while ((ch = getopt(argc, argv, "u:U:b:C:E:K:c:d:m:v")) != -1) {
 		switch (ch) {
 		case 'u': url = optarg; break;
+		case 'U': sock = optarg; break;
 		case 'b': bodyfile = optarg; break;
 		case 'C': ca = optarg; break;
 		case 'E': cert = optarg; break;
@@ -144,6 +148,13 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < ROLE_COUNT; i++)
 		total += mix[i];
+	if (sock != NULL) {
+		/* Over the Unix socket the peer's uid is the credential. */
+		url = "https://zsign";
+		ca = cert = key = "";
+		memset(mix, 0, sizeof(mix));
+		mix[ROLE_VALID] = total = 100;
+	}
 	if (url == NULL || bodyfile == NULL || ca == NULL || cert == NULL ||
 	    key == NULL || nclients < 1 || nclients > LOAD_CLIENTS_MAX ||
 	    secs < 1 || total == 0 || strncmp(url, "https://", 8) != 0)
@@ -173,11 +184,15 @@ main(int argc, char **argv)
 		if (c->role == ROLE_BADTOKEN)
 			c->hdrs = curl_slist_append(c->hdrs,
 			    "Authorization: Bearer not-a-valid-token");
-		curl_easy_setopt(c->h, CURLOPT_URL, c->role == ROLE_PLAIN ?
-		    plainurl : signurl);
+		curl_easy_setopt(c->h, CURLOPT_URL, c->role == ROLE_PLAIN ||
+		    sock != NULL ? plainurl : signurl);
 		curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, c->hdrs);
-		curl_easy_setopt(c->h, CURLOPT_CAINFO, ca);
-		if (c->role == ROLE_VALID || c->role == ROLE_MALFORMED) {
+		if (sock != NULL)
+			curl_easy_setopt(c->h, CURLOPT_UNIX_SOCKET_PATH, sock);
+		else
+			curl_easy_setopt(c->h, CURLOPT_CAINFO, ca);
+		if (sock == NULL &&
+		    (c->role == ROLE_VALID || c->role == ROLE_MALFORMED)) {
 			curl_easy_setopt(c->h, CURLOPT_SSLCERT, cert);
 			curl_easy_setopt(c->h, CURLOPT_SSLKEY, key);
 		}
