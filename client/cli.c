@@ -30,8 +30,12 @@ cli_client(struct cli *c, struct zsclient **clp, struct zs_errbuf *eb)
 {
 	int r;
 
-	if (c->cl == NULL && (r = zsclient_open(c->server, &c->cl, eb)) != 0)
-		return r;
+	if (c->cl == NULL) {
+		if ((r = tlsopts_load(&c->tls, eb)) != 0 ||
+		    (r = zsclient_open(c->server, &c->cl, eb)) != 0)
+			return r;
+		zsclient_set_tls(c->cl, &c->tls);
+	}
 	*clp = c->cl;
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "client/tls-opts.h"
 #include "client/zsclient.h"
 #include "common/zserr.h"
 
@@ -29,6 +30,7 @@ struct cli {
 	const char	*progname;
 	const char	*server;	/* --server, ZSIGN_SERVER or default */
 	struct zsclient	*cl;		/* opened on first use */
+	struct tlsopts	 tls;		/* --cacert etc. (tls-opts.c) */
 };
 
 /* The connection to the server, opened on first use. */

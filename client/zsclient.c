@@ -28,7 +28,9 @@
 struct zsclient {
 	CURL	*curl;
 	char	*addr;		/* as given, for messages */
-	char	*sockpath;	/* Unix socket path */
+	char	*sockpath;	/* Unix socket path, or NULL for https */
+	char	*base;		/* URL the request paths are appended to */
+	const struct tlsopts *tls;	/* https only (tls-opts.c) */
 	char	 curlerr[CURL_ERROR_SIZE];
 };
 
@@ -49,19 +51,28 @@ zsclient_open(const char *server, struct zsclient **clp, struct zs_errbuf *eb)
 		path = server + 5;
 	else if (server[0] == '/')
 		path = server;
+	else if (strncmp(server, "https://", 8) == 0 && server[8] != '\0' &&
+	    server[8] != '/')
+		path = NULL;
 	else
 		return zs_errf(eb, ZS_ERR_USAGE, "unsupported server address "
-		    "'%s' (expected unix:/path/to/zsignd.sock)", server);
-	if (*path == '\0')
+		    "'%s' (expected unix:/path/to/zsignd.sock or "
+		    "https://HOST:PORT)", server);
+	if (path != NULL && *path == '\0')
 		return zs_errf(eb, ZS_ERR_USAGE, "empty socket path in '%s'",
 		    server);
 	/* Plain HTTP over a Unix socket needs no TLS initialisation. */
-	if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK)
+	if (curl_global_init(path != NULL ? CURL_GLOBAL_NOTHING :
+	    CURL_GLOBAL_SSL) != CURLE_OK)
 		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl initialisation "
 		    "failed");
 	cl = xcalloc(1, sizeof(*cl));
 	cl->addr = xstrdup(server);
-	cl->sockpath = xstrdup(path);
+	cl->sockpath = path != NULL ? xstrdup(path) : NULL;
+	cl->base = xstrdup(path != NULL ? ZSCLIENT_URL_BASE : server);
+	/* "https://host:port/" and "https://host:port" are the same server. */
+	if (cl->base[strlen(cl->base) - 1] == '/')
+		cl->base[strlen(cl->base) - 1] = '\0';
 	if ((cl->curl = curl_easy_init()) == NULL) {
 		zsclient_close(cl);
 		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl initialisation "
@@ -69,6 +80,12 @@ zsclient_open(const char *server, struct zsclient **clp, struct zs_errbuf *eb)
 	}
 	*clp = cl;
 	return 0;
+}
+
+void
+zsclient_set_tls(struct zsclient *cl, const struct tlsopts *tls)
+{
+	cl->tls = tls;
 }
 
 void
@@ -80,6 +97,7 @@ zsclient_close(struct zsclient *cl)
 		curl_easy_cleanup(cl->curl);
 	free(cl->addr);
 	free(cl->sockpath);
+	free(cl->base);
 	free(cl);
 	curl_global_cleanup();
 }
@@ -141,7 +159,7 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	int r = ZS_ERR_INTERNAL;
 
 	resp = buf_new(ZSCLIENT_REPLY_MAX);
-	url = xasprintf("%s%s", ZSCLIENT_URL_BASE, path);
+	url = xasprintf("%s%s", cl->base, path);
 	curl_easy_reset(cl->curl);
 	cl->curlerr[0] = '\0';
 	/* Without Expect: curl would wait for "100 Continue" on big bodies. */
@@ -154,9 +172,12 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	if (cl->sockpath == NULL && (r = tlsopts_apply(cl->tls, cl->curl,
+	    &hdrs, eb)) != 0)
+		goto out;
 	if (curl_easy_setopt(cl->curl, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_UNIX_SOCKET_PATH,
-	    cl->sockpath) != CURLE_OK ||
+	    (cl->sockpath != NULL && curl_easy_setopt(cl->curl,
+	    CURLOPT_UNIX_SOCKET_PATH, cl->sockpath) != CURLE_OK) ||
 	    curl_easy_setopt(cl->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
 	    curl_easy_setopt(cl->curl, CURLOPT_ERRORBUFFER, cl->curlerr) !=
 	    CURLE_OK ||
@@ -168,8 +189,8 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	    (long)ZSCLIENT_CONNECT_TIMEOUT) != CURLE_OK ||
 	    curl_easy_setopt(cl->curl, CURLOPT_TIMEOUT,
 	    (long)ZSCLIENT_REQUEST_TIMEOUT) != CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_PROTOCOLS_STR, "http") !=
-	    CURLE_OK) {
+	    curl_easy_setopt(cl->curl, CURLOPT_PROTOCOLS_STR,
+	    cl->sockpath != NULL ? "http" : "https") != CURLE_OK) {
 		r = zs_errf(eb, ZS_ERR_INTERNAL, "libcurl option refused");
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "client/tls-opts.h"
 #include "common/zserr.h"
 
 /* Where zsignd listens when neither --server nor ZSIGN_SERVER says. */
@@ -34,11 +35,14 @@
 struct zsclient;
 
 /*
- * Prepare a client for server ("unix:/path/to.sock", or an absolute socket
- * path); no connection is made until the first request.
+ * Prepare a client for server ("unix:/path/to.sock", an absolute socket
+ * path, or "https://HOST:PORT"); no connection is made until the first
+ * request.
  */
 int	zsclient_open(const char *server, struct zsclient **clp,
 	    struct zs_errbuf *eb);
+/* Use tls (borrowed, may be NULL) for an https:// server. */
+void	zsclient_set_tls(struct zsclient *cl, const struct tlsopts *tls);
 /* Close the connection and free cl; NULL is a no-op. */
 void	zsclient_close(struct zsclient *cl);
 

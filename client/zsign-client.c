@@ -17,7 +17,8 @@
 #include "common/zserr.h"
 
 static const char usage_text[] =
-"usage: zsign-client [--server unix:PATH] COMMAND [ARGS...]\n"
+"usage: zsign-client [--server unix:PATH|https://HOST:PORT] [TLS OPTIONS]\n"
+"                    COMMAND [ARGS...]\n"
 "\n"
 "commands:\n"
 "  sign [-d BUILD_DIR] -t imgtool [-q] [-f] [--bin|--no-bin] [-B FILE]\n"
@@ -33,6 +34,8 @@ static const char usage_text[] =
 "\n"
 "The server is --server, else $ZSIGN_SERVER, else "
     ZSCLIENT_DEFAULT_SERVER ".\n"
+"TLS options (https:// servers):\n"
+TLSOPTS_USAGE
 "Exit status: 0 ok, 1 signing refused or failed, 2 usage.\n";
 
 static int
@@ -106,6 +109,7 @@ int
 main(int argc, char **argv)
 {
 	struct cli c = { .progname = "zsign-client" };
+	struct zs_errbuf eb = { 0 };
 	size_t i;
 	int ai, rc;
 
@@ -123,6 +127,10 @@ main(int argc, char **argv)
 			c.server = argv[++ai];
 		} else if (strncmp(argv[ai], "--server=", 9) == 0) {
 			c.server = argv[ai] + 9;
+		} else if ((rc = tlsopts_parse(&c.tls, argc, argv, &ai,
+		    &eb)) != 0) {
+			if (rc < 0)
+				return cli_fail(&c, rc, eb.msg);
 		} else {
 			fprintf(stderr, "%s: unknown option %s\n%s",
 			    c.progname, argv[ai], usage_text);
@@ -131,6 +139,7 @@ main(int argc, char **argv)
 	}
 	if (c.server == NULL || *c.server == '\0')
 		c.server = ZSCLIENT_DEFAULT_SERVER;
+	tlsopts_from_env(&c.tls);
 	if (ai >= argc) {
 		fputs(usage_text, stderr);
 		return CLI_EXIT_USAGE;
@@ -145,5 +154,6 @@ main(int argc, char **argv)
 	}
 	rc = cli_commands[i].run(&c, argc - ai, argv + ai);
 	zsclient_close(c.cl);
+	tlsopts_clear(&c.tls);
 	return rc;
 }

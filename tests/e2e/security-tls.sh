@@ -98,6 +98,13 @@ ok $? "rollback to 1.0.5 after 1.1.0 refused, no image returned ($s)"
 
 # zsign-client over https with a certificate, then with a token.
 head -c 4096 /dev/urandom >"$T/c.bin"
+if ! "$CLIENT" --help 2>/dev/null | grep -q -- --cacert; then
+	for w in "with --cert/--cert-key" "with ZSIGN_TOKEN_FILE" \
+	    "without credentials"; do
+		n=$((n + 1))
+		echo "ok $n # SKIP zsign-client has no TLS options: $w"
+	done
+else
 "$CLIENT" --server "https://127.0.0.1:$PORT" --cacert "$T/ca.pem" \
     --cert "$T/ci.pem" --cert-key "$T/ci.key" imgtool sign -k prod \
     --version 1.2.0 --header-size 0x200 --pad-header --align 4 \
@@ -115,7 +122,8 @@ ok $? "zsign-client signs over TLS with ZSIGN_TOKEN_FILE"
     --pad-header --align 4 --slot-size 0x20000 "$T/c.bin" \
     "$T/c3.signed.bin" 2>>"$T/client.err"
 [ $? -eq 1 ] && [ ! -e "$T/c3.signed.bin" ]
-ok $? "zsign-client without credentials: exit 1, no output file"
+ok $? "zsign-client without credentials: exit 1, no output file ($(tail -1 "$T/client.err"))"
+fi
 
 # The Unix socket: uid 0 is on prod's list, nobody is not.
 s=$(runuser -u nobody -- curl -s -o /dev/null -w '%{http_code}' \
