@@ -47,7 +47,7 @@ harden_process(enum harden_lock lock)
 		return;
 #ifdef HARDEN_ASAN
 	/* ASan's shadow memory cannot be locked; say so rather than fail. */
-	log_warnx("memory locking skipped in an AddressSanitizer build");
+	log_warnx("memory locking skipped in a sanitizer (ASan) build");
 	return;
 #else
 	if (CRYPTO_secure_malloc_init(HARDEN_SECURE_HEAP,

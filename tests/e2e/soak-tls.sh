@@ -56,8 +56,11 @@ ok $? "every request answered as it should (valid: 200, refused: 403, malformed:
 valid=$(sed -n 's/^valid *sent \([0-9]*\) as-expected \([0-9]*\).*/\2/p' "$T/load.out")
 [ -n "$valid" ] && [ "$valid" -gt 0 ]
 ok $? "valid requests signed: $valid"
-kill -0 "$ZPID" 2>/dev/null && ! grep -q "AddressSanitizer\|runtime error" "$T/zsignd.log"
-ok $? "zsignd alive, no sanitizer report"
+kill -0 "$ZPID" 2>/dev/null && ! grep -q "ERROR: AddressSanitizer\|runtime error" "$T/zsignd.log"
+r=$?
+[ $r -eq 0 ] || grep -B2 -A20 "ERROR: AddressSanitizer\|runtime error" "$T/zsignd.log" |
+    tail -30 | sed 's/^/# /'
+ok $r "zsignd alive, no sanitizer report"
 echo "# RSS kB: warm $rss_warm, max $rss_max, end $rss_end"
 [ -n "$rss_end" ] && [ "$rss_end" -le $((rss_warm * 3 / 2 + 16384)) ]
 ok $? "RSS stable (warm $rss_warm kB, end $rss_end kB)"
