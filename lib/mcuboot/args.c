@@ -17,6 +17,7 @@
 #include "common/xmalloc.h"
 #include "lib/mcuboot/mcuboot-int.h"
 
+/* imgtool's and click's wording. */
 #define VERSION_MSG	"Invalid version number, should be " \
 			"maj.min.rev+build with later parts optional"
 #define BASED_INT_MSG	"is not a valid integer. Please use code literals " \
@@ -44,7 +45,7 @@ struct opt {
 	const char		*sname;		/* "-k" or NULL */
 	const char		*lname;		/* "--key" */
 	enum optkind		 kind;
-	size_t			 off;		/* field in struct mcuboot_args */
+	size_t			 off;		/* field in mcuboot_args */
 	int			 role;		/* file role, -1 for none */
 	const struct choice	*choices;
 	special_fn		 special;
@@ -84,6 +85,7 @@ static int	opt_deps(struct mcuboot_args *, const struct opt *,
 static int	opt_max_sectors(struct mcuboot_args *, const struct opt *,
 		    const char *, struct zs_errbuf *);
 
+/* Offset of a field the table fills. */
 #define F(x)	offsetof(struct mcuboot_args, x)
 /* imgtool 2.4 `sign` options, in the order click declares them. */
 static const struct opt opts[] = {
@@ -302,7 +304,7 @@ parse_based(const char *s, unsigned long long *v)
 	buf[len] = '\0';
 	r = zs_parse_uint(buf, ULLONG_MAX, v);
 	if (r == ZS_ERR_TOO_LARGE)
-		*v = ULLONG_MAX;	/* valid literal, too big for any field */
+		*v = ULLONG_MAX;	/* valid, but fits no field */
 	return r == ZS_ERR_TOO_LARGE ? 0 : r;
 }
 
@@ -362,7 +364,8 @@ opt_max_sectors(struct mcuboot_args *a, const struct opt *o,
 	/* int("08") is 8: leading zeros are fine in base 10. */
 	while (*p == '0' && isdigit((unsigned char)p[1]))
 		p++;
-	if (!isdigit((unsigned char)*p) || p[strspn(p, "0123456789_")] != '\0' ||
+	if (!isdigit((unsigned char)*p) ||
+	    p[strspn(p, "0123456789_")] != '\0' ||
 	    zs_parse_uint(p, UINT32_MAX, &a->max_sectors) != 0) {
 		snprintf(msg, sizeof(msg), "'%.100s' is not a valid integer.",
 		    v);
@@ -458,8 +461,8 @@ apply_opt(struct mcuboot_args *a, const struct opt *o, const char *v,
 		return o->special(a, o, v, eb);
 	case OPT_PAIR:
 		if (a->ncustom == MCUBOOT_CUSTOM_TLVS_MAX)
-			return zs_errf(eb, ZS_ERR_TOO_LARGE,
-			    "more than %d custom TLVs", MCUBOOT_CUSTOM_TLVS_MAX);
+			return zs_errf(eb, ZS_ERR_TOO_LARGE, "more than %d "
+			    "custom TLVs", MCUBOOT_CUSTOM_TLVS_MAX);
 		/* The tag is checked when signing, as imgtool does. */
 		c = &a->custom[a->ncustom++];
 		c->is_file = o->role == MCUBOOT_IN_CUSTOM_TLV;

@@ -19,9 +19,9 @@
 #include "common/xmalloc.h"
 #include "lib/mcuboot/mcuboot-int.h"
 
-#define ECIES_INFO	"MCUBoot_ECIES_v1"
+#define ECIES_INFO	"MCUBoot_ECIES_v1"	/* HKDF info */
 #define P256_POINT_LEN	65	/* 04 || X || Y */
-#define X25519_LEN	32
+#define X25519_LEN	32	/* raw u-coordinate */
 
 int
 mcuboot_aes_ctr(const uint8_t *key, size_t keylen, uint8_t *p, size_t len)

@@ -52,7 +52,7 @@ struct signctx {
 	size_t				 ncustom;
 	uint8_t				*input;		/* as loaded */
 	size_t				 inputlen;
-	size_t				 body_off;	/* header space in input */
+	size_t				 body_off;	/* header space */
 	uint32_t			 base;		/* HEX base address */
 	int				 has_base;
 };
@@ -63,7 +63,7 @@ struct comp_tlv {
 	uint8_t		*val;
 	size_t		 len;
 };
-#define COMP_TLVS_MAX	4
+#define COMP_TLVS_MAX	4	/* DECOMP_SIZE/SHA/SIGNATURE, COMP_DEC_SIZE */
 
 /* One run of imgtool's Image.create(). */
 struct pass {
@@ -105,8 +105,8 @@ version_check(const struct mcuboot_version *v, const char *what,
 {
 	if (v->major > 0xff || v->minor > 0xff || v->revision > 0xffff ||
 	    v->build > 0xffffffffu)
-		return zs_errf(eb, ZS_ERR_INVALID, "%s %llu.%llu.%llu+%llu does "
-		    "not fit the version fields (u8.u8.u16+u32)", what,
+		return zs_errf(eb, ZS_ERR_INVALID, "%s %llu.%llu.%llu+%llu "
+		    "does not fit the version fields (u8.u8.u16+u32)", what,
 		    v->major, v->minor, v->revision, v->build);
 	return 0;
 }
@@ -199,8 +199,8 @@ w_deps(struct signctx *c, struct pass *p, struct mcuboot_tlvs *t,
 
 	for (i = 0; i < a->ndeps && r == 0; i++) {
 		if (a->deps[i].id > 0xff)
-			return zs_errf(eb, ZS_ERR_INVALID, "dependency image id "
-			    "%llu does not fit in 8 bits", a->deps[i].id);
+			return zs_errf(eb, ZS_ERR_INVALID, "dependency image "
+			    "id %llu does not fit in 8 bits", a->deps[i].id);
 		if ((r = version_check(&a->deps[i].ver, "dependency version",
 		    eb)) != 0)
 			return r;
@@ -549,7 +549,7 @@ load_input(struct signctx *c, struct zs_errbuf *eb)
 	int r;
 
 	if (fileset_get(c->in, a->infile, &d, &len) != 0)
-		return zs_errf(eb, ZS_ERR_NOT_FOUND, "Input file not found");
+		return zs_errf(eb, ZS_ERR_USAGE, "Input file not found");
 	if (is_hex_name(a->infile)) {
 		if ((r = ihex_read((const char *)d, len, 0xff, &c->base,
 		    &c->input, &c->inputlen, eb)) != 0)
@@ -579,8 +579,9 @@ load_input(struct signctx *c, struct zs_errbuf *eb)
 	}
 	for (i = 0; i < a->hdr_size && i < c->inputlen; i++)
 		if (c->input[i] != 0)
-			return zs_errf(eb, ZS_ERR_USAGE, "Header padding was not "
-			    "requested and image does not start with zeros");
+			return zs_errf(eb, ZS_ERR_USAGE, "Header padding was "
+			    "not requested and image does not start with "
+			    "zeros");
 	if (c->inputlen < a->hdr_size)
 		return zs_errf(eb, ZS_ERR_INVALID, "input (%zu bytes) is "
 		    "shorter than the header size", c->inputlen);
@@ -593,7 +594,8 @@ load_small(struct signctx *c, const char *name, const uint8_t **dp,
     size_t *lenp, struct zs_errbuf *eb)
 {
 	if (fileset_get(c->in, name, dp, lenp) != 0)
-		return zs_errf(eb, ZS_ERR_NOT_FOUND, "%s: file not found", name);
+		return zs_errf(eb, ZS_ERR_NOT_FOUND, "%s: file not found",
+		    name);
 	if (*lenp > MCUBOOT_SMALLFILE_MAX)
 		return zs_errf(eb, ZS_ERR_TOO_LARGE, "%s: larger than %u bytes",
 		    name, MCUBOOT_SMALLFILE_MAX);
@@ -638,17 +640,18 @@ load_custom(struct signctx *c, struct zs_errbuf *eb)
 				    a->custom[i].tagstr);
 			for (j = 0; j < c->ncustom; j++)
 				if (c->custom[j].tag == tag)
-					return zs_errf(eb, ZS_ERR_USAGE, "Custom "
-					    "TLV 0x%llx already exists.", tag);
+					return zs_errf(eb, ZS_ERR_USAGE,
+					    "Custom TLV 0x%llx already "
+					    "exists.", tag);
 			if (tag <= 0xffff && mcuboot_tlv_predefined(
 			    (unsigned)tag))
 				return zs_errf(eb, ZS_ERR_USAGE, "Custom TLV "
 				    "0x%llx conflicts with predefined TLV.",
 				    tag);
 			if (tag > UINT32_MAX)
-				return zs_errf(eb, ZS_ERR_USAGE, "Invalid custom "
-				    "TLV type value '0x%04llx', allowed value "
-				    "should be between 0x00a0 and "
+				return zs_errf(eb, ZS_ERR_USAGE, "Invalid "
+				    "custom TLV type value '0x%04llx', allowed "
+				    "value should be between 0x00a0 and "
 				    "0x{TLV_VENDOR_RES_MAX:04x}", tag);
 			cv = &c->custom[c->ncustom++];
 			cv->tag = (unsigned)tag;
@@ -733,9 +736,9 @@ select_hash(struct signctx *c, struct zs_errbuf *eb)
 	}
 	if (a->pure) {
 		if (c->key == NULL || kt->pure_sha == SHA_AUTO)
-			return zs_errf(eb, ZS_ERR_USAGE, "Could not find allowed "
-			    "hash algorithms for <class '%s'>", c->key != NULL ?
-			    kt->cls : kt->pub_cls);
+			return zs_errf(eb, ZS_ERR_USAGE, "Could not find "
+			    "allowed hash algorithms for <class '%s'>",
+			    c->key != NULL ? kt->cls : kt->pub_cls);
 		pure[0] = kt->pure_sha;
 		allowed = pure;
 	} else
@@ -766,17 +769,18 @@ prepare(struct signctx *c, struct zs_errbuf *eb)
 		return zs_errf(eb, ZS_ERR_USAGE, "Can not set rom_fixed and "
 		    "load_addr at the same time");
 	if (a->hdr_size > 0xffff)
-		return zs_errf(eb, ZS_ERR_INVALID, "header size 0x%llx does not "
-		    "fit in 16 bits", a->hdr_size);
+		return zs_errf(eb, ZS_ERR_INVALID, "header size 0x%llx does "
+		    "not fit in 16 bits", a->hdr_size);
 	if ((r = version_check(&a->ver, "version", eb)) != 0)
 		return r;
 	if ((r = load_input(c, eb)) != 0)
 		return r;
 	if (c->key != NULL) {
 		c->pub = zs_key_public(c->key);
+		/* imgtool crashes on an X25519 -k; we refuse it cleanly. */
 		if ((c->kt = mcuboot_keytype_of(c->pub)) == NULL)
-			return zs_errf(eb, ZS_ERR_KEY, "key '%s' (%s) cannot "
-			    "sign MCUboot images", zs_key_name(c->key),
+			return zs_errf(eb, ZS_ERR_INVALID, "key '%s' (%s) "
+			    "cannot sign MCUboot images", zs_key_name(c->key),
 			    zs_key_type_name(c->key));
 	}
 	if (a->enc != NULL) {
@@ -990,6 +994,12 @@ write_hex(struct signctx *c, const struct buf *img, int padded,
 }
 
 static int
+out_name_ok(const char *name)
+{
+	return name[0] != '\0' && strlen(name) <= ZS_FILESET_NAME_MAX;
+}
+
+static int
 finish_output(struct signctx *c, struct pass *p, struct fileset *out,
     struct mcuboot_result *res, struct zs_errbuf *eb)
 {
@@ -1030,9 +1040,15 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 		}
 	}
 	if (a->sig_out != NULL)
-		b64 = zs_b64_encode(p->sig != NULL ? p->sig : (const uint8_t *)"",
-		    p->siglen);
-	/* Nothing is added to out before every output is ready. */
+		b64 = zs_b64_encode(p->sig != NULL ? p->sig :
+		    (const uint8_t *)"", p->siglen);
+	/* Both names must fit before the first is added: all or nothing. */
+	if (!out_name_ok(a->outfile) || (a->sig_out != NULL &&
+	    !out_name_ok(a->sig_out)) || fileset_count(out) + 2 >
+	    ZS_FILESET_MAX_FILES) {
+		r = zs_errf(eb, ZS_ERR_INVALID, "output names unusable");
+		goto out;
+	}
 	len = buf_len(o);
 	data = buf_steal(o, &len);
 	if ((r = fileset_add_owned(out, a->outfile, data, len)) != 0) {

@@ -100,7 +100,7 @@ mcuboot_pubkey_bytes(EVP_PKEY *pub, uint8_t **outp, size_t *lenp,
 		/* imgtool embeds PKCS#1 RSAPublicKey, not SPKI. */
 		len = i2d_PublicKey(pub, &der);
 	} else {
-		/* SPKI with an uncompressed point, whatever the key file had. */
+		/* SPKI, uncompressed point whatever the key file had. */
 		if ((dup = EVP_PKEY_dup(pub)) == NULL)
 			goto out;
 		if ((t == ZS_KEY_EC_P256 || t == ZS_KEY_EC_P384) &&

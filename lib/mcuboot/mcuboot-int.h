@@ -17,13 +17,13 @@
 #include "keystore/keystore.h"
 #include "lib/mcuboot/mcuboot.h"
 
-#define MCUBOOT_IMAGE_MAGIC	0x96f3b83du
+#define MCUBOOT_IMAGE_MAGIC	0x96f3b83du	/* header word 0 */
 #define MCUBOOT_HDR_LEN		32	/* fixed part of the image header */
 #define MCUBOOT_HDR_MIN		32	/* smallest -H imgtool accepts */
 #define MCUBOOT_TLV_INFO_LEN	4	/* u16 magic, u16 tlv_tot */
 #define MCUBOOT_TLV_HDR_LEN	4	/* u16 type, u16 len */
-#define MCUBOOT_TLV_PROT_MAGIC	0x6908
-#define MCUBOOT_TLV_MAGIC	0x6907
+#define MCUBOOT_TLV_PROT_MAGIC	0x6908	/* protected TLV area */
+#define MCUBOOT_TLV_MAGIC	0x6907	/* unprotected TLV area */
 #define MCUBOOT_TLV_AREA_MAX	0xffffu	/* tlv_tot is a u16 */
 #define MCUBOOT_MAGIC_LEN	16	/* boot magic at the end of a slot */
 #define MCUBOOT_MAX_SECTORS	128	/* imgtool's default -M */
@@ -38,8 +38,8 @@
 #define MCUBOOT_FILEREFS_MAX	16
 /* Largest --fix-sig / custom TLV / key file accepted. */
 #define MCUBOOT_SMALLFILE_MAX	(64u * 1024)
-#define MCUBOOT_DIGEST_MAX	64
-#define MCUBOOT_AES_KEY_MAX	32
+#define MCUBOOT_DIGEST_MAX	64	/* SHA-512 */
+#define MCUBOOT_AES_KEY_MAX	32	/* AES-256 */
 
 /* Header flags. */
 #define MCUBOOT_F_PIC			0x00000001u
@@ -82,7 +82,7 @@ struct mcuboot_dep {
 struct mcuboot_custom {
 	const char	*tagstr;	/* the tag as given (borrowed) */
 	int		 is_file;
-	const char	*value;		/* string value or file name (borrowed) */
+	const char	*value;		/* value or file name (borrowed) */
 };
 
 enum mcuboot_sha { SHA_AUTO, SHA_256, SHA_384, SHA_512 };
@@ -97,7 +97,8 @@ struct mcuboot_args {
 	int			has_version, has_hdr, has_slot;
 	int			pad_header, pad, confirm, test, overwrite_only;
 	int			non_bootable, save_enctlv, clear, pad_sig, pure;
-	int			align, max_align;	/* max_align 0: default */
+	int			align;
+	int			max_align;	/* 0: default */
 	unsigned long long	max_sectors;
 	int			has_max_sectors;
 	int			erased_val;
@@ -133,13 +134,16 @@ int	mcuboot_tlv_predefined(unsigned tag);
 /* The hash algorithms imgtool offers. */
 struct mcuboot_hash {
 	enum mcuboot_sha	 sha;
-	const char		*name;		/* "SHA256": TLV and CBOR name */
+	const char		*name;		/* "SHA256" as in CBOR */
 	uint8_t			 tlv;
 	size_t			 len;
 	const EVP_MD		*(*md)(void);
 };
+/* The row for sha (SHA_AUTO: SHA-256). */
 const struct mcuboot_hash	*mcuboot_hash_get(enum mcuboot_sha sha);
+/* The row whose digest TLV id is tlv, or NULL. */
 const struct mcuboot_hash	*mcuboot_hash_by_tlv(unsigned tlv);
+/* Digest p with h into out (h->len bytes). */
 int	mcuboot_hash_data(const struct mcuboot_hash *h, const uint8_t *p,
 	    size_t len, uint8_t *out);
 
@@ -155,7 +159,7 @@ struct mcuboot_keytype {
 	enum mcuboot_sha	 pub_allowed[3];
 	enum mcuboot_sha	 pure_sha;	/* SHA_AUTO: --pure refused */
 	enum zs_sigalg		 sigalg;
-	int			 sign_message;	/* Ed25519: tbs is the message */
+	int			 sign_message;	/* Ed25519: tbs = message */
 	size_t			 pad_sig_len;	/* --pad-sig target, 0: none */
 	size_t			 sig_len;	/* fixed length, 0: DER */
 	/* Which -E recipient types a key of this type may encrypt for. */
@@ -183,7 +187,9 @@ struct mcuboot_tlvs {
 	int		 be;
 	unsigned	 count;
 };
+/* Start an empty area; be selects big-endian numbers. */
 int	mcuboot_tlvs_init(struct mcuboot_tlvs *t, int be);
+/* Release the area's buffer. */
 void	mcuboot_tlvs_free(struct mcuboot_tlvs *t);
 /* Add an entry; custom types are a full u16, predefined are "<id> 00". */
 int	mcuboot_tlvs_add(struct mcuboot_tlvs *t, unsigned type, int custom,
@@ -195,14 +201,16 @@ int	mcuboot_tlvs_emit(const struct mcuboot_tlvs *t, uint16_t magic,
 	    struct buf *out, struct zs_errbuf *eb);
 
 /* CBOR boot record (PSA SW component) as cbor2 writes it. */
-int	mcuboot_boot_record(const char *sw_type, const struct mcuboot_version *v,
-	    const char *hash_name, size_t digest_len, const uint8_t *signer,
-	    size_t signer_len, struct buf *out);
+int	mcuboot_boot_record(const char *sw_type,
+	    const struct mcuboot_version *v, const char *hash_name,
+	    size_t digest_len, const uint8_t *signer, size_t signer_len,
+	    struct buf *out);
 /* imgtool's parse_uuid(): raw forms or a UUIDv5 name in namespace ns. */
 int	mcuboot_uuid_parse(const uint8_t *ns, const char *value,
 	    uint8_t **outp, size_t *lenp, struct zs_errbuf *eb);
 /* RFC 4122 name-based UUID (version 5, SHA-1). */
 int	mcuboot_uuid5(const uint8_t ns[16], const char *name, uint8_t out[16]);
+/* The DNS namespace UUID (RFC 4122 appendix C). */
 extern const uint8_t mcuboot_uuid_ns_dns[16];
 
 /* Trailer geometry for one set of options. */

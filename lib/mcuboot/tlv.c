@@ -116,9 +116,10 @@ mcuboot_tlvs_add(struct mcuboot_tlvs *t, unsigned type, int custom,
 	int r;
 
 	if (custom && (type < MCUBOOT_CUSTOM_MIN || type > MCUBOOT_CUSTOM_MAX))
-		return zs_errf(eb, ZS_ERR_USAGE, "Invalid custom TLV type value "
-		    "'0x%04x', allowed value should be between 0x%04x and "
-		    "0x{TLV_VENDOR_RES_MAX:04x}", type, MCUBOOT_CUSTOM_MIN);
+		return zs_errf(eb, ZS_ERR_USAGE, "Invalid custom TLV type "
+		    "value '0x%04x', allowed value should be between 0x%04x "
+		    "and 0x{TLV_VENDOR_RES_MAX:04x}", type,
+		    MCUBOOT_CUSTOM_MIN);
 	if (len > 0xffff)
 		return zs_errf(eb, ZS_ERR_INVALID, "TLV 0x%x: value of %zu "
 		    "bytes does not fit its 16-bit length", type, len);

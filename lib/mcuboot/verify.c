@@ -21,6 +21,9 @@
 /* Bytes per line in dumpinfo and getpub arrays. */
 #define DUMP_PER_LINE	8
 
+static const char hashes[] =
+    "############################################################";
+
 static int
 walk_area(const uint8_t *img, size_t len, size_t off, int prot,
     struct mcuboot_parsed *p, size_t *endp, struct zs_errbuf *eb)
@@ -184,7 +187,14 @@ frame(struct buf *out, const char *title)
 	if ((r = buf_printf(out, "#### %s ", title)) != 0)
 		return r;
 	return buf_printf(out, "%.*s\n", n < DUMP_WIDTH ? DUMP_WIDTH - n : 0,
-	    "############################################################");
+	    hashes);
+}
+
+/* A line of DUMP_WIDTH '#'. */
+static int
+rule(struct buf *out)
+{
+	return buf_printf(out, "%.*s\n", DUMP_WIDTH, hashes);
 }
 
 /* Bytes as "0x12 " groups, DUMP_PER_LINE a line, continuation indented. */
@@ -244,8 +254,7 @@ dump_area(struct buf *out, const uint8_t *img,
 		    (r = hexbytes(out, img + t->off, t->len, 14)) != 0)
 			return r;
 	}
-	return buf_printf(out, "%.*s\n", DUMP_WIDTH,
-	    "############################################################");
+	return rule(out);
 }
 
 /* dumpinfo's reading of the trailer at the end of a padded image. */
@@ -295,8 +304,8 @@ dump_trailer(struct buf *out, const uint8_t *img, size_t len,
 		    "copy_done:  ", "image_ok:   " };
 
 		v = img[off + (size_t)(i + 1) * max_align];
-		r = buf_printf(out, "%s %s (0x%x)\n", names[i], v == 1 && i > 0 ?
-		    "SET" : "INVALID", v);
+		r = buf_printf(out, "%s %s (0x%x)\n", names[i],
+		    v == 1 && i > 0 ? "SET" : "INVALID", v);
 	}
 	if (r == 0 && (r = buf_put_str(out, "boot magic:  ")) == 0)
 		r = hexbytes(out, m, MCUBOOT_MAGIC_LEN, 13);
@@ -334,14 +343,12 @@ mcuboot_dumpinfo(const uint8_t *img, size_t len, struct buf *out,
 		    "flags:              %s\nversion:            %u.%u.%u+%u\n"
 		    "%.*s\n", MCUBOOT_IMAGE_MAGIC, p->load_addr, p->hdr_size,
 		    p->prot_size, p->img_size, flags, p->vmaj, p->vmin,
-		    p->vrev, p->vbuild, DUMP_WIDTH,
-		    "############################################################");
+		    p->vrev, p->vbuild, DUMP_WIDTH, hashes);
 	if (r == 0)
 		r = frame(out, title);
 	if (r == 0)
 		r = buf_printf(out, "|%58s|\n|%*s%s%*s|\n|%58s|\n%.*s\n", "",
-		    pad / 2, "", fw, pad - pad / 2, "", "", DUMP_WIDTH,
-		    "############################################################");
+		    pad / 2, "", fw, pad - pad / 2, "", "", DUMP_WIDTH, hashes);
 	if (r == 0 && p->prot_off != 0)
 		r = dump_area(out, img, p, 1, p->prot_off);
 	if (r == 0)

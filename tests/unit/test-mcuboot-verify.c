@@ -103,7 +103,8 @@ verify_case(void **state)
 		if ((d = strstr(stdout_, "Image digest: ")) != NULL)
 			assert_string_equal(info.digest_hex, d + 14);
 		else
-			assert_non_null(strstr(stdout_, "signature over image"));
+			assert_non_null(strstr(stdout_,
+			    "signature over image"));
 		assert_true(info.hash_ok);
 		assert_true(pub == NULL || info.sig_ok);
 	} else {
@@ -213,7 +214,8 @@ test_verify_garbage(void **state)
 	(void)state;
 	assert_int_equal(mcuboot_verify(img, len, pub, &info, &eb), 0);
 	for (i = 0; i < len; i += 7) {
-		assert_int_not_equal(mcuboot_verify(img, i, pub, &info, &eb), 0);
+		assert_int_not_equal(mcuboot_verify(img, i, pub, &info, &eb),
+		    0);
 		(void)mcuboot_dumpinfo(img, i, out, &eb);
 		buf_reset(out);
 	}

@@ -208,7 +208,7 @@ check_sig(const struct img *pl, EVP_PKEY *vk, char *msg, size_t msglen)
 	    memcmp(md, dig, dlen) != 0)
 		return fail(msg, msglen, "image hash does not match");
 	if (vk == NULL)
-		return 0;	/* unsigned: imgtool verify checks the hash only */
+		return 0;	/* unsigned: only the hash is checked */
 	if ((kt = mcuboot_keytype_of(vk)) == NULL)
 		return fail(msg, msglen, "unknown verify key type");
 	if ((sig = find_tlv(pl, kt->sig_tlv, &slen)) == NULL)

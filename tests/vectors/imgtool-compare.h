@@ -16,7 +16,7 @@
 /* Longest explanation of a mismatch. */
 #define IMGTOOL_CMP_MSG_MAX	512
 
-/* Load cases.json of vecdir; returns the "cases" array (caller decrefs root). */
+/* Load cases.json of vecdir: the "cases" array; *rootp to decref. */
 json_t	*imgtool_cases_load(const char *vecdir, json_t **rootp);
 /* The case named name in cases, or NULL. */
 json_t	*imgtool_case_find(json_t *cases, const char *name);
