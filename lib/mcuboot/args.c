@@ -278,12 +278,8 @@ mcuboot_deps_parse(const char *s, struct mcuboot_dep *deps, size_t max,
 	    "'--dependencies': " VERSION_MSG);
 }
 
-/*
- * Python int(s, 0) for the non-negative values imgtool can pack; negative
- * literals are refused here since packing them would crash imgtool.
- */
-static int
-parse_based(const char *s, unsigned long long *v)
+int
+mcuboot_parse_pyint(const char *s, unsigned long long *v)
 {
 	char buf[128];
 	const char *p = s, *e;
@@ -328,7 +324,7 @@ opt_seccnt(struct mcuboot_args *a, const struct opt *o, const char *v,
 		a->seccnt_mode = 2;
 		return 0;
 	}
-	if (parse_based(v, &a->seccnt) != 0) {
+	if (mcuboot_parse_pyint(v, &a->seccnt) != 0) {
 		snprintf(msg, sizeof(msg), "%.100s " BASED_INT_MSG, v);
 		return bad_value(o, eb, msg);
 	}
@@ -439,7 +435,7 @@ apply_opt(struct mcuboot_args *a, const struct opt *o, const char *v,
 			    vargi, eb);
 		return 0;
 	case OPT_BASED:
-		if (parse_based(v, (unsigned long long *)(void *)((char *)a +
+		if (mcuboot_parse_pyint(v, (unsigned long long *)(void *)((char *)a +
 		    o->off)) != 0) {
 			snprintf(msg, sizeof(msg), "%.100s " BASED_INT_MSG, v);
 			return bad_value(o, eb, msg);

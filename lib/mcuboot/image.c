@@ -633,8 +633,8 @@ load_custom(struct signctx *c, struct zs_errbuf *eb)
 		for (i = 0; i < a->ncustom; i++) {
 			if (a->custom[i].is_file != (int)pass)
 				continue;
-			if (zs_parse_uint(a->custom[i].tagstr, ULLONG_MAX,
-			    &tag) != 0)
+			if (mcuboot_parse_pyint(a->custom[i].tagstr, &tag) !=
+			    0)
 				return zs_errf(eb, ZS_ERR_INVALID, "invalid "
 				    "literal for int() with base 0: '%.60s'",
 				    a->custom[i].tagstr);

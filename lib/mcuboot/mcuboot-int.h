@@ -128,6 +128,13 @@ int	mcuboot_version_parse(const char *s, struct mcuboot_version *v);
 /* Parse a -d list like "(0, 1.0.0+7), (2, 2.3.4+5)". */
 int	mcuboot_deps_parse(const char *s, struct mcuboot_dep *deps,
 	    size_t max, size_t *np, struct zs_errbuf *eb);
+/*
+ * Python int(s, 0) for the non-negative values imgtool can pack (spaces,
+ * '+', '_' and 0x/0o/0b allowed); a valid literal too large for 64 bits
+ * saturates so that packing refuses it. Negative literals are refused here
+ * since packing them would crash imgtool.
+ */
+int	mcuboot_parse_pyint(const char *s, unsigned long long *v);
 /* Is tag one of the predefined TLV ids (a custom tag may not be)? */
 int	mcuboot_tlv_predefined(unsigned tag);
 
