@@ -435,8 +435,8 @@ apply_opt(struct mcuboot_args *a, const struct opt *o, const char *v,
 			    vargi, eb);
 		return 0;
 	case OPT_BASED:
-		if (mcuboot_parse_pyint(v, (unsigned long long *)(void *)((char *)a +
-		    o->off)) != 0) {
+		if (mcuboot_parse_pyint(v, (unsigned long long *)(void *)
+		    ((char *)a + o->off)) != 0) {
 			snprintf(msg, sizeof(msg), "%.100s " BASED_INT_MSG, v);
 			return bad_value(o, eb, msg);
 		}
