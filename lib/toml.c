@@ -18,7 +18,7 @@ struct toml_node {
 	char			*key;
 	unsigned		 line;
 	uint8_t			 used;
-	uint8_t			 header;	/* defined by a [table] header */
+	uint8_t			 header;	/* defined by [table] */
 	uint8_t			 dotted;	/* created by a dotted key */
 	uint8_t			 aot;		/* array made by [[...]] */
 	char			*str;

@@ -174,7 +174,8 @@ rimage_args_parse(int argc, char *const argv[], struct rimage_args **argsp,
 		if (only_pos || arg[0] != '-' || arg[1] == '\0') {
 			if (a->nmodules == RIMAGE_MODULES_MAX) {
 				r = zs_errf(eb, ZS_ERR_USAGE, "rimage: more "
-				    "than %d input modules", RIMAGE_MODULES_MAX);
+				    "than %d input modules",
+				    RIMAGE_MODULES_MAX);
 				goto fail;
 			}
 			modi[a->nmodules] = i;
@@ -206,7 +207,8 @@ rimage_args_parse(int argc, char *const argv[], struct rimage_args **argsp,
 		}
 	}
 	if (a->config == NULL) {
-		r = zs_errf(eb, ZS_ERR_USAGE, "rimage: must have adsp desc (-c)");
+		r = zs_errf(eb, ZS_ERR_USAGE, "rimage: must have adsp desc "
+		    "(-c)");
 		goto fail;
 	}
 	if (a->key == NULL) {

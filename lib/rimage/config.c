@@ -276,7 +276,8 @@ parse_adsp(struct cfgctx *c, struct toml_node *root, struct rimage_cfg *cfg)
 		n = toml_table_get(t, "type");
 		if (n == NULL || toml_kind(n) != TOML_STRING ||
 		    (idx = zone_index(toml_string(n))) < 0)
-			return cfg_err(c, "mem_zone.type", "missing or unknown");
+			return cfg_err(c, "mem_zone.type", "missing or "
+			    "unknown");
 		if ((r = get_hex(c, t, "base", 1, 0, UINT32_MAX,
 		    &cfg->zones[idx].base)) != 0 ||
 		    (r = get_hex(c, t, "host_offset", 0, 0, UINT32_MAX,
@@ -369,8 +370,10 @@ parse_signed_pkg(struct cfgctx *c, struct toml_node *root,
 		return r;
 	c->where = "signed_pkg";
 	if ((r = get_name(c, sp, "name", cfg->spkg_name, 4)) != 0 ||
-	    (r = get_int(c, sp, "vcn", 0, 0, UINT32_MAX, &cfg->spkg_vcn)) != 0 ||
-	    (r = get_int(c, sp, "svn", 0, 0, UINT32_MAX, &cfg->spkg_svn)) != 0)
+	    (r = get_int(c, sp, "vcn", 0, 0, UINT32_MAX,
+	    &cfg->spkg_vcn)) != 0 ||
+	    (r = get_int(c, sp, "svn", 0, 0, UINT32_MAX,
+	    &cfg->spkg_svn)) != 0)
 		return r;
 	if ((r = get_hex(c, sp, "fw_type", 0, 0, 0xFF, &v)) != 0)
 		return r;
@@ -575,8 +578,8 @@ parse_mod_entry(struct cfgctx *c, struct toml_node *t, struct rimage_cfg *cfg,
 	    (r = get_hex(c, t, "module_type", 0, 1, UINT32_MAX, &mtype)) != 0)
 		return r;
 	/* The C bit-fields keep the low bits of each value. */
-	type = (load & 0xF) | (autos & 1) << 4 | (dom == 0 ? 1u << 5 : 1u << 6) |
-	    (init & 0xF) << 8;
+	type = (load & 0xF) | (autos & 1) << 4 |
+	    (dom == 0 ? 1u << 5 : 1u << 6) | (init & 0xF) << 8;
 	zs_set_u32(m->ame + 28, type, 0);
 	zs_set_u32(m->ame + 72, aff, 0);
 	zs_set_u16(m->ame + 76, (uint16_t)inst, 0);

@@ -41,7 +41,7 @@ struct man_layout {
 	size_t			 pinfo_off;	/* 0: none */
 	size_t			 x16_off;	/* 0: none */
 	size_t			 meta_off, meta_len;
-	size_t			 hashed;	/* H: start of the hashed body */
+	size_t			 hashed;	/* H: the hashed body */
 	size_t			 uns_off;
 };
 

@@ -83,8 +83,9 @@ module_classify(const struct rimage_args *args, const struct rimage_cfg *cfg,
 		}
 		if ((uint64_t)ms->vma + s->size > UINT32_MAX + 1ull ||
 		    (uint64_t)ms->lma + s->size > UINT32_MAX + 1ull)
-			return zs_errf(eb, ZS_ERR_FORMAT, "%s: section %s wraps "
-			    "around the address space", m->elf.name, s->name);
+			return zs_errf(eb, ZS_ERR_FORMAT, "%s: section %s "
+			    "wraps around the address space", m->elf.name,
+			    s->name);
 		if (ms->skip)
 			continue;
 		if (ms->cls == RIMAGE_SC_TEXT)

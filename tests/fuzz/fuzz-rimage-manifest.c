@@ -41,7 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (key == NULL) {
 		if (zs_key_load("fuzz", ZS_TOP_SRCDIR "/tests/keys/"
 		    "test-rsa-2048.pem", NULL, &key, &eb) != 0 ||
-		    rimage_args_parse(8, (char *const *)argv, &args, &eb) != 0 ||
+		    rimage_args_parse(8, (char *const *)argv, &args,
+		    &eb) != 0 ||
 		    rimage_cfg_parse((const uint8_t *)cnl_toml,
 		    sizeof(cnl_toml) - 1, args, &cfg, &eb) != 0)
 			abort();

@@ -391,11 +391,11 @@ test_config_strict(void **state)
 	static const struct {
 		const char	*from, *to;
 	} edits[] = {
-		{ "[css]", "[css]\nfoo = 1" },			/* unknown key */
-		{ "[css]", "[css]\nsvn = \"1\"" },		/* int as string */
+		{ "[css]", "[css]\nfoo = 1" },		/* unknown key */
+		{ "[css]", "[css]\nsvn = \"1\"" },	/* int as string */
 		{ "image_size = \"0x300000\"", "image_size = 0x300000" },
 		{ "image_size = \"0x300000\"", "image_size = \"0x30g\"" },
-		{ "version = [1, 8]", "version = [1, 5]" },	/* unsupported */
+		{ "version = [1, 8]", "version = [1, 5]" },	/* 1.5 */
 		{ "version = [1, 8]", "version = [9, 9]" },
 		{ "partition_name = \"ADSP\"", "partition_name = \"ADSPX\"" },
 		{ "[[adsp.mem_alias]]\ntype = \"uncached\"\nbase = "

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for lib/toml: the accepted subset, consumption, malformed input. */
+/* Unit tests for lib/toml: accepted subset, consumption, malformed input. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -129,7 +129,7 @@ test_malformed(void **state)
 	static const char *const bad[] = {
 		"a = 1\na = 2\n",		/* duplicate key */
 		"[a]\n[a]\n",			/* table defined twice */
-		"a = 1\n[[a]]\n",		/* value used as array of tables */
+		"a = 1\n[[a]]\n",		/* value as array of tables */
 		"[[a]]\n[a]\n",			/* array of tables as table */
 		"a = \"abc\n",			/* unterminated string */
 		"a = \"\\q\"\n",		/* bad escape */

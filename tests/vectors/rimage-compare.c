@@ -53,7 +53,8 @@ main(int argc, char *argv[])
 			if (de->d_name[0] == '.')
 				continue;
 			if (rv_path(path, sizeof(path), argv[2],
-			    de->d_name) == 0 && zs_file_read(path, OUT_FILE_MAX, &data, &len) == 0)
+			    de->d_name) == 0 && zs_file_read(path,
+			    OUT_FILE_MAX, &data, &len) == 0)
 				fileset_add_owned(out, de->d_name, data, len);
 		}
 		closedir(d);
