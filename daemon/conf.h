@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * zsignd's settings: the JSON configuration file (-c), the command-line
+ * overrides, their limits and defaults, and loading the keys they name.
+ */
+#ifndef ZS_CONF_H
+#define ZS_CONF_H
+
+#include <stddef.h>
+
+#include "common/zserr.h"
+#include "keystore/keystore.h"
+
+/* Listener used when neither -l nor the config file names one. */
+#define CONF_LISTEN_DEFAULT		"unix:/run/zsignd/zsignd.sock"
+/* Most listeners. */
+#define CONF_LISTEN_MAX		16
+/* Longest listener spec ("unix:" + a sun_path). */
+#define CONF_LISTEN_LEN		(5 + 107)
+/* Largest configuration file. */
+#define CONF_FILE_MAX			(1024u * 1024)
+/* Most worker threads. */
+#define CONF_WORKERS_MAX		256
+/* Default request body cap: a 48 MiB image in base64 plus JSON. */
+#define CONF_BODY_MAX_DEFAULT		(64u * 1024 * 1024)
+/* Largest body cap that may be configured (a fileset's 256 MiB, halved). */
+#define CONF_BODY_MAX_LIMIT		(128u * 1024 * 1024)
+/* Default cap of the request line and headers together. */
+#define CONF_HEADER_MAX_DEFAULT	(16u * 1024)
+/* Smallest header cap: curl's request line and headers fit. */
+#define CONF_HEADER_MAX_MIN		1024u
+/* Largest header cap. */
+#define CONF_HEADER_MAX_LIMIT		(1024u * 1024)
+/* Default idle timeout while reading a request or writing a reply, ms. */
+#define CONF_IO_TIMEOUT_DEFAULT	30000u
+/* Bounds of io_timeout_ms. */
+#define CONF_IO_TIMEOUT_MIN		100u
+#define CONF_IO_TIMEOUT_LIMIT		3600000u
+/* Default cap of sign requests queued or running; more get 503. */
+#define CONF_IN_FLIGHT_DEFAULT	64u
+/* Largest in-flight cap. */
+#define CONF_IN_FLIGHT_LIMIT		65536u
+/* Default time SIGTERM waits for in-flight requests and replies, ms. */
+#define CONF_SHUTDOWN_DEFAULT		30000u
+/* Largest shutdown wait. */
+#define CONF_SHUTDOWN_LIMIT		3600000u
+
+struct conf_key {
+	char	*name;
+	char	*path;		/* PEM file or pkcs11: URI */
+	char	*passfile;	/* may be NULL */
+};
+
+struct conf {
+	char			*listen[CONF_LISTEN_MAX];
+	size_t			 nlisten;
+	struct conf_key	*keys;
+	size_t			 nkeys;
+	unsigned int		 workers;	/* 0: one per core */
+	unsigned int		 body_max;
+	unsigned int		 header_max;
+	unsigned int		 io_timeout_ms;
+	unsigned int		 in_flight_max;
+	unsigned int		 shutdown_ms;
+};
+
+/* Fill cfg with the defaults (no listeners, no keys yet). */
+void	conf_init(struct conf *cfg);
+/* Free what cfg holds. */
+void	conf_free(struct conf *cfg);
+/* Read a JSON configuration file into cfg; unknown members are errors. */
+int	conf_load_file(struct conf *cfg, const char *path,
+	    struct zs_errbuf *eb);
+/* Add a listener spec ("unix:PATH"). */
+int	conf_add_listen(struct conf *cfg, const char *spec,
+	    struct zs_errbuf *eb);
+/* Drop all listeners (command-line -l replaces the file's). */
+void	conf_clear_listen(struct conf *cfg);
+/* Add a key; names are unique. */
+int	conf_add_key(struct conf *cfg, const char *name, const char *path,
+	    const char *passfile, struct zs_errbuf *eb);
+/* Parse "NAME=VALUE" (command-line -k and -p) into two malloc'd strings. */
+int	conf_split_assign(const char *arg, char **namep, char **valuep,
+	    struct zs_errbuf *eb);
+/* Set the passphrase file of the key called name. */
+int	conf_set_passfile(struct conf *cfg, const char *name,
+	    const char *passfile, struct zs_errbuf *eb);
+/* Apply defaults that depend on the machine (workers, listener). */
+void	conf_finish(struct conf *cfg);
+/* Load and check every configured key into a new keyring. */
+int	conf_load_keys(const struct conf *cfg, struct keyring **krp,
+	    struct zs_errbuf *eb);
+
+#endif /* ZS_CONF_H */

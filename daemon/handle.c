@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Request handlers: health, the key list, and signing (validated request ->
+ * key lookup -> engine -> JSON reply). West mode runs west sign's
+ * ImgtoolSigner parameter logic (lib/zephyr.h) before imgtool.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+
+#include "common/fileset.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/zserr.h"
+#include "daemon/handle.h"
+#include "keystore/keystore.h"
+#include "lib/mcuboot/mcuboot.h"
+#include "lib/zephyr.h"
+#include "proto/proto.h"
+
+/* Prefix a -k value may carry to say "a key of the server". */
+#define KEY_PREFIX		"zsign:"
+/* Longest generated argument (a number or the version string). */
+#define ARG_LEN_MAX		160
+/* Options west mode puts before the extra args. */
+#define WEST_FIXED_ARGS		8
+/* Most imgtool runs of one west request: bin and hex. */
+#define WEST_RUNS		2
+
+/* Everything one sign request builds up before it is answered. */
+struct signctx {
+	struct sign_job		*job;
+	struct proto_sign_req	*req;
+	struct zs_key		*key;
+	struct fileset		*out;
+	json_t			*info;
+	json_t			*warnings;
+	json_t			*params;
+	char			 digest[129];
+	struct zs_errbuf	 eb;
+};
+
+static int	sign_imgtool(struct signctx *);
+static int	sign_rimage(struct signctx *);
+
+/* The engines behind "tool", one entry each. */
+static const struct {
+	enum proto_tool	  tool;
+	int		(*sign)(struct signctx *);
+} engines[] = {
+	{ PROTO_TOOL_IMGTOOL,	sign_imgtool },
+	{ PROTO_TOOL_RIMAGE,	sign_rimage },
+};
+
+/* Find the server key for the request: key, key_fingerprint or -k VALUE. */
+static int
+key_resolve(struct signctx *c, const char *argkey)
+{
+	const struct keyring *kr = c->job->kr;
+	struct proto_sign_req *req = c->req;
+	const char *name;
+
+	if (c->key != NULL)
+		return 0;
+	if (req->key != NULL) {
+		if ((c->key = keyring_find(kr, req->key)) == NULL)
+			return zs_errf(&c->eb, ZS_ERR_NOT_FOUND,
+			    "unknown key \"%s\"", req->key);
+	} else if (req->key_fp != NULL) {
+		if ((c->key = keyring_find_fp(kr, req->key_fp)) == NULL)
+			return zs_errf(&c->eb, ZS_ERR_NOT_FOUND,
+			    "no key with fingerprint %s", req->key_fp);
+	} else if (argkey != NULL) {
+		name = argkey;
+		if (strncmp(name, KEY_PREFIX, strlen(KEY_PREFIX)) == 0)
+			name += strlen(KEY_PREFIX);
+		if (!proto_keyname_valid(name) ||
+		    (c->key = keyring_find(kr, name)) == NULL)
+			return zs_errf(&c->eb, ZS_ERR_NOT_FOUND,
+			    "unknown key \"%.64s\"", name);
+	}
+	if (c->key != NULL && !zs_key_available(c->key))
+		return zs_errf(&c->eb, ZS_ERR_UNAVAILABLE,
+		    "key \"%s\" is not available", zs_key_name(c->key));
+	snprintf(c->job->key, sizeof(c->job->key), "%s",
+	    c->key != NULL ? zs_key_name(c->key) : "-");
+	return 0;
+}
+
+/*
+ * Inputs named in args must travel in files, and every file must be
+ * named: a request says exactly what it signs.
+ */
+static int
+files_check(struct signctx *c, const char *const *names, size_t n,
+    const char *const *innames, size_t nin)
+{
+	const struct fileset *fs = c->req->files;
+	const uint8_t *d;
+	const char *fname;
+	size_t i, j, dl;
+
+	for (i = 0; i < nin; i++)
+		if (fileset_get(fs, innames[i], &d, &dl) != 0)
+			return zs_errf(&c->eb, ZS_ERR_INVALID, "args: input "
+			    "file \"%.64s\" is not in files", innames[i]);
+	for (i = 0; i < fileset_count(fs); i++) {
+		if (fileset_at(fs, i, &fname, &d, &dl) != 0)
+			return zs_errf(&c->eb, ZS_ERR_INTERNAL, "fileset");
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j], fname) == 0)
+				break;
+		if (j == n)
+			return zs_errf(&c->eb, ZS_ERR_INVALID, "files: \"%.64s\" "
+			    "is not named in args", fname);
+	}
+	return 0;
+}
+
+/* Collect the file names of parsed imgtool args; *argkey gets the -k. */
+static size_t
+imgtool_names(const struct mcuboot_args *a, const char **names,
+    size_t *nnames, const char **innames, size_t *nin, const char **argkey)
+{
+	const struct mcuboot_fileref *refs;
+	size_t i, n = mcuboot_args_files(a, &refs);
+
+	for (i = 0; i < n; i++) {
+		names[(*nnames)++] = refs[i].name;
+		if (refs[i].role == MCUBOOT_IN_KEY)
+			*argkey = refs[i].name;
+		else if (refs[i].role != MCUBOOT_OUT_IMAGE &&
+		    refs[i].role != MCUBOOT_OUT_SIG)
+			innames[(*nin)++] = refs[i].name;
+	}
+	return n;
+}
+
+static void
+json_add_str(json_t *arr, const char *s)
+{
+	json_array_append_new(arr, json_string(s));
+}
+
+/* Replace every "{build_dir}" in s by dir (sign.py's message texts). */
+static char *
+subst_build_dir(const char *s, const char *dir)
+{
+	static const char tag[] = "{build_dir}";
+	const char *p;
+	char *out, *o;
+	size_t n = 0;
+
+	for (p = s; (p = strstr(p, tag)) != NULL; p += sizeof(tag) - 1)
+		n++;
+	out = xmalloc(strlen(s) + n * strlen(dir) + 1);
+	for (o = out, p = s; *p != '\0';) {
+		if (strncmp(p, tag, sizeof(tag) - 1) == 0) {
+			memcpy(o, dir, strlen(dir));
+			o += strlen(dir);
+			p += sizeof(tag) - 1;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The last path element of name: west's inputs live in build/zephyr/. */
+static const char *
+base_name(const char *name)
+{
+	const char *s = strrchr(name, '/');
+
+	return s != NULL ? s + 1 : name;
+}
+
+static int
+sign_imgtool_args(struct signctx *c)
+{
+	struct proto_sign_req *req = c->req;
+	const char *names[MCUBOOT_ARGS_MAX], *innames[MCUBOOT_ARGS_MAX];
+	const char *argkey = NULL;
+	struct mcuboot_args *a = NULL;
+	struct mcuboot_result res;
+	size_t nnames = 0, nin = 0;
+	int r;
+
+	if ((r = mcuboot_args_parse(req->argc, req->argv, &a, &c->eb)) != 0)
+		goto out;
+	imgtool_names(a, names, &nnames, innames, &nin, &argkey);
+	if ((r = files_check(c, names, nnames, innames, nin)) != 0 ||
+	    (r = key_resolve(c, argkey)) != 0)
+		goto out;
+	if ((r = mcuboot_sign(a, req->files, c->key, c->out, &res,
+	    &c->eb)) != 0)
+		goto out;
+	snprintf(c->digest, sizeof(c->digest), "%s", res.digest_hex);
+	r = 0;
+ out:
+	mcuboot_args_free(a);
+	return r;
+}
+
+/* Build west sign's imgtool argv: fixed options, extra args, IN OUT. */
+static char **
+west_argv(const struct proto_sign_req *req, char fixed[][ARG_LEN_MAX],
+    const char *in, const char *out, int *argcp)
+{
+	static const char *const opts[WEST_FIXED_ARGS / 2] = { "--version",
+	    "--align", "--header-size", "--slot-size" };
+	char **argv;
+	int i, n = 0;
+
+	argv = xcalloc((size_t)req->argc + WEST_FIXED_ARGS + 3,
+	    sizeof(char *));
+	for (i = 0; i < WEST_FIXED_ARGS / 2; i++) {
+		argv[n++] = (char *)(uintptr_t)opts[i];
+		argv[n++] = fixed[i];
+	}
+	for (i = 0; i < req->argc; i++)
+		argv[n++] = req->argv[i];
+	argv[n++] = (char *)(uintptr_t)in;
+	argv[n++] = (char *)(uintptr_t)out;
+	*argcp = n;
+	return argv;
+}
+
+static void
+west_info(struct signctx *c, const struct zephyr_imgtool_params *p,
+    const char *const *fmts, const char *const *ins, size_t nruns)
+{
+	const char *dir = c->req->west.build_dir;
+	char line[ZEPHYR_LINE_MAX + PROTO_BUILD_DIR_MAX + PROTO_NAME_MAX];
+	size_t i;
+
+	json_add_str(c->info, "=== image configuration:");
+	snprintf(line, sizeof(line), "partition offset: %llu (0x%llx)",
+	    (unsigned long long)p->partition_offset,
+	    (unsigned long long)p->partition_offset);
+	json_add_str(c->info, line);
+	snprintf(line, sizeof(line), "partition size: %llu (0x%llx)",
+	    (unsigned long long)p->slot_size, (unsigned long long)p->slot_size);
+	json_add_str(c->info, line);
+	snprintf(line, sizeof(line), "rom start offset: %u (0x%x)",
+	    p->header_size, p->header_size);
+	json_add_str(c->info, line);
+	json_add_str(c->info, "=== signing binaries");
+	for (i = 0; i < nruns; i++) {
+		snprintf(line, sizeof(line), "unsigned %s: %s/zephyr/%s",
+		    fmts[i], dir, base_name(ins[i]));
+		json_add_str(c->info, line);
+		snprintf(line, sizeof(line), "signed %s:   %s/zephyr/"
+		    "zephyr.signed.%s", fmts[i], dir, fmts[i]);
+		json_add_str(c->info, line);
+	}
+}
+
+static int
+sign_imgtool_west(struct signctx *c)
+{
+	struct proto_sign_req *req = c->req;
+	struct proto_west *w = &req->west;
+	struct zephyr_imgtool_params p;
+	struct mcuboot_args *a[WEST_RUNS] = { NULL, NULL };
+	struct mcuboot_result res;
+	struct kconfig *kc = NULL;
+	const char *fmts[WEST_RUNS], *ins[WEST_RUNS];
+	const char *names[2 * MCUBOOT_ARGS_MAX], *innames[2 * MCUBOOT_ARGS_MAX];
+	const char *argkey = NULL;
+	char outs[WEST_RUNS][32];
+	char fixed[WEST_FIXED_ARGS / 2][ARG_LEN_MAX];
+	char **argv = NULL, *s;
+	size_t i, nruns = 0, nnames = 0, nin = 0;
+	int argc, r;
+
+	memset(&p, 0, sizeof(p));
+	if ((r = kconfig_parse(w->config, w->config_len, &kc, &c->eb)) != 0 ||
+	    (r = zephyr_imgtool_params(kc, w->dtb, w->dtb_len, &p,
+	    &c->eb)) != 0)
+		goto out;
+	if (w->in_bin != NULL) {
+		fmts[nruns] = "bin";
+		ins[nruns++] = w->in_bin;
+	}
+	if (w->in_hex != NULL) {
+		fmts[nruns] = "hex";
+		ins[nruns++] = w->in_hex;
+	}
+	snprintf(fixed[0], ARG_LEN_MAX, "%s", p.version);
+	snprintf(fixed[1], ARG_LEN_MAX, "%u", p.align);
+	snprintf(fixed[2], ARG_LEN_MAX, "%u", p.header_size);
+	snprintf(fixed[3], ARG_LEN_MAX, "%llu", (unsigned long long)p.slot_size);
+	for (i = 0; i < nruns; i++) {
+		snprintf(outs[i], sizeof(outs[i]), "zephyr.signed.%s", fmts[i]);
+		argv = west_argv(req, fixed, ins[i], outs[i], &argc);
+		r = mcuboot_args_parse(argc, argv, &a[i], &c->eb);
+		free(argv);
+		if (r != 0)
+			goto out;
+		imgtool_names(a[i], names, &nnames, innames, &nin, &argkey);
+	}
+	if ((r = files_check(c, names, nnames, innames, nin)) != 0 ||
+	    (r = key_resolve(c, argkey)) != 0)
+		goto out;
+	for (i = 0; i < (size_t)p.nwarnings && i < 4; i++) {
+		s = subst_build_dir(p.warnings[i], w->build_dir);
+		json_add_str(c->warnings, s);
+		free(s);
+	}
+	for (i = 0; i < nruns; i++) {
+		if ((r = mcuboot_sign(a[i], req->files, c->key, c->out, &res,
+		    &c->eb)) != 0)
+			goto out;
+		if (i == 0)
+			snprintf(c->digest, sizeof(c->digest), "%s",
+			    res.digest_hex);
+	}
+	west_info(c, &p, fmts, ins, nruns);
+	c->params = json_pack("{s:s,s:i,s:i,s:I,s:s,s:I}",
+	    "version", p.version, "header_size", (int)p.header_size,
+	    "align", (int)p.align, "slot_size", (json_int_t)p.slot_size,
+	    "slot_size_source", p.slot_size_source != NULL ?
+	    p.slot_size_source : "", "partition_offset",
+	    (json_int_t)p.partition_offset);
+	r = 0;
+ out:
+	for (i = 0; i < WEST_RUNS; i++)
+		mcuboot_args_free(a[i]);
+	kconfig_free(kc);
+	return r;
+}
+
+static int
+sign_imgtool(struct signctx *c)
+{
+	return c->req->has_west ? sign_imgtool_west(c) : sign_imgtool_args(c);
+}
+
+static int
+sign_rimage(struct signctx *c)
+{
+	return zs_errf(&c->eb, ZS_ERR_UNAVAILABLE,
+	    "tool \"rimage\" is not available in this zsignd");
+}
+
+/* "name:sha256,..." of a fileset, cut to the log summary's size. */
+static void
+files_summary(const struct fileset *fs, char *out, size_t outlen)
+{
+	const char *name;
+	const uint8_t *d;
+	char hex[65];
+	size_t i, dl, o = 0;
+	int n;
+
+	out[0] = '\0';
+	for (i = 0; fs != NULL && i < fileset_count(fs); i++) {
+		if (fileset_at(fs, i, &name, &d, &dl) != 0)
+			break;
+		zs_sha256_hex(d, dl, hex);
+		n = snprintf(out + o, outlen - o, "%s%.64s:%s", i ? "," : "",
+		    name, hex);
+		if (n < 0 || (size_t)n >= outlen - o)
+			break;
+		o += (size_t)n;
+	}
+	if (o == 0)
+		snprintf(out, outlen, "-");
+}
+
+static char *
+reply_dump(json_t *o)
+{
+	char *s;
+
+	if ((s = json_dumps(o, JSON_COMPACT)) == NULL)
+		fatalx("%s: out of memory", __func__);
+	json_decref(o);
+	return s;
+}
+
+static json_t *
+reply_sign(struct signctx *c)
+{
+	json_t *o, *files, *key = json_null();
+	const char *name;
+	const uint8_t *d;
+	size_t i, dl;
+	char *b64;
+
+	files = json_object();
+	for (i = 0; i < fileset_count(c->out); i++) {
+		if (fileset_at(c->out, i, &name, &d, &dl) != 0)
+			break;
+		b64 = zs_b64_encode(d, dl);
+		json_object_set_new(files, name, json_string(b64));
+		free(b64);
+	}
+	if (c->key != NULL)
+		key = json_pack("{s:s,s:s,s:s}", "name", zs_key_name(c->key),
+		    "fingerprint", zs_key_fingerprint(c->key),
+		    "type", zs_key_type_name(c->key));
+	o = json_pack("{s:s,s:o,s:o,s:s,s:O,s:O}", "tool", c->req->tool_name,
+	    "key", key, "files", files, "digest", c->digest,
+	    "info", c->info, "warnings", c->warnings);
+	if (o != NULL && c->params != NULL)
+		json_object_set(o, "params", c->params);
+	if (o == NULL)
+		fatalx("%s: out of memory", __func__);
+	return o;
+}
+
+void
+handle_sign(struct sign_job *job)
+{
+	struct signctx c;
+	size_t i;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	c.job = job;
+	snprintf(job->key, sizeof(job->key), "-");
+	snprintf(job->tool, sizeof(job->tool), "-");
+	snprintf(job->in, sizeof(job->in), "-");
+	snprintf(job->out, sizeof(job->out), "-");
+	c.out = fileset_new();
+	c.info = json_array();
+	c.warnings = json_array();
+	if ((r = proto_sign_parse(job->body, job->len, job->max, &c.req,
+	    &c.eb)) != 0)
+		goto out;
+	snprintf(job->tool, sizeof(job->tool), "%s", c.req->tool_name);
+	files_summary(c.req->files, job->in, sizeof(job->in));
+	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
+		if (engines[i].tool == c.req->tool)
+			break;
+	if (i == sizeof(engines) / sizeof(engines[0])) {
+		r = zs_errf(&c.eb, ZS_ERR_INTERNAL, "no engine for tool");
+		goto out;
+	}
+	/* An explicit key is checked before the tool's arguments. */
+	if ((c.req->key != NULL || c.req->key_fp != NULL) &&
+	    (r = key_resolve(&c, NULL)) != 0)
+		goto out;
+	if ((r = engines[i].sign(&c)) != 0)
+		goto out;
+	files_summary(c.out, job->out, sizeof(job->out));
+	job->reply = reply_dump(reply_sign(&c));
+	job->status = 200;
+	r = 0;
+ out:
+	job->code = r;
+	if (r != 0) {
+		if (c.eb.msg[0] == '\0')
+			zs_errf(&c.eb, r, "%s", zs_strerror(r));
+		snprintf(job->msg, sizeof(job->msg), "%s", c.eb.msg);
+		job->status = proto_http_status(r);
+		job->reply = proto_error_body(r, c.eb.msg);
+	}
+	json_decref(c.params);
+	json_decref(c.info);
+	json_decref(c.warnings);
+	fileset_free(c.out);
+	proto_sign_free(c.req);
+}
+
+char *
+handle_health(const struct keyring *kr)
+{
+	return reply_dump(json_pack("{s:s,s:s,s:I}", "status", "ok",
+	    "version", PACKAGE_VERSION, "keys",
+	    (json_int_t)keyring_count(kr)));
+}
+
+/* The public key as PEM text (SubjectPublicKeyInfo); malloc'd. */
+static char *
+key_public_pem(struct zs_key *key)
+{
+	BIO *bio;
+	char *p, *s;
+	long n;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		fatalx("%s: out of memory", __func__);
+	if (PEM_write_bio_PUBKEY(bio, zs_key_public(key)) != 1)
+		n = 0;
+	else
+		n = BIO_get_mem_data(bio, &p);
+	s = xmalloc((size_t)n + 1);
+	if (n > 0)
+		memcpy(s, p, (size_t)n);
+	s[n] = '\0';
+	BIO_free(bio);
+	return s;
+}
+
+char *
+handle_keys(const struct keyring *kr)
+{
+	struct zs_key *k;
+	json_t *arr;
+	size_t i;
+	char *pem;
+
+	arr = json_array();
+	for (i = 0; i < keyring_count(kr); i++) {
+		k = keyring_at(kr, i);
+		pem = key_public_pem(k);
+		json_array_append_new(arr, json_pack(
+		    "{s:s,s:s,s:i,s:s,s:s,s:b,s:s}", "name", zs_key_name(k),
+		    "type", zs_key_type_name(k), "bits", zs_key_bits(k),
+		    "fingerprint", zs_key_fingerprint(k), "backend",
+		    zs_key_backend(k), "available", zs_key_available(k),
+		    "public_key_pem", pem));
+		free(pem);
+	}
+	return reply_dump(json_pack("{s:o}", "keys", arr));
+}

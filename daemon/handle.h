@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The request handlers behind the dispatch table: each turns a request
+ * into a status and a JSON reply. handle_sign() runs on a worker thread and
+ * touches nothing but its job and the (immutable) keyring.
+ */
+#ifndef ZS_HANDLE_H
+#define ZS_HANDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/zserr.h"
+#include "keystore/keystore.h"
+
+/* Longest per-request file summary ("name:sha256,...") kept for the log. */
+#define HANDLE_LOGSUM_MAX	1024
+
+/* One POST /v1/sign: the body in, the reply and the audit facts out. */
+struct sign_job {
+	const uint8_t		*body;		/* borrowed from the server */
+	size_t			 len;
+	size_t			 max;		/* cap of decoded file bytes */
+	const struct keyring	*kr;
+	int			 status;	/* HTTP status of reply */
+	char			*reply;		/* JSON text, malloc'd */
+	int			 code;		/* 0 or the ZS_ERR_* answered */
+	char			 key[ZS_KEYNAME_MAX];	/* "-" when none */
+	char			 tool[16];
+	char			 in[HANDLE_LOGSUM_MAX];
+	char			 out[HANDLE_LOGSUM_MAX];
+	char			 msg[ZS_ERRMSG_MAX];
+};
+
+/* Validate and run a sign request; fills status, reply and the log facts. */
+void	 handle_sign(struct sign_job *job);
+/* The GET /v1/health reply; malloc'd JSON. */
+char	*handle_health(const struct keyring *kr);
+/* The GET /v1/keys reply; malloc'd JSON. */
+char	*handle_keys(const struct keyring *kr);
+
+#endif /* ZS_HANDLE_H */

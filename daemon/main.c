@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * zsignd: the signing daemon. main() only wires: options, configuration,
+ * logging, keys, then the server; torn down in reverse order.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/zserr.h"
+#include "daemon/conf.h"
+#include "daemon/server.h"
+#include "keystore/keystore.h"
+
+/* Exit status for a bad command line. */
+#define EXIT_USAGE	2
+
+static const struct option longopts[] = {
+	{ "config",		required_argument,	NULL, 'c' },
+	{ "listen",		required_argument,	NULL, 'l' },
+	{ "key",		required_argument,	NULL, 'k' },
+	{ "passphrase-file",	required_argument,	NULL, 'p' },
+	{ "workers",		required_argument,	NULL, 'w' },
+	{ "debug",		no_argument,		NULL, 'd' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "check-config",	no_argument,		NULL, 'n' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: zsignd [-dnqvV] [-c FILE] [-l unix:PATH]... [-k NAME=KEYFILE]...\n"
+"              [-p NAME=PASSFILE]... [-w N]\n"
+"  -c, --config FILE            JSON configuration file\n"
+"  -l, --listen unix:PATH       listen there (repeatable; replaces the\n"
+"                               file's listeners; default %s)\n"
+"  -k, --key NAME=KEYFILE       serve the PEM key (or pkcs11: URI) as NAME\n"
+"  -p, --passphrase-file NAME=FILE\n"
+"                               read key NAME's passphrase from FILE\n"
+"  -w, --workers N              signing threads (default: one per core)\n"
+"  -d, --debug                  log debug messages\n"
+"  -v, --verbose                log more (repeatable)\n"
+"  -q, --quiet                  log warnings and errors only\n"
+"  -n, --check-config           load configuration and keys, then exit\n"
+"  -h, --help                   show this help\n"
+"  -V, --version                show the version\n", CONF_LISTEN_DEFAULT);
+}
+
+/* Command-line settings, applied over the configuration file. */
+struct cmdline {
+	const char	*config;
+	const char	*listen[CONF_LISTEN_MAX];
+	size_t		 nlisten;
+	char		**keys;		/* -k and -p, in order, tagged */
+	size_t		 nkeys;
+	unsigned int	 workers;
+	int		 level;
+	int		 check;
+};
+
+static void
+cmdline_parse(struct cmdline *cl, int argc, char *argv[])
+{
+	unsigned long long n;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:l:k:p:w:dvqnhV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cl->config = optarg;
+			break;
+		case 'l':
+			if (cl->nlisten == CONF_LISTEN_MAX) {
+				fprintf(stderr, "zsignd: more than %d -l\n",
+				    CONF_LISTEN_MAX);
+				exit(EXIT_USAGE);
+			}
+			cl->listen[cl->nlisten++] = optarg;
+			break;
+		case 'k':
+		case 'p':
+			cl->keys = xreallocarray(cl->keys, cl->nkeys + 1,
+			    sizeof(char *));
+			cl->keys[cl->nkeys++] = xasprintf("%c%s", ch, optarg);
+			break;
+		case 'w':
+			if (zs_parse_uint(optarg, CONF_WORKERS_MAX, &n) != 0 ||
+			    n == 0) {
+				fprintf(stderr, "zsignd: -w: expected 1 to %d\n",
+				    CONF_WORKERS_MAX);
+				exit(EXIT_USAGE);
+			}
+			cl->workers = (unsigned int)n;
+			break;
+		case 'd':
+			cl->level = ZS_LOG_DEBUG;
+			break;
+		case 'v':
+			if (cl->level < ZS_LOG_DEBUG)
+				cl->level++;
+			break;
+		case 'q':
+			cl->level = ZS_LOG_WARN;
+			break;
+		case 'n':
+			cl->check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("zsignd %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "zsignd: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
+}
+
+/* Apply -l, -k, -p and -w over what the configuration file set. */
+static int
+cmdline_apply(const struct cmdline *cl, struct conf *cfg,
+    struct zs_errbuf *eb)
+{
+	char *name = NULL, *value = NULL;
+	size_t i;
+	int r = 0;
+
+	if (cl->nlisten > 0)
+		conf_clear_listen(cfg);
+	for (i = 0; i < cl->nlisten && r == 0; i++)
+		r = conf_add_listen(cfg, cl->listen[i], eb);
+	for (i = 0; i < cl->nkeys && r == 0; i++) {
+		if ((r = conf_split_assign(cl->keys[i] + 1, &name, &value,
+		    eb)) != 0)
+			break;
+		if (cl->keys[i][0] == 'k')
+			r = conf_add_key(cfg, name, value, NULL, eb);
+		else
+			r = conf_set_passfile(cfg, name, value, eb);
+		free(name);
+		free(value);
+	}
+	if (cl->workers != 0)
+		cfg->workers = cl->workers;
+	return r;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cmdline cl;
+	struct conf cfg;
+	struct keyring *kr = NULL;
+	struct server *srv;
+	struct zs_errbuf eb;
+	size_t i;
+	int r;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.level = ZS_LOG_INFO;
+	cmdline_parse(&cl, argc, argv);
+	log_init("zsignd", 1, cl.level);
+	conf_init(&cfg);
+	zs_errclear(&eb);
+	if (cl.config != NULL && conf_load_file(&cfg, cl.config, &eb) != 0)
+		fatalx("%s", eb.msg);
+	if (cmdline_apply(&cl, &cfg, &eb) != 0)
+		fatalx("%s", eb.msg);
+	conf_finish(&cfg);
+	if (cfg.nkeys == 0)
+		log_warnx("no keys configured: only unsigned images possible");
+	if (conf_load_keys(&cfg, &kr, &eb) != 0)
+		fatalx("%s", eb.msg);
+	if (cl.check) {
+		printf("configuration OK: %zu key(s), %zu listener(s), "
+		    "%u worker(s)\n", keyring_count(kr), cfg.nlisten,
+		    cfg.workers);
+		r = 0;
+		goto out;
+	}
+	if ((srv = server_new(&cfg, kr, &eb)) == NULL)
+		fatalx("%s", eb.msg);
+	r = server_run(srv);
+	server_free(srv);
+ out:
+	keyring_free(kr);
+	conf_free(&cfg);
+	for (i = 0; i < cl.nkeys; i++)
+		free(cl.keys[i]);
+	free(cl.keys);
+	return r == 0 ? 0 : 1;
+}

@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * zsignd's event loop: Unix-socket listeners under evhttp, a dispatch
+ * table of endpoints, sign requests handed to the worker pool and answered
+ * back on the loop thread, caps on what a client may hold, one audit line
+ * per request, and a shutdown that finishes what is in flight.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "common/zserr.h"
+#include "daemon/conf.h"
+#include "daemon/handle.h"
+#include "daemon/pool.h"
+#include "daemon/server.h"
+#include "keystore/keystore.h"
+#include "proto/proto.h"
+
+/* Pending connections the kernel queues per listener. */
+#define LISTEN_BACKLOG		1024
+/* Mode of the socket files: owner and group may connect. */
+#define LISTEN_SOCKET_MODE	0660
+/* Every method evhttp knows, so that we answer 405 ourselves, in JSON. */
+#define ALL_METHODS	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | \
+	EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
+	EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
+
+struct listener {
+	char				*path;
+	struct evhttp_bound_socket	*bound;
+};
+
+struct server {
+	const struct conf	*cfg;
+	struct keyring		*kr;
+	struct event_base	*base;
+	struct evhttp		*http;
+	struct pool		*pool;
+	struct event		*sigterm;
+	struct event		*sigint;
+	struct event		*grace;
+	struct listener		 listeners[CONF_LISTEN_MAX];
+	size_t			 nlisteners;
+	unsigned int		 in_flight;	/* sign jobs not yet answered */
+	unsigned int		 writing;	/* replies not yet written */
+	int			 stopping;
+	int			 cut_off;	/* shutdown timeout expired */
+};
+
+/* Who asked what, for the audit line. */
+struct reqinfo {
+	long		 uid;
+	long		 pid;
+	const char	*method;
+	const char	*path;
+	struct timespec	 t0;
+};
+
+/* A sign request while it is with the workers. */
+struct sreq {
+	struct server		*srv;
+	struct evhttp_request	*req;
+	struct reqinfo		 ri;
+	char			 path[16];
+	uint8_t			*body;
+	size_t			 len;
+	struct sign_job		 job;
+};
+
+static void	route_health(struct server *, struct evhttp_request *,
+		    struct reqinfo *);
+static void	route_keys(struct server *, struct evhttp_request *,
+		    struct reqinfo *);
+static void	route_sign(struct server *, struct evhttp_request *,
+		    struct reqinfo *);
+
+/* The endpoints. */
+static const struct route {
+	const char		*path;
+	enum evhttp_cmd_type	 method;
+	void			(*handle)(struct server *,
+				    struct evhttp_request *, struct reqinfo *);
+} routes[] = {
+	{ "/v1/health",	EVHTTP_REQ_GET,		route_health },
+	{ "/v1/keys",	EVHTTP_REQ_GET,		route_keys },
+	{ "/v1/sign",	EVHTTP_REQ_POST,	route_sign },
+};
+
+static const struct {
+	enum evhttp_cmd_type	 method;
+	const char		*name;
+} methods[] = {
+	{ EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_POST, "POST" },
+	{ EVHTTP_REQ_HEAD, "HEAD" }, { EVHTTP_REQ_PUT, "PUT" },
+	{ EVHTTP_REQ_DELETE, "DELETE" }, { EVHTTP_REQ_OPTIONS, "OPTIONS" },
+	{ EVHTTP_REQ_TRACE, "TRACE" }, { EVHTTP_REQ_CONNECT, "CONNECT" },
+	{ EVHTTP_REQ_PATCH, "PATCH" },
+};
+
+static const char *
+method_name(enum evhttp_cmd_type m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].method == m)
+			return methods[i].name;
+	return "?";
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The peer's credentials, from the Unix socket (SO_PEERCRED). */
+static void
+peer_cred(struct evhttp_request *req, struct reqinfo *ri)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	ri->uid = -1;
+	ri->pid = -1;
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return;
+	if (getsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_PEERCRED, &uc,
+	    &len) == 0) {
+		ri->uid = (long)uc.uid;
+		ri->pid = (long)uc.pid;
+	}
+}
+
+static void
+server_check_done(struct server *s)
+{
+	if (s->stopping && s->in_flight == 0 && s->writing == 0)
+		event_base_loopexit(s->base, NULL);
+}
+
+/* Reply bookkeeping: the reply is written, or its connection died. */
+static void
+reply_end(struct server *s)
+{
+	s->writing--;
+	server_check_done(s);
+}
+
+static void
+reply_complete_cb(struct evhttp_request *req, void *arg)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+
+	if (evcon != NULL)
+		evhttp_connection_set_closecb(evcon, NULL, NULL);
+	reply_end(arg);
+}
+
+static void
+reply_closed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	reply_end(arg);
+}
+
+static void
+free_cb(const void *data, size_t len, void *arg)
+{
+	free((void *)(uintptr_t)data);
+}
+
+/* Send status with the JSON text body (taken over) on the loop thread. */
+static void
+server_reply(struct server *s, struct evhttp_request *req, int status,
+    char *body)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct evbuffer *buf;
+
+	if ((buf = evbuffer_new()) == NULL)
+		fatalx("%s: out of memory", __func__);
+	if (evbuffer_add_reference(buf, body, strlen(body), free_cb,
+	    NULL) != 0)
+		fatalx("%s: evbuffer_add_reference failed", __func__);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	if (evcon != NULL) {
+		s->writing++;
+		evhttp_request_set_on_complete_cb(req, reply_complete_cb, s);
+		evhttp_connection_set_closecb(evcon, reply_closed_cb, s);
+	}
+	evhttp_send_reply(req, status, NULL, buf);
+	evbuffer_free(buf);
+}
+
+static void
+server_reply_error(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri, int code, const char *msg)
+{
+	int status = proto_http_status(code);
+
+	server_reply(s, req, status, proto_error_body(code, msg));
+	log_info("%s %s uid=%ld pid=%ld status=%d result=%s ms=%ld",
+	    ri->method, ri->path, ri->uid, ri->pid, status, zs_errname(code),
+	    ms_since(&ri->t0));
+}
+
+static void
+route_health(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri)
+{
+	server_reply(s, req, 200, handle_health(s->kr));
+	log_debug("%s %s uid=%ld pid=%ld status=200 ms=%ld", ri->method,
+	    ri->path, ri->uid, ri->pid, ms_since(&ri->t0));
+}
+
+static void
+route_keys(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
+{
+	server_reply(s, req, 200, handle_keys(s->kr));
+	log_info("%s %s uid=%ld pid=%ld status=200 keys=%zu ms=%ld",
+	    ri->method, ri->path, ri->uid, ri->pid, keyring_count(s->kr),
+	    ms_since(&ri->t0));
+}
+
+static void
+sreq_free(struct sreq *sr)
+{
+	freezero(sr->body, sr->len);
+	free(sr->job.reply);
+	free(sr);
+}
+
+/* Worker thread. */
+static void
+sreq_run(void *arg)
+{
+	struct sreq *sr = arg;
+
+	handle_sign(&sr->job);
+}
+
+/* Loop thread: answer and log. */
+static void
+sreq_done(void *arg)
+{
+	struct sreq *sr = arg;
+	struct server *s = sr->srv;
+	struct sign_job *j = &sr->job;
+
+	server_reply(s, sr->req, j->status, j->reply);
+	j->reply = NULL;
+	if (j->code == 0)
+		log_info("sign uid=%ld pid=%ld key=%s tool=%s in=%s out=%s "
+		    "status=%d result=ok ms=%ld", sr->ri.uid, sr->ri.pid,
+		    j->key, j->tool, j->in, j->out, j->status,
+		    ms_since(&sr->ri.t0));
+	else
+		log_info("sign uid=%ld pid=%ld key=%s tool=%s in=%s "
+		    "status=%d result=%s ms=%ld error=\"%s\"", sr->ri.uid,
+		    sr->ri.pid, j->key, j->tool, j->in, j->status,
+		    zs_errname(j->code), ms_since(&sr->ri.t0), j->msg);
+	s->in_flight--;
+	sreq_free(sr);
+	server_check_done(s);
+}
+
+/* Loop thread, at exit: the request is gone with evhttp. */
+static void
+sreq_drop(void *arg)
+{
+	sreq_free(arg);
+}
+
+static void
+route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct sreq *sr;
+
+	if (s->stopping) {
+		server_reply_error(s, req, ri, ZS_ERR_UNAVAILABLE,
+		    "zsignd is shutting down");
+		return;
+	}
+	if (s->in_flight >= s->cfg->in_flight_max) {
+		server_reply_error(s, req, ri, ZS_ERR_UNAVAILABLE,
+		    "busy: too many requests in flight");
+		return;
+	}
+	sr = xcalloc(1, sizeof(*sr));
+	sr->srv = s;
+	sr->req = req;
+	sr->ri = *ri;
+	snprintf(sr->path, sizeof(sr->path), "%s", ri->path);
+	sr->ri.path = sr->path;
+	sr->len = evbuffer_get_length(in);
+	sr->body = xmalloc(sr->len + 1);
+	if (evbuffer_remove(in, sr->body, sr->len) != (int)sr->len)
+		fatalx("%s: evbuffer_remove failed", __func__);
+	sr->job.body = sr->body;
+	sr->job.len = sr->len;
+	sr->job.max = s->cfg->body_max;
+	sr->job.kr = s->kr;
+	s->in_flight++;
+	log_debug("sign uid=%ld pid=%ld queued, %u in flight", ri->uid,
+	    ri->pid, s->in_flight);
+	pool_submit(s->pool, sr);
+}
+
+/* evhttp's callback for every complete request: the dispatcher. */
+static void
+server_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct server *s = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	struct reqinfo ri;
+	const char *path;
+	size_t i;
+	int pathmatch = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ri.t0);
+	peer_cred(req, &ri);
+	ri.method = method_name(m);
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	ri.path = "-";
+	if (path == NULL) {
+		server_reply_error(s, req, &ri, ZS_ERR_INVALID, "bad request "
+		    "target");
+		return;
+	}
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(routes[i].path, path) != 0)
+			continue;
+		pathmatch = 1;
+		ri.path = routes[i].path;
+		if (routes[i].method == m) {
+			routes[i].handle(s, req, &ri);
+			return;
+		}
+	}
+	if (pathmatch) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", method_name(routes[i - 1].method));
+		/* 405 carries code "invalid" (PROTOCOL.md). */
+		server_reply(s, req, 405, proto_error_body(ZS_ERR_INVALID,
+		    "method not allowed"));
+		log_info("%s %s uid=%ld pid=%ld status=405 result=invalid "
+		    "ms=%ld", ri.method, ri.path, ri.uid, ri.pid,
+		    ms_since(&ri.t0));
+		return;
+	}
+	server_reply_error(s, req, &ri, ZS_ERR_NOT_FOUND, "no such endpoint");
+}
+
+/* Bind a Unix socket, replacing a stale socket file but no live one. */
+static int
+listener_open(struct server *s, const char *spec, struct zs_errbuf *eb)
+{
+	struct sockaddr_un sun;
+	struct listener *l;
+	struct stat st;
+	const char *path = spec + strlen("unix:");
+	int fd, probe, r = ZS_ERR_IO;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: path too long", path);
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return zs_errf(eb, ZS_ERR_IO, "socket: %s", strerror(errno));
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			zs_errf(eb, ZS_ERR_IO, "%s: exists and is not a socket",
+			    path);
+			goto out;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
+		    sizeof(sun)) == 0) {
+			close(probe);
+			zs_errf(eb, ZS_ERR_IO, "%s: another server is listening "
+			    "there", path);
+			goto out;
+		}
+		if (probe != -1)
+			close(probe);
+		if (unlink(path) == -1) {
+			zs_errf(eb, ZS_ERR_IO, "%s: cannot remove stale socket: "
+			    "%s", path, strerror(errno));
+			goto out;
+		}
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		zs_errf(eb, ZS_ERR_IO, "%s: bind: %s", path, strerror(errno));
+		goto out;
+	}
+	if (chmod(path, LISTEN_SOCKET_MODE) == -1 ||
+	    listen(fd, LISTEN_BACKLOG) == -1) {
+		zs_errf(eb, ZS_ERR_IO, "%s: %s", path, strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	l = &s->listeners[s->nlisteners];
+	if ((l->bound = evhttp_accept_socket_with_handle(s->http,
+	    fd)) == NULL) {
+		zs_errf(eb, ZS_ERR_INTERNAL, "%s: evhttp cannot accept", path);
+		unlink(path);
+		goto out;
+	}
+	l->path = xstrdup(path);
+	s->nlisteners++;
+	log_info("listening on unix:%s", path);
+	return 0;
+ out:
+	close(fd);
+	return r;
+}
+
+/* Stop accepting: close the listeners and remove their socket files. */
+static void
+listeners_close(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlisteners; i++) {
+		evhttp_del_accept_socket(s->http, s->listeners[i].bound);
+		if (unlink(s->listeners[i].path) == -1 && errno != ENOENT)
+			log_warn("unlink %s", s->listeners[i].path);
+		free(s->listeners[i].path);
+	}
+	s->nlisteners = 0;
+}
+
+static void
+grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	log_warnx("shutdown: %u request(s) still in flight after %u ms; "
+	    "exiting", s->in_flight + s->writing, s->cfg->shutdown_ms);
+	s->cut_off = 1;
+	event_base_loopexit(s->base, NULL);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+	struct timeval tv;
+
+	if (s->stopping) {
+		log_warnx("signal %d again: exiting now", (int)sig);
+		s->cut_off = 1;
+		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	log_info("signal %d: shutting down, %u request(s) in flight",
+	    (int)sig, s->in_flight);
+	s->stopping = 1;
+	listeners_close(s);
+	tv.tv_sec = s->cfg->shutdown_ms / 1000;
+	tv.tv_usec = (s->cfg->shutdown_ms % 1000) * 1000;
+	evtimer_add(s->grace, &tv);
+	server_check_done(s);
+}
+
+struct server *
+server_new(const struct conf *cfg, struct keyring *kr,
+    struct zs_errbuf *eb)
+{
+	struct server *s;
+	struct timeval tv;
+	size_t i;
+
+	/* A client that hangs up must not kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() != 0)
+		fatalx("evthread_use_pthreads failed");
+	s = xcalloc(1, sizeof(*s));
+	s->cfg = cfg;
+	s->kr = kr;
+	if ((s->base = event_base_new()) == NULL ||
+	    (s->http = evhttp_new(s->base)) == NULL)
+		fatalx("%s: libevent set-up failed", __func__);
+	evhttp_set_max_body_size(s->http, cfg->body_max);
+	evhttp_set_max_headers_size(s->http, cfg->header_max);
+	tv.tv_sec = cfg->io_timeout_ms / 1000;
+	tv.tv_usec = (cfg->io_timeout_ms % 1000) * 1000;
+	evhttp_set_timeout_tv(s->http, &tv);
+	evhttp_set_allowed_methods(s->http, ALL_METHODS);
+	evhttp_set_default_content_type(s->http, "application/json");
+	evhttp_set_gencb(s->http, server_request_cb, s);
+	for (i = 0; i < cfg->nlisten; i++) {
+		if (listener_open(s, cfg->listen[i], eb) != 0) {
+			server_free(s);
+			return NULL;
+		}
+	}
+	s->pool = pool_new(s->base, cfg->workers, sreq_run, sreq_done,
+	    sreq_drop);
+	if ((s->sigterm = evsignal_new(s->base, SIGTERM, signal_cb, s)) ==
+	    NULL || (s->sigint = evsignal_new(s->base, SIGINT, signal_cb,
+	    s)) == NULL || (s->grace = evtimer_new(s->base, grace_cb,
+	    s)) == NULL || evsignal_add(s->sigterm, NULL) != 0 ||
+	    evsignal_add(s->sigint, NULL) != 0)
+		fatalx("%s: cannot set up signal events", __func__);
+	log_info("zsignd %s ready: %zu key(s), %u worker(s)", PACKAGE_VERSION,
+	    keyring_count(kr), cfg->workers);
+	return s;
+}
+
+int
+server_run(struct server *s)
+{
+	if (event_base_dispatch(s->base) == -1)
+		fatalx("%s: event loop failed", __func__);
+	if (s->cut_off)
+		return ZS_ERR_UNAVAILABLE;
+	log_info("stopped cleanly");
+	return 0;
+}
+
+void
+server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	listeners_close(s);
+	if (s->grace != NULL)
+		event_free(s->grace);
+	if (s->sigint != NULL)
+		event_free(s->sigint);
+	if (s->sigterm != NULL)
+		event_free(s->sigterm);
+	/* Connections (and requests) go first; then the jobs that held them. */
+	if (s->http != NULL)
+		evhttp_free(s->http);
+	pool_free(s->pool);
+	if (s->base != NULL)
+		event_base_free(s->base);
+	free(s);
+}

@@ -1,0 +1,528 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The only validator of sign requests: JSON text to struct proto_sign_req,
+ * strictly (unknown members, wrong types, bad base64 and every cap are
+ * errors), plus the error-code to HTTP-status table of docs/PROTOCOL.md.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/fileset.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/zserr.h"
+#include "proto/proto.h"
+
+/* What a member must be. */
+enum member_type {
+	MT_STRING,
+	MT_ARRAY,
+	MT_OBJECT,
+	MT_BOOL,
+};
+
+struct member {
+	const char		*name;
+	enum member_type	 type;
+	int			 required;
+};
+
+static const struct member sign_members[] = {
+	{ "tool",		MT_STRING,	1 },
+	{ "key",		MT_STRING,	0 },
+	{ "key_fingerprint",	MT_STRING,	0 },
+	{ "args",		MT_ARRAY,	1 },
+	{ "files",		MT_OBJECT,	1 },
+	{ "west",		MT_OBJECT,	0 },
+	{ "date",		MT_STRING,	0 },
+	{ NULL,			0,		0 }
+};
+
+static const struct member west_members[] = {
+	{ "config",		MT_STRING,	1 },
+	{ "dtb",		MT_STRING,	1 },
+	{ "build_dir",		MT_STRING,	1 },
+	{ "inputs",		MT_OBJECT,	1 },
+	{ "force",		MT_BOOL,	0 },
+	{ NULL,			0,		0 }
+};
+
+static const struct member inputs_members[] = {
+	{ "bin",		MT_STRING,	0 },
+	{ "hex",		MT_STRING,	0 },
+	{ NULL,			0,		0 }
+};
+
+static const struct {
+	const char	*name;
+	enum proto_tool	 tool;
+} tools[] = {
+	{ "imgtool",	PROTO_TOOL_IMGTOOL },
+	{ "rimage",	PROTO_TOOL_RIMAGE },
+};
+
+/* HTTP status of each error code; codes not listed are server faults. */
+static const struct {
+	int	code;
+	int	status;
+} statuses[] = {
+	{ ZS_ERR_INVALID,	400 },
+	{ ZS_ERR_USAGE,		400 },
+	{ ZS_ERR_FORMAT,	400 },
+	{ ZS_ERR_BUILD,		400 },
+	{ ZS_ERR_KEY,		400 },
+	{ ZS_ERR_PROTOCOL,	400 },
+	{ ZS_ERR_DENIED,	403 },
+	{ ZS_ERR_NOT_FOUND,	404 },
+	{ ZS_ERR_TOO_LARGE,	413 },
+	{ ZS_ERR_LIMIT,		429 },
+	{ ZS_ERR_UNAVAILABLE,	503 },
+};
+
+static const char *
+type_name(enum member_type t)
+{
+	switch (t) {
+	case MT_STRING:
+		return "a string";
+	case MT_ARRAY:
+		return "an array";
+	case MT_OBJECT:
+		return "an object";
+	case MT_BOOL:
+		return "a boolean";
+	}
+	return "?";
+}
+
+static int
+type_ok(const json_t *v, enum member_type t)
+{
+	switch (t) {
+	case MT_STRING:
+		return json_is_string(v);
+	case MT_ARRAY:
+		return json_is_array(v);
+	case MT_OBJECT:
+		return json_is_object(v);
+	case MT_BOOL:
+		return json_is_boolean(v);
+	}
+	return 0;
+}
+
+/* Check obj against a member table: no unknown members, types, required. */
+static int
+members_check(json_t *obj, const struct member *tab, const char *where,
+    struct zs_errbuf *eb)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(obj, k, v) {
+		for (i = 0; tab[i].name != NULL; i++)
+			if (strcmp(tab[i].name, k) == 0)
+				break;
+		if (tab[i].name == NULL)
+			return zs_errf(eb, ZS_ERR_INVALID,
+			    "%s: unknown member \"%.64s\"", where, k);
+		if (!type_ok(v, tab[i].type))
+			return zs_errf(eb, ZS_ERR_INVALID, "%s.%s: must be %s",
+			    where, tab[i].name, type_name(tab[i].type));
+	}
+	for (i = 0; tab[i].name != NULL; i++)
+		if (tab[i].required && json_object_get(obj, tab[i].name) == NULL)
+			return zs_errf(eb, ZS_ERR_INVALID,
+			    "%s: missing member \"%s\"", where, tab[i].name);
+	return 0;
+}
+
+/* A string of at most max bytes without NUL; lenp may be NULL. */
+static int
+str_get(json_t *v, size_t max, const char *what, const char **sp,
+    size_t *lenp, struct zs_errbuf *eb)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+
+	if (len > max)
+		return zs_errf(eb, ZS_ERR_TOO_LARGE,
+		    "%s: longer than %zu bytes", what, max);
+	if (strlen(s) != len)
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: contains NUL", what);
+	*sp = s;
+	if (lenp != NULL)
+		*lenp = len;
+	return 0;
+}
+
+/* Names and paths end up in messages and logs: no control characters. */
+static int
+text_check(const char *s, const char *what, struct zs_errbuf *eb)
+{
+	const unsigned char *p;
+
+	if (*s == '\0')
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: must not be empty", what);
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return zs_errf(eb, ZS_ERR_INVALID,
+			    "%s: contains a control character", what);
+	return 0;
+}
+
+int
+proto_keyname_valid(const char *name)
+{
+	size_t n;
+
+	for (n = 0; name[n] != '\0'; n++) {
+		if (n >= ZS_KEYNAME_MAX - 1)
+			return 0;
+		if (!((name[n] >= 'a' && name[n] <= 'z') ||
+		    (name[n] >= 'A' && name[n] <= 'Z') ||
+		    (name[n] >= '0' && name[n] <= '9') ||
+		    name[n] == '.' || name[n] == '_' || name[n] == '-'))
+			return 0;
+	}
+	return n > 0;
+}
+
+/* Normalise "SHA256:<64 hex>" (any case) into lower case. */
+static int
+fp_parse(const char *s, char out[PROTO_FP_LEN + 1], struct zs_errbuf *eb)
+{
+	size_t i;
+	char c;
+
+	if (strlen(s) != PROTO_FP_LEN || strncmp(s, "SHA256:", 7) != 0)
+		goto bad;
+	memcpy(out, "SHA256:", 7);
+	for (i = 7; i < PROTO_FP_LEN; i++) {
+		c = s[i];
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			goto bad;
+		out[i] = c;
+	}
+	out[PROTO_FP_LEN] = '\0';
+	return 0;
+ bad:
+	return zs_errf(eb, ZS_ERR_INVALID,
+	    "key_fingerprint: must be \"SHA256:\" and 64 hex digits");
+}
+
+/* A calendar date "YYYY-MM-DD" (proleptic Gregorian, year 1970-9999). */
+static int
+date_check(const char *s, struct zs_errbuf *eb)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	int y, m, d, i, leap;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		goto bad;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			goto bad;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && !leap))
+		goto bad;
+	return 0;
+ bad:
+	return zs_errf(eb, ZS_ERR_INVALID,
+	    "date: must be a valid date YYYY-MM-DD");
+}
+
+/*
+ * Decode one base64 member of at most room bytes; max is the cap named in
+ * the message.
+ */
+static int
+b64_get(json_t *v, const char *what, size_t room, size_t max,
+    uint8_t **datap, size_t *lenp, struct zs_errbuf *eb)
+{
+	const char *s = json_string_value(v);
+	size_t slen = json_string_length(v), len;
+	uint8_t *data;
+
+	/* Check the cap before decoding: 4 characters carry 3 bytes. */
+	if (slen / 4 * 3 > room + 2)
+		return zs_errf(eb, ZS_ERR_TOO_LARGE,
+		    "%s: more than %zu bytes", what, max);
+	if (zs_b64_decode(s, slen, &data, &len) != 0)
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: not valid base64", what);
+	if (len > room) {
+		freezero(data, len);
+		return zs_errf(eb, ZS_ERR_TOO_LARGE,
+		    "%s: more than %zu bytes", what, max);
+	}
+	*datap = data;
+	*lenp = len;
+	return 0;
+}
+
+static int
+parse_args(struct proto_sign_req *req, json_t *args, struct zs_errbuf *eb)
+{
+	char what[32];
+	const char *s;
+	json_t *v;
+	size_t i, n = json_array_size(args);
+	int r;
+
+	if (n > PROTO_ARGS_MAX)
+		return zs_errf(eb, ZS_ERR_TOO_LARGE,
+		    "args: more than %d arguments", PROTO_ARGS_MAX);
+	req->argv = xcalloc(n + 1, sizeof(char *));
+	json_array_foreach(args, i, v) {
+		snprintf(what, sizeof(what), "args[%zu]", i);
+		if (!json_is_string(v))
+			return zs_errf(eb, ZS_ERR_INVALID, "%s: must be a string",
+			    what);
+		if ((r = str_get(v, PROTO_ARG_MAX, what, &s, NULL, eb)) != 0)
+			return r;
+		/* The engines' parsers take char *const argv[]; never written. */
+		req->argv[i] = (char *)(uintptr_t)s;
+	}
+	req->argc = (int)n;
+	return 0;
+}
+
+static int
+parse_files(struct proto_sign_req *req, json_t *files, size_t max,
+    size_t *total, struct zs_errbuf *eb)
+{
+	char what[PROTO_NAME_MAX + 16];
+	const char *name;
+	uint8_t *data;
+	json_t *v;
+	size_t len;
+	int r;
+
+	if (json_object_size(files) > PROTO_FILES_MAX)
+		return zs_errf(eb, ZS_ERR_TOO_LARGE,
+		    "files: more than %d files", PROTO_FILES_MAX);
+	req->files = fileset_new();
+	json_object_foreach(files, name, v) {
+		snprintf(what, sizeof(what), "files.%.*s", PROTO_NAME_MAX,
+		    name);
+		if (strlen(name) > PROTO_NAME_MAX)
+			return zs_errf(eb, ZS_ERR_INVALID,
+			    "files: name longer than %d bytes", PROTO_NAME_MAX);
+		if ((r = text_check(name, "files: name", eb)) != 0)
+			return r;
+		if (!json_is_string(v))
+			return zs_errf(eb, ZS_ERR_INVALID,
+			    "%s: must be a base64 string", what);
+		if ((r = b64_get(v, what, max - *total, max, &data, &len,
+		    eb)) != 0)
+			return r;
+		*total += len;
+		if ((r = fileset_add_owned(req->files, name, data, len)) != 0)
+			return zs_errf(eb, r, "%s: cannot be stored", what);
+	}
+	return 0;
+}
+
+static int
+parse_west(struct proto_sign_req *req, json_t *west, size_t max,
+    size_t *total, struct zs_errbuf *eb)
+{
+	struct proto_west *w = &req->west;
+	static const char *const fmts[] = { "bin", "hex" };
+	const char **slots[] = { &w->in_bin, &w->in_hex };
+	const uint8_t *d;
+	json_t *inputs, *v;
+	size_t i, dl;
+	char what[32];
+	int r;
+
+	if (req->tool != PROTO_TOOL_IMGTOOL)
+		return zs_errf(eb, ZS_ERR_INVALID,
+		    "west: only valid with tool \"imgtool\"");
+	if ((r = members_check(west, west_members, "west", eb)) != 0)
+		return r;
+	if ((r = str_get(json_object_get(west, "config"), PROTO_CONFIG_MAX,
+	    "west.config", &w->config, &w->config_len, eb)) != 0)
+		return r;
+	if ((r = str_get(json_object_get(west, "build_dir"),
+	    PROTO_BUILD_DIR_MAX, "west.build_dir", &w->build_dir, NULL,
+	    eb)) != 0 || (r = text_check(w->build_dir, "west.build_dir",
+	    eb)) != 0)
+		return r;
+	if ((r = b64_get(json_object_get(west, "dtb"), "west.dtb",
+	    PROTO_DTB_MAX < max - *total ? PROTO_DTB_MAX : max - *total,
+	    PROTO_DTB_MAX, &w->dtb, &w->dtb_len, eb)) != 0)
+		return r;
+	*total += w->dtb_len;
+	if ((v = json_object_get(west, "force")) != NULL)
+		w->force = json_is_true(v);
+	inputs = json_object_get(west, "inputs");
+	if ((r = members_check(inputs, inputs_members, "west.inputs",
+	    eb)) != 0)
+		return r;
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		if ((v = json_object_get(inputs, fmts[i])) == NULL)
+			continue;
+		snprintf(what, sizeof(what), "west.inputs.%s", fmts[i]);
+		if ((r = str_get(v, PROTO_NAME_MAX, what, slots[i], NULL,
+		    eb)) != 0)
+			return r;
+		if (fileset_get(req->files, *slots[i], &d, &dl) != 0)
+			return zs_errf(eb, ZS_ERR_INVALID,
+			    "%s: \"%.64s\" is not in files", what, *slots[i]);
+	}
+	if (w->in_bin == NULL && w->in_hex == NULL)
+		return zs_errf(eb, ZS_ERR_INVALID,
+		    "west.inputs: needs \"bin\" or \"hex\"");
+	req->has_west = 1;
+	return 0;
+}
+
+static int
+parse_key(struct proto_sign_req *req, struct zs_errbuf *eb)
+{
+	json_t *k = json_object_get(req->root, "key");
+	json_t *f = json_object_get(req->root, "key_fingerprint");
+	const char *s;
+	int r;
+
+	if (k != NULL && f != NULL)
+		return zs_errf(eb, ZS_ERR_INVALID,
+		    "key and key_fingerprint: give at most one");
+	if (k != NULL) {
+		if ((r = str_get(k, ZS_KEYNAME_MAX, "key", &s, NULL, eb)) != 0)
+			return r;
+		if (!proto_keyname_valid(s))
+			return zs_errf(eb, ZS_ERR_INVALID,
+			    "key: must be 1-%d of A-Z a-z 0-9 . _ -",
+			    ZS_KEYNAME_MAX - 1);
+		req->key = s;
+	}
+	if (f != NULL) {
+		if ((r = fp_parse(json_string_value(f), req->fpbuf, eb)) != 0)
+			return r;
+		req->key_fp = req->fpbuf;
+	}
+	return 0;
+}
+
+int
+proto_sign_parse(const void *body, size_t len, size_t max,
+    struct proto_sign_req **reqp, struct zs_errbuf *eb)
+{
+	struct proto_sign_req *req;
+	json_error_t jerr;
+	const char *tool;
+	json_t *v;
+	size_t i, total = 0;
+	int r = ZS_ERR_INTERNAL;
+
+	req = xcalloc(1, sizeof(*req));
+	req->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req->root == NULL) {
+		r = zs_errf(eb, ZS_ERR_INVALID, "malformed JSON at line %d "
+		    "column %d: %.200s", jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	if (!json_is_object(req->root)) {
+		r = zs_errf(eb, ZS_ERR_INVALID, "request: must be an object");
+		goto out;
+	}
+	if ((r = members_check(req->root, sign_members, "request", eb)) != 0)
+		goto out;
+	tool = json_string_value(json_object_get(req->root, "tool"));
+	for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
+		if (strcmp(tools[i].name, tool) == 0)
+			break;
+	if (i == sizeof(tools) / sizeof(tools[0])) {
+		r = zs_errf(eb, ZS_ERR_INVALID,
+		    "tool: must be \"imgtool\" or \"rimage\"");
+		goto out;
+	}
+	req->tool = tools[i].tool;
+	req->tool_name = tools[i].name;
+	if ((r = parse_key(req, eb)) != 0 ||
+	    (r = parse_args(req, json_object_get(req->root, "args"), eb)) != 0 ||
+	    (r = parse_files(req, json_object_get(req->root, "files"), max,
+	    &total, eb)) != 0)
+		goto out;
+	if ((v = json_object_get(req->root, "west")) != NULL &&
+	    (r = parse_west(req, v, max, &total, eb)) != 0)
+		goto out;
+	if ((v = json_object_get(req->root, "date")) != NULL) {
+		if (req->tool != PROTO_TOOL_RIMAGE) {
+			r = zs_errf(eb, ZS_ERR_INVALID,
+			    "date: only valid with tool \"rimage\"");
+			goto out;
+		}
+		req->date = json_string_value(v);
+		if ((r = date_check(req->date, eb)) != 0)
+			goto out;
+	}
+	*reqp = req;
+	req = NULL;
+	r = 0;
+ out:
+	proto_sign_free(req);
+	return r;
+}
+
+void
+proto_sign_free(struct proto_sign_req *req)
+{
+	if (req == NULL)
+		return;
+	fileset_free(req->files);
+	freezero(req->west.dtb, req->west.dtb_len);
+	free(req->argv);
+	json_decref(req->root);
+	free(req);
+}
+
+int
+proto_http_status(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (statuses[i].code == code)
+			return statuses[i].status;
+	return 500;
+}
+
+char *
+proto_error_body(int code, const char *message)
+{
+	char *msg, *s, *p;
+	json_t *o;
+
+	/*
+	 * Messages may quote client bytes (cut anywhere): keep them one
+	 * printable ASCII line so that they are always valid JSON strings.
+	 */
+	msg = xstrdup(message);
+	for (p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	o = json_pack("{s:{s:s,s:s}}", "error", "code", zs_errname(code),
+	    "message", msg);
+	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL)
+		fatalx("%s: out of memory", __func__);
+	json_decref(o);
+	free(msg);
+	return s;
+}

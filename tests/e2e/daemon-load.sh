@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# zsignd under load and abuse: 200 concurrent sign requests all answered,
+# a client stalled mid-body does not delay others and is cut off after the
+# I/O timeout, a client that hangs up mid-request is dropped cleanly, and
+# over the in-flight cap the answer is 503 unavailable at once.
+. "${ZS_TOP_SRCDIR:?}/tests/e2e/lib.sh"
+
+# Concurrent clients of the load check.
+NCLIENTS=200
+# Seconds a request may take while another client stalls (prompt).
+PROMPT=3
+
+zs_plan 16
+
+cat >"$ZS_TMP/zsignd.json" <<EOF
+{"workers": 2, "limits": {"io_timeout_ms": 2000, "max_in_flight": 256}}
+EOF
+zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
+    zs_bail "zsignd did not start"
+
+# 200 clients at once, each with its own small image.
+zs_mkimage "$ZS_TMP/img.bin" 4096
+zs_imgtool_request "$ZS_TMP/req.json" "$ZS_TMP/img.bin" test-ed25519
+i=0
+while [ $i -lt $NCLIENTS ]; do
+	echo $i
+	i=$((i + 1))
+done | xargs -P $NCLIENTS -I{} curl -s -o "$ZS_TMP/out.{}" \
+    -w '%{http_code}\n' --max-time 60 --unix-socket "$ZS_SOCK" \
+    -H 'Content-Type: application/json' --data-binary "@$ZS_TMP/req.json" \
+    http://zsign/v1/sign >"$ZS_TMP/codes"
+zs_is "$(wc -l <"$ZS_TMP/codes" | tr -d ' ')" $NCLIENTS \
+    "$NCLIENTS concurrent requests: all answered"
+zs_is "$(sort "$ZS_TMP/codes" | uniq -c | sed 's/^ *//')" "$NCLIENTS 200" \
+    "$NCLIENTS concurrent requests: all 200"
+cat "$ZS_TMP"/out.* | jq -r '.files."zephyr.signed.bin" | length > 4096' |
+    sort | uniq -c | sed 's/^ *//' >"$ZS_TMP/sizes"
+zs_is "$(cat "$ZS_TMP/sizes")" "$NCLIENTS true" \
+    "$NCLIENTS concurrent requests: each returned a signed image"
+zs_is "$(grep -c 'sign uid=.* result=ok' "$ZS_LOG")" $NCLIENTS \
+    "$NCLIENTS audit lines"
+
+# A client that sends half a body (chunked) and then stalls.
+(printf '{"tool":"imgtool","args":['; sleep 20) |
+    curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
+    --unix-socket "$ZS_SOCK" -X POST -T - \
+    -H 'Content-Type: application/json' http://zsign/v1/sign \
+    >"$ZS_TMP/stalled" 2>/dev/null &
+stalled=$!
+sleep 0.5
+t0=$(date +%s)
+zs_curl GET /v1/health
+zs_is "$ZS_STATUS" 200 "stalled client: health still answered"
+zs_post /v1/sign "$ZS_TMP/req.json"
+zs_is "$ZS_STATUS" 200 "stalled client: sign still answered"
+t1=$(date +%s)
+[ $((t1 - t0)) -le $PROMPT ]
+zs_ok $? "stalled client: both within ${PROMPT}s ($((t1 - t0))s)"
+# io_timeout_ms is 2 s: the stalled connection must be closed well before
+# its writer gives up (20 s).
+zs_i=0
+while kill -0 $stalled 2>/dev/null && [ $zs_i -lt 100 ]; do
+	sleep 0.1
+	zs_i=$((zs_i + 1))
+done
+! kill -0 $stalled 2>/dev/null
+zs_ok $? "stalled client: cut off after the I/O timeout"
+kill $stalled 2>/dev/null
+wait $stalled 2>/dev/null
+zs_is "$(cat "$ZS_TMP/stalled")" 000 "stalled client: got no reply"
+
+# A client that hangs up while its (large) request is being signed.
+zs_mkimage "$ZS_TMP/big.bin" $((24 * 1024 * 1024))
+zs_imgtool_request "$ZS_TMP/big.json" "$ZS_TMP/big.bin" test-ecdsa-p256
+curl -s -o /dev/null --max-time 60 --unix-socket "$ZS_SOCK" \
+    -H 'Content-Type: application/json' --data-binary "@$ZS_TMP/big.json" \
+    http://zsign/v1/sign &
+gone=$!
+zs_wait_log 'sign uid=[0-9]+ pid=[0-9]+ queued' 30
+kill $gone 2>/dev/null
+wait $gone 2>/dev/null
+zs_wait_log 'sign uid=.*key=test-ecdsa-p256 .*result=' 60
+zs_ok $? "hung-up client: its request still ends with a log line"
+zs_curl GET /v1/health
+zs_is "$ZS_STATUS" 200 "hung-up client: zsignd still serves"
+
+zs_stop_zsignd
+zs_is $? 0 "SIGTERM: exit 0"
+zs_check_log "no sanitizer reports or crashes (first run)"
+: >"$ZS_LOG"
+
+# Over the in-flight cap (1): a second request while the first is signed.
+cat >"$ZS_TMP/zsignd.json" <<EOF
+{"workers": 1, "limits": {"max_in_flight": 1}}
+EOF
+zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
+    zs_bail "zsignd did not restart"
+curl -s -o "$ZS_TMP/first" -w '%{http_code}' --max-time 60 \
+    --unix-socket "$ZS_SOCK" -H 'Content-Type: application/json' \
+    --data-binary "@$ZS_TMP/big.json" http://zsign/v1/sign \
+    >"$ZS_TMP/first.code" &
+first=$!
+zs_wait_log 'sign uid=[0-9]+ pid=[0-9]+ queued, 1 in flight' 30
+zs_post /v1/sign "$ZS_TMP/req.json"
+zs_is "$ZS_STATUS $(zs_json .error.code)" "503 unavailable" \
+    "over max_in_flight: 503 unavailable at once"
+wait $first
+zs_is "$(cat "$ZS_TMP/first.code")" 200 "... while the first is answered"
+zs_stop_zsignd
+zs_check_log "no sanitizer reports or crashes"

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz the sign-request validator (proto/proto.c proto_sign_parse) and the
+ * error body it leads to, on arbitrary bytes. Seeds: tests/vectors/proto.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/zserr.h"
+#include "proto/proto.h"
+
+/* Decoded-bytes cap: small, so the caps are reached too. */
+#define FUZZ_MAX	(64u * 1024)
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct proto_sign_req *req = NULL;
+	struct zs_errbuf eb;
+	char *body;
+	int r;
+
+	zs_errclear(&eb);
+	r = proto_sign_parse(data, size, FUZZ_MAX, &req, &eb);
+	if (r == 0) {
+		if (req == NULL || req->argv == NULL || req->files == NULL ||
+		    req->argv[req->argc] != NULL)
+			abort();
+		proto_sign_free(req);
+	} else {
+		if (req != NULL || eb.msg[0] == '\0' ||
+		    proto_http_status(r) < 400)
+			abort();
+		body = proto_error_body(r, eb.msg);
+		free(body);
+	}
+	return 0;
+}
