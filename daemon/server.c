@@ -485,8 +485,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		event_base_loopexit(s->base, NULL);
 		return;
 	}
-	log_info("signal %d: shutting down, %u request(s) in flight",
-	    (int)sig, s->in_flight);
+	log_info("signal %d: shutting down; %u request(s) being signed, %u "
+	    "reply(ies) being written", (int)sig, s->in_flight, s->writing);
 	s->stopping = 1;
 	listeners_close(s);
 	tv.tv_sec = s->cfg->shutdown_ms / 1000;

@@ -74,7 +74,7 @@ zs_is "$(zs_json .error.message)" 'unknown key "nope"' \
 post "unknown fingerprint" 404 not_found \
     '{"tool":"imgtool","key_fingerprint":"SHA256:'"$(printf '%064d' 0)"'","args":["a.bin","b.bin"],"files":{"a.bin":"AAAA"}}'
 post "unknown key in args" 404 not_found \
-    '{"tool":"imgtool","args":["-k","zsign:nope","a.bin","b.bin"],"files":{"a.bin":"AAAA"}}'
+    '{"tool":"imgtool","args":["-k","zsign:nope","--version","1.0.0","-H","0x200","-S","0x10000","a.bin","b.bin"],"files":{"a.bin":"AAAA"}}'
 post "too many files" 413 too_large \
     "{\"tool\":\"imgtool\",\"args\":[],\"files\":{$(i=0; while [ $i -lt 65 ]; do
 	printf '"f%d":"AA==",' $i; i=$((i + 1)); done)\"last\":\"AA==\"}}"

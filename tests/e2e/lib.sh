@@ -225,13 +225,19 @@ zs_imgtool_request() {
 	zs_img=$2
 	zs_key=$3
 	shift 3
+	# Options go through --arg: jq would parse "--pad" as its own.
+	echo '[]' >"$zs_out.args"
+	for zs_a in "$@"; do
+		jq -c --arg a "$zs_a" '. + [$a]' "$zs_out.args" >"$zs_out.tmp" &&
+		    mv "$zs_out.tmp" "$zs_out.args"
+	done
 	base64 -w0 "$zs_img" >"$zs_out.b64"
 	jq -n --rawfile b64 "$zs_out.b64" --arg key "$zs_key" \
-	    --args '{tool: "imgtool",
+	    --slurpfile extra "$zs_out.args" '{tool: "imgtool",
 	    args: (["--version", "1.2.3+4", "--header-size", "0x200",
-	        "--align", "4", "--slot-size", "0x4000000"] + $ARGS.positional +
+	        "--align", "4", "--slot-size", "0x4000000"] + $extra[0] +
 	        ["zephyr.bin", "zephyr.signed.bin"]),
 	    files: {"zephyr.bin": $b64}} +
-	    (if $key == "" then {} else {key: $key} end)' "$@" >"$zs_out"
-	rm -f "$zs_out.b64"
+	    (if $key == "" then {} else {key: $key} end)' >"$zs_out"
+	rm -f "$zs_out.b64" "$zs_out.args"
 }

@@ -1,1 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
+# End-to-end tests of zsignd: real daemons on temporary Unix sockets
+# (tests/e2e/lib.sh), driven with curl; TAP.
+DAEMON_E2E_TESTS = \
+	tests/e2e/daemon-api.sh \
+	tests/e2e/daemon-sign.sh \
+	tests/e2e/daemon-load.sh \
+	tests/e2e/daemon-shutdown.sh
+TESTS += $(DAEMON_E2E_TESTS)
+EXTRA_DIST += $(DAEMON_E2E_TESTS) tests/e2e/lib.sh tests/e2e/daemon-api.json
+
+# Checks returned images with the engine's verifier.
+check_PROGRAMS += tests/e2e/zsd-verify
+tests_e2e_zsd_verify_SOURCES = tests/e2e/zsd-verify.c
+tests_e2e_zsd_verify_LDADD = libzsign.a $(LIBZSIGN_DEPS)
