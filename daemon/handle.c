@@ -350,9 +350,13 @@ static int
 sign_rimage(struct signctx *c)
 {
 	struct proto_sign_req *req = c->req;
-	const char *names[RIMAGE_ARGS_MAX], *innames[RIMAGE_ARGS_MAX];
+	const char *names[RIMAGE_ARGS_MAX] = { NULL };
+	const char *innames[RIMAGE_ARGS_MAX] = { NULL };
 	const struct rimage_fileref *refs;
-	const char *argkey = NULL;
+	const char *argkey = NULL, *config = NULL;
+	const uint8_t *toml;
+	size_t tomllen;
+	int need = 1;
 	struct rimage_args *a = NULL;
 	char date[sizeof("YYYY-MM-DD")];
 	size_t i, n, nnames = 0, nin = 0;
@@ -369,9 +373,20 @@ sign_rimage(struct signctx *c)
 			argkey = refs[i].name;
 		else if (refs[i].role != RIMAGE_OUT_IMAGE)
 			innames[nin++] = refs[i].name;
+		if (refs[i].role == RIMAGE_IN_CONFIG)
+			config = refs[i].name;
 	}
-	if ((r = files_check(c, names, nnames, innames, nin)) != 0 ||
-	    (r = key_resolve(c, argkey)) != 0)
+	if ((r = files_check(c, names, nnames, innames, nin)) != 0)
+		goto out;
+	/*
+	 * rimage insists on -k even for i.MX, which is never signed; west
+	 * sign passes a placeholder there, which names no server key.
+	 */
+	if (config != NULL && fileset_get(req->files, config, &toml,
+	    &tomllen) == 0 && (r = rimage_config_needs_key(toml, tomllen,
+	    &need, &c->eb)) != 0)
+		goto out;
+	if ((r = key_resolve(c, need ? argkey : NULL)) != 0)
 		goto out;
 	if (req->date != NULL)
 		snprintf(date, sizeof(date), "%s", req->date);

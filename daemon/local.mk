@@ -9,3 +9,6 @@ libzsign_a_SOURCES += \
 sbin_PROGRAMS += zsignd
 zsignd_SOURCES = daemon/main.c
 zsignd_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+
+dist_man_MANS += docs/zsignd.8
+EXTRA_DIST += docs/PROTOCOL.md

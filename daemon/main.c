@@ -23,6 +23,7 @@
 
 static const struct option longopts[] = {
 	{ "config",		required_argument,	NULL, 'c' },
+	{ "config-file",	required_argument,	NULL, 'f' },
 	{ "listen",		required_argument,	NULL, 'l' },
 	{ "key",		required_argument,	NULL, 'k' },
 	{ "passphrase-file",	required_argument,	NULL, 'p' },
@@ -42,7 +43,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: zsignd [-dnqvV] [-c FILE] [-l unix:PATH]... [-k NAME=KEYFILE]...\n"
 "              [-p NAME=PASSFILE]... [-w N]\n"
-"  -c, --config FILE            JSON configuration file\n"
+"  -c, --config FILE            JSON configuration file (-f: the same)\n"
 "  -l, --listen unix:PATH       listen there (repeatable; replaces the\n"
 "                               file's listeners; default %s)\n"
 "  -k, --key NAME=KEYFILE       serve the PEM key (or pkcs11: URI) as NAME\n"
@@ -75,10 +76,11 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 	unsigned long long n;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:l:k:p:w:dvqnhV", longopts,
+	while ((ch = getopt_long(argc, argv, "c:f:l:k:p:w:dvqnhV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
+		case 'f':	/* the systemd unit's spelling */
 			cl->config = optarg;
 			break;
 		case 'l':

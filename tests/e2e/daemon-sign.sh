@@ -15,16 +15,25 @@ frdm_k64f_swap_move nrf52840dk_single_slot warn_bootloader_mcuboot_not_set"
 WEST_ERR="err_no_chosen_flash err_no_partitions err_no_slot0_partition
 err_no_write_block_size err_write_block_size_zero err_missing_sign_version"
 
-ncases=$(jq '.cases | length' "$VEC/cases.json")
-nwest=$(echo $WEST_OK $WEST_ERR | wc -w)
-zs_plan $((ncases + nwest + 15))
+RVEC=$ZS_TOP_SRCDIR/tests/vectors/rimage
+RCOMPARE=$ZS_TOP_BUILDDIR/tests/vectors/rimage-compare
 
-# Every private vector key as vec-NAME (only: test-ed25519 is the same key).
+ncases=$(jq '.cases | length' "$VEC/cases.json")
+nrcases=$(jq '.cases | length' "$RVEC/cases.json")
+nwest=$(echo $WEST_OK $WEST_ERR | wc -w)
+zs_plan $((ncases + nrcases + nwest + 15))
+
+# Every private vector key as vec-NAME (only: test-ed25519 is the same
+# key), the rimage ones as rv-NAME.
 keys=
 for k in "$VEC"/keys/*.pem; do
 	case $k in *.pub.pem) continue ;; esac
 	n=$(basename "$k" .pem)
 	keys="$keys -k vec-$n=$k"
+done
+for k in "$RVEC"/keys/*.pem; do
+	case $k in *.pub.pem) continue ;; esac
+	keys="$keys -k rv-$(basename "$k" .pem)=$k"
 done
 # shellcheck disable=SC2086
 zs_start_zsignd $keys || zs_bail "zsignd did not start"
@@ -172,6 +181,60 @@ zs_is "$ZS_STATUS $(zs_json .error.code)" "400 usage" \
     "imgtool usage error: 400 usage"
 zs_log_has "sign uid=[0-9]+ pid=[0-9]+ key=vec-ed25519 tool=imgtool in=inputs/zephyr-h200-8000.bin:[0-9a-f]{64} out=out.bin:[0-9a-f]{64} status=200 result=ok ms=[0-9]+"
 zs_ok $? "log: key, tool, input and output SHA-256, result, ms"
+
+# rimage: every reference case (tests/vectors/rimage). Paths become
+# names: input/X -> X, ../../configs/Y -> Y, out/zephyr.ri -> zephyr.ri;
+# -k ../../keys/K.pem -> zsign:rv-K; west sign's placeholder -k for i.MX
+# (which is never signed) stays as it is. The outputs are written to a
+# directory, west sign's xman prefix applied, and rimage-compare judges.
+for rc in $(jq -r '.cases[].name' "$RVEC/cases.json"); do
+	jq --arg n "$rc" '.cases[] | select(.name == $n)' "$RVEC/cases.json" \
+	    >"$ZS_TMP/rcase.json"
+	cwd=$RVEC/$(jq -r .cwd "$ZS_TMP/rcase.json")
+	jq '.argv as $a | [range(0; $a | length) | . as $i | $a[$i] |
+	    if $i > 0 and $a[$i - 1] == "-k" and startswith("../../keys/")
+	        then "zsign:rv-" + (sub(".*/"; "") | sub("\\.pem$"; ""))
+	    elif startswith("input/") or startswith("out/") or
+	        startswith("../../configs/") then sub(".*/"; "")
+	    else . end]' "$ZS_TMP/rcase.json" >"$ZS_TMP/rargs.json"
+	echo '{}' >"$ZS_TMP/files.json"
+	for f in $(jq -r '.argv[] | select(startswith("input/") or
+	    startswith("../../configs/"))' "$ZS_TMP/rcase.json"); do
+		base64 -w0 "$cwd/$f" >"$ZS_TMP/f.b64"
+		jq --arg n "${f##*/}" --rawfile b "$ZS_TMP/f.b64" \
+		    '. + {($n): $b}' "$ZS_TMP/files.json" >"$ZS_TMP/x" &&
+		    mv "$ZS_TMP/x" "$ZS_TMP/files.json"
+	done
+	jq -n --slurpfile args "$ZS_TMP/rargs.json" \
+	    --slurpfile files "$ZS_TMP/files.json" \
+	    --arg date "$(jq -r .build_date "$ZS_TMP/rcase.json")" \
+	    '{tool: "rimage", args: $args[0], files: $files[0]} +
+	    (if $date == "null" then {} else {date: $date} end)' \
+	    >"$ZS_TMP/req.json"
+	zs_post /v1/sign "$ZS_TMP/req.json"
+	rm -rf "$ZS_TMP/rout"
+	mkdir "$ZS_TMP/rout"
+	st=1
+	if [ "$ZS_STATUS" = 200 ]; then
+		st=0
+		for o in $(zs_json '.files | keys[]'); do
+			jq -r --arg o "$o" '.files[$o]' "$ZS_BODY" | base64 -d \
+			    >"$ZS_TMP/rout/$o"
+		done
+		if [ "$(jq -r '.post // ""' "$ZS_TMP/rcase.json")" = prefix_xman ]
+		then
+			cat "$ZS_TMP/rout/zephyr.ri.xman" "$ZS_TMP/rout/zephyr.ri" \
+			    >"$ZS_TMP/x" && mv "$ZS_TMP/x" "$ZS_TMP/rout/zephyr.ri"
+		fi
+	fi
+	if ZS_TOP_SRCDIR=$ZS_TOP_SRCDIR "$RCOMPARE" "$rc" "$ZS_TMP/rout" $st \
+	    >"$ZS_TMP/cmp" 2>&1; then
+		zs_pass "rimage $rc: matches rimage ($ZS_STATUS)"
+	else
+		zs_fail "rimage $rc: matches rimage"
+		zs_diag "$ZS_STATUS $(head -c 300 "$ZS_BODY")" "$(cat "$ZS_TMP/cmp")"
+	fi
+done
 
 # West mode: each fixture's .config and compiled devicetree; the reply
 # must carry sign.py's parameters, info lines and warnings.
