@@ -63,6 +63,14 @@ int	cli_image_read(const char *path, uint8_t **imgp, size_t *lenp,
 
 /* `zsign-client imgtool sign|verify|dumpinfo|getpub ...` */
 int	cmd_imgtool(struct cli *c, int argc, char **argv);
+/* `zsign-client rimage ARGS...`: SOF's rimage through zsignd. */
+int	cmd_rimage(struct cli *c, int argc, char **argv);
+/*
+ * Send rimage's arguments argv[0..argc) with their input files and write
+ * the returned image and side files (no west sign xman prefix).
+ */
+int	cli_rimage_sign(struct cli *c, int argc, char **argv,
+	    struct zs_errbuf *eb);
 /* `zsign-client sign ...`: Zephyr's west sign. */
 int	cmd_sign(struct cli *c, int argc, char **argv);
 

@@ -29,6 +29,8 @@ static const char usage_text[] =
 "  imgtool verify [-k KEY] IMAGE\n"
 "  imgtool dumpinfo IMAGE\n"
 "  imgtool getpub -k KEY [-e pem|c|rust|raw] [-o FILE]\n"
+"  rimage RIMAGE_ARGS... MODULES...\n"
+"                          SOF's `rimage` with the key held by the server\n"
 "  keys                    list the server's keys\n"
 "  health                  check that the server is up\n"
 "\n"
@@ -101,6 +103,7 @@ static const struct cli_command {
 } cli_commands[] = {
 	{ "sign",	cmd_sign },
 	{ "imgtool",	cmd_imgtool },
+	{ "rimage",	cmd_rimage },
 	{ "keys",	cmd_keys },
 	{ "health",	cmd_health },
 };

@@ -58,3 +58,10 @@ noinst_PROGRAMS += bench/rimage-bench
 bench_rimage_bench_SOURCES = bench/rimage-bench.c
 bench_rimage_bench_CFLAGS = $(UNIT_CFLAGS)
 bench_rimage_bench_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+
+# zsign-client rimage (client/cli-rimage.c; main() stays in zsign-client.c).
+libzsign_a_SOURCES += client/cli-rimage.c
+
+# The vectors again, through zsign-client and a real zsignd (needs jq).
+TESTS += tests/vectors/run-rimage-vectors.sh
+EXTRA_DIST += tests/vectors/run-rimage-vectors.sh

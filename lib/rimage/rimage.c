@@ -147,6 +147,23 @@ out:
 }
 
 int
+rimage_args_needs_key(const struct rimage_args *args,
+    const struct fileset *in, int *needp, struct zs_errbuf *eb)
+{
+	const uint8_t *text;
+	size_t len;
+
+	if (args->resign != NULL) {
+		*needp = 1;
+		return 0;
+	}
+	if (fileset_get(in, args->config, &text, &len) != 0)
+		return zs_errf(eb, ZS_ERR_NOT_FOUND, "rimage: config '%s' "
+		    "missing", args->config);
+	return rimage_config_needs_key(text, len, needp, eb);
+}
+
+int
 rimage_prefix_xman(struct fileset *out, const char *name,
     struct zs_errbuf *eb)
 {

@@ -60,6 +60,12 @@ int	rimage_sign(const struct rimage_args *args, const struct fileset *in,
 int	rimage_config_needs_key(const uint8_t *toml, size_t len, int *needp,
 	    struct zs_errbuf *eb);
 /*
+ * rimage_config_needs_key() for the config args names in the fileset in;
+ * re-signing (-q) always needs a key.
+ */
+int	rimage_args_needs_key(const struct rimage_args *args,
+	    const struct fileset *in, int *needp, struct zs_errbuf *eb);
+/*
  * West sign's step after "rimage -e": replace out[name] with
  * out[name.xman] followed by out[name]; the .xman file is kept.
  */
