@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# bench/rimage.sh [BUILDDIR]: time to sign a 1 MiB SOF (ACE 1.5, RSA-3072
+# PSS) image, in process (bench/rimage-bench) and end to end through
+# zsign-client and zsignd on a Unix socket (one client process per
+# signature, as west sign runs it). Loopback only; takes ~10 s.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+runs=${ZS_BENCH_RUNS:-50}
+tmp=$(mktemp -d /tmp/zs-rimage-bench.XXXXXX)
+pid=
+cleanup() {
+	[ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+"$build/bench/rimage-bench" -n "$runs"
+"$build/bench/rimage-bench" -w "$tmp"
+"$build/zsignd" -d -l "unix:$tmp/s" \
+    -k "rsa3072-a=$top/tests/vectors/rimage/keys/rsa3072-a.pem" \
+    >"$tmp/zsignd.log" 2>&1 &
+pid=$!
+i=0
+until [ -S "$tmp/s" ] && "$build/zsign-client" --server "unix:$tmp/s" \
+    health >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || { echo "zsignd did not start" >&2; exit 1; }
+	sleep 0.1
+done
+cd "$tmp"
+sign() {
+	"$build/zsign-client" --server "unix:$tmp/s" rimage -o zephyr.ri \
+	    -k zsign:rsa3072-a -e -f 2.10.0 -b 1 -c mtl.toml boot.mod main.mod
+}
+sign
+sign
+n=0
+while [ "$n" -lt "$runs" ]; do
+	t0=$(date +%s%N)
+	sign
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000)) >>times
+	n=$((n + 1))
+done
+sort -n times | awk -v size="$(stat -c %s zephyr.ri)" '
+	{ t[NR] = $1; s += $1 }
+	END { printf "zsign-client rimage -> zsignd, %d-byte image, %d runs: " \
+	    "min %.2f ms, median %.2f ms, mean %.2f ms\n", size, NR,
+	    t[1] / 1000, t[int((NR + 1) / 2)] / 1000, s / NR / 1000 }'
