@@ -33,7 +33,7 @@ head -c 65536 /dev/urandom >"$T/in.bin"
 printf '{"tool":"imgtool","key":"dev","args":["--version","1.0.0","--header-size","0x200","--pad-header","--align","4","--slot-size","0x40000","in.bin","out.bin"],"files":{"in.bin":"%s"}}' \
     "$(base64 -w0 "$T/in.bin")" >"$T/body.json"
 
-"$B/zsignd" -q -l "unix:$T/sock" -l tcp:127.0.0.1:0 -k "dev=$T/dev.key" \
+"$B/zsignd" -l "unix:$T/sock" -l tcp:127.0.0.1:0 -k "dev=$T/dev.key" \
     --tls-cert "$T/srv.pem" --tls-key "$T/srv.key" \
     --tls-client-ca "$T/ca.pem" >"$T/log" 2>&1 &
 ZPID=$!

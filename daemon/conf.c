@@ -79,14 +79,18 @@ conf_free(struct conf *cfg)
 	free(cfg->keys);
 	cfg->keys = NULL;
 	cfg->nkeys = 0;
+	json_decref(cfg->root);
+	cfg->root = NULL;
 }
 
 int
 conf_add_listen(struct conf *cfg, const char *spec, struct zs_errbuf *eb)
 {
-	if (strncmp(spec, "unix:", 5) != 0 || spec[5] != '/')
+	/* tcp:HOST:PORT is checked by tls.c when it binds. */
+	if ((strncmp(spec, "unix:", 5) != 0 || spec[5] != '/') &&
+	    strncmp(spec, "tcp:", 4) != 0)
 		return zs_errf(eb, ZS_ERR_INVALID, "listener \"%s\": expected "
-		    "unix:/ABSOLUTE/PATH", spec);
+		    "unix:/ABSOLUTE/PATH or tcp:HOST:PORT", spec);
 	if (strlen(spec) > CONF_LISTEN_LEN)
 		return zs_errf(eb, ZS_ERR_INVALID, "listener \"%s\": socket "
 		    "path longer than %d bytes", spec, CONF_LISTEN_LEN - 5);
@@ -187,6 +191,8 @@ load_limits(struct conf *cfg, json_t *lim, const char *path,
 		return zs_errf(eb, ZS_ERR_INVALID, "%s: limits must be an "
 		    "object", path);
 	json_object_foreach(lim, k, v) {
+		if (strcmp(k, "per_identity_concurrency") == 0)
+			continue;	/* policy.c */
 		for (i = 0; limits[i].name != NULL; i++)
 			if (strcmp(limits[i].name, k) == 0)
 				break;
@@ -205,7 +211,7 @@ load_keys(struct conf *cfg, json_t *keys, const char *path,
 {
 	json_error_t jerr;
 	const char *name, *kpath, *pass;
-	json_t *v;
+	json_t *v, *sec;
 	size_t i;
 	int r;
 
@@ -214,9 +220,11 @@ load_keys(struct conf *cfg, json_t *keys, const char *path,
 		    path);
 	json_array_foreach(keys, i, v) {
 		pass = NULL;
-		if (json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:s, s?s}",
-		    "name", &name, "path", &kpath, "passphrase_file",
-		    &pass) != 0)
+		/* allow, rules and default are policy.c's. */
+		if (json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:s, s?s, "
+		    "s?o, s?o, s?o}", "name", &name, "path", &kpath,
+		    "passphrase_file", &pass, "allow", &sec, "rules", &sec,
+		    "default", &sec) != 0)
 			return zs_errf(eb, ZS_ERR_INVALID, "%s: keys[%zu]: %s",
 			    path, i, jerr.text);
 		if ((r = conf_add_key(cfg, name, kpath, pass, eb)) != 0)
@@ -230,7 +238,7 @@ conf_load_file(struct conf *cfg, const char *path, struct zs_errbuf *eb)
 {
 	json_error_t jerr;
 	json_t *root = NULL, *listen = NULL, *workers = NULL, *keys = NULL;
-	json_t *lim = NULL, *v;
+	json_t *lim = NULL, *v, *sec;
 	uint8_t *text = NULL;
 	size_t len, i;
 	int r;
@@ -246,9 +254,12 @@ conf_load_file(struct conf *cfg, const char *path, struct zs_errbuf *eb)
 		    jerr.line, jerr.column, jerr.text);
 		goto out;
 	}
-	if (json_unpack_ex(root, &jerr, JSON_STRICT, "{s?o, s?o, s?o, s?o}",
-	    "listen", &listen, "workers", &workers, "keys", &keys,
-	    "limits", &lim) != 0) {
+	/* The security members are checked by security.c (docs/SECURITY.md). */
+	if (json_unpack_ex(root, &jerr, JSON_STRICT, "{s?o, s?o, s?o, s?o, "
+	    "s?o, s?o, s?o, s?o, s?o, s?o}", "listen", &listen, "workers",
+	    &workers, "keys", &keys, "limits", &lim, "tls", &sec, "tokens",
+	    &sec, "audit", &sec, "state_file", &sec, "socket_mode", &sec,
+	    "socket_group", &sec) != 0) {
 		r = zs_errf(eb, ZS_ERR_INVALID, "%s: %s", path, jerr.text);
 		goto out;
 	}
@@ -274,6 +285,8 @@ conf_load_file(struct conf *cfg, const char *path, struct zs_errbuf *eb)
 	    (keys != NULL && (r = load_keys(cfg, keys, path, eb)) != 0) ||
 	    (lim != NULL && (r = load_limits(cfg, lim, path, eb)) != 0))
 		goto out;
+	json_decref(cfg->root);
+	cfg->root = json_incref(root);
 	r = 0;
  out:
 	json_decref(root);

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "common/zserr.h"
 #include "keystore/keystore.h"
 
@@ -62,6 +64,7 @@ struct conf {
 	unsigned int		 io_timeout_ms;
 	unsigned int		 in_flight_max;
 	unsigned int		 shutdown_ms;
+	json_t			*root;		/* the file, for security.c */
 };
 
 /* Fill cfg with the defaults (no listeners, no keys yet). */
@@ -71,7 +74,7 @@ void	conf_free(struct conf *cfg);
 /* Read a JSON configuration file into cfg; unknown members are errors. */
 int	conf_load_file(struct conf *cfg, const char *path,
 	    struct zs_errbuf *eb);
-/* Add a listener spec ("unix:PATH"). */
+/* Add a listener spec ("unix:PATH" or "tcp:HOST:PORT"). */
 int	conf_add_listen(struct conf *cfg, const char *spec,
 	    struct zs_errbuf *eb);
 /* Drop all listeners (command-line -l replaces the file's). */

@@ -46,6 +46,8 @@ struct signctx {
 	json_t			*warnings;
 	json_t			*params;
 	char			 digest[129];
+	char			 version[64];	/* of the MCUboot image signed */
+	int			 authorized;
 	struct zs_errbuf	 eb;
 };
 
@@ -68,6 +70,7 @@ key_resolve(struct signctx *c, const char *argkey)
 	const struct keyring *kr = c->job->kr;
 	struct proto_sign_req *req = c->req;
 	const char *name;
+	int r;
 
 	if (c->key != NULL)
 		return 0;
@@ -87,6 +90,13 @@ key_resolve(struct signctx *c, const char *argkey)
 		    (c->key = keyring_find(kr, name)) == NULL)
 			return zs_errf(&c->eb, ZS_ERR_NOT_FOUND,
 			    "unknown key \"%.64s\"", name);
+	}
+	/* The key is known (or the caller's default chosen): may they use it? */
+	if (!c->authorized) {
+		if ((r = security_authorize(c->job->sec, c->job->id, kr,
+		    req->tool_name, &c->key, &c->eb)) != 0)
+			return r;
+		c->authorized = 1;
 	}
 	if (c->key != NULL && !zs_key_available(c->key))
 		return zs_errf(&c->eb, ZS_ERR_UNAVAILABLE,
@@ -184,6 +194,19 @@ base_name(const char *name)
 	return s != NULL ? s + 1 : name;
 }
 
+/* The image input of parsed imgtool args (anti-rollback names images by it). */
+static const char *
+imgtool_input(const struct mcuboot_args *a)
+{
+	const struct mcuboot_fileref *refs;
+	size_t i, n = mcuboot_args_files(a, &refs);
+
+	for (i = 0; i < n; i++)
+		if (refs[i].role == MCUBOOT_IN_IMAGE)
+			return refs[i].name;
+	return "-";
+}
+
 static int
 sign_imgtool_args(struct signctx *c)
 {
@@ -202,9 +225,12 @@ sign_imgtool_args(struct signctx *c)
 	    (r = key_resolve(c, argkey)) != 0)
 		goto out;
 	if ((r = mcuboot_sign(a, req->files, c->key, c->out, &res,
-	    &c->eb)) != 0)
+	    &c->eb)) != 0 ||
+	    (r = security_check_image(c->job->sec, c->key, imgtool_input(a),
+	    res.version, res.image_size, &c->eb)) != 0)
 		goto out;
 	snprintf(c->digest, sizeof(c->digest), "%s", res.digest_hex);
+	snprintf(c->version, sizeof(c->version), "%s", res.version);
 	r = 0;
  out:
 	mcuboot_args_free(a);
@@ -319,8 +345,11 @@ sign_imgtool_west(struct signctx *c)
 	}
 	for (i = 0; i < nruns; i++) {
 		if ((r = mcuboot_sign(a[i], req->files, c->key, c->out, &res,
-		    &c->eb)) != 0)
+		    &c->eb)) != 0 ||
+		    (r = security_check_image(c->job->sec, c->key, ins[i],
+		    res.version, res.image_size, &c->eb)) != 0)
 			goto out;
+		snprintf(c->version, sizeof(c->version), "%s", res.version);
 		if (i == 0)
 			snprintf(c->digest, sizeof(c->digest), "%s",
 			    res.digest_hex);
@@ -472,13 +501,43 @@ reply_sign(struct signctx *c)
 	return o;
 }
 
+/* Write the request's audit line; on failure c->eb says why. */
+static int
+handle_audit(struct signctx *c, int code, const struct timespec *t0)
+{
+	struct security_outcome o;
+	struct zs_errbuf aeb;
+	struct timespec t;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	memset(&o, 0, sizeof(o));
+	o.tool = c->req != NULL ? c->req->tool_name : NULL;
+	o.key = c->key;
+	o.inputs = c->req != NULL ? c->req->files : NULL;
+	o.outputs = c->out;
+	o.version = c->version[0] != '\0' ? c->version : NULL;
+	o.code = code;
+	o.message = code != 0 ? c->eb.msg : NULL;
+	o.ms = (long)(t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+	if ((r = security_audit(c->job->sec, c->job->id, &o, &aeb)) == 0)
+		return 0;
+	log_warnx("%s", aeb.msg);
+	if (code == 0)
+		zs_errf(&c->eb, r, "%s", aeb.msg);
+	return r;
+}
+
 void
 handle_sign(struct sign_job *job)
 {
 	struct signctx c;
+	struct timespec t0;
 	size_t i;
-	int r;
+	int r, ar;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&c, 0, sizeof(c));
 	c.job = job;
 	snprintf(job->key, sizeof(job->key), "-");
@@ -506,15 +565,19 @@ handle_sign(struct sign_job *job)
 		goto out;
 	if ((r = engines[i].sign(&c)) != 0)
 		goto out;
-	files_summary(c.out, job->out, sizeof(job->out));
-	job->reply = reply_dump(reply_sign(&c));
-	job->status = 200;
 	r = 0;
  out:
+	if (r != 0 && c.eb.msg[0] == '\0')
+		zs_errf(&c.eb, r, "%s", zs_strerror(r));
+	/* Fail closed: no image leaves before its audit line is on disk. */
+	if ((ar = handle_audit(&c, r, &t0)) != 0 && r == 0)
+		r = ar;
 	job->code = r;
-	if (r != 0) {
-		if (c.eb.msg[0] == '\0')
-			zs_errf(&c.eb, r, "%s", zs_strerror(r));
+	if (r == 0) {
+		files_summary(c.out, job->out, sizeof(job->out));
+		job->reply = reply_dump(reply_sign(&c));
+		job->status = 200;
+	} else {
 		snprintf(job->msg, sizeof(job->msg), "%s", c.eb.msg);
 		job->status = proto_http_status(r);
 		job->reply = proto_error_body(r, c.eb.msg);

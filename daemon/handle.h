@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/zserr.h"
+#include "daemon/security.h"
 #include "keystore/keystore.h"
 
 /* Longest per-request file summary ("name:sha256,...") kept for the log. */
@@ -30,6 +31,8 @@ struct sign_job {
 	char			 in[HANDLE_LOGSUM_MAX];
 	char			 out[HANDLE_LOGSUM_MAX];
 	char			 msg[ZS_ERRMSG_MAX];
+	struct security		*sec;		/* hooks, may be NULL */
+	const struct policy_identity *id;	/* who asked */
 };
 
 /* Validate and run a sign request; fills status, reply and the log facts. */

@@ -14,12 +14,22 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
+#include "daemon/audit.h"
 #include "daemon/conf.h"
+#include "daemon/harden.h"
+#include "daemon/policy.h"
+#include "daemon/security.h"
 #include "daemon/server.h"
 #include "keystore/keystore.h"
 
 /* Exit status for a bad command line. */
 #define EXIT_USAGE	2
+
+/* Long options without a short form (security.c's settings). */
+enum {
+	OPT_TLS_CERT = 256, OPT_TLS_KEY, OPT_TLS_CLIENT_CA, OPT_AUDIT_LOG,
+	OPT_VERIFY_AUDIT, OPT_HASH_TOKEN,
+};
 
 static const struct option longopts[] = {
 	{ "config",		required_argument,	NULL, 'c' },
@@ -34,6 +44,12 @@ static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL, 'n' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
+	{ "tls-cert",		required_argument,	NULL, OPT_TLS_CERT },
+	{ "tls-key",		required_argument,	NULL, OPT_TLS_KEY },
+	{ "tls-client-ca",	required_argument,	NULL, OPT_TLS_CLIENT_CA },
+	{ "audit-log",		required_argument,	NULL, OPT_AUDIT_LOG },
+	{ "verify-audit",	required_argument,	NULL, OPT_VERIFY_AUDIT },
+	{ "hash-token",		no_argument,		NULL, OPT_HASH_TOKEN },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -41,11 +57,23 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: zsignd [-dnqvV] [-c FILE] [-l unix:PATH]... [-k NAME=KEYFILE]...\n"
-"              [-p NAME=PASSFILE]... [-w N]\n"
+"usage: zsignd [-dnqvV] [-c FILE] [-l unix:PATH|tcp:HOST:PORT]...\n"
+"              [-k NAME=KEYFILE]... [-p NAME=PASSFILE]... [-w N]\n"
+"              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
+"              [--audit-log FILE]\n"
+"       zsignd --verify-audit FILE\n"
+"       zsignd --hash-token < TOKENFILE\n"
 "  -c, --config FILE            JSON configuration file (-f: the same)\n"
 "  -l, --listen unix:PATH       listen there (repeatable; replaces the\n"
 "                               file's listeners; default %s)\n"
+"  -l, --listen tcp:HOST:PORT   listen there with TLS only\n"
+"      --tls-cert FILE          TLS certificate chain (PEM)\n"
+"      --tls-key FILE           its private key (PEM)\n"
+"      --tls-client-ca FILE     CA bundle for client certificates\n"
+"      --audit-log FILE         hash-chained audit log (fail closed)\n"
+"      --verify-audit FILE      check an audit log's chain and exit\n"
+"      --hash-token             print the configuration form of the\n"
+"                               bearer token read from stdin, and exit\n"
 "  -k, --key NAME=KEYFILE       serve the PEM key (or pkcs11: URI) as NAME\n"
 "  -p, --passphrase-file NAME=FILE\n"
 "                               read key NAME's passphrase from FILE\n"
@@ -68,6 +96,9 @@ struct cmdline {
 	unsigned int	 workers;
 	int		 level;
 	int		 check;
+	struct security_opts sec;
+	const char	*verify_audit;
+	int		 hash_token;
 };
 
 static void
@@ -125,6 +156,24 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 		case 'V':
 			printf("zsignd %s\n", PACKAGE_VERSION);
 			exit(0);
+		case OPT_TLS_CERT:
+			cl->sec.tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			cl->sec.tls_key = optarg;
+			break;
+		case OPT_TLS_CLIENT_CA:
+			cl->sec.tls_client_ca = optarg;
+			break;
+		case OPT_AUDIT_LOG:
+			cl->sec.audit_path = optarg;
+			break;
+		case OPT_VERIFY_AUDIT:
+			cl->verify_audit = optarg;
+			break;
+		case OPT_HASH_TOKEN:
+			cl->hash_token = 1;
+			break;
 		default:
 			usage(stderr);
 			exit(EXIT_USAGE);
@@ -167,6 +216,41 @@ cmdline_apply(const struct cmdline *cl, struct conf *cfg,
 	return r;
 }
 
+/* --hash-token: the "sha256:<hex>" a configuration lists for stdin's token. */
+static int
+hash_token(void)
+{
+	char tok[POLICY_TOKEN_MAX + 2], out[POLICY_NAME_MAX];
+	size_t len;
+
+	len = fread(tok, 1, sizeof(tok) - 1, stdin);
+	tok[len] = '\0';
+	while (len > 0 && strchr("\r\n\t ", tok[len - 1]) != NULL)
+		tok[--len] = '\0';
+	if (len == 0 || len > POLICY_TOKEN_MAX || strlen(tok) != len) {
+		fprintf(stderr, "zsignd: --hash-token: want one token of at "
+		    "most %d bytes on stdin\n", POLICY_TOKEN_MAX);
+		explicit_bzero(tok, sizeof(tok));
+		return EXIT_USAGE;
+	}
+	policy_token_hash(tok, len, out);
+	explicit_bzero(tok, sizeof(tok));
+	printf("%s\n", out);
+	return 0;
+}
+
+/* Does cfg listen on TCP (and so need TLS)? */
+static int
+conf_has_tcp(const struct conf *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nlisten; i++)
+		if (strncmp(cfg->listen[i], "tcp:", 4) == 0)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -174,6 +258,7 @@ main(int argc, char *argv[])
 	struct conf cfg;
 	struct keyring *kr = NULL;
 	struct server *srv;
+	struct security *sec = NULL;
 	struct zs_errbuf eb;
 	size_t i;
 	int r;
@@ -181,7 +266,14 @@ main(int argc, char *argv[])
 	memset(&cl, 0, sizeof(cl));
 	cl.level = ZS_LOG_INFO;
 	cmdline_parse(&cl, argc, argv);
+	if (cl.verify_audit != NULL)
+		return audit_verify_file(cl.verify_audit, stdout, NULL) == 0 ?
+		    0 : 1;
+	if (cl.hash_token)
+		return hash_token();
 	log_init("zsignd", 1, cl.level);
+	/* Before any private key is in memory. */
+	harden_process(HARDEN_LOCK_ALL);
 	conf_init(&cfg);
 	zs_errclear(&eb);
 	if (cl.config != NULL && conf_load_file(&cfg, cl.config, &eb) != 0)
@@ -189,6 +281,9 @@ main(int argc, char *argv[])
 	if (cmdline_apply(&cl, &cfg, &eb) != 0)
 		fatalx("%s", eb.msg);
 	conf_finish(&cfg);
+	cl.sec.need_tls = conf_has_tcp(&cfg);
+	if (security_new(cfg.root, &cl.sec, &sec, &eb) != 0)
+		fatalx("%s", eb.msg);
 	if (cfg.nkeys == 0)
 		log_warnx("no keys configured: only unsigned images possible");
 	if (conf_load_keys(&cfg, &kr, &eb) != 0)
@@ -200,11 +295,12 @@ main(int argc, char *argv[])
 		r = 0;
 		goto out;
 	}
-	if ((srv = server_new(&cfg, kr, &eb)) == NULL)
+	if ((srv = server_new(&cfg, kr, sec, &eb)) == NULL)
 		fatalx("%s", eb.msg);
 	r = server_run(srv);
 	server_free(srv);
  out:
+	security_free(sec);
 	keyring_free(kr);
 	conf_free(&cfg);
 	for (i = 0; i < cl.nkeys; i++)

@@ -216,12 +216,13 @@ security_socket_perms(const struct security *sec, const char *path,
 
 int
 security_listen_tcp(struct security *sec, struct evhttp *http,
-    const char *hostport, struct zs_errbuf *eb)
+    const char *hostport, struct evhttp_bound_socket **bsp,
+    struct zs_errbuf *eb)
 {
-	if (sec->tls == NULL)
+	if (sec == NULL || sec->tls == NULL)
 		return zs_errf(eb, ZS_ERR_USAGE, "tcp:%s needs TLS settings "
 		    "(--tls-cert, --tls-key)", hostport);
-	return tls_listen(sec->tls, http, hostport, eb);
+	return tls_listen(sec->tls, http, hostport, bsp, eb);
 }
 
 void
@@ -229,7 +230,7 @@ security_reload(struct security *sec)
 {
 	struct zs_errbuf eb;
 
-	if (sec->tls == NULL)
+	if (sec == NULL || sec->tls == NULL)
 		return;
 	if (tls_reload(sec->tls, &eb) != 0)
 		log_warnx("SIGHUP: TLS files not reloaded, keeping the old "
@@ -242,6 +243,11 @@ void
 security_identify(const struct security *sec, struct evhttp_request *req,
     struct policy_identity *id)
 {
+	if (sec == NULL) {
+		/* No security settings at all: peer credentials only. */
+		policy_identity_init(id, NULL);
+		return;
+	}
 	policy_identity_request(sec->policy, req, id);
 }
 
@@ -262,6 +268,8 @@ security_enter(struct security *sec, const struct policy_identity *id,
 {
 	int r;
 
+	if (sec == NULL)
+		return 0;
 	if (id->auth == POLICY_AUTH_NONE)
 		r = zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
 		    id->reason);
@@ -277,7 +285,8 @@ security_enter(struct security *sec, const struct policy_identity *id,
 void
 security_leave(struct security *sec, const struct policy_identity *id)
 {
-	policy_leave(sec->policy, id);
+	if (sec != NULL)
+		policy_leave(sec->policy, id);
 }
 
 int
@@ -289,6 +298,8 @@ security_authorize(struct security *sec, const struct policy_identity *id,
 	struct zs_key *key = *keyp;
 	int r;
 
+	if (sec == NULL)
+		return 0;
 	if (key == NULL) {
 		if ((r = policy_default_key(sec->policy, id, tool, &name,
 		    eb)) != 0)
@@ -311,7 +322,7 @@ security_check_image(struct security *sec, const struct zs_key *key,
 {
 	char image[POLICY_IMAGE_MAX];
 
-	if (key == NULL || !policy_key_has_image_rules(sec->policy,
+	if (sec == NULL || key == NULL || !policy_key_has_image_rules(sec->policy,
 	    zs_key_name(key)))
 		return 0;
 	policy_image_id(input, image);
@@ -325,7 +336,7 @@ security_audit(struct security *sec, const struct policy_identity *id,
 {
 	struct audit_record rec;
 
-	if (sec->audit == NULL)
+	if (sec == NULL || sec->audit == NULL)
 		return 0;
 	memset(&rec, 0, sizeof(rec));
 	rec.identity = id->name;

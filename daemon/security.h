@@ -42,6 +42,11 @@ struct security_outcome {
 
 struct security;
 
+/*
+ * The request-path functions below accept a NULL sec (no security set
+ * up, as in handler unit tests): everything is allowed, nothing audited.
+ */
+
 /* Check the security settings of root (may be NULL) and opts; load TLS and audit. */
 int	security_new(const json_t *root, const struct security_opts *opts,
 	    struct security **secp, struct zs_errbuf *eb);
@@ -52,7 +57,8 @@ int	security_socket_perms(const struct security *sec, const char *path,
 	    struct zs_errbuf *eb);
 /* Make http a TLS listener on "HOST:PORT". */
 int	security_listen_tcp(struct security *sec, struct evhttp *http,
-	    const char *hostport, struct zs_errbuf *eb);
+	    const char *hostport, struct evhttp_bound_socket **bsp,
+	    struct zs_errbuf *eb);
 /* SIGHUP: reload the TLS files (the old context stays on failure). */
 void	security_reload(struct security *sec);
 

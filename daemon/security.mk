@@ -39,3 +39,8 @@ bench_zsign_tls_load_SOURCES = bench/zsign-tls-load.c
 bench_zsign_tls_load_CFLAGS = $(AM_CFLAGS) $(LIBCURL_CFLAGS)
 bench_zsign_tls_load_LDADD = libzsign.a $(LIBCURL_LIBS) $(LIBZSIGN_DEPS)
 EXTRA_DIST += bench/tls.sh
+
+SECURITY_E2E_TESTS = tests/e2e/security-tls.sh tests/e2e/security-reload.sh \
+	tests/e2e/soak-tls.sh
+TESTS += $(SECURITY_E2E_TESTS)
+EXTRA_DIST += $(SECURITY_E2E_TESTS) tests/e2e/security-lib.sh docs/SECURITY.md

@@ -32,6 +32,7 @@
 #include "daemon/conf.h"
 #include "daemon/handle.h"
 #include "daemon/pool.h"
+#include "daemon/security.h"
 #include "daemon/server.h"
 #include "keystore/keystore.h"
 #include "proto/proto.h"
@@ -46,7 +47,8 @@
 	EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
 
 struct listener {
-	char				*path;
+	char				*path;	/* NULL for tcp: */
+	struct evhttp			*http;
 	struct evhttp_bound_socket	*bound;
 };
 
@@ -55,7 +57,10 @@ struct server {
 	struct keyring		*kr;
 	struct event_base	*base;
 	struct evhttp		*http;
+	struct evhttp		*https;		/* TLS listeners (tls.c) */
+	struct security		*sec;
 	struct pool		*pool;
+	struct event		*sighup;
 	struct event		*sigterm;
 	struct event		*sigint;
 	struct event		*grace;
@@ -74,6 +79,7 @@ struct reqinfo {
 	const char	*method;
 	const char	*path;
 	struct timespec	 t0;
+	struct policy_identity id;
 };
 
 /* A sign request while it is with the workers. */
@@ -288,6 +294,7 @@ sreq_done(void *arg)
 		    sr->ri.pid, j->key, j->tool, j->in, j->status,
 		    zs_errname(j->code), ms_since(&sr->ri.t0), j->msg);
 	s->in_flight--;
+	security_leave(s->sec, &sr->ri.id);
 	sreq_free(sr);
 	server_check_done(s);
 }
@@ -303,6 +310,7 @@ static void
 route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct zs_errbuf eb;
 	struct sreq *sr;
 
 	if (s->stopping) {
@@ -313,6 +321,10 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 	if (s->in_flight >= s->cfg->in_flight_max) {
 		server_reply_error(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "busy: too many requests in flight");
+		return;
+	}
+	if (security_enter(s->sec, &ri->id, &eb) != 0) {
+		server_reply_error(s, req, ri, eb.code, eb.msg);
 		return;
 	}
 	sr = xcalloc(1, sizeof(*sr));
@@ -329,6 +341,8 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 	sr->job.len = sr->len;
 	sr->job.max = s->cfg->body_max;
 	sr->job.kr = s->kr;
+	sr->job.sec = s->sec;
+	sr->job.id = &sr->ri.id;
 	s->in_flight++;
 	log_debug("sign uid=%ld pid=%ld queued, %u in flight", ri->uid,
 	    ri->pid, s->in_flight);
@@ -349,6 +363,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 
 	clock_gettime(CLOCK_MONOTONIC, &ri.t0);
 	peer_cred(req, &ri);
+	security_identify(s->sec, req, &ri.id);
 	ri.method = method_name(m);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	ri.path = "-";
@@ -431,6 +446,10 @@ listener_open(struct server *s, const char *spec, struct zs_errbuf *eb)
 		unlink(path);
 		goto out;
 	}
+	if (security_socket_perms(s->sec, path, eb) != 0) {
+		unlink(path);
+		goto out;
+	}
 	l = &s->listeners[s->nlisteners];
 	if ((l->bound = evhttp_accept_socket_with_handle(s->http,
 	    fd)) == NULL) {
@@ -439,6 +458,7 @@ listener_open(struct server *s, const char *spec, struct zs_errbuf *eb)
 		goto out;
 	}
 	l->path = xstrdup(path);
+	l->http = s->http;
 	s->nlisteners++;
 	log_info("listening on unix:%s", path);
 	return 0;
@@ -454,12 +474,59 @@ listeners_close(struct server *s)
 	size_t i;
 
 	for (i = 0; i < s->nlisteners; i++) {
-		evhttp_del_accept_socket(s->http, s->listeners[i].bound);
-		if (unlink(s->listeners[i].path) == -1 && errno != ENOENT)
+		evhttp_del_accept_socket(s->listeners[i].http,
+		    s->listeners[i].bound);
+		if (s->listeners[i].path != NULL &&
+		    unlink(s->listeners[i].path) == -1 && errno != ENOENT)
 			log_warn("unlink %s", s->listeners[i].path);
 		free(s->listeners[i].path);
 	}
 	s->nlisteners = 0;
+}
+
+/* A tcp:HOST:PORT listener: TLS only, on the second evhttp. */
+static int
+listener_open_tcp(struct server *s, const char *spec, struct zs_errbuf *eb)
+{
+	struct listener *l = &s->listeners[s->nlisteners];
+	int r;
+
+	if ((r = security_listen_tcp(s->sec, s->https, spec + strlen("tcp:"),
+	    &l->bound, eb)) != 0)
+		return r;
+	l->path = NULL;
+	l->http = s->https;
+	s->nlisteners++;
+	return 0;
+}
+
+/* The same limits and dispatcher on every listener's evhttp. */
+static struct evhttp *
+server_http_new(struct server *s)
+{
+	const struct conf *cfg = s->cfg;
+	struct evhttp *http;
+	struct timeval tv;
+
+	if ((http = evhttp_new(s->base)) == NULL)
+		fatalx("%s: libevent set-up failed", __func__);
+	evhttp_set_max_body_size(http, cfg->body_max);
+	evhttp_set_max_headers_size(http, cfg->header_max);
+	tv.tv_sec = cfg->io_timeout_ms / 1000;
+	tv.tv_usec = (cfg->io_timeout_ms % 1000) * 1000;
+	evhttp_set_timeout_tv(http, &tv);
+	evhttp_set_allowed_methods(http, ALL_METHODS);
+	evhttp_set_default_content_type(http, "application/json");
+	evhttp_set_gencb(http, server_request_cb, s);
+	return http;
+}
+
+static void
+sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+
+	security_reload(s->sec);
 }
 
 static void
@@ -496,12 +563,12 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 struct server *
-server_new(const struct conf *cfg, struct keyring *kr,
+server_new(const struct conf *cfg, struct keyring *kr, struct security *sec,
     struct zs_errbuf *eb)
 {
 	struct server *s;
-	struct timeval tv;
 	size_t i;
+	int r;
 
 	/* A client that hangs up must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
@@ -510,26 +577,26 @@ server_new(const struct conf *cfg, struct keyring *kr,
 	s = xcalloc(1, sizeof(*s));
 	s->cfg = cfg;
 	s->kr = kr;
-	if ((s->base = event_base_new()) == NULL ||
-	    (s->http = evhttp_new(s->base)) == NULL)
+	s->sec = sec;
+	if ((s->base = event_base_new()) == NULL)
 		fatalx("%s: libevent set-up failed", __func__);
-	evhttp_set_max_body_size(s->http, cfg->body_max);
-	evhttp_set_max_headers_size(s->http, cfg->header_max);
-	tv.tv_sec = cfg->io_timeout_ms / 1000;
-	tv.tv_usec = (cfg->io_timeout_ms % 1000) * 1000;
-	evhttp_set_timeout_tv(s->http, &tv);
-	evhttp_set_allowed_methods(s->http, ALL_METHODS);
-	evhttp_set_default_content_type(s->http, "application/json");
-	evhttp_set_gencb(s->http, server_request_cb, s);
+	s->http = server_http_new(s);
+	s->https = server_http_new(s);
 	for (i = 0; i < cfg->nlisten; i++) {
-		if (listener_open(s, cfg->listen[i], eb) != 0) {
+		if (strncmp(cfg->listen[i], "tcp:", 4) == 0)
+			r = listener_open_tcp(s, cfg->listen[i], eb);
+		else
+			r = listener_open(s, cfg->listen[i], eb);
+		if (r != 0) {
 			server_free(s);
 			return NULL;
 		}
 	}
 	s->pool = pool_new(s->base, cfg->workers, sreq_run, sreq_done,
 	    sreq_drop);
-	if ((s->sigterm = evsignal_new(s->base, SIGTERM, signal_cb, s)) ==
+	if ((s->sighup = evsignal_new(s->base, SIGHUP, sighup_cb, s)) ==
+	    NULL || evsignal_add(s->sighup, NULL) != 0 ||
+	    (s->sigterm = evsignal_new(s->base, SIGTERM, signal_cb, s)) ==
 	    NULL || (s->sigint = evsignal_new(s->base, SIGINT, signal_cb,
 	    s)) == NULL || (s->grace = evtimer_new(s->base, grace_cb,
 	    s)) == NULL || evsignal_add(s->sigterm, NULL) != 0 ||
@@ -563,9 +630,13 @@ server_free(struct server *s)
 		event_free(s->sigint);
 	if (s->sigterm != NULL)
 		event_free(s->sigterm);
+	if (s->sighup != NULL)
+		event_free(s->sighup);
 	/* Connections (and requests) go first; then the jobs that held them. */
 	if (s->http != NULL)
 		evhttp_free(s->http);
+	if (s->https != NULL)
+		evhttp_free(s->https);
 	pool_free(s->pool);
 	if (s->base != NULL)
 		event_base_free(s->base);

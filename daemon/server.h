@@ -8,13 +8,17 @@
 
 #include "common/zserr.h"
 #include "daemon/conf.h"
+#include "daemon/security.h"
 #include "keystore/keystore.h"
 
 struct server;
 
-/* Set up the event loop, listeners and workers for cfg; keys are borrowed. */
+/*
+ * Set up the event loop, listeners and workers for cfg; keys and sec (the
+ * security hooks, may be NULL) are borrowed.
+ */
 struct server	*server_new(const struct conf *cfg, struct keyring *kr,
-		    struct zs_errbuf *eb);
+		    struct security *sec, struct zs_errbuf *eb);
 /*
  * Serve until SIGTERM/SIGINT and the in-flight requests are answered.
  * Returns 0 after a clean stop, ZS_ERR_UNAVAILABLE when the shutdown

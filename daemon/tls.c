@@ -299,7 +299,7 @@ tls_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *portp)
 
 int
 tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
-    struct zs_errbuf *eb)
+    struct evhttp_bound_socket **bsp, struct zs_errbuf *eb)
 {
 	struct evhttp_bound_socket *bs;
 	struct sockaddr_storage ss;
@@ -331,6 +331,7 @@ tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
 			log_info("listening on tcp:%s:%u (TLS)", addr, port);
 		}
 	}
+	*bsp = bs;
 	return 0;
 }
 

@@ -43,7 +43,7 @@ int	tls_wants_client_cert(const struct tls *t);
  * (PORT 0 picks one) and log the address actually bound.
  */
 int	tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
-	    struct zs_errbuf *eb);
+	    struct evhttp_bound_socket **bsp, struct zs_errbuf *eb);
 /* Is the request's connection a TLS one? */
 int	tls_request_is_tls(struct evhttp_request *req);
 

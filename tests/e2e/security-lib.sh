@@ -92,10 +92,12 @@ start_zsignd() {
 	PORT=
 	i=0
 	while [ $i -lt 100 ]; do
-		PORT=$(sed -n 's/.*listening on tcp:[^ ]*:\([0-9][0-9]*\) (TLS).*/\1/p' \
-		    "$T/zsignd.log" | head -1)
-		grep -q "ready\|listening on tcp" "$T/zsignd.log" &&
-		    { [ -S "$T/sock" ] || [ -n "$PORT" ]; } && return 0
+		# "ready" follows the last listener.
+		if grep -q " ready" "$T/zsignd.log"; then
+			PORT=$(sed -n 's/.*listening on tcp:[^ ]*:\([0-9][0-9]*\) (TLS).*/\1/p' \
+			    "$T/zsignd.log" | head -1)
+			return 0
+		fi
 		kill -0 "$ZPID" 2>/dev/null || { cat "$T/zsignd.log" >&2;
 		    ZPID=; return 1; }
 		sleep 0.1
