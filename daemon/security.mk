@@ -8,7 +8,8 @@ libzsign_a_SOURCES += \
 	daemon/harden.c daemon/harden.h \
 	daemon/security.c daemon/security.h
 
-SECURITY_UNIT_TESTS = tests/unit/test-audit tests/unit/test-policy
+SECURITY_UNIT_TESTS = tests/unit/test-audit tests/unit/test-policy \
+	tests/unit/test-tlsopts
 check_PROGRAMS += $(SECURITY_UNIT_TESTS)
 TESTS += $(SECURITY_UNIT_TESTS)
 
@@ -19,6 +20,10 @@ tests_unit_test_audit_LDADD = $(UNIT_LDADD)
 tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
 tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_policy_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_tlsopts_SOURCES = tests/unit/test-tlsopts.c
+tests_unit_test_tlsopts_CFLAGS = $(UNIT_CFLAGS) $(LIBCURL_CFLAGS)
+tests_unit_test_tlsopts_LDADD = $(UNIT_LDADD) $(LIBCURL_LIBS)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-audit
