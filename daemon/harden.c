@@ -35,7 +35,7 @@
 #endif
 
 void
-harden_process(enum harden_lock lock)
+harden_process(void)
 {
 	struct rlimit rl = { 0, 0 };
 
@@ -43,30 +43,34 @@ harden_process(enum harden_lock lock)
 		log_warn("prctl(PR_SET_DUMPABLE)");
 	if (setrlimit(RLIMIT_CORE, &rl) == -1)
 		log_warn("setrlimit(RLIMIT_CORE)");
-	if (lock == HARDEN_LOCK_NONE)
-		return;
-#ifdef HARDEN_ASAN
-	/* ASan's shadow memory cannot be locked; say so rather than fail. */
-	log_warnx("memory locking skipped in a sanitizer (ASan) build");
-	return;
-#else
+#ifndef HARDEN_ASAN
 	if (CRYPTO_secure_malloc_init(HARDEN_SECURE_HEAP,
 	    HARDEN_SECURE_MINSIZE) != 1)
 		log_warnx("OpenSSL secure heap unavailable (RLIMIT_MEMLOCK?): "
-		    "private keys may be swapped out");
-	if (lock != HARDEN_LOCK_ALL)
-		return;
+		    "private key numbers may be swapped out");
+#endif
+}
+
+void
+harden_lock_memory(void)
+{
+#ifdef HARDEN_ASAN
+	/* ASan's shadow memory cannot be locked; say so rather than fail. */
+	log_info("memory locking skipped in a sanitizer (ASan) build");
+#else
+	struct rlimit rl;
+
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
 		/*
 		 * MCL_FUTURE under a finite limit would make later large
-		 * request buffers fail to map; lock what is there now.
+		 * request buffers fail to map; lock what holds the keys now.
 		 */
 		if (mlockall(MCL_CURRENT) == -1)
 			log_warnx("mlockall(MCL_CURRENT): %s; only the secure "
 			    "heap is locked", strerror(errno));
 		else
-			log_warnx("RLIMIT_MEMLOCK is finite: memory mapped "
-			    "after start-up is not locked");
+			log_debug("memory locked (MCL_CURRENT; RLIMIT_MEMLOCK "
+			    "is finite, later mappings are not)");
 		return;
 	}
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) == -1)

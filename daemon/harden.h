@@ -6,18 +6,16 @@
 #ifndef ZS_HARDEN_H
 #define ZS_HARDEN_H
 
-/* What harden_process() may lock into memory. */
-enum harden_lock {
-	HARDEN_LOCK_NONE,	/* secure heap and mlock skipped */
-	HARDEN_LOCK_KEYS,	/* OpenSSL secure heap for private key numbers */
-	HARDEN_LOCK_ALL,	/* also mlockall() where the limit allows */
-};
-
 /*
- * Make the process undumpable, set RLIMIT_CORE to 0 and lock memory as
- * asked, best effort with a logged warning for what the system refuses.
- * Call before private keys are loaded.
+ * Make the process undumpable, set RLIMIT_CORE to 0 and set up OpenSSL's
+ * locked secure heap for private key numbers. Call before keys are loaded.
  */
-void	harden_process(enum harden_lock lock);
+void	harden_process(void);
+/*
+ * Lock the memory now mapped (the loaded keys among it), and all future
+ * mappings when RLIMIT_MEMLOCK allows; best effort, what the system
+ * refuses is logged. Call once the keys are loaded.
+ */
+void	harden_lock_memory(void);
 
 #endif /* ZS_HARDEN_H */

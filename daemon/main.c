@@ -272,8 +272,9 @@ main(int argc, char *argv[])
 	if (cl.hash_token)
 		return hash_token();
 	log_init("zsignd", 1, cl.level);
-	/* Before any private key is in memory. */
-	harden_process(HARDEN_LOCK_ALL);
+	/* Before any private key is in memory; -n only checks and exits. */
+	if (!cl.check)
+		harden_process();
 	conf_init(&cfg);
 	zs_errclear(&eb);
 	if (cl.config != NULL && conf_load_file(&cfg, cl.config, &eb) != 0)
@@ -282,6 +283,7 @@ main(int argc, char *argv[])
 		fatalx("%s", eb.msg);
 	conf_finish(&cfg);
 	cl.sec.need_tls = conf_has_tcp(&cfg);
+	cl.sec.check_only = cl.check;
 	if (security_new(cfg.root, &cl.sec, &sec, &eb) != 0)
 		fatalx("%s", eb.msg);
 	if (cfg.nkeys == 0)
@@ -295,6 +297,7 @@ main(int argc, char *argv[])
 		r = 0;
 		goto out;
 	}
+	harden_lock_memory();
 	if ((srv = server_new(&cfg, kr, sec, &eb)) == NULL)
 		fatalx("%s", eb.msg);
 	r = server_run(srv);

@@ -164,6 +164,8 @@ security_new(const json_t *root, const struct security_opts *opts,
 		tls_set_refusal_cb(sec->tls, security_tls_refused, sec);
 	} else if (files.cert != NULL)
 		log_warnx("TLS settings given but no tcp: listener");
+	if (opts->check_only)
+		goto done;
 	if ((opts->audit_path || auditv[0]) && (r = audit_open(opts->audit_path ?
 	    opts->audit_path : auditv[0], &sec->audit, eb)) != 0)
 		goto fail;
@@ -173,6 +175,7 @@ security_new(const json_t *root, const struct security_opts *opts,
 	else
 		log_info("audit log %s: %llu line(s) so far",
 		    audit_path(sec->audit), audit_count(sec->audit));
+ done:
 	*secp = sec;
 	return 0;
  fail:

@@ -26,6 +26,7 @@ struct security_opts {
 	const char	*tls_client_ca;
 	const char	*audit_path;
 	int		 need_tls;	/* a tcp: listener is configured */
+	int		 check_only;	/* zsignd -n: audit log not opened */
 };
 
 /* What the audit line of a finished request says besides the identity. */

@@ -5,7 +5,7 @@
 # in flight, and that request still completes.
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..10"
+echo "1..11"
 make_pki
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$T/dev.pem" 2>/dev/null
@@ -98,4 +98,11 @@ wait "$cpid"
 ok $? "the in-flight request completed with its image ($(cat "$T/big.status"))"
 kill -0 "$ZPID" 2>/dev/null && grep -q "reloaded" "$T/zsignd.log"
 ok $? "zsignd survived SIGHUP and logged the reload"
+
+# Hardening: no core file, and (outside sanitizer builds) locked memory.
+lck=$(sed -n 's/^VmLck:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$ZPID/status")
+grep -Eq '^Max core file size +0 +0 ' "/proc/$ZPID/limits" &&
+    { [ "${lck:-0}" -gt 0 ] || grep -q "skipped in a sanitizer" \
+    "$T/zsignd.log"; }
+ok $? "core dumps off (RLIMIT_CORE 0), memory locked (VmLck ${lck:-?} kB)"
 exit 0
