@@ -5,7 +5,7 @@
 # and zsign-client.
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..23"
+echo "1..24"
 make_pki
 chmod 755 "$T"
 make_token
@@ -26,7 +26,8 @@ cat >"$T/zsignd.json" <<EOC
   "tokens": {"ci": "$TOKEN_HASH"},
   "audit": {"path": "$T/audit.log"},
   "state_file": "$T/state.json",
-  "socket_mode": "0666"
+  "socket_mode": "0666",
+  "socket_group": "nogroup"
 }
 EOC
 start_zsignd -c "$T/zsignd.json"
@@ -124,6 +125,9 @@ ok $? "zsign-client signs over TLS with ZSIGN_TOKEN_FILE"
 [ $? -eq 1 ] && [ ! -e "$T/c3.signed.bin" ]
 ok $? "zsign-client without credentials: exit 1, no output file ($(tail -1 "$T/client.err"))"
 fi
+
+[ "$(stat -c %a:%G "$T/sock")" = 666:nogroup ]
+ok $? "socket_mode and socket_group applied ($(stat -c %a:%G "$T/sock"))"
 
 # The Unix socket: uid 0 is on prod's list, nobody is not.
 s=$(runuser -u nobody -- curl -s -o /dev/null -w '%{http_code}' \
