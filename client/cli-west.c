@@ -107,7 +107,9 @@ static const struct west_optdef {
 static const char west_usage[] =
 "usage: zsign-client sign [-d BUILD_DIR] -t imgtool [-q] [-f] [--bin|--no-bin]\n"
 "                         [-B FILE] [--hex|--no-hex] [-H FILE] [-k KEY]\n"
-"                         [-s unix:PATH] [-- TOOL_ARGS...]\n";
+"                         [-s unix:PATH] [-- TOOL_ARGS...]\n"
+"       zsign-client sign [-d BUILD_DIR] -t rimage [-q] [-f] [-D CONFIG_DIR]\n"
+"                         [--if-tool-available] [-- RIMAGE_ARGS...]\n";
 
 /* Store one option's value; *aip advances past a separate value. */
 static int
@@ -617,9 +619,14 @@ west_run(struct cli *c, const struct west_opts *o, struct west_state *st)
 	}
 	if (o->tool == NULL)
 		return west_error(o, ZS_ERR_USAGE, "one --tool is required");
-	if (strcmp(o->tool, "imgtool") != 0)
-		return west_error(o, ZS_ERR_USAGE, "zsign-client sign supports "
-		    "-t imgtool only (rimage: use zsign-client rimage)");
+	if (strcmp(o->tool, "rimage") == 0) {
+		struct west_rimage wr = { st->build_dir,
+		    (const char *)st->cache, st->cachelen, st->kc, o->tool_data,
+		    o->tool_args, o->ntool_args, o->quiet,
+		    o->if_tool_available };
+
+		return west_rimage_sign(c, &wr);	/* cli-west-rimage.c */
+	}
 	if (o->if_tool_available)
 		return west_error(o, ZS_ERR_USAGE, "imgtool does not support "
 		    "--if-tool-available");

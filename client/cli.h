@@ -71,6 +71,23 @@ int	cmd_rimage(struct cli *c, int argc, char **argv);
  */
 int	cli_rimage_sign(struct cli *c, int argc, char **argv,
 	    struct zs_errbuf *eb);
+struct kconfig;
+
+/* What `west sign -t rimage` takes from the common build checks. */
+struct west_rimage {
+	const char		*build_dir;	/* absolute */
+	const char		*cache;		/* CMakeCache.txt, or NULL */
+	size_t			 cachelen;
+	const struct kconfig	*kc;		/* zephyr/.config */
+	const char		*tool_data;	/* -D/--tool-data */
+	char *const		*tool_args;	/* after "--" */
+	int			 ntool_args;
+	int			 quiet;
+	int			 if_tool_available;
+};
+
+/* West sign's RimageSigner through zsignd; returns the exit status. */
+int	west_rimage_sign(struct cli *c, const struct west_rimage *w);
 /* `zsign-client sign ...`: Zephyr's west sign. */
 int	cmd_sign(struct cli *c, int argc, char **argv);
 

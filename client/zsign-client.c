@@ -24,6 +24,7 @@ static const char usage_text[] =
 "  sign [-d BUILD_DIR] -t imgtool [-q] [-f] [--bin|--no-bin] [-B FILE]\n"
 "       [--hex|--no-hex] [-H FILE] [-k KEY] [-- TOOL_ARGS...]\n"
 "                          sign a Zephyr build as `west sign` does\n"
+"  sign [-d BUILD_DIR] -t rimage [-D CONFIG_DIR] [-- RIMAGE_ARGS...]\n"
 "  imgtool sign ARGS... IN OUT\n"
 "                          `imgtool sign` with the key held by the server\n"
 "  imgtool verify [-k KEY] IMAGE\n"

@@ -60,8 +60,10 @@ bench_rimage_bench_CFLAGS = $(UNIT_CFLAGS)
 bench_rimage_bench_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 
 # zsign-client rimage (client/cli-rimage.c; main() stays in zsign-client.c).
-libzsign_a_SOURCES += client/cli-rimage.c
+libzsign_a_SOURCES += client/cli-rimage.c client/cli-west-rimage.c
 
 # The vectors again, through zsign-client and a real zsignd (needs jq).
 TESTS += tests/vectors/run-rimage-vectors.sh
 EXTRA_DIST += tests/vectors/run-rimage-vectors.sh
+TESTS += tests/e2e/rimage-west.sh
+EXTRA_DIST += tests/e2e/rimage-west.sh bench/rimage.sh
