@@ -467,30 +467,27 @@ reply_dump(json_t *o)
 	return s;
 }
 
-static json_t *
+/*
+ * The 200 reply. The files are spliced in as text: base64 needs no JSON
+ * escaping, and jansson's character-by-character dump of megabytes of it
+ * cost more than the signing. NULL if an output name is not valid UTF-8.
+ */
+static char *
 reply_sign(struct signctx *c)
 {
-	json_t *o, *files, *key = json_null();
+	static const char filestag[] = ",\"files\":{";
+	size_t i, n = fileset_count(c->out), dl, total, hl;
+	json_t *o, *key = json_null(), *js;
+	char *head, **qnames, **b64s, *out = NULL, *p;
 	const char *name;
 	const uint8_t *d;
-	size_t i, dl;
-	char *b64;
 
-	files = json_object();
-	for (i = 0; i < fileset_count(c->out); i++) {
-		if (fileset_at(c->out, i, &name, &d, &dl) != 0)
-			break;
-		b64 = zs_b64_encode(d, dl);
-		json_object_set_new(files, name, json_string(b64));
-		free(b64);
-	}
 	if (c->key != NULL)
 		key = json_pack("{s:s,s:s,s:s}", "name", zs_key_name(c->key),
 		    "fingerprint", zs_key_fingerprint(c->key),
 		    "type", zs_key_type_name(c->key));
-	o = json_pack("{s:s,s:o,s:o,s:O,s:O}", "tool", c->req->tool_name,
-	    "key", key, "files", files, "info", c->info,
-	    "warnings", c->warnings);
+	o = json_pack("{s:s,s:o,s:O,s:O}", "tool", c->req->tool_name,
+	    "key", key, "info", c->info, "warnings", c->warnings);
 	if (o == NULL)
 		fatalx("%s: out of memory", __func__);
 	/* imgtool reports the image hash; rimage has none to report. */
@@ -498,7 +495,39 @@ reply_sign(struct signctx *c)
 		json_object_set_new(o, "digest", json_string(c->digest));
 	if (c->params != NULL)
 		json_object_set(o, "params", c->params);
-	return o;
+	head = reply_dump(o);
+	hl = strlen(head) - 1;		/* without the closing brace */
+	qnames = xcalloc(n + 1, sizeof(char *));
+	b64s = xcalloc(n + 1, sizeof(char *));
+	total = hl + sizeof(filestag) + 2;
+	for (i = 0; i < n; i++) {
+		if (fileset_at(c->out, i, &name, &d, &dl) != 0 ||
+		    (js = json_string(name)) == NULL)
+			goto out;
+		qnames[i] = json_dumps(js, JSON_ENCODE_ANY);
+		json_decref(js);
+		if (qnames[i] == NULL)
+			fatalx("%s: out of memory", __func__);
+		b64s[i] = zs_b64_encode(d, dl);
+		total += strlen(qnames[i]) + strlen(b64s[i]) + 4;
+	}
+	out = p = xmalloc(total);
+	memcpy(p, head, hl);
+	p += hl;
+	memcpy(p, filestag, sizeof(filestag) - 1);
+	p += sizeof(filestag) - 1;
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s%s:\"%s\"", i ? "," : "", qnames[i], b64s[i]);
+	memcpy(p, "}}", 3);
+ out:
+	for (i = 0; i < n; i++) {
+		free(qnames[i]);
+		free(b64s[i]);
+	}
+	free(qnames);
+	free(b64s);
+	free(head);
+	return out;
 }
 
 /* Write the request's audit line; on failure c->eb says why. */
@@ -534,6 +563,7 @@ handle_sign(struct sign_job *job)
 {
 	struct signctx c;
 	struct timespec t0;
+	char *reply = NULL;
 	size_t i;
 	int r, ar;
 
@@ -565,6 +595,11 @@ handle_sign(struct sign_job *job)
 		goto out;
 	if ((r = engines[i].sign(&c)) != 0)
 		goto out;
+	if ((reply = reply_sign(&c)) == NULL) {
+		r = zs_errf(&c.eb, ZS_ERR_INTERNAL, "an output name is not "
+		    "valid UTF-8");
+		goto out;
+	}
 	r = 0;
  out:
 	if (r != 0 && c.eb.msg[0] == '\0')
@@ -575,13 +610,15 @@ handle_sign(struct sign_job *job)
 	job->code = r;
 	if (r == 0) {
 		files_summary(c.out, job->out, sizeof(job->out));
-		job->reply = reply_dump(reply_sign(&c));
+		job->reply = reply;
+		reply = NULL;
 		job->status = 200;
 	} else {
 		snprintf(job->msg, sizeof(job->msg), "%s", c.eb.msg);
 		job->status = proto_http_status(r);
 		job->reply = proto_error_body(r, c.eb.msg);
 	}
+	free(reply);
 	json_decref(c.params);
 	json_decref(c.info);
 	json_decref(c.warnings);
