@@ -141,6 +141,137 @@ zsclient_reply_error(long status, json_t *root, struct zs_errbuf *eb)
 	    "an error object", status);
 }
 
+/* Most files one reply may carry (a fileset's cap). */
+#define ZSCLIENT_LIFT_MAX	64
+
+/* A string value cut out of the reply text before jansson sees it. */
+struct zsclient_lift {
+	const char	*key, *val;
+	size_t		 keylen, vallen;
+};
+
+/* Skip JSON whitespace. */
+static const char *
+zsclient_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+/*
+ * p is at a '"': find the closing quote of a string without escapes;
+ * NULL when it has one (those are left to jansson) or is unterminated.
+ */
+static const char *
+zsclient_plain_string(const char *p, const char *end)
+{
+	const char *q;
+
+	if (p >= end || *p != '"' ||
+	    (q = memchr(p + 1, '"', (size_t)(end - p - 1))) == NULL ||
+	    memchr(p + 1, '\\', (size_t)(q - p - 1)) != NULL)
+		return NULL;
+	return q;
+}
+
+/*
+ * The reply's "files" values are large base64 strings, and jansson lexes
+ * strings a character at a time (milliseconds per image). Copy the reply
+ * into out with those values emptied and their spans in lifts, so that
+ * only the small rest is parsed. Returns the number lifted, or -1 when the
+ * text is not in the expected shape (then it is parsed as it is).
+ */
+static int
+zsclient_lift_files(const char *text, size_t len, struct buf *out,
+    struct zsclient_lift *lifts)
+{
+	const char *p = text, *end = text + len, *q, *start;
+	int depth = 0, i, n = 0;
+
+	/* Find "files" as a member of the top-level object. */
+	for (start = NULL; p < end && start == NULL; p++) {
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']')
+			depth--;
+		else if (*p == '"') {
+			if ((q = zsclient_plain_string(p, end)) == NULL)
+				return -1;
+			if (depth == 1 && q - p == 6 &&
+			    memcmp(p, "\"files\"", 7) == 0 &&
+			    (q = zsclient_ws(q + 1, end)) < end && *q == ':' &&
+			    (q = zsclient_ws(q + 1, end)) < end && *q == '{')
+				start = q + 1;
+			else if (depth == 1 && q - p == 6 &&
+			    memcmp(p, "\"files\"", 7) == 0)
+				return -1;
+			else
+				p = q;
+		}
+	}
+	if (start == NULL)
+		return -1;
+	for (p = zsclient_ws(start, end); p < end && *p != '}';) {
+		if (n == ZSCLIENT_LIFT_MAX ||
+		    (q = zsclient_plain_string(p, end)) == NULL)
+			return -1;
+		lifts[n].key = p + 1;
+		lifts[n].keylen = (size_t)(q - p - 1);
+		if ((p = zsclient_ws(q + 1, end)) >= end || *p != ':' ||
+		    (q = zsclient_plain_string(p = zsclient_ws(p + 1, end),
+		    end)) == NULL)
+			return -1;
+		lifts[n].val = p + 1;
+		lifts[n++].vallen = (size_t)(q - p - 1);
+		p = zsclient_ws(q + 1, end);
+		if (p < end && *p == ',')
+			p = zsclient_ws(p + 1, end);
+	}
+	if (p >= end)
+		return -1;
+	/* The text with each lifted value emptied, for jansson. */
+	for (p = text, i = 0; i < n; i++) {
+		if (buf_put(out, p, (size_t)(lifts[i].val - p)) != 0)
+			return -1;
+		p = lifts[i].val + lifts[i].vallen;
+	}
+	return buf_put(out, p, (size_t)(end - p)) == 0 ? n : -1;
+}
+
+/* Parse a reply, its "files" strings lifted around jansson. */
+static json_t *
+zsclient_reply_parse(const char *text, size_t len)
+{
+	struct zsclient_lift lifts[ZSCLIENT_LIFT_MAX];
+	struct buf *small;
+	json_t *root = NULL, *files;
+	json_error_t jerr;
+	char *key;
+	int i, n;
+
+	small = buf_new(len);
+	if ((n = zsclient_lift_files(text, len, small, lifts)) < 0) {
+		buf_free(small);
+		return json_loadb(text, len, 0, &jerr);
+	}
+	root = json_loadb((const char *)buf_ptr(small), buf_len(small), 0,
+	    &jerr);
+	buf_free(small);
+	files = json_object_get(root, "files");
+	for (i = 0; i < n && json_is_object(files); i++) {
+		key = xmalloc(lifts[i].keylen + 1);
+		memcpy(key, lifts[i].key, lifts[i].keylen);
+		key[lifts[i].keylen] = '\0';
+		/* Checked when decoded: only base64 digits are accepted. */
+		json_object_set_new(files, key,
+		    json_stringn_nocheck(lifts[i].val, lifts[i].vallen));
+		free(key);
+	}
+	return root;
+}
+
 /*
  * Run one request: method GET when body is NULL, else POST of body.
  * On 200, *replyp is the decoded JSON object.
@@ -152,7 +283,6 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	struct curl_slist *hdrs = NULL;
 	struct buf *resp;
 	json_t *root = NULL;
-	json_error_t jerr;
 	char *url;
 	long status = 0, oserr = 0;
 	CURLcode cr;
@@ -219,8 +349,8 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 		goto out;
 	}
 	(void)curl_easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, &status);
-	root = json_loadb((const char *)buf_ptr(resp), buf_len(resp), 0,
-	    &jerr);
+	root = zsclient_reply_parse((const char *)buf_ptr(resp),
+	    buf_len(resp));
 	if (status != 200) {
 		r = zsclient_reply_error(status, root, eb);
 		goto out;
