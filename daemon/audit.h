@@ -71,7 +71,10 @@ void	audit_head(struct audit *a, char out[65]);
  */
 int	audit_append(struct audit *a, const struct audit_record *rec,
 	    struct zs_errbuf *eb);
-/* Reopen the same path (after an operator fixed the disk); keeps a on failure. */
+/*
+ * Reopen the same path and continue the chain of what is there (SIGHUP,
+ * after an operator fixed the disk); clears the latch; keeps a on failure.
+ */
 int	audit_reopen(struct audit *a, struct zs_errbuf *eb);
 
 /* Incremental chain checker: feed lines in order, then ask for the head. */

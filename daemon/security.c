@@ -233,7 +233,17 @@ security_reload(struct security *sec)
 {
 	struct zs_errbuf eb;
 
-	if (sec == NULL || sec->tls == NULL)
+	if (sec == NULL)
+		return;
+	/* A log latched broken by a failed sync gets a fresh start here. */
+	if (sec->audit != NULL) {
+		if (audit_reopen(sec->audit, &eb) != 0)
+			log_warnx("SIGHUP: audit log not reopened: %s", eb.msg);
+		else
+			log_info("SIGHUP: audit log %s reopened",
+			    audit_path(sec->audit));
+	}
+	if (sec->tls == NULL)
 		return;
 	if (tls_reload(sec->tls, &eb) != 0)
 		log_warnx("SIGHUP: TLS files not reloaded, keeping the old "

@@ -60,7 +60,7 @@ int	security_socket_perms(const struct security *sec, const char *path,
 int	security_listen_tcp(struct security *sec, struct evhttp *http,
 	    const char *hostport, struct evhttp_bound_socket **bsp,
 	    struct zs_errbuf *eb);
-/* SIGHUP: reload the TLS files (the old context stays on failure). */
+/* SIGHUP: reopen the audit log, reload the TLS files (old ones kept on failure). */
 void	security_reload(struct security *sec);
 
 /* Who sent req (event loop thread). */

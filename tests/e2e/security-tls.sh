@@ -5,7 +5,7 @@
 # and zsign-client.
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..24"
+echo "1..28"
 make_pki
 chmod 755 "$T"
 make_token
@@ -17,7 +17,9 @@ cat >"$T/zsignd.json" <<EOC
   "listen": ["unix:$T/sock", "tcp:127.0.0.1:0"],
   "keys": [
     {"name": "dev", "path": "$T/dev.pem"},
-    {"name": "prod", "path": "$T/prod.pem",
+    {"name": "tiny", "path": "$T/dev.pem",
+     "rules": {"slot_fit": {"slot_size": "0x1000"}, "max_per_hour": 2}},
+    {"name": "prod", "path": "$T/prod.pem", "default": true,
      "allow": {"certs": ["ci.example.com"], "tokens": ["ci"], "uids": [0],
                "tools": ["imgtool"]},
      "rules": {"anti_rollback": true}}
@@ -96,6 +98,29 @@ s=$(tcurl /v1/sign $CI -H 'Content-Type: application/json' \
     --data-binary @"$T/body.json")
 [ "$s" = 403 ] && grep -q 'anti-rollback' "$T/resp" && ! grep -q '"files"' "$T/resp"
 ok $? "rollback to 1.0.5 after 1.1.0 refused, no image returned ($s)"
+
+# Key rules: the image must fit the key's slot; at most 2 grants an hour.
+sign_body 1.0.0 tiny
+s=$(tcurl /v1/sign $CI -H 'Content-Type: application/json' \
+    --data-binary @"$T/body.json")
+[ "$s" = 403 ] && grep -q 'does not fit' "$T/resp" && ! grep -q '"files"' "$T/resp"
+ok $? "image too big for the key's slot: 403, no image ($s)"
+s=$(tcurl /v1/sign $CI -H 'Content-Type: application/json' \
+    --data-binary @"$T/body.json")
+s=$s:$(tcurl /v1/sign $CI -H 'Content-Type: application/json' \
+    --data-binary @"$T/body.json")
+[ "$s" = 403:429 ] && grep -q '"rate_limited"' "$T/resp"
+ok $? "third request within the hour: 429 ($s)"
+audit_last '"result":"refused".*"error":"rate_limited".*"key":"tiny"'
+ok $? "that refusal is audited"
+
+# No key named: the caller's default key (prod) signs.
+sign_body 1.2.0 prod
+sed 's/"key":"prod",//' "$T/body.json" >"$T/nokey.json"
+s=$(tcurl /v1/sign $CI -H 'Content-Type: application/json' \
+    --data-binary @"$T/nokey.json")
+[ "$s" = 200 ] && grep -q '"name":"prod"' "$T/resp"
+ok $? "no key named: the default key signs ($s)"
 
 # zsign-client over https with a certificate, then with a token.
 head -c 4096 /dev/urandom >"$T/c.bin"

@@ -109,11 +109,15 @@ test_chain_and_reopen(void **state)
 	assert_int_equal(audit_open(f->path, &a, &eb), 0);
 	assert_int_equal(audit_count(a), 2);
 	append_one(a, "uid:3", AUDIT_FAILED, ZS_ERR_IO);
+	/* Reopening (SIGHUP) continues the chain too. */
+	assert_int_equal(audit_reopen(a, &eb), 0);
+	assert_int_equal(audit_count(a), 3);
+	append_one(a, "uid:4", AUDIT_OK, 0);
 	audit_close(a);
 
 	d = slurp(f->path, &len);
 	assert_int_equal(audit_verify_buf((uint8_t *)d, len, &n, &eb), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	assert_non_null(strstr(d, "\"seq\":1,"));
 	assert_non_null(strstr(d, "\"prev\":\"" AUDIT_GENESIS "\""));
 	assert_non_null(strstr(d, "\"error\":\"forbidden\""));
