@@ -67,7 +67,7 @@ check "service is Type=notify with a watchdog and the hardening set" sh -c "
 	grep -q \"^\$k\" '$tmp/units/zsignd.service' || { echo missing \$k; exit 1; }
     done"
 check "socket is a group-restricted Unix socket" sh -c "
-    grep -q '^ListenStream=/run/zsign/zsignd.sock\$' '$tmp/units/zsignd.socket' &&
+    grep -q '^ListenStream=/run/zsignd/zsignd.sock\$' '$tmp/units/zsignd.socket' &&
     grep -q '^SocketMode=0660\$' '$tmp/units/zsignd.socket' &&
     grep -q '^SocketGroup=zsign\$' '$tmp/units/zsignd.socket'"
 
