@@ -255,11 +255,13 @@ conf_load_file(struct conf *cfg, const char *path, struct zs_errbuf *eb)
 		goto out;
 	}
 	/* The security members are checked by security.c (docs/SECURITY.md). */
+	/* log_level and metrics are runtime.c's. */
 	if (json_unpack_ex(root, &jerr, JSON_STRICT, "{s?o, s?o, s?o, s?o, "
-	    "s?o, s?o, s?o, s?o, s?o, s?o}", "listen", &listen, "workers",
-	    &workers, "keys", &keys, "limits", &lim, "tls", &sec, "tokens",
-	    &sec, "audit", &sec, "state_file", &sec, "socket_mode", &sec,
-	    "socket_group", &sec) != 0) {
+	    "s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o}", "listen", &listen,
+	    "workers", &workers, "keys", &keys, "limits", &lim, "tls", &sec,
+	    "tokens", &sec, "audit", &sec, "state_file", &sec, "socket_mode",
+	    &sec, "socket_group", &sec, "log_level", &sec, "metrics",
+	    &sec) != 0) {
 		r = zs_errf(eb, ZS_ERR_INVALID, "%s: %s", path, jerr.text);
 		goto out;
 	}
@@ -308,6 +310,35 @@ conf_finish(struct conf *cfg)
 	}
 }
 
+/*
+ * A passphrase file named "credential:NAME" is the systemd credential NAME
+ * (LoadCredential=), which lives in $CREDENTIALS_DIRECTORY.
+ */
+static int
+passfile_resolve(const char *key, const char *passfile, char **pathp,
+    struct zs_errbuf *eb)
+{
+	static const char prefix[] = "credential:";
+	const char *name, *dir;
+
+	*pathp = NULL;
+	if (passfile == NULL || strncmp(passfile, prefix,
+	    sizeof(prefix) - 1) != 0)
+		return 0;
+	name = passfile + sizeof(prefix) - 1;
+	if (*name == '\0' || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return zs_errf(eb, ZS_ERR_INVALID, "key %s: \"%s\": a "
+		    "credential name is a plain file name", key, passfile);
+	if ((dir = getenv("CREDENTIALS_DIRECTORY")) == NULL || *dir == '\0')
+		return zs_errf(eb, ZS_ERR_NOT_FOUND, "key %s: \"%s\": "
+		    "$CREDENTIALS_DIRECTORY is not set (start zsignd from its "
+		    "systemd unit, which passes LoadCredential=)", key,
+		    passfile);
+	*pathp = xasprintf("%s/%s", dir, name);
+	return 0;
+}
+
 int
 conf_load_keys(const struct conf *cfg, struct keyring **krp,
     struct zs_errbuf *eb)
@@ -315,14 +346,21 @@ conf_load_keys(const struct conf *cfg, struct keyring **krp,
 	struct keyring *kr;
 	struct zs_key *key;
 	struct zs_errbuf kerr;
+	char *cred = NULL;
 	size_t i;
 	int r = 0;
 
 	kr = keyring_new();
 	for (i = 0; i < cfg->nkeys; i++) {
 		zs_errclear(&kerr);
-		if ((r = zs_key_load(cfg->keys[i].name, cfg->keys[i].path,
-		    cfg->keys[i].passfile, &key, &kerr)) != 0) {
+		if ((r = passfile_resolve(cfg->keys[i].name,
+		    cfg->keys[i].passfile, &cred, eb)) != 0)
+			goto out;
+		r = zs_key_load(cfg->keys[i].name, cfg->keys[i].path,
+		    cred != NULL ? cred : cfg->keys[i].passfile, &key, &kerr);
+		free(cred);
+		cred = NULL;
+		if (r != 0) {
 			zs_errf(eb, r, "key %s (%s): %s", cfg->keys[i].name,
 			    cfg->keys[i].path, kerr.msg[0] != '\0' ? kerr.msg :
 			    zs_strerror(r));

@@ -564,7 +564,9 @@ handle_sign(struct sign_job *job)
 	struct signctx c;
 	struct timespec t0;
 	char *reply = NULL;
-	size_t i;
+	const uint8_t *od;
+	const char *oname;
+	size_t i, olen;
 	int r, ar;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -609,6 +611,9 @@ handle_sign(struct sign_job *job)
 		r = ar;
 	job->code = r;
 	if (r == 0) {
+		for (i = 0; i < fileset_count(c.out); i++)
+			if (fileset_at(c.out, i, &oname, &od, &olen) == 0)
+				job->out_bytes += olen;
 		files_summary(c.out, job->out, sizeof(job->out));
 		job->reply = reply;
 		reply = NULL;

@@ -31,6 +31,7 @@ struct sign_job {
 	char			 in[HANDLE_LOGSUM_MAX];
 	char			 out[HANDLE_LOGSUM_MAX];
 	char			 msg[ZS_ERRMSG_MAX];
+	uint64_t		 out_bytes;	/* signed bytes returned */
 	struct security		*sec;		/* hooks, may be NULL */
 	const struct policy_identity *id;	/* who asked */
 };

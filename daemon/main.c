@@ -5,10 +5,13 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -17,7 +20,9 @@
 #include "daemon/audit.h"
 #include "daemon/conf.h"
 #include "daemon/harden.h"
+#include "daemon/notify.h"
 #include "daemon/policy.h"
+#include "daemon/runtime.h"
 #include "daemon/security.h"
 #include "daemon/server.h"
 #include "keystore/keystore.h"
@@ -39,6 +44,7 @@ static const struct option longopts[] = {
 	{ "passphrase-file",	required_argument,	NULL, 'p' },
 	{ "workers",		required_argument,	NULL, 'w' },
 	{ "debug",		no_argument,		NULL, 'd' },
+	{ "foreground",		no_argument,		NULL, 'F' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "check-config",	no_argument,		NULL, 'n' },
@@ -57,7 +63,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: zsignd [-dnqvV] [-c FILE] [-l unix:PATH|tcp:HOST:PORT]...\n"
+"usage: zsignd [-dFnqvV] [-c FILE] [-l unix:PATH|tcp:HOST:PORT]...\n"
 "              [-k NAME=KEYFILE]... [-p NAME=PASSFILE]... [-w N]\n"
 "              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
 "              [--audit-log FILE]\n"
@@ -78,7 +84,9 @@ usage(FILE *f)
 "  -p, --passphrase-file NAME=FILE\n"
 "                               read key NAME's passphrase from FILE\n"
 "  -w, --workers N              signing threads (default: one per core)\n"
-"  -d, --debug                  log debug messages\n"
+"  -d, --debug                  log debug messages (to stderr)\n"
+"  -F, --foreground             log to stderr even when it is /dev/null\n"
+"                               or closed (else syslog then)\n"
 "  -v, --verbose                log more (repeatable)\n"
 "  -q, --quiet                  log warnings and errors only\n"
 "  -n, --check-config           load configuration and keys, then exit\n"
@@ -94,7 +102,8 @@ struct cmdline {
 	char		**keys;		/* -k and -p, in order, tagged */
 	size_t		 nkeys;
 	unsigned int	 workers;
-	int		 level;
+	int		 level;		/* -1: the file's log_level */
+	int		 foreground;
 	int		 check;
 	struct security_opts sec;
 	const char	*verify_audit;
@@ -107,7 +116,7 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 	unsigned long long n;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:f:l:k:p:w:dvqnhV", longopts,
+	while ((ch = getopt_long(argc, argv, "c:f:l:k:p:w:dFvqnhV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -139,8 +148,14 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 			break;
 		case 'd':
 			cl->level = ZS_LOG_DEBUG;
+			cl->foreground = 1;
+			break;
+		case 'F':
+			cl->foreground = 1;
 			break;
 		case 'v':
+			if (cl->level < 0)
+				cl->level = ZS_LOG_INFO;
 			if (cl->level < ZS_LOG_DEBUG)
 				cl->level++;
 			break;
@@ -251,61 +266,124 @@ conf_has_tcp(const struct conf *cfg)
 	return 0;
 }
 
+/*
+ * Build a complete configuration generation: the file, the command line
+ * over it, the operations settings and every key. Start-up,
+ * --check-config and SIGHUP all come through here.
+ */
+static int
+build_runtime(void *arg, struct runtime **rtp, struct zs_errbuf *eb)
+{
+	const struct cmdline *cl = arg;
+	struct runtime *rt = runtime_new();
+	int r;
+
+	if ((cl->config != NULL &&
+	    (r = conf_load_file(&rt->cfg, cl->config, eb)) != 0) ||
+	    (r = cmdline_apply(cl, &rt->cfg, eb)) != 0 ||
+	    (r = runtime_load_ops(rt, eb)) != 0)
+		goto out;
+	conf_finish(&rt->cfg);
+	/* -d, -v and -q win over the file's log_level. */
+	if (cl->level >= 0)
+		rt->log_level = cl->level;
+	if ((r = conf_load_keys(&rt->cfg, &rt->kr, eb)) != 0)
+		goto out;
+	*rtp = rt;
+	rt = NULL;
+ out:
+	runtime_unref(rt);
+	return r;
+}
+
+/*
+ * Does someone read stderr (a terminal, a file, a pipe)? A daemon started
+ * detached has it closed or on /dev/null, and then logs to syslog.
+ */
+static int
+stderr_is_kept(void)
+{
+	struct stat st;
+
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return isatty(STDERR_FILENO) || !S_ISCHR(st.st_mode);
+}
+
+/* Is any activated socket a TCP one (and so needs TLS)? */
+static int
+activated_tcp(const struct notify_listener *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (l[i].family != AF_UNIX)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
+	struct notify_listener act[NOTIFY_LISTEN_FDS_MAX];
+	struct server_params sp;
 	struct cmdline cl;
-	struct conf cfg;
-	struct keyring *kr = NULL;
+	struct runtime *rt = NULL;
 	struct server *srv;
 	struct security *sec = NULL;
 	struct zs_errbuf eb;
-	size_t i;
+	size_t i, nact = 0;
 	int r;
 
 	memset(&cl, 0, sizeof(cl));
-	cl.level = ZS_LOG_INFO;
+	cl.level = -1;
 	cmdline_parse(&cl, argc, argv);
 	if (cl.verify_audit != NULL)
 		return audit_verify_file(cl.verify_audit, stdout, NULL) == 0 ?
 		    0 : 1;
 	if (cl.hash_token)
 		return hash_token();
-	log_init("zsignd", 1, cl.level);
+	log_init("zsignd", cl.foreground || cl.check || stderr_is_kept() ||
+	    notify_under_systemd(), cl.level >= 0 ? cl.level : ZS_LOG_INFO);
 	/* Before any private key is in memory; -n only checks and exits. */
 	if (!cl.check)
 		harden_process();
-	conf_init(&cfg);
 	zs_errclear(&eb);
-	if (cl.config != NULL && conf_load_file(&cfg, cl.config, &eb) != 0)
+	if (!cl.check && notify_listen_fds(act, NOTIFY_LISTEN_FDS_MAX, &nact,
+	    &eb) != 0)
 		fatalx("%s", eb.msg);
-	if (cmdline_apply(&cl, &cfg, &eb) != 0)
+	if (build_runtime(&cl, &rt, &eb) != 0)
 		fatalx("%s", eb.msg);
-	conf_finish(&cfg);
-	cl.sec.need_tls = conf_has_tcp(&cfg);
+	if (rt->log_level >= 0)
+		log_setlevel(rt->log_level);
+	cl.sec.need_tls = conf_has_tcp(&rt->cfg) || activated_tcp(act, nact);
 	cl.sec.check_only = cl.check;
-	if (security_new(cfg.root, &cl.sec, &sec, &eb) != 0)
+	if (security_new(rt->cfg.root, &cl.sec, &sec, &eb) != 0)
 		fatalx("%s", eb.msg);
-	if (cfg.nkeys == 0)
+	if (rt->cfg.nkeys == 0)
 		log_warnx("no keys configured: only unsigned images possible");
-	if (conf_load_keys(&cfg, &kr, &eb) != 0)
-		fatalx("%s", eb.msg);
 	if (cl.check) {
 		printf("configuration OK: %zu key(s), %zu listener(s), "
-		    "%u worker(s)\n", keyring_count(kr), cfg.nlisten,
-		    cfg.workers);
+		    "%u worker(s)\n", keyring_count(rt->kr), rt->cfg.nlisten,
+		    rt->cfg.workers);
+		runtime_unref(rt);
 		r = 0;
 		goto out;
 	}
 	harden_lock_memory();
-	if ((srv = server_new(&cfg, kr, sec, &eb)) == NULL)
+	memset(&sp, 0, sizeof(sp));
+	sp.rt = rt;
+	sp.sec = sec;
+	sp.activated = act;
+	sp.nactivated = nact;
+	sp.rebuild = build_runtime;
+	sp.rebuild_arg = &cl;
+	if ((srv = server_new(&sp, &eb)) == NULL)
 		fatalx("%s", eb.msg);
 	r = server_run(srv);
 	server_free(srv);
  out:
 	security_free(sec);
-	keyring_free(kr);
-	conf_free(&cfg);
 	for (i = 0; i < cl.nkeys; i++)
 		free(cl.keys[i]);
 	free(cl.keys);

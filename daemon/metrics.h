@@ -10,16 +10,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "common/zserr.h"
+
 /* Most distinct (tool, key, result) series; later ones fold into one. */
 #define METRICS_SERIES_MAX	512
 /* Most distinct tools with a latency histogram. */
 #define METRICS_TOOLS_MAX	8
 /* Longest label value kept; longer ones are cut (names are short). */
 #define METRICS_LABEL_MAX	64
+/* Most entries in the configuration's "metrics": {"allow": [...]}. */
+#define METRICS_ACL_MAX		64
 
 struct evbuffer;
 struct keyring;
 struct metrics;
+struct metrics_acl;
+struct policy_identity;
 
 /* Make a zeroed set of counters. */
 struct metrics	*metrics_new(void);
@@ -43,5 +51,18 @@ void		 metrics_reload(struct metrics *m, int ok);
  */
 int		 metrics_render(struct metrics *m, const struct keyring *kr,
 		    struct evbuffer *out);
+
+/*
+ * Parse the configuration's "metrics" member (NULL: absent) into who may
+ * read /metrics: "unix", "uid:USER", "gid:GROUP", "cert:NAME",
+ * "token:NAME" or "any"; by default Unix-socket peers only.
+ */
+int		 metrics_acl_new(const json_t *conf, struct metrics_acl **aclp,
+		    struct zs_errbuf *eb);
+/* Free an access list; NULL is a no-op. */
+void		 metrics_acl_free(struct metrics_acl *acl);
+/* May id read the metrics? */
+int		 metrics_acl_allows(const struct metrics_acl *acl,
+		    const struct policy_identity *id);
 
 #endif /* ZS_METRICS_H */

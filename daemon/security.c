@@ -228,28 +228,41 @@ security_listen_tcp(struct security *sec, struct evhttp *http,
 	return tls_listen(sec->tls, http, hostport, bsp, eb);
 }
 
-void
-security_reload(struct security *sec)
+int
+security_tls_http(struct security *sec, struct evhttp *http,
+    struct zs_errbuf *eb)
 {
-	struct zs_errbuf eb;
+	if (sec == NULL || sec->tls == NULL)
+		return zs_errf(eb, ZS_ERR_USAGE, "a TCP socket was passed but "
+		    "TLS is not configured (--tls-cert, --tls-key)");
+	tls_wrap_http(sec->tls, http);
+	return 0;
+}
+
+int
+security_reload(struct security *sec, struct zs_errbuf *eb)
+{
+	int r;
+
+	struct zs_errbuf aeb;
 
 	if (sec == NULL)
-		return;
+		return 0;
 	/* A log latched broken by a failed sync gets a fresh start here. */
 	if (sec->audit != NULL) {
-		if (audit_reopen(sec->audit, &eb) != 0)
-			log_warnx("SIGHUP: audit log not reopened: %s", eb.msg);
+		if (audit_reopen(sec->audit, &aeb) != 0)
+			log_warnx("SIGHUP: audit log not reopened: %s",
+			    aeb.msg);
 		else
 			log_info("SIGHUP: audit log %s reopened",
 			    audit_path(sec->audit));
 	}
 	if (sec->tls == NULL)
-		return;
-	if (tls_reload(sec->tls, &eb) != 0)
-		log_warnx("SIGHUP: TLS files not reloaded, keeping the old "
-		    "ones: %s", eb.msg);
-	else
-		log_info("SIGHUP: TLS certificate, key and client CA reloaded");
+		return 0;
+	if ((r = tls_reload(sec->tls, eb)) != 0)
+		return r;
+	log_info("SIGHUP: TLS certificate, key and client CA reloaded");
+	return 0;
 }
 
 void

@@ -60,8 +60,17 @@ int	security_socket_perms(const struct security *sec, const char *path,
 int	security_listen_tcp(struct security *sec, struct evhttp *http,
 	    const char *hostport, struct evhttp_bound_socket **bsp,
 	    struct zs_errbuf *eb);
-/* SIGHUP: reopen the audit log, reload the TLS files (old ones kept on failure). */
-void	security_reload(struct security *sec);
+/*
+ * Serve TLS on every connection of http, for TCP sockets passed by the
+ * service manager; ZS_ERR_USAGE without TLS settings.
+ */
+int	security_tls_http(struct security *sec, struct evhttp *http,
+	    struct zs_errbuf *eb);
+/*
+ * SIGHUP: reopen the audit log (a failure is logged), reload the TLS
+ * files; on a TLS failure (ZS_ERR_*, reason in eb) the old context stays.
+ */
+int	security_reload(struct security *sec, struct zs_errbuf *eb);
 
 /* Who sent req (event loop thread). */
 void	security_identify(const struct security *sec,

@@ -31,7 +31,10 @@
 #include "common/zserr.h"
 #include "daemon/conf.h"
 #include "daemon/handle.h"
+#include "daemon/metrics.h"
+#include "daemon/notify.h"
 #include "daemon/pool.h"
+#include "daemon/runtime.h"
 #include "daemon/security.h"
 #include "daemon/server.h"
 #include "keystore/keystore.h"
@@ -53,8 +56,11 @@ struct listener {
 };
 
 struct server {
-	const struct conf	*cfg;
-	struct keyring		*kr;
+	struct runtime		*rt;		/* the serving generation */
+	server_build_fn		*rebuild;	/* SIGHUP: a new generation */
+	void			*rebuild_arg;
+	struct metrics		*metrics;
+	struct notify_watchdog	*watchdog;
 	struct event_base	*base;
 	struct evhttp		*http;
 	struct evhttp		*https;		/* TLS listeners (tls.c) */
@@ -88,6 +94,7 @@ struct sreq {
 	struct evhttp_request	*req;
 	struct reqinfo		 ri;
 	char			 path[16];
+	struct runtime		*rt;		/* the generation it began on */
 	uint8_t			*body;
 	size_t			 len;
 	struct sign_job		 job;
@@ -98,6 +105,8 @@ static void	route_health(struct server *, struct evhttp_request *,
 static void	route_keys(struct server *, struct evhttp_request *,
 		    struct reqinfo *);
 static void	route_sign(struct server *, struct evhttp_request *,
+		    struct reqinfo *);
+static void	route_metrics(struct server *, struct evhttp_request *,
 		    struct reqinfo *);
 
 /* The endpoints. */
@@ -110,6 +119,7 @@ static const struct route {
 	{ "/v1/health",	EVHTTP_REQ_GET,		route_health },
 	{ "/v1/keys",	EVHTTP_REQ_GET,		route_keys },
 	{ "/v1/sign",	EVHTTP_REQ_POST,	route_sign },
+	{ "/metrics",	EVHTTP_REQ_GET,		route_metrics },
 };
 
 static const struct {
@@ -202,12 +212,28 @@ free_cb(const void *data, size_t len, void *arg)
 	free((void *)(uintptr_t)data);
 }
 
+/* Send status with buf (emptied) of content type ctype on the loop thread. */
+static void
+server_reply_buf(struct server *s, struct evhttp_request *req, int status,
+    struct evbuffer *buf, const char *ctype)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", ctype);
+	if (evcon != NULL) {
+		s->writing++;
+		evhttp_request_set_on_complete_cb(req, reply_complete_cb, s);
+		evhttp_connection_set_closecb(evcon, reply_closed_cb, s);
+	}
+	evhttp_send_reply(req, status, NULL, buf);
+}
+
 /* Send status with the JSON text body (taken over) on the loop thread. */
 static void
 server_reply(struct server *s, struct evhttp_request *req, int status,
     char *body)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct evbuffer *buf;
 
 	if ((buf = evbuffer_new()) == NULL)
@@ -215,14 +241,7 @@ server_reply(struct server *s, struct evhttp_request *req, int status,
 	if (evbuffer_add_reference(buf, body, strlen(body), free_cb,
 	    NULL) != 0)
 		fatalx("%s: evbuffer_add_reference failed", __func__);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
-	if (evcon != NULL) {
-		s->writing++;
-		evhttp_request_set_on_complete_cb(req, reply_complete_cb, s);
-		evhttp_connection_set_closecb(evcon, reply_closed_cb, s);
-	}
-	evhttp_send_reply(req, status, NULL, buf);
+	server_reply_buf(s, req, status, buf, "application/json");
 	evbuffer_free(buf);
 }
 
@@ -242,7 +261,7 @@ static void
 route_health(struct server *s, struct evhttp_request *req,
     struct reqinfo *ri)
 {
-	server_reply(s, req, 200, handle_health(s->kr));
+	server_reply(s, req, 200, handle_health(s->rt->kr));
 	log_debug("%s %s uid=%ld pid=%ld status=200 ms=%ld", ri->method,
 	    ri->path, ri->uid, ri->pid, ms_since(&ri->t0));
 }
@@ -250,10 +269,43 @@ route_health(struct server *s, struct evhttp_request *req,
 static void
 route_keys(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 {
-	server_reply(s, req, 200, handle_keys(s->kr));
+	server_reply(s, req, 200, handle_keys(s->rt->kr));
 	log_info("%s %s uid=%ld pid=%ld status=200 keys=%zu ms=%ld",
-	    ri->method, ri->path, ri->uid, ri->pid, keyring_count(s->kr),
+	    ri->method, ri->path, ri->uid, ri->pid, keyring_count(s->rt->kr),
 	    ms_since(&ri->t0));
+}
+
+/* GET /metrics: the Prometheus text, for the identities the config allows. */
+static void
+route_metrics(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri)
+{
+	struct evbuffer *buf;
+
+	if (!metrics_acl_allows(s->rt->metrics_acl, &ri->id)) {
+		server_reply_error(s, req, ri, ZS_ERR_DENIED, "metrics: "
+		    "not allowed for this identity (\"metrics\": {\"allow\"})");
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL)
+		fatalx("%s: out of memory", __func__);
+	metrics_render(s->metrics, s->rt->kr, buf);
+	server_reply_buf(s, req, 200, buf,
+	    "text/plain; version=0.0.4; charset=utf-8");
+	evbuffer_free(buf);
+	log_debug("%s %s uid=%ld pid=%ld status=200 ms=%ld", ri->method,
+	    ri->path, ri->uid, ri->pid, ms_since(&ri->t0));
+}
+
+/* The seconds since t0, for the latency histogram. */
+static double
+secs_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	    (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 static void
@@ -261,6 +313,7 @@ sreq_free(struct sreq *sr)
 {
 	freezero(sr->body, sr->len);
 	free(sr->job.reply);
+	runtime_unref(sr->rt);
 	free(sr);
 }
 
@@ -283,6 +336,9 @@ sreq_done(void *arg)
 
 	server_reply(s, sr->req, j->status, j->reply);
 	j->reply = NULL;
+	metrics_request_end(s->metrics, j->tool, strcmp(j->key, "-") == 0 ?
+	    "" : j->key, j->code == 0 ? "ok" : zs_errname(j->code),
+	    secs_since(&sr->ri.t0), j->code == 0 ? j->out_bytes : 0);
 	if (j->code == 0)
 		log_info("sign uid=%ld pid=%ld key=%s tool=%s in=%s out=%s "
 		    "status=%d result=ok ms=%ld", sr->ri.uid, sr->ri.pid,
@@ -306,6 +362,17 @@ sreq_drop(void *arg)
 	sreq_free(arg);
 }
 
+/* Refuse a sign request before it reaches a worker, counting it. */
+static void
+sign_refused(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
+    int code, const char *msg)
+{
+	metrics_request_begin(s->metrics);
+	metrics_request_end(s->metrics, NULL, NULL, zs_errname(code),
+	    secs_since(&ri->t0), 0);
+	server_reply_error(s, req, ri, code, msg);
+}
+
 static void
 route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 {
@@ -314,20 +381,23 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 	struct sreq *sr;
 
 	if (s->stopping) {
-		server_reply_error(s, req, ri, ZS_ERR_UNAVAILABLE,
+		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "zsignd is shutting down");
 		return;
 	}
-	if (s->in_flight >= s->cfg->in_flight_max) {
-		server_reply_error(s, req, ri, ZS_ERR_UNAVAILABLE,
+	if (s->in_flight >= s->rt->cfg.in_flight_max) {
+		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "busy: too many requests in flight");
 		return;
 	}
 	if (security_enter(s->sec, &ri->id, &eb) != 0) {
-		server_reply_error(s, req, ri, eb.code, eb.msg);
+		sign_refused(s, req, ri, eb.code, eb.msg);
 		return;
 	}
+	metrics_request_begin(s->metrics);
 	sr = xcalloc(1, sizeof(*sr));
+	/* The request keeps the generation it began on through a reload. */
+	sr->rt = runtime_ref(s->rt);
 	sr->srv = s;
 	sr->req = req;
 	sr->ri = *ri;
@@ -339,8 +409,8 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 		fatalx("%s: evbuffer_remove failed", __func__);
 	sr->job.body = sr->body;
 	sr->job.len = sr->len;
-	sr->job.max = s->cfg->body_max;
-	sr->job.kr = s->kr;
+	sr->job.max = sr->rt->cfg.body_max;
+	sr->job.kr = sr->rt->kr;
 	sr->job.sec = s->sec;
 	sr->job.id = &sr->ri.id;
 	s->in_flight++;
@@ -501,32 +571,80 @@ listener_open_tcp(struct server *s, const char *spec, struct zs_errbuf *eb)
 }
 
 /* The same limits and dispatcher on every listener's evhttp. */
-static struct evhttp *
-server_http_new(struct server *s)
+/* Apply a generation's HTTP limits to http (at start and on reload). */
+static void
+server_http_limits(struct evhttp *http, const struct conf *cfg)
 {
-	const struct conf *cfg = s->cfg;
-	struct evhttp *http;
 	struct timeval tv;
 
-	if ((http = evhttp_new(s->base)) == NULL)
-		fatalx("%s: libevent set-up failed", __func__);
 	evhttp_set_max_body_size(http, cfg->body_max);
 	evhttp_set_max_headers_size(http, cfg->header_max);
 	tv.tv_sec = cfg->io_timeout_ms / 1000;
 	tv.tv_usec = (cfg->io_timeout_ms % 1000) * 1000;
 	evhttp_set_timeout_tv(http, &tv);
+}
+
+/* The same limits and dispatcher on every listener's evhttp. */
+static struct evhttp *
+server_http_new(struct server *s)
+{
+	struct evhttp *http;
+
+	if ((http = evhttp_new(s->base)) == NULL)
+		fatalx("%s: libevent set-up failed", __func__);
+	server_http_limits(http, &s->rt->cfg);
 	evhttp_set_allowed_methods(http, ALL_METHODS);
 	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, server_request_cb, s);
 	return http;
 }
 
+/*
+ * SIGHUP: build a complete new generation (file, keys, certificates) and
+ * swap it in only if every part loaded; else keep serving the old one.
+ * Requests in flight keep the generation they hold a reference to.
+ */
+static void
+server_reload(struct server *s)
+{
+	struct runtime *next = NULL;
+	struct zs_errbuf eb;
+	int r;
+
+	(void)notify_reloading();
+	zs_errclear(&eb);
+	if (s->rebuild == NULL)
+		r = zs_errf(&eb, ZS_ERR_UNAVAILABLE, "no configuration source");
+	else if ((r = s->rebuild(s->rebuild_arg, &next, &eb)) == 0 &&
+	    (r = runtime_check_reload(s->rt, next, &eb)) == 0)
+		r = security_reload(s->sec, &eb);
+	if (r != 0) {
+		log_warnx("reload refused, still serving configuration #%lu: "
+		    "%s", s->rt->generation, eb.msg);
+		runtime_unref(next);
+		metrics_reload(s->metrics, 0);
+		(void)notify_sendf("READY=1\nSTATUS=reload refused: %.200s",
+		    eb.msg);
+		return;
+	}
+	next->generation = s->rt->generation + 1;
+	runtime_unref(s->rt);
+	s->rt = next;
+	server_http_limits(s->http, &s->rt->cfg);
+	server_http_limits(s->https, &s->rt->cfg);
+	if (s->rt->log_level >= 0)
+		log_setlevel(s->rt->log_level);
+	metrics_reload(s->metrics, 1);
+	log_info("configuration reloaded (#%lu): %zu key(s)",
+	    s->rt->generation, keyring_count(s->rt->kr));
+	(void)notify_sendf("READY=1\nSTATUS=serving %zu key(s), "
+	    "configuration #%lu", keyring_count(s->rt->kr), s->rt->generation);
+}
+
 static void
 sighup_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct server *s = arg;
-
-	security_reload(s->sec);
+	server_reload(arg);
 }
 
 static void
@@ -535,7 +653,7 @@ grace_cb(evutil_socket_t fd, short what, void *arg)
 	struct server *s = arg;
 
 	log_warnx("shutdown: %u request(s) still in flight after %u ms; "
-	    "exiting", s->in_flight + s->writing, s->cfg->shutdown_ms);
+	    "exiting", s->in_flight + s->writing, s->rt->cfg.shutdown_ms);
 	s->cut_off = 1;
 	event_base_loopexit(s->base, NULL);
 }
@@ -554,19 +672,50 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("signal %d: shutting down; %u request(s) being signed, %u "
 	    "reply(ies) being written", (int)sig, s->in_flight, s->writing);
+	(void)notify_send("STOPPING=1");
 	s->stopping = 1;
 	listeners_close(s);
-	tv.tv_sec = s->cfg->shutdown_ms / 1000;
-	tv.tv_usec = (s->cfg->shutdown_ms % 1000) * 1000;
+	tv.tv_sec = s->rt->cfg.shutdown_ms / 1000;
+	tv.tv_usec = (s->rt->cfg.shutdown_ms % 1000) * 1000;
 	evtimer_add(s->grace, &tv);
 	server_check_done(s);
 }
 
-struct server *
-server_new(const struct conf *cfg, struct keyring *kr, struct security *sec,
+/* Serve on a socket the service manager passed (socket activation). */
+static int
+listener_adopt(struct server *s, const struct notify_listener *nl,
     struct zs_errbuf *eb)
 {
+	struct listener *l = &s->listeners[s->nlisteners];
+	struct evhttp *http = nl->family == AF_UNIX ? s->http : s->https;
+	int r;
+
+	if (s->nlisteners == CONF_LISTEN_MAX)
+		return zs_errf(eb, ZS_ERR_TOO_LARGE, "more than %d listeners",
+		    CONF_LISTEN_MAX);
+	/* TCP is TLS only, as with tcp: listeners. */
+	if (nl->family != AF_UNIX &&
+	    (r = security_tls_http(s->sec, s->https, eb)) != 0)
+		return r;
+	if (evutil_make_socket_nonblocking(nl->fd) != 0 ||
+	    (l->bound = evhttp_accept_socket_with_handle(http,
+	    nl->fd)) == NULL)
+		return zs_errf(eb, ZS_ERR_INTERNAL, "socket-activated fd %d: "
+		    "evhttp cannot accept", nl->fd);
+	/* The service manager owns the socket file: never unlink it. */
+	l->path = NULL;
+	l->http = http;
+	s->nlisteners++;
+	log_info("listening on socket-activated fd %d (%s)", nl->fd,
+	    nl->family == AF_UNIX ? "unix" : "tcp, TLS");
+	return 0;
+}
+
+struct server *
+server_new(const struct server_params *p, struct zs_errbuf *eb)
+{
 	struct server *s;
+	const struct conf *cfg = &p->rt->cfg;
 	size_t i;
 	int r;
 
@@ -575,14 +724,24 @@ server_new(const struct conf *cfg, struct keyring *kr, struct security *sec,
 	if (evthread_use_pthreads() != 0)
 		fatalx("evthread_use_pthreads failed");
 	s = xcalloc(1, sizeof(*s));
-	s->cfg = cfg;
-	s->kr = kr;
-	s->sec = sec;
-	if ((s->base = event_base_new()) == NULL)
+	s->rt = p->rt;
+	s->rt->generation = 1;
+	s->rebuild = p->rebuild;
+	s->rebuild_arg = p->rebuild_arg;
+	s->sec = p->sec;
+	if ((s->metrics = metrics_new()) == NULL ||
+	    (s->base = event_base_new()) == NULL)
 		fatalx("%s: libevent set-up failed", __func__);
 	s->http = server_http_new(s);
 	s->https = server_http_new(s);
-	for (i = 0; i < cfg->nlisten; i++) {
+	/* Sockets from the service manager replace the configured ones. */
+	for (i = 0; i < p->nactivated; i++) {
+		if (listener_adopt(s, &p->activated[i], eb) != 0) {
+			server_free(s);
+			return NULL;
+		}
+	}
+	for (i = 0; p->nactivated == 0 && i < cfg->nlisten; i++) {
 		if (strncmp(cfg->listen[i], "tcp:", 4) == 0)
 			r = listener_open_tcp(s, cfg->listen[i], eb);
 		else
@@ -591,6 +750,10 @@ server_new(const struct conf *cfg, struct keyring *kr, struct security *sec,
 			server_free(s);
 			return NULL;
 		}
+	}
+	if (notify_watchdog_start(s->base, &s->watchdog, eb) != 0) {
+		server_free(s);
+		return NULL;
 	}
 	s->pool = pool_new(s->base, cfg->workers, sreq_run, sreq_done,
 	    sreq_drop);
@@ -603,13 +766,16 @@ server_new(const struct conf *cfg, struct keyring *kr, struct security *sec,
 	    evsignal_add(s->sigint, NULL) != 0)
 		fatalx("%s: cannot set up signal events", __func__);
 	log_info("zsignd %s ready: %zu key(s), %u worker(s)", PACKAGE_VERSION,
-	    keyring_count(kr), cfg->workers);
+	    keyring_count(s->rt->kr), cfg->workers);
 	return s;
 }
 
 int
 server_run(struct server *s)
 {
+	/* Listeners are open and keys loaded: clients may come. */
+	(void)notify_sendf("READY=1\nSTATUS=serving %zu key(s)",
+	    keyring_count(s->rt->kr));
 	if (event_base_dispatch(s->base) == -1)
 		fatalx("%s: event loop failed", __func__);
 	if (s->cut_off)
@@ -624,6 +790,7 @@ server_free(struct server *s)
 	if (s == NULL)
 		return;
 	listeners_close(s);
+	notify_watchdog_free(s->watchdog);
 	if (s->grace != NULL)
 		event_free(s->grace);
 	if (s->sigint != NULL)
@@ -640,5 +807,7 @@ server_free(struct server *s)
 	pool_free(s->pool);
 	if (s->base != NULL)
 		event_base_free(s->base);
+	runtime_unref(s->rt);
+	metrics_free(s->metrics);
 	free(s);
 }

@@ -12,13 +12,25 @@
 #include "keystore/keystore.h"
 
 struct server;
+struct runtime;
+struct notify_listener;
 
-/*
- * Set up the event loop, listeners and workers for cfg; keys and sec (the
- * security hooks, may be NULL) are borrowed.
- */
-struct server	*server_new(const struct conf *cfg, struct keyring *kr,
-		    struct security *sec, struct zs_errbuf *eb);
+/* Build a new configuration generation from its sources (SIGHUP). */
+typedef int server_build_fn(void *arg, struct runtime **rtp,
+    struct zs_errbuf *eb);
+
+struct server_params {
+	struct runtime		*rt;		/* taken over: the first generation */
+	struct security		*sec;		/* borrowed, may be NULL */
+	const struct notify_listener *activated; /* from the service manager */
+	size_t			 nactivated;	/* 0: open rt's listeners */
+	server_build_fn		*rebuild;	/* NULL: no reload */
+	void			*rebuild_arg;
+};
+
+/* Set up the event loop, listeners and workers; NULL with eb on failure. */
+struct server	*server_new(const struct server_params *p,
+		    struct zs_errbuf *eb);
 /*
  * Serve until SIGTERM/SIGINT and the in-flight requests are answered.
  * Returns 0 after a clean stop, ZS_ERR_UNAVAILABLE when the shutdown

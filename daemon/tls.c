@@ -297,6 +297,12 @@ tls_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *portp)
 	return 0;
 }
 
+void
+tls_wrap_http(struct tls *t, struct evhttp *http)
+{
+	evhttp_set_bevcb(http, tls_bevcb, t);
+}
+
 int
 tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
     struct evhttp_bound_socket **bsp, struct zs_errbuf *eb)

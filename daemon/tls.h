@@ -42,6 +42,8 @@ int	tls_wants_client_cert(const struct tls *t);
  * Make every connection of http speak TLS with t, bind it to "HOST:PORT"
  * (PORT 0 picks one) and log the address actually bound.
  */
+/* Make every connection http accepts a TLS one (for adopted sockets). */
+void	tls_wrap_http(struct tls *t, struct evhttp *http);
 int	tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
 	    struct evhttp_bound_socket **bsp, struct zs_errbuf *eb);
 /* Is the request's connection a TLS one? */

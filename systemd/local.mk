@@ -4,7 +4,8 @@
 
 libzsign_a_SOURCES += \
 	daemon/notify.c daemon/notify.h \
-	daemon/metrics.c daemon/metrics.h
+	daemon/metrics.c daemon/metrics.h \
+	daemon/runtime.c daemon/runtime.h
 
 # Units carry the configured paths, so they are generated at make time
 # (configure would leave ${prefix} unexpanded).
@@ -47,7 +48,8 @@ examplesdir = $(docdir)/examples
 # Tests.
 check_PROGRAMS += tests/unit/test-notify tests/unit/test-metrics \
 	tests/unit/test-log tests/e2e/notify-recv
-TESTS += tests/unit/test-notify tests/unit/test-metrics tests/unit/test-log
+TESTS += tests/unit/test-notify tests/unit/test-metrics tests/unit/test-log \
+	tests/e2e/ops-units.sh tests/e2e/ops-activate.sh
 
 tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
 tests_unit_test_notify_CFLAGS = $(UNIT_CFLAGS)
@@ -63,4 +65,5 @@ tests_unit_test_log_LDADD = $(UNIT_LDADD)
 
 tests_e2e_notify_recv_SOURCES = tests/e2e/notify-recv.c
 
-EXTRA_DIST += tests/e2e/ops-units.sh
+EXTRA_DIST += tests/e2e/ops-units.sh tests/e2e/ops-activate.sh \
+	tests/e2e/ops-install.sh
