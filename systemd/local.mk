@@ -47,8 +47,9 @@ examplesdir = $(docdir)/examples
 
 # Tests.
 check_PROGRAMS += tests/unit/test-notify tests/unit/test-metrics \
-	tests/unit/test-log tests/e2e/notify-recv
+	tests/unit/test-log tests/unit/test-runtime tests/e2e/notify-recv
 TESTS += tests/unit/test-notify tests/unit/test-metrics tests/unit/test-log \
+	tests/unit/test-runtime \
 	tests/e2e/ops-units.sh tests/e2e/ops-activate.sh
 
 tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
@@ -62,6 +63,10 @@ tests_unit_test_metrics_LDADD = $(UNIT_LDADD)
 tests_unit_test_log_SOURCES = tests/unit/test-log.c
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_runtime_SOURCES = tests/unit/test-runtime.c
+tests_unit_test_runtime_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_runtime_LDADD = $(UNIT_LDADD)
 
 tests_e2e_notify_recv_SOURCES = tests/e2e/notify-recv.c
 

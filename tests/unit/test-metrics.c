@@ -19,6 +19,7 @@
 #include <event2/buffer.h>
 
 #include "daemon/metrics.h"
+#include "daemon/policy.h"
 #include "keystore/keystore.h"
 
 /* Render m into a NUL-terminated malloc'd string. */
@@ -246,6 +247,103 @@ test_threads(void **state)
 	metrics_free(m);
 }
 
+/* Parse allow (JSON text, or NULL for no "metrics" member). */
+static struct metrics_acl *
+acl(const char *conf, int want)
+{
+	struct metrics_acl *a = NULL;
+	struct zs_errbuf eb;
+	json_t *j = NULL;
+
+	if (conf != NULL) {
+		j = json_loads(conf, 0, NULL);
+		assert_non_null(j);
+	}
+	assert_int_equal(metrics_acl_new(j, &a, &eb), want);
+	json_decref(j);
+	return a;
+}
+
+static void
+id_unix(struct policy_identity *id, unsigned uid, unsigned gid,
+    unsigned group)
+{
+	memset(id, 0, sizeof(*id));
+	id->auth = POLICY_AUTH_UNIX;
+	id->uid = uid;
+	id->gid = gid;
+	id->groups[0] = group;
+	id->ngroups = 1;
+}
+
+static void
+test_acl(void **state)
+{
+	static const char *const bad[] = {
+		"[]", "{\"allow\": \"unix\"}", "{\"allow\": [1]}",
+		"{\"allow\": [\"unixx\"]}", "{\"allow\": [\"cert:\"]}",
+		"{\"allow\": [\"uid:no-such-user-zsign\"]}",
+		"{\"allow\": [\"gid:no-such-group-zsign\"]}",
+		"{\"deny\": []}", "{\"allow\": [\"host:x\"]}",
+	};
+	struct policy_identity u, c, t, none;
+	struct metrics_acl *a;
+	size_t i;
+
+	(void)state;
+	id_unix(&u, 1000, 100, 27);
+	memset(&c, 0, sizeof(c));
+	c.auth = POLICY_AUTH_CERT;
+	strcpy(c.certnames[1], "prometheus");
+	c.ncertnames = 2;
+	memset(&t, 0, sizeof(t));
+	t.auth = POLICY_AUTH_TOKEN;
+	strcpy(t.token, "scraper");
+	memset(&none, 0, sizeof(none));
+	none.auth = POLICY_AUTH_NONE;
+
+	/* Default: Unix peers only. */
+	a = acl(NULL, 0);
+	assert_true(metrics_acl_allows(a, &u));
+	assert_false(metrics_acl_allows(a, &c));
+	assert_false(metrics_acl_allows(a, &t));
+	metrics_acl_free(a);
+	a = acl("{}", 0);
+	assert_true(metrics_acl_allows(a, &u));
+	metrics_acl_free(a);
+
+	a = acl("{\"allow\": []}", 0);
+	assert_false(metrics_acl_allows(a, &u));
+	metrics_acl_free(a);
+
+	a = acl("{\"allow\": [\"uid:0\", \"gid:27\", \"cert:prometheus\"]}",
+	    0);
+	assert_true(metrics_acl_allows(a, &u));		/* by group 27 */
+	assert_true(metrics_acl_allows(a, &c));
+	assert_false(metrics_acl_allows(a, &t));
+	u.groups[0] = 28;
+	assert_false(metrics_acl_allows(a, &u));
+	u.uid = 0;
+	assert_true(metrics_acl_allows(a, &u));
+	metrics_acl_free(a);
+
+	a = acl("{\"allow\": [\"token:scraper\", \"uid:root\"]}", 0);
+	assert_true(metrics_acl_allows(a, &t));
+	strcpy(t.token, "other");
+	assert_false(metrics_acl_allows(a, &t));
+	metrics_acl_free(a);
+
+	/* "any" is any authenticated identity, never an unauthenticated one. */
+	a = acl("{\"allow\": [\"any\"]}", 0);
+	assert_true(metrics_acl_allows(a, &c));
+	assert_false(metrics_acl_allows(a, &none));
+	metrics_acl_free(a);
+	assert_false(metrics_acl_allows(NULL, &u));
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(acl(bad[i], ZS_ERR_INVALID));
+}
+
 int
 main(void)
 {
@@ -255,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_acl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
