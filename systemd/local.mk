@@ -42,15 +42,22 @@ CLEANFILES += $(ZS_OPS_GENERATED)
 EXTRA_DIST += systemd/zsignd.service.in systemd/zsignd.socket.in \
 	systemd/zsignd.tmpfiles.in systemd/zsignd.sysusers.in
 
-# Debian keeps examples under /usr/share/doc/PACKAGE/examples.
+# Debian keeps examples under /usr/share/doc/PACKAGE/examples; JSON has
+# no comments, so zsignd.conf(5) explains each member of the example.
 examplesdir = $(docdir)/examples
+examples_DATA = etc/zsignd.conf
+etc/zsignd.conf: $(srcdir)/etc/zsignd.conf.example
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && cp $(srcdir)/etc/zsignd.conf.example $@
+CLEANFILES += etc/zsignd.conf
+EXTRA_DIST += etc/zsignd.conf.example
+dist_man_MANS += docs/zsignd.conf.5
 
 # Tests.
 check_PROGRAMS += tests/unit/test-notify tests/unit/test-metrics \
 	tests/unit/test-log tests/unit/test-runtime tests/e2e/notify-recv
 TESTS += tests/unit/test-notify tests/unit/test-metrics tests/unit/test-log \
 	tests/unit/test-runtime \
-	tests/e2e/ops-units.sh tests/e2e/ops-activate.sh
+	tests/e2e/ops-units.sh tests/e2e/ops-activate.sh tests/e2e/ops-config.sh
 
 tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
 tests_unit_test_notify_CFLAGS = $(UNIT_CFLAGS)
@@ -71,4 +78,5 @@ tests_unit_test_runtime_LDADD = $(UNIT_LDADD)
 tests_e2e_notify_recv_SOURCES = tests/e2e/notify-recv.c
 
 EXTRA_DIST += tests/e2e/ops-units.sh tests/e2e/ops-activate.sh \
+	tests/e2e/ops-config.sh \
 	tests/e2e/ops-install.sh
