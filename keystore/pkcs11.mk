@@ -6,7 +6,7 @@ libzsign_a_SOURCES += \
 	keystore/p11-proto.c keystore/p11-proto.h \
 	keystore/p11-token.c keystore/p11-token.h
 
-libexec_PROGRAMS += zsign-pkcs11-helper
+pkglibexec_PROGRAMS += zsign-pkcs11-helper
 zsign_pkcs11_helper_SOURCES = libexec/zsign-pkcs11-helper.c
 zsign_pkcs11_helper_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 
