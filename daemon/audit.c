@@ -502,3 +502,14 @@ audit_verify_file(const char *path, FILE *out, struct zs_errbuf *eb)
 		    v.lines, eb->msg);
 	return r;
 }
+
+int
+audit_broken(struct audit *a)
+{
+	int broken;
+
+	pthread_mutex_lock(&a->mtx);
+	broken = a->broken;
+	pthread_mutex_unlock(&a->mtx);
+	return broken;
+}

@@ -71,6 +71,8 @@ void	audit_head(struct audit *a, char out[65]);
  */
 int	audit_append(struct audit *a, const struct audit_record *rec,
 	    struct zs_errbuf *eb);
+/* Is the log refusing appends since a failed write (until audit_reopen)? */
+int	audit_broken(struct audit *a);
 /*
  * Reopen the same path and continue the chain of what is there (SIGHUP,
  * after an operator fixed the disk); clears the latch; keeps a on failure.

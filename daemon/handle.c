@@ -632,11 +632,22 @@ handle_sign(struct sign_job *job)
 }
 
 char *
-handle_health(const struct keyring *kr)
+handle_health(const struct keyring *kr, const char *audit,
+    unsigned long generation, int *statusp)
 {
-	return reply_dump(json_pack("{s:s,s:s,s:I}", "status", "ok",
-	    "version", PACKAGE_VERSION, "keys",
-	    (json_int_t)keyring_count(kr)));
+	size_t i, n = keyring_count(kr), avail = 0;
+	int ok;
+
+	/* A token that is unplugged makes its key unavailable. */
+	for (i = 0; i < n; i++)
+		if (zs_key_available(keyring_at(kr, i)))
+			avail++;
+	ok = strcmp(audit, "failing") != 0 && (n == 0 || avail > 0);
+	*statusp = ok ? 200 : 503;
+	return reply_dump(json_pack("{s:s,s:s,s:I,s:I,s:s,s:I}", "status",
+	    ok ? "ok" : "degraded", "version", PACKAGE_VERSION, "keys",
+	    (json_int_t)n, "keys_available", (json_int_t)avail, "audit",
+	    audit, "config", (json_int_t)generation));
 }
 
 /* The public key as PEM text (SubjectPublicKeyInfo); malloc'd. */

@@ -38,8 +38,14 @@ struct sign_job {
 
 /* Validate and run a sign request; fills status, reply and the log facts. */
 void	 handle_sign(struct sign_job *job);
-/* The GET /v1/health reply; malloc'd JSON. */
-char	*handle_health(const struct keyring *kr);
+/*
+ * The GET /v1/health reply (malloc'd JSON) for load balancers: keys
+ * loaded and able to sign, the audit trail's state, the configuration
+ * generation. *statusp is 503 when no request could be signed (audit
+ * failing, or keys configured but none available), else 200.
+ */
+char	*handle_health(const struct keyring *kr, const char *audit,
+	    unsigned long generation, int *statusp);
 /* The GET /v1/keys reply; malloc'd JSON. */
 char	*handle_keys(const struct keyring *kr);
 

@@ -381,3 +381,11 @@ security_audit(struct security *sec, const struct policy_identity *id,
 	rec.ms = o->ms;
 	return audit_append(sec->audit, &rec, eb);
 }
+
+const char *
+security_audit_state(struct security *sec)
+{
+	if (sec == NULL || sec->audit == NULL)
+		return "off";
+	return audit_broken(sec->audit) ? "failing" : "ok";
+}

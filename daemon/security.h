@@ -72,6 +72,9 @@ int	security_tls_http(struct security *sec, struct evhttp *http,
  */
 int	security_reload(struct security *sec, struct zs_errbuf *eb);
 
+/* The audit trail for /v1/health: "off", "ok" or "failing" (fail closed). */
+const char *security_audit_state(struct security *sec);
+
 /* Who sent req (event loop thread). */
 void	security_identify(const struct security *sec,
 	    struct evhttp_request *req, struct policy_identity *id);

@@ -261,9 +261,14 @@ static void
 route_health(struct server *s, struct evhttp_request *req,
     struct reqinfo *ri)
 {
-	server_reply(s, req, 200, handle_health(s->rt->kr));
-	log_debug("%s %s uid=%ld pid=%ld status=200 ms=%ld", ri->method,
-	    ri->path, ri->uid, ri->pid, ms_since(&ri->t0));
+	char *body;
+	int status;
+
+	body = handle_health(s->rt->kr, security_audit_state(s->sec),
+	    s->rt->generation, &status);
+	server_reply(s, req, status, body);
+	log_debug("%s %s uid=%ld pid=%ld status=%d ms=%ld", ri->method,
+	    ri->path, ri->uid, ri->pid, status, ms_since(&ri->t0));
 }
 
 static void

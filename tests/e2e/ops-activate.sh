@@ -14,10 +14,10 @@ LOAD_ROUNDS=15
 # Reloads sent during the load.
 LOAD_RELOADS=6
 
-zs_plan 24
+zs_plan 26
 if ! command -v systemd-socket-activate >/dev/null 2>&1; then
 	i=0
-	while [ $i -lt 24 ]; do
+	while [ $i -lt 26 ]; do
 		zs_skip "socket activation" "no systemd-socket-activate"
 		i=$((i + 1))
 	done
@@ -69,6 +69,8 @@ i=0
 while [ ! -S "$ZS_SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 zs_curl GET /v1/health
 zs_is "$ZS_STATUS" 200 "first connection starts zsignd on the passed socket"
+zs_is "$(zs_json '[.status, .keys, .keys_available, .audit, .config] | join(",")')" \
+    "ok,1,1,off,1" "health: keys loaded and available, audit, generation"
 zs_log_has 'listening on socket-activated fd 3 \(unix\)'
 zs_ok $? "zsignd adopted fd 3 instead of binding its own socket"
 notify_has '^READY=1$'
@@ -108,6 +110,9 @@ zs_ok $? "RELOADING=1, then READY=1 with the new status"
 zs_curl GET /v1/keys
 zs_is "$(zs_json '[.keys[].name] | sort | join(",")')" "ec,ed" \
     "the reloaded configuration serves the new key"
+zs_curl GET /v1/health
+zs_is "$(zs_json '[.keys, .config] | join(",")')" "2,2" \
+    "health shows the new generation"
 
 # A broken one is refused; the old one keeps serving.
 printf '{"keys": [{"name": "ed", "path": "%s"}], "bogus": 1' \
