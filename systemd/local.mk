@@ -55,10 +55,11 @@ dist_man_MANS += docs/zsignd.conf.5
 # Tests.
 check_PROGRAMS += tests/unit/test-notify tests/unit/test-metrics \
 	tests/unit/test-log tests/unit/test-runtime tests/e2e/notify-recv
-TESTS += tests/unit/test-notify tests/unit/test-metrics tests/unit/test-log \
-	tests/unit/test-runtime \
-	tests/e2e/ops-units.sh tests/e2e/ops-activate.sh tests/e2e/ops-config.sh \
+OPS_E2E_TESTS = tests/e2e/ops-units.sh tests/e2e/ops-activate.sh \
+	tests/e2e/ops-activate-tls.sh tests/e2e/ops-config.sh \
 	tests/e2e/ops-install.sh
+TESTS += tests/unit/test-notify tests/unit/test-metrics tests/unit/test-log \
+	tests/unit/test-runtime $(OPS_E2E_TESTS)
 
 tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
 tests_unit_test_notify_CFLAGS = $(UNIT_CFLAGS)
@@ -78,5 +79,4 @@ tests_unit_test_runtime_LDADD = $(UNIT_LDADD)
 
 tests_e2e_notify_recv_SOURCES = tests/e2e/notify-recv.c
 
-EXTRA_DIST += tests/e2e/ops-units.sh tests/e2e/ops-activate.sh \
-	tests/e2e/ops-config.sh tests/e2e/ops-install.sh
+EXTRA_DIST += $(OPS_E2E_TESTS)
