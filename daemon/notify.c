@@ -61,7 +61,8 @@ notify_send(const char *state)
 	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return ZS_ERR_IO;
-	n = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	/* Never block the event loop on a manager that does not read. */
+	n = sendto(fd, state, strlen(state), MSG_NOSIGNAL | MSG_DONTWAIT,
 	    (struct sockaddr *)&sun, salen);
 	if (n < 0 || (size_t)n != strlen(state)) {
 		r = ZS_ERR_IO;

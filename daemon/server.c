@@ -649,7 +649,13 @@ server_reload(struct server *s)
 static void
 sighup_cb(evutil_socket_t sig, short what, void *arg)
 {
-	server_reload(arg);
+	struct server *s = arg;
+
+	if (s->stopping) {
+		log_info("SIGHUP while shutting down: not reloading");
+		return;
+	}
+	server_reload(s);
 }
 
 static void
