@@ -242,9 +242,8 @@ security_tls_http(struct security *sec, struct evhttp *http,
 int
 security_reload(struct security *sec, struct zs_errbuf *eb)
 {
-	int r;
-
 	struct zs_errbuf aeb;
+	int r;
 
 	if (sec == NULL)
 		return 0;
