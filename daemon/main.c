@@ -207,24 +207,30 @@ static int
 cmdline_apply(const struct cmdline *cl, struct conf *cfg,
     struct zs_errbuf *eb)
 {
+	static const char passes[] = { 'k', 'p' };
 	char *name = NULL, *value = NULL;
-	size_t i;
+	size_t i, pass;
 	int r = 0;
 
 	if (cl->nlisten > 0)
 		conf_clear_listen(cfg);
 	for (i = 0; i < cl->nlisten && r == 0; i++)
 		r = conf_add_listen(cfg, cl->listen[i], eb);
-	for (i = 0; i < cl->nkeys && r == 0; i++) {
-		if ((r = conf_split_assign(cl->keys[i] + 1, &name, &value,
-		    eb)) != 0)
-			break;
-		if (cl->keys[i][0] == 'k')
-			r = conf_add_key(cfg, name, value, NULL, eb);
-		else
-			r = conf_set_passfile(cfg, name, value, eb);
-		free(name);
-		free(value);
+	/* Keys first, so that -p may name a key given later with -k. */
+	for (pass = 0; pass < sizeof(passes) && r == 0; pass++) {
+		for (i = 0; i < cl->nkeys && r == 0; i++) {
+			if (cl->keys[i][0] != passes[pass])
+				continue;
+			if ((r = conf_split_assign(cl->keys[i] + 1, &name,
+			    &value, eb)) != 0)
+				break;
+			if (passes[pass] == 'k')
+				r = conf_add_key(cfg, name, value, NULL, eb);
+			else
+				r = conf_set_passfile(cfg, name, value, eb);
+			free(name);
+			free(value);
+		}
 	}
 	if (cl->workers != 0)
 		cfg->workers = cl->workers;

@@ -5,7 +5,7 @@
 # request logging, and a clean SIGTERM.
 . "${ZS_TOP_SRCDIR:?}/tests/e2e/lib.sh"
 
-zs_plan 48
+zs_plan 50
 
 zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TOP_SRCDIR/tests/e2e/daemon-api.json" ||
     zs_bail "zsignd did not start"
@@ -123,6 +123,17 @@ zs_is $? 1 "a file that is no key stops start-up"
 zs_is $? 1 "an invalid key name stops start-up"
 "$ZS_ZSIGND" --check-config -p nokey="$ZS_TMP/pass" >/dev/null 2>&1
 zs_is $? 1 "a passphrase file for an unknown key stops start-up"
+# An encrypted key: -p may come before its -k; a wrong passphrase stops.
+openssl genpkey -algorithm ed25519 -aes256 -pass pass:s3cret \
+    -out "$ZS_TMP/enc.pem" 2>/dev/null
+printf 's3cret\n' >"$ZS_TMP/pass"
+"$ZS_ZSIGND" --check-config -p enc="$ZS_TMP/pass" -k enc="$ZS_TMP/enc.pem" \
+    2>/dev/null | grep -q '^configuration OK: 1 key(s)'
+zs_ok $? "an encrypted key loads with its passphrase file (-p before -k)"
+printf 'wrong\n' >"$ZS_TMP/pass"
+"$ZS_ZSIGND" --check-config -k enc="$ZS_TMP/enc.pem" -p enc="$ZS_TMP/pass" \
+    >/dev/null 2>&1
+zs_is $? 1 "a wrong passphrase stops start-up"
 printf '{"listen":[],"limits":{"max_body_bytes":1},"colour":"blue"}\n' \
     >"$ZS_TMP/bad.json"
 "$ZS_ZSIGND" --check-config -c "$ZS_TMP/bad.json" >"$ZS_TMP/out" 2>&1
