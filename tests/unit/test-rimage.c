@@ -15,6 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <lzma.h>
+
 #include "common/buf.h"
 #include "common/fileset.h"
 #include "common/util.h"
@@ -321,6 +323,7 @@ test_cavs25_imr(void **state)
 {
 	const char *argv[] = { "-o", "z.ri", "-k", "k", "-c", "tgl.toml",
 	    "-i", "4", "boot.mod", "main.mod", NULL };
+	uint8_t crcbuf[92];
 	const uint8_t *img;
 	struct run r;
 	size_t len;
@@ -330,6 +333,11 @@ test_cavs25_imr(void **state)
 	tgl_inputs(&r);
 	assert_int_equal(run_sign(&r, "2024-03-15", argv), 0);
 	img = out_file(&r, "z.ri", &len);
+	/* CSE CRC-32 over header and entries with the CRC field zeroed. */
+	memcpy(crcbuf, img, sizeof(crcbuf));
+	memset(crcbuf + 16, 0, 4);
+	assert_int_equal(zs_get_u32(img + 16, 0),
+	    lzma_crc32(crcbuf, sizeof(crcbuf), 0));
 	assert_int_equal(zs_get_u32(img + 0x4C0 + 8, 0), 4);	/* -i wins */
 	assert_int_equal(img[0x3E0 + 16 + 4], 0x10);		/* bitmap */
 	assert_int_equal(zs_get_u32(img + 0x5C + 48, 0), 0xF);
@@ -496,6 +504,32 @@ test_resign(void **state)
 	run_free(&r);
 }
 
+/* ACE re-sign keeps the xman prefix and every byte but the signature. */
+static void
+test_resign_ace(void **state)
+{
+	const char *argv[] = { "-q", "in.ri", "-o", "z.ri", "-k", "k", "-c",
+	    "mtl.toml", NULL };
+	const uint8_t *img, *in;
+	size_t len, inlen, sig = 2256;
+	struct run r;
+
+	(void)state;
+	run_init(&r, VEC "keys/rsa3072-a.pem");
+	add_file(r.in, "in.ri", VEC "cases/mtl_sof/expected/zephyr.ri");
+	add_file(r.in, "mtl.toml", VEC "configs/mtl-sof.toml");
+	assert_int_equal(run_sign(&r, "2030-01-01", argv), 0);
+	img = out_file(&r, "z.ri", &len);
+	assert_int_equal(fileset_get(r.in, "in.ri", &in, &inlen), 0);
+	assert_int_equal(len, inlen);
+	assert_memory_equal(img, in, sig);
+	assert_memory_equal(img + sig + 384, in + sig + 384,
+	    len - sig - 384);
+	/* PSS is randomised: a new signature, not the old bytes. */
+	assert_memory_not_equal(img + sig, in + sig, 384);
+	run_free(&r);
+}
+
 static void
 test_imx_and_prefix(void **state)
 {
@@ -572,6 +606,7 @@ main(void)
 		cmocka_unit_test(test_bad_elf),
 		cmocka_unit_test(test_config_strict),
 		cmocka_unit_test(test_resign),
+		cmocka_unit_test(test_resign_ace),
 		cmocka_unit_test(test_imx_and_prefix),
 		cmocka_unit_test(test_needs_key),
 	};
