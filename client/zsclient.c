@@ -224,7 +224,12 @@ zsclient_lift_files(const char *text, size_t len, struct buf *out,
 		    end)) == NULL)
 			return -1;
 		lifts[n].val = p + 1;
-		lifts[n++].vallen = (size_t)(q - p - 1);
+		lifts[n].vallen = (size_t)(q - p - 1);
+		/* Only text jansson would take as it is: printable ASCII. */
+		for (start = p + 1; start < q; start++)
+			if (*start < 0x20 || *start > 0x7e)
+				return -1;
+		n++;
 		p = zsclient_ws(q + 1, end);
 		if (p < end && *p == ',')
 			p = zsclient_ws(p + 1, end);
@@ -240,8 +245,7 @@ zsclient_lift_files(const char *text, size_t len, struct buf *out,
 	return buf_put(out, p, (size_t)(end - p)) == 0 ? n : -1;
 }
 
-/* Parse a reply, its "files" strings lifted around jansson. */
-static json_t *
+json_t *
 zsclient_reply_parse(const char *text, size_t len)
 {
 	struct zsclient_lift lifts[ZSCLIENT_LIFT_MAX];
@@ -256,9 +260,15 @@ zsclient_reply_parse(const char *text, size_t len)
 		buf_free(small);
 		return json_loadb(text, len, 0, &jerr);
 	}
-	root = json_loadb((const char *)buf_ptr(small), buf_len(small), 0,
-	    &jerr);
+	/*
+	 * Duplicate keys would make the emptied values land elsewhere than
+	 * jansson's last-wins rule puts them: parse those the plain way.
+	 */
+	root = json_loadb((const char *)buf_ptr(small), buf_len(small),
+	    JSON_REJECT_DUPLICATES, &jerr);
 	buf_free(small);
+	if (root == NULL)
+		return json_loadb(text, len, 0, &jerr);
 	files = json_object_get(root, "files");
 	for (i = 0; i < n && json_is_object(files); i++) {
 		key = xmalloc(lifts[i].keylen + 1);
