@@ -38,12 +38,12 @@ int	tls_reload(struct tls *t, struct zs_errbuf *eb);
 void	tls_set_refusal_cb(struct tls *t, tls_refusal_cb *cb, void *arg);
 /* Does the context ask clients for certificates? */
 int	tls_wants_client_cert(const struct tls *t);
+/* Make every connection http accepts a TLS one (for adopted sockets). */
+void	tls_wrap_http(struct tls *t, struct evhttp *http);
 /*
  * Make every connection of http speak TLS with t, bind it to "HOST:PORT"
  * (PORT 0 picks one) and log the address actually bound.
  */
-/* Make every connection http accepts a TLS one (for adopted sockets). */
-void	tls_wrap_http(struct tls *t, struct evhttp *http);
 int	tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
 	    struct evhttp_bound_socket **bsp, struct zs_errbuf *eb);
 /* Is the request's connection a TLS one? */
