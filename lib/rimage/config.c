@@ -512,6 +512,18 @@ parse_fw_desc(struct cfgctx *c, struct toml_node *root,
 	return 0;
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Parse "8-4-4-4-12" hex into rimage's in-memory GUID layout. */
 static int
 parse_uuid(const char *s, uint8_t out[16])
@@ -530,14 +542,7 @@ parse_uuid(const char *s, uint8_t out[16])
 			i++;
 			continue;
 		}
-		hi = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
-		    s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
-		    s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
-		lo = s[i + 1] >= '0' && s[i + 1] <= '9' ? s[i + 1] - '0' :
-		    s[i + 1] >= 'a' && s[i + 1] <= 'f' ? s[i + 1] - 'a' + 10 :
-		    s[i + 1] >= 'A' && s[i + 1] <= 'F' ? s[i + 1] - 'A' + 10 :
-		    -1;
-		if (hi < 0 || lo < 0 || s[i + 1] == '-')
+		if ((hi = hexval(s[i])) < 0 || (lo = hexval(s[i + 1])) < 0)
 			return -1;
 		raw[j++] = (uint8_t)(hi << 4 | lo);
 		i += 2;

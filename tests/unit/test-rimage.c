@@ -392,13 +392,51 @@ test_bad_elf(void **state)
 	}
 }
 
+struct edit {
+	const char	*from, *to;
+};
+
+/* Each edit of the config case (a vector config) must be refused. */
+static void
+config_edits_refused(const char *config, const char *boot,
+    const char *main, const char *key, const struct edit *edits, size_t n)
+{
+	const char *argv[] = { "-o", "z.ri", "-k", "k", "-c", "c.toml",
+	    "boot.mod", "main.mod", NULL };
+	char *text, *p, *edited;
+	size_t len, i;
+	struct run r;
+
+	assert_int_equal(zs_file_read(config, 1u << 20, (uint8_t **)&text,
+	    &len), 0);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	for (i = 0; i < n; i++) {
+		if ((p = strstr(text, edits[i].from)) == NULL)
+			fail_msg("edit %zu does not apply", i);
+		edited = calloc(1, len + strlen(edits[i].to) + 1);
+		memcpy(edited, text, (size_t)(p - text));
+		strcat(edited, edits[i].to);
+		strcat(edited, p + strlen(edits[i].from));
+		run_init(&r, key);
+		add_file(r.in, "boot.mod", boot);
+		add_file(r.in, "main.mod", main);
+		assert_int_equal(fileset_add(r.in, "c.toml",
+		    (uint8_t *)edited, strlen(edited)), 0);
+		if (run_sign(&r, "2024-03-15", argv) == 0)
+			fail_msg("edit %zu accepted", i);
+		assert_int_equal(fileset_count(r.out), 0);
+		run_free(&r);
+		free(edited);
+	}
+	free(text);
+}
+
 /* Every vector config parses; unknown or mistyped keys are refused. */
 static void
 test_config_strict(void **state)
 {
-	static const struct {
-		const char	*from, *to;
-	} edits[] = {
+	static const struct edit edits[] = {
 		{ "[css]", "[css]\nfoo = 1" },		/* unknown key */
 		{ "[css]", "[css]\nsvn = \"1\"" },	/* int as string */
 		{ "image_size = \"0x300000\"", "image_size = 0x300000" },
@@ -417,39 +455,36 @@ test_config_strict(void **state)
 		{ "type = \"cached\"", "type = \"weird\"" },	/* alias */
 		{ "[css]", "[css]\nsize = 4" },			/* size<len */
 	};
-	const char *argv[] = { "-o", "z.ri", "-k", "k", "-c", "cnl.toml",
-	    "boot.mod", "main.mod", NULL };
-	char *text, *p, *edited;
-	size_t len, i;
-	struct run r;
-	int rc;
 
 	(void)state;
-	assert_int_equal(zs_file_read(VEC "configs/cnl.toml", 1u << 20,
-	    (uint8_t **)&text, &len), 0);
-	text = realloc(text, len + 1);
-	text[len] = '\0';
-	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
-		p = strstr(text, edits[i].from);
-		if (p == NULL)
-			fail_msg("edit %zu does not apply", i);
-		edited = calloc(1, len + strlen(edits[i].to) + 1);
-		memcpy(edited, text, (size_t)(p - text));
-		strcat(edited, edits[i].to);
-		strcat(edited, p + strlen(edits[i].from));
-		run_init(&r, VEC "keys/rsa2048-a.pem");
-		add_file(r.in, "boot.mod", VEC "cases/cnl_sof/input/boot.mod");
-		add_file(r.in, "main.mod", VEC "cases/cnl_sof/input/main.mod");
-		assert_int_equal(fileset_add(r.in, "cnl.toml",
-		    (uint8_t *)edited, strlen(edited)), 0);
-		rc = run_sign(&r, "2024-03-15", argv);
-		if (rc == 0)
-			fail_msg("edit %zu accepted", i);
-		assert_int_equal(fileset_count(r.out), 0);
-		run_free(&r);
-		free(edited);
-	}
-	free(text);
+	config_edits_refused(VEC "configs/cnl.toml",
+	    VEC "cases/cnl_sof/input/boot.mod",
+	    VEC "cases/cnl_sof/input/main.mod", VEC "keys/rsa2048-a.pem",
+	    edits, sizeof(edits) / sizeof(edits[0]));
+}
+
+/* The [module] table of 2.5/ACE configs is checked as strictly. */
+static void
+test_config_strict_modules(void **state)
+{
+	static const struct edit edits[] = {
+		{ "3bc194a91aeb\"", "3bc194a91aeX\"" },	/* bad uuid */
+		{ "3bc194a91aeb\"", "3bc194a91ae\"" },		/* short */
+		{ "count = 10", "count = 11" },		/* count mismatch */
+		{ "sched_caps = [1, 0x00008000]\n # pin",
+		    "sched_caps = [1, 2, 3]\n # pin" },
+		{ "0x1ff]\n # mod_cfg", "0x1ff, 1]\n # mod_cfg" }, /* pin */
+		{ "128, 128, 0, 0, 0]", "128, 128, 0, 0]" },	/* mod_cfg */
+		{ "name = \"EQFIR\"", "name = \"EQFIRFILTER\"" },
+		{ "instance_count = \"40\"", "instance_count = \"70000\"" },
+		{ "index = 9", "index = 9\nfoo = 1" },	/* unknown key */
+	};
+
+	(void)state;
+	config_edits_refused(VEC "configs/tgl-sof.toml",
+	    VEC "cases/tgl_sof/input/boot.mod",
+	    VEC "cases/tgl_sof/input/main.mod", VEC "keys/rsa3072-a.pem",
+	    edits, sizeof(edits) / sizeof(edits[0]));
 }
 
 static void
@@ -605,6 +640,7 @@ main(void)
 		cmocka_unit_test(test_cavs25_imr),
 		cmocka_unit_test(test_bad_elf),
 		cmocka_unit_test(test_config_strict),
+		cmocka_unit_test(test_config_strict_modules),
 		cmocka_unit_test(test_resign),
 		cmocka_unit_test(test_resign_ace),
 		cmocka_unit_test(test_imx_and_prefix),
