@@ -433,7 +433,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	struct reqinfo ri;
 	const char *path;
-	size_t i;
+	size_t i, match = 0;
 	int pathmatch = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &ri.t0);
@@ -451,6 +451,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 		if (strcmp(routes[i].path, path) != 0)
 			continue;
 		pathmatch = 1;
+		match = i;
 		ri.path = routes[i].path;
 		if (routes[i].method == m) {
 			routes[i].handle(s, req, &ri);
@@ -459,7 +460,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	}
 	if (pathmatch) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", method_name(routes[i - 1].method));
+		    "Allow", method_name(routes[match].method));
 		/* 405 carries code "invalid" (PROTOCOL.md). */
 		server_reply(s, req, 405, proto_error_body(ZS_ERR_INVALID,
 		    "method not allowed"));

@@ -5,7 +5,7 @@
 # request logging, and a clean SIGTERM.
 . "${ZS_TOP_SRCDIR:?}/tests/e2e/lib.sh"
 
-zs_plan 50
+zs_plan 51
 
 zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TOP_SRCDIR/tests/e2e/daemon-api.json" ||
     zs_bail "zsignd did not start"
@@ -45,8 +45,10 @@ zs_curl GET /v1/nothing
 expect 404 not_found "unknown endpoint: 404 not_found"
 zs_curl POST /v1/health
 expect 405 invalid "POST /v1/health: 405 invalid"
-zs_curl GET /v1/sign
+zs_curl GET /v1/sign -D "$ZS_TMP/headers"
 expect 405 invalid "GET /v1/sign: 405 invalid"
+grep -qi '^Allow: POST' "$ZS_TMP/headers"
+zs_ok $? "405 names the allowed method"
 zs_curl DELETE /v1/keys
 expect 405 invalid "DELETE /v1/keys: 405 invalid"
 
