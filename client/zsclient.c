@@ -161,17 +161,37 @@ zsclient_ws(const char *p, const char *end)
 }
 
 /*
- * p is at a '"': find the closing quote of a string without escapes;
- * NULL when it has one (those are left to jansson) or is unterminated.
+ * p is at a '"': return its closing quote, escapes skipped, or NULL when
+ * unterminated; *plainp says whether the string has no escape at all.
  */
+static const char *
+zsclient_string_end(const char *p, const char *end, int *plainp)
+{
+	const char *q = p + 1, *b;
+
+	for (;;) {
+		if (q >= end || (q = memchr(q, '"', (size_t)(end - q))) == NULL)
+			return NULL;
+		/* An odd run of backslashes before it escapes the quote. */
+		for (b = q; b > p + 1 && b[-1] == '\\'; b--)
+			;
+		if ((q - b) % 2 == 0)
+			break;
+		q++;
+	}
+	*plainp = memchr(p + 1, '\\', (size_t)(q - p - 1)) == NULL;
+	return q;
+}
+
+/* Like zsclient_string_end(), but NULL unless the string has no escape. */
 static const char *
 zsclient_plain_string(const char *p, const char *end)
 {
 	const char *q;
+	int plain;
 
 	if (p >= end || *p != '"' ||
-	    (q = memchr(p + 1, '"', (size_t)(end - p - 1))) == NULL ||
-	    memchr(p + 1, '\\', (size_t)(q - p - 1)) != NULL)
+	    (q = zsclient_string_end(p, end, &plain)) == NULL || !plain)
 		return NULL;
 	return q;
 }
@@ -188,7 +208,7 @@ zsclient_lift_files(const char *text, size_t len, struct buf *out,
     struct zsclient_lift *lifts)
 {
 	const char *p = text, *end = text + len, *q, *start;
-	int depth = 0, i, n = 0;
+	int depth = 0, i, n = 0, plain;
 
 	/* Find "files" as a member of the top-level object. */
 	for (start = NULL; p < end && start == NULL; p++) {
@@ -197,7 +217,8 @@ zsclient_lift_files(const char *text, size_t len, struct buf *out,
 		else if (*p == '}' || *p == ']')
 			depth--;
 		else if (*p == '"') {
-			if ((q = zsclient_plain_string(p, end)) == NULL)
+			/* Strings with escapes (info lines, .config) are skipped. */
+			if ((q = zsclient_string_end(p, end, &plain)) == NULL)
 				return -1;
 			if (depth == 1 && q - p == 6 &&
 			    memcmp(p, "\"files\"", 7) == 0 &&

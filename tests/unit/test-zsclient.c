@@ -27,6 +27,9 @@ static const char *const replies[] = {
 	/* Strings with escapes before and inside "files". */
 	"{\"info\":[\"a \\\"quoted\\\" {line}\"],\"files\":{\"o\":\"QUJD\"}}",
 	"{\"files\":{\"o\\u0041\":\"QUJD\"}}",
+	"{\"a\":\"x\\\\\",\"files\":{\"o\":\"QUJD\"}}",
+	"{\"a\":\"\\\\\\\"files\\\":{\",\"files\":{\"o\":\"QUJD\"}}",
+	"{\"config\":\"CONFIG_A=y\\nCONFIG_B=\\\"x\\\"\\n\",\"files\":{\"o\":\"QUJD\"}}",
 	"{\"files\":{\"o\":\"QU\\/JD\"}}",
 	/* Duplicates: jansson keeps the last. */
 	"{\"files\":{\"o\":\"QUJD\"},\"files\":{\"o\":\"REVG\"}}",
