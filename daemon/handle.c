@@ -530,6 +530,25 @@ reply_sign(struct signctx *c)
 	return out;
 }
 
+/*
+ * Copy a message for the log: it may quote client bytes (member and file
+ * names), so control and non-ASCII bytes become '?' and double quotes
+ * single ones; a request cannot forge or break log lines.
+ */
+static void
+log_text(char *out, size_t outlen, const char *msg)
+{
+	char *p;
+
+	snprintf(out, outlen, "%s", msg);
+	for (p = out; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+		else if (*p == '"')
+			*p = '\'';
+	}
+}
+
 /* Write the request's audit line; on failure c->eb says why. */
 static int
 handle_audit(struct signctx *c, int code, const struct timespec *t0)
@@ -619,7 +638,7 @@ handle_sign(struct sign_job *job)
 		reply = NULL;
 		job->status = 200;
 	} else {
-		snprintf(job->msg, sizeof(job->msg), "%s", c.eb.msg);
+		log_text(job->msg, sizeof(job->msg), c.eb.msg);
 		job->status = proto_http_status(r);
 		job->reply = proto_error_body(r, c.eb.msg);
 	}

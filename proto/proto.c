@@ -427,6 +427,7 @@ proto_sign_parse(const void *body, size_t len, size_t max,
 	struct proto_sign_req *req;
 	json_error_t jerr;
 	const char *tool;
+	char *near;
 	json_t *v;
 	size_t i, total = 0;
 	int r = ZS_ERR_INTERNAL;
@@ -434,8 +435,15 @@ proto_sign_parse(const void *body, size_t len, size_t max,
 	req = xcalloc(1, sizeof(*req));
 	req->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (req->root == NULL) {
+		/*
+		 * jansson quotes the offending token ("near '...'"): up to
+		 * 160 bytes of what may be file contents, which must not
+		 * reach the log. Line and column say where.
+		 */
+		if ((near = strstr(jerr.text, " near '")) != NULL)
+			*near = '\0';
 		r = zs_errf(eb, ZS_ERR_INVALID, "malformed JSON at line %d "
-		    "column %d: %.200s", jerr.line, jerr.column, jerr.text);
+		    "column %d: %s", jerr.line, jerr.column, jerr.text);
 		goto out;
 	}
 	if (!json_is_object(req->root)) {

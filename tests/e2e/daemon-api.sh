@@ -5,7 +5,7 @@
 # request logging, and a clean SIGTERM.
 . "${ZS_TOP_SRCDIR:?}/tests/e2e/lib.sh"
 
-zs_plan 51
+zs_plan 52
 
 zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TOP_SRCDIR/tests/e2e/daemon-api.json" ||
     zs_bail "zsignd did not start"
@@ -100,6 +100,14 @@ zs_log_has "GET /v1/keys uid=$(id -u) .*status=200"
 zs_ok $? "log: keys line with uid"
 ! grep -q 'PRIVATE KEY' "$ZS_LOG"
 zs_ok $? "log: no key material"
+# A member name cannot forge a log line; a malformed body is not quoted.
+printf '{"tool":"imgtool","args":[],"files":{},"x\\nzsignd: forged":1}' \
+    >"$ZS_TMP/req.json"
+zs_post /v1/sign "$ZS_TMP/req.json"
+printf '{"tool":"imgtool","files":{"a":"SECRETCONTENT' >"$ZS_TMP/req.json"
+zs_post /v1/sign "$ZS_TMP/req.json"
+! grep -q '^zsignd: forged' "$ZS_LOG" && ! grep -q SECRETCONTENT "$ZS_LOG"
+zs_ok $? "log: no forged lines, no request bytes"
 
 # Command line: help, version, check-config, bad keys and config files.
 "$ZS_ZSIGND" --help | grep -q -- '--check-config'

@@ -198,6 +198,29 @@ test_cap_boundary(void **state)
 	free(zero);
 }
 
+/* Malformed JSON is located, but none of its bytes are quoted back. */
+static void
+test_malformed_not_quoted(void **state)
+{
+	static const char *const bodies[] = {
+		"{\"tool\":\"imgtool\",\"files\":{\"a\":\"SECRETSECRET",
+		"{\"tool\":\"imgtool\",\"files\":{\"a\":SECRETSECRET}}",
+		"{\"tool\":\"imgtool\",\"tool\":\"SECRETSECRET\"}",
+	};
+	struct proto_sign_req *req = NULL;
+	struct zs_errbuf eb;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		zs_errclear(&eb);
+		assert_int_equal(proto_sign_parse(bodies[i], strlen(bodies[i]),
+		    TEST_MAX, &req, &eb), ZS_ERR_INVALID);
+		assert_non_null(strstr(eb.msg, "malformed JSON at line 1"));
+		assert_null(strstr(eb.msg, "SECRET"));
+	}
+}
+
 static void
 test_status_table(void **state)
 {
@@ -271,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_west_fields),
 		cmocka_unit_test(test_rimage_date),
 		cmocka_unit_test(test_cap_boundary),
+		cmocka_unit_test(test_malformed_not_quoted),
 		cmocka_unit_test(test_status_table),
 		cmocka_unit_test(test_error_body),
 		cmocka_unit_test(test_keyname),
