@@ -18,7 +18,7 @@ check() {	# description, command...
 	if "$@" >"$tmp/out" 2>&1; then ok "$d"; else nok "$d"; sed 's/^/# /' "$tmp/out"; fi
 }
 
-echo 1..8
+echo 1..9
 
 # Units as make generated them for the configured prefix.
 leftover=$(grep -l '@[a-z]*@' "$build/systemd/zsignd.service" \
@@ -57,6 +57,21 @@ else
 		nok "systemd-analyze verify zsignd.service zsignd.socket"
 		sed 's/^/# /' "$tmp/out"
 	fi
+fi
+
+# systemd's own hardening score of the unit (0 best, 10 worst).
+if command -v systemd-analyze >/dev/null 2>&1 && [ -x "$build/zsignd" ] &&
+    (cd "$tmp/units" && systemd-analyze security --offline=true \
+    ./zsignd.service) >"$tmp/sec" 2>&1; then
+	level=$(sed -n 's/.*Overall exposure level for zsignd.service: \([0-9.]*\).*/\1/p' "$tmp/sec")
+	if [ -n "$level" ] && awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }'; then
+		ok "systemd-analyze security: exposure $level (at most 2.0)"
+	else
+		nok "systemd-analyze security: exposure ${level:-?} (at most 2.0)"
+		grep '✗' "$tmp/sec" | sed 's/^/# /'
+	fi
+else
+	skip "systemd-analyze security" "no systemd-analyze --offline"
 fi
 
 check "service is Type=notify with a watchdog and the hardening set" sh -c "
