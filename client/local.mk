@@ -18,20 +18,21 @@ CLIENT_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
 TESTS += $(CLIENT_TESTS)
 EXTRA_DIST += $(CLIENT_TESTS) tests/e2e/client-common.sh scripts/demo.sh
 
-# The reply parser against jansson's own (unit test and fuzz target).
-check_PROGRAMS += tests/unit/test-zsclient
-TESTS += tests/unit/test-zsclient
-tests_unit_test_zsclient_SOURCES = tests/unit/test-zsclient.c
-tests_unit_test_zsclient_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_zsclient_LDADD = $(UNIT_LDADD) $(LIBCURL_LIBS)
+# jsonlift (common/): json_loadb() with the base64 files lifted out, for the
+# client's replies and the daemon's requests; unit test and fuzz target.
+libzsign_a_SOURCES += common/jsonlift.c common/jsonlift.h
+check_PROGRAMS += tests/unit/test-jsonlift
+TESTS += tests/unit/test-jsonlift
+tests_unit_test_jsonlift_SOURCES = tests/unit/test-jsonlift.c
+tests_unit_test_jsonlift_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jsonlift_LDADD = $(UNIT_LDADD)
 
 if ENABLE_FUZZING
-noinst_PROGRAMS += tests/fuzz/fuzz-zsclient-reply
-tests_fuzz_fuzz_zsclient_reply_SOURCES = tests/fuzz/fuzz-zsclient-reply.c \
-	client/zsclient.c
-tests_fuzz_fuzz_zsclient_reply_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_zsclient_reply_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_zsclient_reply_LDADD = libzsign.a $(LIBCURL_LIBS) \
-	$(LIBZSIGN_DEPS)
+noinst_PROGRAMS += tests/fuzz/fuzz-jsonlift
+tests_fuzz_fuzz_jsonlift_SOURCES = tests/fuzz/fuzz-jsonlift.c \
+	common/jsonlift.c
+tests_fuzz_fuzz_jsonlift_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_jsonlift_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_jsonlift_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 endif
-EXTRA_DIST += tests/fuzz/corpus/zsclient-reply
+EXTRA_DIST += tests/fuzz/corpus/jsonlift

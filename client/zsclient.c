@@ -17,6 +17,7 @@
 
 #include "client/zsclient.h"
 #include "common/buf.h"
+#include "common/jsonlift.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
@@ -141,168 +142,6 @@ zsclient_reply_error(long status, json_t *root, struct zs_errbuf *eb)
 	    "an error object", status);
 }
 
-/* Most files one reply may carry (a fileset's cap). */
-#define ZSCLIENT_LIFT_MAX	64
-
-/* A string value cut out of the reply text before jansson sees it. */
-struct zsclient_lift {
-	const char	*key, *val;
-	size_t		 keylen, vallen;
-};
-
-/* Skip JSON whitespace. */
-static const char *
-zsclient_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
-		p++;
-	return p;
-}
-
-/*
- * p is at a '"': return its closing quote, escapes skipped, or NULL when
- * unterminated; *plainp says whether the string has no escape at all.
- */
-static const char *
-zsclient_string_end(const char *p, const char *end, int *plainp)
-{
-	const char *q = p + 1, *b;
-
-	for (;;) {
-		if (q >= end || (q = memchr(q, '"', (size_t)(end - q))) == NULL)
-			return NULL;
-		/* An odd run of backslashes before it escapes the quote. */
-		for (b = q; b > p + 1 && b[-1] == '\\'; b--)
-			;
-		if ((q - b) % 2 == 0)
-			break;
-		q++;
-	}
-	*plainp = memchr(p + 1, '\\', (size_t)(q - p - 1)) == NULL;
-	return q;
-}
-
-/* Like zsclient_string_end(), but NULL unless the string has no escape. */
-static const char *
-zsclient_plain_string(const char *p, const char *end)
-{
-	const char *q;
-	int plain;
-
-	if (p >= end || *p != '"' ||
-	    (q = zsclient_string_end(p, end, &plain)) == NULL || !plain)
-		return NULL;
-	return q;
-}
-
-/*
- * The reply's "files" values are large base64 strings, and jansson lexes
- * strings a character at a time (milliseconds per image). Copy the reply
- * into out with those values emptied and their spans in lifts, so that
- * only the small rest is parsed. Returns the number lifted, or -1 when the
- * text is not in the expected shape (then it is parsed as it is).
- */
-static int
-zsclient_lift_files(const char *text, size_t len, struct buf *out,
-    struct zsclient_lift *lifts)
-{
-	const char *p = text, *end = text + len, *q, *start;
-	int depth = 0, i, n = 0, plain;
-
-	/* Find "files" as a member of the top-level object. */
-	for (start = NULL; p < end && start == NULL; p++) {
-		if (*p == '{' || *p == '[')
-			depth++;
-		else if (*p == '}' || *p == ']')
-			depth--;
-		else if (*p == '"') {
-			/* Strings with escapes (info lines, .config) are skipped. */
-			if ((q = zsclient_string_end(p, end, &plain)) == NULL)
-				return -1;
-			if (depth == 1 && q - p == 6 &&
-			    memcmp(p, "\"files\"", 7) == 0 &&
-			    (q = zsclient_ws(q + 1, end)) < end && *q == ':' &&
-			    (q = zsclient_ws(q + 1, end)) < end && *q == '{')
-				start = q + 1;
-			else if (depth == 1 && q - p == 6 &&
-			    memcmp(p, "\"files\"", 7) == 0)
-				return -1;
-			else
-				p = q;
-		}
-	}
-	if (start == NULL)
-		return -1;
-	for (p = zsclient_ws(start, end); p < end && *p != '}';) {
-		if (n == ZSCLIENT_LIFT_MAX ||
-		    (q = zsclient_plain_string(p, end)) == NULL)
-			return -1;
-		lifts[n].key = p + 1;
-		lifts[n].keylen = (size_t)(q - p - 1);
-		if ((p = zsclient_ws(q + 1, end)) >= end || *p != ':' ||
-		    (q = zsclient_plain_string(p = zsclient_ws(p + 1, end),
-		    end)) == NULL)
-			return -1;
-		lifts[n].val = p + 1;
-		lifts[n].vallen = (size_t)(q - p - 1);
-		/* Only text jansson would take as it is: printable ASCII. */
-		for (start = p + 1; start < q; start++)
-			if (*start < 0x20 || *start > 0x7e)
-				return -1;
-		n++;
-		p = zsclient_ws(q + 1, end);
-		if (p < end && *p == ',')
-			p = zsclient_ws(p + 1, end);
-	}
-	if (p >= end)
-		return -1;
-	/* The text with each lifted value emptied, for jansson. */
-	for (p = text, i = 0; i < n; i++) {
-		if (buf_put(out, p, (size_t)(lifts[i].val - p)) != 0)
-			return -1;
-		p = lifts[i].val + lifts[i].vallen;
-	}
-	return buf_put(out, p, (size_t)(end - p)) == 0 ? n : -1;
-}
-
-json_t *
-zsclient_reply_parse(const char *text, size_t len)
-{
-	struct zsclient_lift lifts[ZSCLIENT_LIFT_MAX];
-	struct buf *small;
-	json_t *root = NULL, *files;
-	json_error_t jerr;
-	char *key;
-	int i, n;
-
-	small = buf_new(len);
-	if ((n = zsclient_lift_files(text, len, small, lifts)) < 0) {
-		buf_free(small);
-		return json_loadb(text, len, 0, &jerr);
-	}
-	/*
-	 * Duplicate keys would make the emptied values land elsewhere than
-	 * jansson's last-wins rule puts them: parse those the plain way.
-	 */
-	root = json_loadb((const char *)buf_ptr(small), buf_len(small),
-	    JSON_REJECT_DUPLICATES, &jerr);
-	buf_free(small);
-	if (root == NULL)
-		return json_loadb(text, len, 0, &jerr);
-	files = json_object_get(root, "files");
-	for (i = 0; i < n && json_is_object(files); i++) {
-		key = xmalloc(lifts[i].keylen + 1);
-		memcpy(key, lifts[i].key, lifts[i].keylen);
-		key[lifts[i].keylen] = '\0';
-		/* Checked when decoded: only base64 digits are accepted. */
-		json_object_set_new(files, key,
-		    json_stringn_nocheck(lifts[i].val, lifts[i].vallen));
-		free(key);
-	}
-	return root;
-}
-
 /*
  * Run one request: method GET when body is NULL, else POST of body.
  * On 200, *replyp is the decoded JSON object.
@@ -314,6 +153,7 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	struct curl_slist *hdrs = NULL;
 	struct buf *resp;
 	json_t *root = NULL;
+	json_error_t jerr;
 	char *url;
 	long status = 0, oserr = 0;
 	CURLcode cr;
@@ -380,8 +220,8 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 		goto out;
 	}
 	(void)curl_easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, &status);
-	root = zsclient_reply_parse((const char *)buf_ptr(resp),
-	    buf_len(resp));
+	root = jsonlift_loadb((const char *)buf_ptr(resp), buf_len(resp), 0,
+	    &jerr);
 	if (status != 200) {
 		r = zsclient_reply_error(status, root, eb);
 		goto out;

@@ -59,13 +59,6 @@ int	zsclient_key_public(struct zsclient *cl, const char *name,
 int	zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	    struct zs_errbuf *eb);
 
-/*
- * Parse a reply body as json_loadb() would, but with the large base64
- * strings of its "files" object kept away from jansson's slow string
- * lexer; NULL when the text is not JSON.
- */
-json_t	*zsclient_reply_parse(const char *text, size_t len);
-
 /* Add len bytes as member name of a request's "files" object, base64. */
 int	zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
 	    size_t len);

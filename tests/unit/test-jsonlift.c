@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for zsclient_reply_parse(): on every input it must give what
- * json_loadb() gives, whether it lifts the "files" strings or falls back.
+ * Unit tests for jsonlift_loadb(): on every input it must give what
+ * json_loadb() gives (value or error), whether it lifts the "files"
+ * strings or falls back.
  */
 #include "config.h"
 
@@ -15,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "client/zsclient.h"
+#include "common/jsonlift.h"
 
 static const char *const replies[] = {
 	/* The daemon's shape. */
@@ -54,30 +55,36 @@ static const char *const replies[] = {
 };
 
 static void
-test_reply_parse_equals_jansson(void **state)
+test_loadb_equals_jansson(void **state)
 {
+	static const size_t flags[] = { 0, JSON_REJECT_DUPLICATES };
 	json_t *want, *got;
-	json_error_t jerr;
-	size_t i;
+	json_error_t jwant, jgot;
+	size_t i, f;
 
 	(void)state;
-	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
-		want = json_loadb(replies[i], strlen(replies[i]), 0, &jerr);
-		got = zsclient_reply_parse(replies[i], strlen(replies[i]));
-		if (want == NULL)
-			assert_null(got);
-		else
-			assert_true(json_equal(want, got));
-		json_decref(want);
-		json_decref(got);
-	}
+	for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+		for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+			want = json_loadb(replies[i], strlen(replies[i]),
+			    flags[f], &jwant);
+			got = jsonlift_loadb(replies[i], strlen(replies[i]),
+			    flags[f], &jgot);
+			if (want == NULL) {
+				assert_null(got);
+				assert_string_equal(jwant.text, jgot.text);
+			} else
+				assert_true(json_equal(want, got));
+			json_decref(want);
+			json_decref(got);
+		}
 }
 
 static void
-test_reply_parse_large_file(void **state)
+test_loadb_large_file(void **state)
 {
 	static const char head[] = "{\"tool\":\"imgtool\",\"files\":{\"o.bin\":\"";
 	size_t n = 400000, len = strlen(head) + n + 4;
+	json_error_t jerr;
 	char *text;
 	json_t *got;
 
@@ -87,7 +94,7 @@ test_reply_parse_large_file(void **state)
 	memcpy(text, head, strlen(head));
 	memset(text + strlen(head), 'A', n);
 	memcpy(text + strlen(head) + n, "\"}}", 4);
-	got = zsclient_reply_parse(text, len - 1);
+	got = jsonlift_loadb(text, len - 1, 0, &jerr);
 	assert_non_null(got);
 	assert_int_equal(json_string_length(json_object_get(
 	    json_object_get(got, "files"), "o.bin")), n);
@@ -99,8 +106,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reply_parse_equals_jansson),
-		cmocka_unit_test(test_reply_parse_large_file),
+		cmocka_unit_test(test_loadb_equals_jansson),
+		cmocka_unit_test(test_loadb_large_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
