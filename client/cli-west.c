@@ -490,8 +490,9 @@ west_state_free(struct west_state *st)
 /*
  * An input is missing: sign.py reports that only after the .config and
  * devicetree checks and the MCUboot warning, so run those first; when
- * they fail the server reports them. Returns 1 when the input error
- * stands (already printed), else 0.
+ * they fail the server reports them (--force does not skip a missing
+ * input: sign.py dies on it). Returns 1 when the input error stands
+ * (already printed), else 0.
  */
 static int
 west_missing_input(const struct west_opts *o, struct west_state *st,
@@ -502,8 +503,7 @@ west_missing_input(const struct west_opts *o, struct west_state *st,
 	char *line;
 	int i;
 
-	if (o->force || zephyr_imgtool_params(st->kc, st->dtb, st->dtblen, &p,
-	    &eb) != 0)
+	if (zephyr_imgtool_params(st->kc, st->dtb, st->dtblen, &p, &eb) != 0)
 		return 0;
 	for (i = 0; i < p.nwarnings; i++) {
 		line = west_subst(p.warnings[i], st->build_dir);

@@ -167,6 +167,32 @@ bd=$ZS_TMP/err_not_zephyr_build
 "$CLIENT" sign -f -d "$bd" -t imgtool -q >"$ZS_TMP/out" 2>"$ZS_TMP/err"
 tap_check "--force signs a directory that is not a Zephyr build" \
     test $? -eq 0 -a -s "$bd/zephyr/zephyr.signed.bin"
+# --hex where the build makes none: refused, and --force does not invent
+# the missing input (sign.py dies on it too).
+bd=$ZS_TMP/frdm_k64f_swap_move
+rm -f "$bd"/zephyr/zephyr.signed.*
+"$CLIENT" sign -d "$bd" -t imgtool --hex >"$ZS_TMP/out" 2>"$ZS_TMP/err"
+printf '%s\n' "ERROR: --hex given but CONFIG_BUILD_OUTPUT_HEX not set in build directory's ($bd) .config" \
+    "FATAL ERROR: refusing to proceed without --force due to above error" \
+    >"$ZS_TMP/want.err"
+tap_same "--hex without CONFIG_BUILD_OUTPUT_HEX is refused" \
+    "$ZS_TMP/want.err" "$ZS_TMP/err"
+"$CLIENT" sign -d "$bd" -t imgtool --hex --force >"$ZS_TMP/out" \
+    2>"$ZS_TMP/err"
+rc=$?
+echo "FATAL ERROR: no unsigned .hex found at $bd/zephyr/zephyr.hex" \
+    >"$ZS_TMP/want.err"
+tap_same "--hex --force: no unsigned .hex found" "$ZS_TMP/want.err" \
+    "$ZS_TMP/err"
+tap_check "... exit 1 and no output file" test "$rc" -eq 1 -a \
+    ! -e "$bd/zephyr/zephyr.signed.bin"
+# Without -d: the current directory when it is a build, else ./build.
+(cd "$bd" && "$CLIENT" sign -t imgtool -q -B rel.bin) >/dev/null 2>&1
+tap_check "no -d: the current directory; -B relative to it" test -s "$bd/rel.bin"
+(cd "$bd/.." && rm -rf build && cp -R "$bd" build &&
+    "$CLIENT" sign -t imgtool -q) >/dev/null 2>&1
+tap_check "no -d outside a build: ./build" \
+    test -s "$ZS_TMP/build/zephyr/zephyr.signed.bin"
 # Usage errors exit 2.
 "$CLIENT" sign -d "$bd" -t nosuchtool >/dev/null 2>&1
 tap_check "an invalid -t is a usage error (exit 2)" test $? -eq 2
