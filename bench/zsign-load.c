@@ -284,13 +284,26 @@ cmd_load(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "s:c:d:w:b:p:")) != -1) {
 		switch (ch) {
-		case 's': l.sock = optarg; break;
-		case 'c': nconn = atoi(optarg); break;
-		case 'd': secs = atof(optarg); break;
-		case 'w': warm = atof(optarg); break;
-		case 'b': bodyfile = optarg; break;
-		case 'p': l.pid = atoi(optarg); break;
-		default: return 2;
+		case 's':
+			l.sock = optarg;
+			break;
+		case 'c':
+			nconn = atoi(optarg);
+			break;
+		case 'd':
+			secs = atof(optarg);
+			break;
+		case 'w':
+			warm = atof(optarg);
+			break;
+		case 'b':
+			bodyfile = optarg;
+			break;
+		case 'p':
+			l.pid = atoi(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (l.sock == NULL || bodyfile == NULL || nconn < 1 ||
@@ -440,9 +453,14 @@ cmd_inproc(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "k:d:")) != -1) {
 		switch (ch) {
-		case 'k': keyfile = optarg; break;
-		case 'd': secs = atof(optarg); break;
-		default: return 2;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'd':
+			secs = atof(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (keyfile == NULL || optind >= argc) {
