@@ -664,7 +664,10 @@ policy_identity_unix(int fd, struct policy_identity *id,
 	return 0;
 }
 
-/* Copy an ASN.1 string if it is plain printable ASCII (else skip it). */
+/*
+ * Copy an ASN.1 string if it is printable ASCII (else skip it: an allow
+ * list could never name it, and it would garble the audit line).
+ */
 static void
 policy_add_certname(struct policy_identity *id, const ASN1_STRING *s)
 {
@@ -675,7 +678,7 @@ policy_add_certname(struct policy_identity *id, const ASN1_STRING *s)
 	    len >= POLICY_NAME_MAX - 5)
 		return;
 	for (i = 0; i < len; i++)
-		if (d[i] < 0x21 || d[i] > 0x7e)
+		if (d[i] < 0x20 || d[i] > 0x7e)
 			return;
 	memcpy(id->certnames[id->ncertnames], d, (size_t)len);
 	id->certnames[id->ncertnames][len] = '\0';
@@ -863,16 +866,16 @@ policy_rate_take(struct policy *p, const struct policy_key *k,
 	unsigned long total = 0;
 	size_t i, b;
 
-	for (i = 0; i < p->nrates; i++) {
+	for (i = 0; i < p->nrates && e == NULL; i++)
 		if (strcmp(p->rates[i].key, k->name) == 0 &&
-		    strcmp(p->rates[i].ident, id->name) == 0) {
+		    strcmp(p->rates[i].ident, id->name) == 0)
 			e = &p->rates[i];
-			break;
-		}
+	/* A new pair reuses an entry idle for the whole window, if any. */
+	for (i = 0; e == NULL && i < p->nrates && stale == NULL; i++) {
 		for (b = 0; b < POLICY_RATE_BUCKETS; b++)
 			if (p->rates[i].minute[b] > now - POLICY_RATE_BUCKETS)
 				break;
-		if (b == POLICY_RATE_BUCKETS && stale == NULL)
+		if (b == POLICY_RATE_BUCKETS)
 			stale = &p->rates[i];
 	}
 	if (e == NULL) {

@@ -413,7 +413,7 @@ test_identity_cert(void **state)
 
 	(void)state;
 	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"builder-7", -1, -1, 0);
+	    (const unsigned char *)"Builder 7", -1, -1, 0);
 	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name,
 	    "DNS:ci.example.com,email:ci@example.com,IP:192.0.2.1");
 	assert_non_null(ext);
@@ -421,7 +421,7 @@ test_identity_cert(void **state)
 	X509_EXTENSION_free(ext);
 	policy_identity_init(&id, "192.0.2.1:1");
 	assert_int_equal(policy_identity_cert(x, &id, &eb), 0);
-	assert_string_equal(id.name, "cert:builder-7");
+	assert_string_equal(id.name, "cert:Builder 7");
 	assert_int_equal(id.ncertnames, 3);
 	assert_string_equal(id.certnames[1], "ci.example.com");
 	assert_string_equal(id.certnames[2], "ci@example.com");
