@@ -168,8 +168,9 @@ peer_cred(struct evhttp_request *req, struct reqinfo *ri)
 	if (evcon == NULL ||
 	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
 		return;
+	/* TCP sockets answer too, with pid 0: no credentials (see the audit). */
 	if (getsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_PEERCRED, &uc,
-	    &len) == 0) {
+	    &len) == 0 && uc.pid != 0) {
 		ri->uid = (long)uc.uid;
 		ri->pid = (long)uc.pid;
 	}
