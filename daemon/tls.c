@@ -39,6 +39,9 @@
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"
 
+/* Session id context: sessions of other programs never resume here. */
+#define TLS_SESSION_CONTEXT	"zsignd"
+
 struct tls {
 	pthread_mutex_t	 mtx;
 	SSL_CTX		*ctx;		/* for new connections */
@@ -139,6 +142,18 @@ tls_ctx_build(struct tls *t, SSL_CTX **ctxp, struct zs_errbuf *eb)
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/*
+	 * Resumed sessions keep the verified client certificate; without a
+	 * session id context OpenSSL refuses to resume them (internal error
+	 * alert) whenever client certificates are asked for.
+	 */
+	if (!SSL_CTX_set_session_id_context(ctx,
+	    (const unsigned char *)TLS_SESSION_CONTEXT,
+	    sizeof(TLS_SESSION_CONTEXT) - 1)) {
+		tls_errstr(err, sizeof(err));
+		r = zs_errf(eb, ZS_ERR_CRYPTO, "TLS setup: %s", err);
+		goto out;
+	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, t->cert) != 1) {
 		tls_errstr(err, sizeof(err));
 		r = zs_errf(eb, ZS_ERR_KEY, "TLS certificate %s: %s", t->cert,

@@ -5,7 +5,7 @@
 # and zsign-client.
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..28"
+echo "1..30"
 make_pki
 chmod 755 "$T"
 make_token
@@ -76,6 +76,25 @@ s=$(tcurl /v1/sign --cert "$T/intruder.pem" --key "$T/intruder.key" \
 ok $? "certificate not on the key's list: 403 ($s)"
 audit_last '"result":"refused".*"identity":"cert:intruder".*"key":"prod"'
 ok $? "that refusal is audited"
+
+# Session resumption keeps the client certificate's identity: a request
+# on a resumed TLS 1.2 / 1.3 session is signed.
+sign_body 1.0.0 dev
+for v in 1_2 1_3; do
+	# A whole exchange, so that TLS 1.3's tickets arrive before the end.
+	printf 'GET /v1/health HTTP/1.1\r\nHost: z\r\nConnection: close\r\n\r\n' |
+	    openssl s_client -tls$v -ign_eof -connect "127.0.0.1:$PORT" \
+	    -CAfile "$T/ca.pem" -cert "$T/ci.pem" -key "$T/ci.key" \
+	    -sess_out "$T/sess" >/dev/null 2>&1
+	{ printf 'POST /v1/sign HTTP/1.1\r\nHost: z\r\nConnection: close\r\n'
+	  printf 'Content-Type: application/json\r\nContent-Length: %s\r\n\r\n' \
+	      "$(wc -c <"$T/body.json")"
+	  cat "$T/body.json"; } | openssl s_client -tls$v -ign_eof \
+	    -connect "127.0.0.1:$PORT" -CAfile "$T/ca.pem" -cert "$T/ci.pem" \
+	    -key "$T/ci.key" -sess_in "$T/sess" >"$T/resumed" 2>&1
+	grep -q '^Reused' "$T/resumed" && grep -q '^HTTP/1.1 200' "$T/resumed"
+	ok $? "TLS 1.${v#1_} resumed session keeps the certificate identity ($(grep -E '^(Reused|New)|^HTTP' "$T/resumed" | tr '\n' ' '))"
+done
 
 s=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
     "http://127.0.0.1:$PORT/v1/health" 2>/dev/null)
