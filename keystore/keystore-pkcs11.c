@@ -43,6 +43,9 @@
 #define P11_CHANNELS		4
 /* Longest a helper may take for one request before it is presumed hung. */
 #define P11_TIMEOUT_MS		30000
+/* Overrides P11_TIMEOUT_MS (milliseconds, at most P11_TIMEOUT_MAX_MS). */
+#define P11_TIMEOUT_ENV		"ZSIGN_PKCS11_TIMEOUT_MS"
+#define P11_TIMEOUT_MAX_MS	600000
 /* Least time between two starts of one module's helper (no fork loop). */
 #define P11_RESTART_MIN_MS	250
 /* How long a helper gets to exit by itself once its channels close. */
@@ -67,6 +70,7 @@ struct p11_helper {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
 	pid_t			 pid;		/* -1: not running */
+	int			 timeout_ms;
 	unsigned		 gen;
 	struct timespec		 started;
 	uint32_t		 nextid;
@@ -310,14 +314,14 @@ p11_call(struct p11_helper *h, const struct p11_chan *ch,
 		zs_errf(eb, r, "request too large for the PKCS#11 helper");
 		goto out;
 	}
-	if (p11_frame_write(ch->fd, frame, P11_TIMEOUT_MS) != 0) {
+	if (p11_frame_write(ch->fd, frame, h->timeout_ms) != 0) {
 		r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "PKCS#11 helper for %s "
 		    "is gone (%s); it is being restarted", h->module,
 		    strerror(errno));
 		p11_helper_fail(h, ch, "write failed");
 		goto out;
 	}
-	if (p11_frame_read(ch->fd, P11_TIMEOUT_MS, frame, &deb) != 0 ||
+	if (p11_frame_read(ch->fd, h->timeout_ms, frame, &deb) != 0 ||
 	    p11_msg_decode(buf_ptr(frame), buf_len(frame), &rep, &deb) != 0 ||
 	    (rep.type != P11_MSG_OK && rep.type != P11_MSG_ERR)) {
 		r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "PKCS#11 helper for %s "
@@ -403,6 +407,8 @@ static struct p11_helper *
 p11_helper_get(const char *module)
 {
 	struct p11_helper *h;
+	unsigned long long ms;
+	const char *env;
 	int i;
 
 	pthread_mutex_lock(&p11_helpers_lock);
@@ -413,6 +419,10 @@ p11_helper_get(const char *module)
 		h = xcalloc(1, sizeof(*h));
 		h->module = xstrdup(module);
 		h->pid = -1;
+		h->timeout_ms = P11_TIMEOUT_MS;
+		if ((env = getenv(P11_TIMEOUT_ENV)) != NULL &&
+		    zs_parse_uint(env, P11_TIMEOUT_MAX_MS, &ms) == 0 && ms > 0)
+			h->timeout_ms = (int)ms;
 		for (i = 0; i < P11_CHANNELS; i++)
 			h->chans[i].fd = -1;
 		pthread_mutex_init(&h->lock, NULL);

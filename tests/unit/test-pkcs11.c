@@ -448,6 +448,16 @@ test_helper_killed(void **state)
 		fail_msg("no recovery after the helper died: %s", eb.msg);
 	assert_true((pid2 = test_helper_pid()) > 0);
 	assert_int_not_equal(pid, pid2);
+	/* A helper that hangs is killed after the timeout and replaced. */
+	assert_int_equal(kill(pid2, SIGSTOP), 0);
+	assert_int_equal(test_sign_verify(w.key, w.alg, &eb),
+	    ZS_ERR_UNAVAILABLE);
+	assert_non_null(strstr(eb.msg, "restarted"));
+	if (test_sign_until_ok(w.key, w.alg, &eb) != 0)
+		fail_msg("no recovery after the helper hung: %s", eb.msg);
+	assert_true((pid = test_helper_pid()) > 0);
+	assert_int_not_equal(pid, pid2);
+	pid2 = pid;
 	/* A helper killed while idle is noticed and replaced at next use. */
 	assert_int_equal(kill(pid2, SIGKILL), 0);
 	usleep(300000);
@@ -635,6 +645,8 @@ test_setup(void **state)
 	snprintf(cmd, sizeof(cmd), "%s/zsign-pkcs11-helper",
 	    bdir != NULL ? bdir : ".");
 	setenv("ZSIGN_PKCS11_HELPER", cmd, 0);
+	/* Short enough for the hung-helper test, long enough for ASan. */
+	setenv("ZSIGN_PKCS11_TIMEOUT_MS", "3000", 1);
 	if (module[0] == '\0')
 		return -1;
 	have_softhsm = 1;
