@@ -139,7 +139,7 @@ p11_helper_close_idle(struct p11_helper *h)
 static int
 p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 {
-	int sp[P11_CHANNELS][2], hi[P11_CHANNELS], i, n = 0;
+	int sp[P11_CHANNELS][2], hi[P11_CHANNELS], i, n = 0, err;
 	const char *path = getenv(P11_HELPER_ENV);
 	char defpath[] = ZS_LIBEXECDIR "/" P11_HELPER_NAME;
 	char nchan[16];
@@ -148,6 +148,10 @@ p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 
 	if (path == NULL || *path == '\0')
 		path = defpath;
+	if (access(path, X_OK) != 0)
+		return zs_errf(eb, ZS_ERR_UNAVAILABLE, "cannot run the PKCS#11 "
+		    "helper %s: %s (is it installed? %s overrides the path)",
+		    path, strerror(errno), P11_HELPER_ENV);
 	if (h->started.tv_sec != 0 &&
 	    p11_ms_since(&h->started) < P11_RESTART_MIN_MS)
 		return zs_errf(eb, ZS_ERR_UNAVAILABLE, "PKCS#11 helper for %s "
@@ -200,12 +204,13 @@ p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 	    h->module, (int)pid);
 	return 0;
  fail:
+	err = errno;
 	for (i = 0; i < n; i++) {
 		close(sp[i][0]);
 		close(sp[i][1]);
 	}
 	return zs_errf(eb, ZS_ERR_UNAVAILABLE, "cannot start the PKCS#11 "
-	    "helper for %s: %s", h->module, strerror(errno));
+	    "helper for %s: %s", h->module, strerror(err));
 }
 
 /* Reap a helper that exited by itself (h->lock held). */

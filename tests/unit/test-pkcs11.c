@@ -227,7 +227,8 @@ test_errors(void **state)
 {
 	struct zs_errbuf eb;
 	struct zs_key *k = NULL;
-	char wrong[512], uri[1024];
+	char wrong[512], uri[1024], path[512];
+	const char *helper;
 
 	(void)state;
 	NEED_SOFTHSM();
@@ -258,12 +259,20 @@ test_errors(void **state)
 	assert_int_equal(zs_key_load("k", uri, NULL, &k, &eb),
 	    ZS_ERR_UNAVAILABLE);
 	assert_non_null(strstr(eb.msg, "not present"));
+	/* A missing helper program is named in the error. */
+	helper = getenv("ZSIGN_PKCS11_HELPER");
+	assert_non_null(helper);
+	snprintf(path, sizeof(path), "%s", helper);
+	setenv("ZSIGN_PKCS11_HELPER", "/nonexistent/zsign-pkcs11-helper", 1);
+	assert_int_equal(zs_key_load("k", test_uri("rsa-2048", test_pinfile()),
+	    NULL, &k, &eb), ZS_ERR_UNAVAILABLE);
+	assert_non_null(strstr(eb.msg, "/nonexistent/zsign-pkcs11-helper"));
+	setenv("ZSIGN_PKCS11_HELPER", path, 1);
 	/* The PIN may also come from the daemon's passphrase file. */
 	snprintf(uri, sizeof(uri), "pkcs11:token=zsign-test;object=ed25519"
 	    "?module-path=%s", module);
 	assert_int_equal(zs_key_load("k", uri, test_pinfile(), &k, &eb), 0);
 	zs_key_free(k);
-	assert_null(NULL);
 }
 
 static void
