@@ -139,7 +139,7 @@ p11_helper_close_idle(struct p11_helper *h)
 static int
 p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 {
-	int sp[P11_CHANNELS][2], hi[P11_CHANNELS], i, n = 0, err;
+	int sp[P11_CHANNELS][2], hi[P11_CHANNELS], i, n = 0, err, null;
 	const char *path = getenv(P11_HELPER_ENV);
 	char defpath[] = ZS_LIBEXECDIR "/" P11_HELPER_NAME;
 	char nchan[16];
@@ -167,17 +167,28 @@ p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 	argv[1] = h->module;
 	argv[2] = nchan;
 	argv[3] = NULL;
-	if ((pid = fork()) == -1)
+	/* The helper logs to stderr; it has no business with stdin/stdout. */
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
 		goto fail;
+	if ((pid = fork()) == -1) {
+		err = errno;
+		close(null);
+		errno = err;
+		goto fail;
+	}
 	if (pid == 0) {
 		/*
-		 * Only async-signal-safe calls from here on. Move the child
-		 * ends above the target range first so no dup2 clobbers one.
+		 * Only async-signal-safe calls from here on. Move the fds
+		 * above the target range first so no dup2 clobbers one (a
+		 * daemon without stdin may have got fd 0 for a channel).
 		 */
 		for (i = 0; i < P11_CHANNELS; i++)
 			if ((hi[i] = fcntl(sp[i][1], F_DUPFD_CLOEXEC,
 			    3 + P11_CHANNELS)) == -1)
 				_exit(127);
+		if ((null = fcntl(null, F_DUPFD_CLOEXEC, 3 + P11_CHANNELS)) ==
+		    -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1)
+			_exit(127);
 		for (i = 0; i < P11_CHANNELS; i++)
 			if (dup2(hi[i], 3 + i) == -1)
 				_exit(127);
@@ -190,6 +201,7 @@ p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 		    41);
 		_exit(127);
 	}
+	close(null);
 	p11_helper_close_idle(h);
 	h->gen++;
 	for (i = 0; i < P11_CHANNELS; i++) {

@@ -413,13 +413,37 @@ test_helper_pid(void)
 		if (fgets(buf, sizeof(buf), f) != NULL &&
 		    strstr(buf, "(zsign-pkcs11-h") != NULL &&
 		    (p = strrchr(buf, ')')) != NULL &&
-		    sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == getpid())
+		    sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == getpid() &&
+		    p[2] != 'Z')
 			found = atoi(de->d_name);
 		fclose(f);
 	}
 	if (d != NULL)
 		closedir(d);
 	return found;
+}
+
+/* Stop pid and wait until it is stopped: SIGSTOP takes effect later. */
+static void
+test_helper_stop(pid_t pid)
+{
+	char path[64], buf[512], *p = NULL;
+	FILE *f;
+	int waited;
+
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (waited = 0; waited < TEST_RECOVER_MS; waited += 10) {
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), f) != NULL)
+				p = strrchr(buf, ')');
+			fclose(f);
+			if (p != NULL && p[2] == 'T')
+				return;
+		}
+		usleep(10000);
+	}
+	fail_msg("helper %d did not stop", (int)pid);
 }
 
 static void *
@@ -446,7 +470,7 @@ test_helper_killed(void **state)
 	w.alg = ZS_SIG_ECDSA_SHA384;
 	assert_true((pid = test_helper_pid()) > 0);
 	/* A request in flight when the helper dies fails cleanly. */
-	assert_int_equal(kill(pid, SIGSTOP), 0);
+	test_helper_stop(pid);
 	assert_int_equal(pthread_create(&t, NULL, test_sign_thread, &w), 0);
 	usleep(300000);
 	assert_int_equal(kill(pid, SIGKILL), 0);
@@ -458,7 +482,7 @@ test_helper_killed(void **state)
 	assert_true((pid2 = test_helper_pid()) > 0);
 	assert_int_not_equal(pid, pid2);
 	/* A helper that hangs is killed after the timeout and replaced. */
-	assert_int_equal(kill(pid2, SIGSTOP), 0);
+	test_helper_stop(pid2);
 	assert_int_equal(test_sign_verify(w.key, w.alg, &eb),
 	    ZS_ERR_UNAVAILABLE);
 	assert_non_null(strstr(eb.msg, "restarted"));
@@ -666,10 +690,16 @@ static int
 test_teardown(void **state)
 {
 	char cmd[600];
+	pid_t pid;
 
 	(void)state;
 	if (!have_softhsm)
 		return 0;
+	/* A failed test may leave its (stopped) helper behind. */
+	while ((pid = test_helper_pid()) > 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tokdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
