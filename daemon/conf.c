@@ -33,6 +33,8 @@ static const struct intsetting limits[] = {
 	    CONF_HEADER_MAX_MIN, CONF_HEADER_MAX_LIMIT },
 	{ "io_timeout_ms", offsetof(struct conf, io_timeout_ms),
 	    CONF_IO_TIMEOUT_MIN, CONF_IO_TIMEOUT_LIMIT },
+	{ "request_timeout_ms", offsetof(struct conf, request_timeout_ms),
+	    0, CONF_REQUEST_TIMEOUT_LIMIT },
 	{ "max_in_flight", offsetof(struct conf, in_flight_max), 1,
 	    CONF_IN_FLIGHT_LIMIT },
 	{ "shutdown_timeout_ms", offsetof(struct conf, shutdown_ms), 0,
@@ -51,6 +53,7 @@ conf_init(struct conf *cfg)
 	cfg->body_max = CONF_BODY_MAX_DEFAULT;
 	cfg->header_max = CONF_HEADER_MAX_DEFAULT;
 	cfg->io_timeout_ms = CONF_IO_TIMEOUT_DEFAULT;
+	cfg->request_timeout_ms = CONF_REQUEST_TIMEOUT_DEFAULT;
 	cfg->in_flight_max = CONF_IN_FLIGHT_DEFAULT;
 	cfg->shutdown_ms = CONF_SHUTDOWN_DEFAULT;
 }

@@ -38,6 +38,13 @@
 /* Bounds of io_timeout_ms. */
 #define CONF_IO_TIMEOUT_MIN		100u
 #define CONF_IO_TIMEOUT_LIMIT		3600000u
+/*
+ * Default time a connection may spend receiving one request (or waiting
+ * for the next), however steadily it trickles in, ms; 0 disables.
+ */
+#define CONF_REQUEST_TIMEOUT_DEFAULT	60000u
+/* Largest request_timeout_ms. */
+#define CONF_REQUEST_TIMEOUT_LIMIT	3600000u
 /* Default cap of sign requests queued or running; more get 503. */
 #define CONF_IN_FLIGHT_DEFAULT	64u
 /* Largest in-flight cap. */
@@ -62,6 +69,7 @@ struct conf {
 	unsigned int		 body_max;
 	unsigned int		 header_max;
 	unsigned int		 io_timeout_ms;
+	unsigned int		 request_timeout_ms;
 	unsigned int		 in_flight_max;
 	unsigned int		 shutdown_ms;
 	json_t			*root;		/* the file, for security.c */

@@ -30,6 +30,7 @@
 #include "common/xmalloc.h"
 #include "common/zserr.h"
 #include "daemon/conf.h"
+#include "daemon/deadline.h"
 #include "daemon/handle.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
@@ -64,6 +65,7 @@ struct server {
 	struct event_base	*base;
 	struct evhttp		*http;
 	struct evhttp		*https;		/* TLS listeners (tls.c) */
+	struct deadline		*deadline;	/* request_timeout_ms (plain) */
 	struct security		*sec;
 	struct pool		*pool;
 	struct event		*sighup;
@@ -603,6 +605,8 @@ server_http_new(struct server *s)
 	evhttp_set_allowed_methods(http, ALL_METHODS);
 	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, server_request_cb, s);
+	/* tls.c replaces this on the TLS listeners with its own. */
+	evhttp_set_bevcb(http, deadline_bevcb, s->deadline);
 	return http;
 }
 
@@ -639,6 +643,7 @@ server_reload(struct server *s)
 	s->rt = next;
 	server_http_limits(s->http, &s->rt->cfg);
 	server_http_limits(s->https, &s->rt->cfg);
+	deadline_set_limit(s->deadline, s->rt->cfg.request_timeout_ms);
 	if (s->rt->log_level >= 0)
 		log_setlevel(s->rt->log_level);
 	metrics_reload(s->metrics, 1);
@@ -745,6 +750,7 @@ server_new(const struct server_params *p, struct zs_errbuf *eb)
 	if ((s->metrics = metrics_new()) == NULL ||
 	    (s->base = event_base_new()) == NULL)
 		fatalx("%s: libevent set-up failed", __func__);
+	s->deadline = deadline_new(s->base, s->rt->cfg.request_timeout_ms);
 	s->http = server_http_new(s);
 	s->https = server_http_new(s);
 	/* Sockets from the service manager replace the configured ones. */
@@ -817,6 +823,8 @@ server_free(struct server *s)
 		evhttp_free(s->http);
 	if (s->https != NULL)
 		evhttp_free(s->https);
+	/* After evhttp: it drops the bufferevents it was watching. */
+	deadline_free(s->deadline);
 	pool_free(s->pool);
 	if (s->base != NULL)
 		event_base_free(s->base);

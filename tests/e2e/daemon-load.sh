@@ -11,10 +11,11 @@ NCLIENTS=200
 # Seconds a request may take while another client stalls (prompt).
 PROMPT=3
 
-zs_plan 16
+zs_plan 18
 
 cat >"$ZS_TMP/zsignd.json" <<EOF
-{"workers": 2, "limits": {"io_timeout_ms": 2000, "max_in_flight": 256}}
+{"workers": 2, "limits": {"io_timeout_ms": 2000, "request_timeout_ms": 4000,
+    "max_in_flight": 256}}
 EOF
 zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
     zs_bail "zsignd did not start"
@@ -77,6 +78,30 @@ done
 zs_is "$(conns)" 1 "stalled client: cut off after the I/O timeout"
 exec 3>&-
 wait $stalled 2>/dev/null
+
+# A client that trickles a byte every 0.5 s never trips the I/O timeout
+# (2 s); request_timeout_ms (4 s) cuts it off.
+curl -s -o /dev/null --max-time 30 --unix-socket "$ZS_SOCK" -X POST -T - \
+    -H 'Content-Type: application/json' http://zsign/v1/sign \
+    <"$ZS_TMP/fifo" >/dev/null 2>&1 &
+trickler=$!
+exec 3>"$ZS_TMP/fifo"
+t0=$(date +%s)
+alive3=0
+zs_i=0
+while [ $zs_i -lt 24 ]; do
+	printf 'x' >&3 2>/dev/null || break
+	sleep 0.5
+	zs_i=$((zs_i + 1))
+	[ $zs_i = 6 ] && alive3=$(conns)
+	[ "$(conns)" -le 1 ] && [ $zs_i -gt 6 ] && break
+done
+t1=$(date +%s)
+zs_is "$alive3" 2 "trickling client: still connected after 3 s"
+zs_is "$(conns)" 1 "trickling client: cut off by request_timeout_ms ($((t1 - t0))s)"
+exec 3>&-
+kill $trickler 2>/dev/null
+wait $trickler 2>/dev/null
 
 # A client that hangs up while its (large) request is being signed.
 zs_mkimage "$ZS_TMP/big.bin" $((24 * 1024 * 1024))
