@@ -32,8 +32,13 @@ tests_fuzz_fuzz_audit_SOURCES = tests/fuzz/fuzz-audit.c daemon/audit.c
 tests_fuzz_fuzz_audit_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_audit_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_audit_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+noinst_PROGRAMS += tests/fuzz/fuzz-policy
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c daemon/policy.c
+tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_policy_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 endif
-EXTRA_DIST += tests/fuzz/corpus/audit
+EXTRA_DIST += tests/fuzz/corpus/audit tests/fuzz/corpus/policy
 
 # zsign-client's TLS options (linked into zsign-client through libzsign.a).
 libzsign_a_SOURCES += client/tls-opts.c client/tls-opts.h
