@@ -276,8 +276,9 @@ security_identify(const struct security *sec, struct evhttp_request *req,
 	policy_identity_request(sec->policy, req, id);
 }
 
-static void
-security_audit_refusal(struct security *sec, const struct policy_identity *id,
+
+void
+security_refused(struct security *sec, const struct policy_identity *id,
     int code, const char *msg)
 {
 	struct security_outcome o = { .code = code, .message = msg, .ms = -1 };
@@ -302,7 +303,7 @@ security_enter(struct security *sec, const struct policy_identity *id,
 		r = policy_enter(sec->policy, id, eb);
 	if (r != 0) {
 		log_info("refused %s from %s: %s", id->name, id->peer, eb->msg);
-		security_audit_refusal(sec, id, r, eb->msg);
+		security_refused(sec, id, r, eb->msg);
 	}
 	return r;
 }

@@ -85,6 +85,9 @@ void	security_identify(const struct security *sec,
  */
 int	security_enter(struct security *sec, const struct policy_identity *id,
 	    struct zs_errbuf *eb);
+/* Audit a sign request refused before security_enter() (busy, stopping). */
+void	security_refused(struct security *sec,
+	    const struct policy_identity *id, int code, const char *msg);
 /* The request that security_enter() let in is answered. */
 void	security_leave(struct security *sec, const struct policy_identity *id);
 /*

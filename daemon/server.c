@@ -389,11 +389,15 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 	struct sreq *sr;
 
 	if (s->stopping) {
+		security_refused(s->sec, &ri->id, ZS_ERR_UNAVAILABLE,
+		    "zsignd is shutting down");
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "zsignd is shutting down");
 		return;
 	}
 	if (s->in_flight >= s->rt->cfg.in_flight_max) {
+		security_refused(s->sec, &ri->id, ZS_ERR_UNAVAILABLE,
+		    "busy: too many requests in flight");
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "busy: too many requests in flight");
 		return;
