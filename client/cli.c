@@ -74,6 +74,7 @@ static int
 cli_key_file(const char *path, EVP_PKEY **pkeyp, int *privatep,
     struct zs_errbuf *eb)
 {
+	struct zs_errbuf keb = { 0 };
 	uint8_t *pem = NULL;
 	size_t len = 0;
 	int r;
@@ -84,9 +85,8 @@ cli_key_file(const char *path, EVP_PKEY **pkeyp, int *privatep,
 		    "does not exist" : zs_strerror(r));
 	/* A PEM "... PRIVATE KEY" block; DER and "PUBLIC KEY" are public. */
 	*privatep = memmem(pem, len, "PRIVATE KEY-----", 16) != NULL;
-	r = zs_pkey_from_pem(pem, len, pkeyp, eb);
-	if (r != 0)
-		zs_errf(eb, r, "key file %s: %s", path, eb->msg);
+	if ((r = zs_pkey_from_pem(pem, len, pkeyp, &keb)) != 0)
+		zs_errf(eb, r, "key file %s: %s", path, keb.msg);
 	freezero(pem, len);
 	return r;
 }

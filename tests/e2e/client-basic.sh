@@ -93,6 +93,11 @@ fails_cleanly "no server listening" 1 e.bin \
     app.bin e.bin
 fails_cleanly "unsupported server address" 2 e.bin \
     "$CLIENT" --server "tcp:localhost:1" imgtool sign -k ed $SIGN app.bin e.bin
+echo "not a key" >junk.pem
+fails_cleanly "a file that is no key" 1 e.bin \
+    "$CLIENT" imgtool sign -k junk.pem $SIGN app.bin e.bin
+tap_check "... says so once" test "$(cat stderr)" = \
+    "zsign-client: key file junk.pem: not a supported PEM key"
 "$CLIENT" frobnicate >/dev/null 2>&1
 tap_check "unknown command: exit 2" test $? -eq 2
 ZSIGN_SERVER=unix:$ZS_TMP/nosuch.sock "$CLIENT" health >/dev/null 2>&1
