@@ -126,8 +126,11 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[ai], "--version") == 0) {
 			printf("zsign-client %s\n", PACKAGE_VERSION);
 			return CLI_EXIT_OK;
-		} else if ((strcmp(argv[ai], "-s") == 0 ||
-		    strcmp(argv[ai], "--server") == 0) && ai + 1 < argc) {
+		} else if (strcmp(argv[ai], "-s") == 0 ||
+		    strcmp(argv[ai], "--server") == 0) {
+			if (ai + 1 >= argc)
+				return cli_fail(&c, ZS_ERR_USAGE, "option "
+				    "--server requires an argument");
 			c.server = argv[++ai];
 		} else if (strncmp(argv[ai], "--server=", 9) == 0) {
 			c.server = argv[ai] + 9;
