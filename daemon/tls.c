@@ -252,12 +252,6 @@ tls_set_refusal_cb(struct tls *t, tls_refusal_cb *cb, void *arg)
 	t->refusal_arg = arg;
 }
 
-int
-tls_wants_client_cert(const struct tls *t)
-{
-	return t->client_ca != NULL;
-}
-
 static struct bufferevent *
 tls_bevcb(struct event_base *base, void *arg)
 {
@@ -354,16 +348,4 @@ tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
 	}
 	*bsp = bs;
 	return 0;
-}
-
-int
-tls_request_is_tls(struct evhttp_request *req)
-{
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	struct bufferevent *bev;
-
-	if (conn == NULL ||
-	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL)
-		return 0;
-	return bufferevent_openssl_get_ssl(bev) != NULL;
 }

@@ -36,8 +36,6 @@ void	tls_free(struct tls *t);
 int	tls_reload(struct tls *t, struct zs_errbuf *eb);
 /* Ask for cb on certificate refusals (handshake time, event loop thread). */
 void	tls_set_refusal_cb(struct tls *t, tls_refusal_cb *cb, void *arg);
-/* Does the context ask clients for certificates? */
-int	tls_wants_client_cert(const struct tls *t);
 /* Make every connection http accepts a TLS one (for adopted sockets). */
 void	tls_wrap_http(struct tls *t, struct evhttp *http);
 /*
@@ -46,7 +44,5 @@ void	tls_wrap_http(struct tls *t, struct evhttp *http);
  */
 int	tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
 	    struct evhttp_bound_socket **bsp, struct zs_errbuf *eb);
-/* Is the request's connection a TLS one? */
-int	tls_request_is_tls(struct evhttp_request *req);
 
 #endif /* ZS_TLS_H */
