@@ -37,6 +37,8 @@ static const struct intsetting limits[] = {
 	    0, CONF_REQUEST_TIMEOUT_LIMIT },
 	{ "max_in_flight", offsetof(struct conf, in_flight_max), 1,
 	    CONF_IN_FLIGHT_LIMIT },
+	{ "max_in_flight_bytes", offsetof(struct conf, in_flight_bytes_max),
+	    1, CONF_IN_FLIGHT_BYTES_LIMIT },
 	{ "shutdown_timeout_ms", offsetof(struct conf, shutdown_ms), 0,
 	    CONF_SHUTDOWN_LIMIT },
 	{ NULL, 0, 0, 0 }
@@ -55,6 +57,7 @@ conf_init(struct conf *cfg)
 	cfg->io_timeout_ms = CONF_IO_TIMEOUT_DEFAULT;
 	cfg->request_timeout_ms = CONF_REQUEST_TIMEOUT_DEFAULT;
 	cfg->in_flight_max = CONF_IN_FLIGHT_DEFAULT;
+	cfg->in_flight_bytes_max = CONF_IN_FLIGHT_BYTES_DEFAULT;
 	cfg->shutdown_ms = CONF_SHUTDOWN_DEFAULT;
 }
 

@@ -49,6 +49,14 @@
 #define CONF_IN_FLIGHT_DEFAULT	64u
 /* Largest in-flight cap. */
 #define CONF_IN_FLIGHT_LIMIT		65536u
+/*
+ * Default cap of the request bodies held by sign requests in flight (each
+ * costs about four times its body while it is signed); a request that
+ * would pass it gets 503, unless it is the only one.
+ */
+#define CONF_IN_FLIGHT_BYTES_DEFAULT	(256u * 1024 * 1024)
+/* Largest max_in_flight_bytes. */
+#define CONF_IN_FLIGHT_BYTES_LIMIT	(2048u * 1024 * 1024)
 /* Default time SIGTERM waits for in-flight requests and replies, ms. */
 #define CONF_SHUTDOWN_DEFAULT		30000u
 /* Largest shutdown wait. */
@@ -71,6 +79,7 @@ struct conf {
 	unsigned int		 io_timeout_ms;
 	unsigned int		 request_timeout_ms;
 	unsigned int		 in_flight_max;
+	unsigned int		 in_flight_bytes_max;
 	unsigned int		 shutdown_ms;
 	json_t			*root;		/* the file, for security.c */
 };

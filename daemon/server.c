@@ -75,6 +75,7 @@ struct server {
 	struct listener		 listeners[CONF_LISTEN_MAX];
 	size_t			 nlisteners;
 	unsigned int		 in_flight;	/* sign jobs not yet answered */
+	size_t			 bytes_in_flight; /* their request bodies */
 	unsigned int		 writing;	/* replies not yet written */
 	int			 stopping;
 	int			 cut_off;	/* shutdown timeout expired */
@@ -358,6 +359,7 @@ sreq_done(void *arg)
 		    sr->ri.pid, j->key, j->tool, j->in, j->status,
 		    zs_errname(j->code), ms_since(&sr->ri.t0), j->msg);
 	s->in_flight--;
+	s->bytes_in_flight -= sr->len;
 	security_leave(s->sec, &sr->ri.id);
 	sreq_free(sr);
 	server_check_done(s);
@@ -402,6 +404,13 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 		    "busy: too many requests in flight");
 		return;
 	}
+	/* A body bigger than the cap still passes alone (max_body_bytes). */
+	if (s->bytes_in_flight > 0 && s->bytes_in_flight +
+	    evbuffer_get_length(in) > s->rt->cfg.in_flight_bytes_max) {
+		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
+		    "busy: too many request bytes in flight");
+		return;
+	}
 	if (security_enter(s->sec, &ri->id, &eb) != 0) {
 		sign_refused(s, req, ri, eb.code, eb.msg);
 		return;
@@ -426,6 +435,7 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 	sr->job.sec = s->sec;
 	sr->job.id = &sr->ri.id;
 	s->in_flight++;
+	s->bytes_in_flight += sr->len;
 	log_debug("sign uid=%ld pid=%ld queued, %u in flight", ri->uid,
 	    ri->pid, s->in_flight);
 	pool_submit(s->pool, sr);

@@ -11,7 +11,7 @@ NCLIENTS=200
 # Seconds a request may take while another client stalls (prompt).
 PROMPT=3
 
-zs_plan 18
+zs_plan 20
 
 cat >"$ZS_TMP/zsignd.json" <<EOF
 {"workers": 2, "limits": {"io_timeout_ms": 2000, "request_timeout_ms": 4000,
@@ -140,5 +140,26 @@ zs_is "$ZS_STATUS $(zs_json .error.code)" "503 unavailable" \
     "over max_in_flight: 503 unavailable at once"
 wait $first
 zs_is "$(cat "$ZS_TMP/first.code")" 200 "... while the first is answered"
+zs_stop_zsignd
+
+# Over the in-flight bytes cap (1 MiB): the big request passes alone, a
+# small one beside it is refused.
+cat >"$ZS_TMP/zsignd.json" <<EOF
+{"workers": 1, "limits": {"max_in_flight": 8, "max_in_flight_bytes": 1048576}}
+EOF
+zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
+    zs_bail "zsignd did not restart"
+curl -s -o "$ZS_TMP/first" -w '%{http_code}' --max-time 60 \
+    --unix-socket "$ZS_SOCK" -H 'Content-Type: application/json' \
+    --data-binary "@$ZS_TMP/big.json" http://zsign/v1/sign \
+    >"$ZS_TMP/first.code" &
+first=$!
+zs_wait_log "sign uid=[0-9]+ pid=$first queued, 1 in flight" 30
+zs_post /v1/sign "$ZS_TMP/req.json"
+zs_is "$ZS_STATUS $(zs_json .error.message)" \
+    "503 busy: too many request bytes in flight" \
+    "over max_in_flight_bytes: 503 unavailable at once"
+wait $first
+zs_is "$(cat "$ZS_TMP/first.code")" 200 "... the big one alone passes"
 zs_stop_zsignd
 zs_check_log "no sanitizer reports or crashes"
