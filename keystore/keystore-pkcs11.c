@@ -43,6 +43,14 @@
 #define P11_CHANNELS		4
 /* Longest a helper may take for one request before it is presumed hung. */
 #define P11_TIMEOUT_MS		30000
+/*
+ * zs_key_available() is asked before every sign and by health checks on the
+ * event loop: it answers from the last outcome if younger than this, and
+ * asks the helper at most that often, without waiting for a busy channel.
+ */
+#define P11_STATUS_TTL_MS	1000
+/* Longest a status question may take (a helper slower than that is hung). */
+#define P11_STATUS_TIMEOUT_MS	5000
 /* Overrides P11_TIMEOUT_MS (milliseconds, at most P11_TIMEOUT_MAX_MS). */
 #define P11_TIMEOUT_ENV		"ZSIGN_PKCS11_TIMEOUT_MS"
 #define P11_TIMEOUT_MAX_MS	600000
@@ -87,6 +95,8 @@ struct p11_key {
 	uint8_t			*spki;		/* to recognise it after restarts */
 	size_t			 spkilen;
 	atomic_uint		 loaded_gen;	/* helper start it is loaded in */
+	atomic_int		 avail;		/* outcome of the last request */
+	atomic_llong		 checked_ms;	/* when it came, p11_now_ms() */
 };
 
 static pthread_mutex_t p11_helpers_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -96,6 +106,15 @@ static int
 p11_match(const char *spec)
 {
 	return strncmp(spec, "pkcs11:", 7) == 0;
+}
+
+static long long
+p11_now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 static long long
@@ -275,9 +294,12 @@ p11_helper_fail(struct p11_helper *h, const struct p11_chan *ch,
 	pthread_mutex_unlock(&h->lock);
 }
 
-/* Take a free channel to a running helper, starting it if need be. */
+/*
+ * Take a free channel to a running helper, starting it if need be; when
+ * all are busy, wait for one, or fail with ZS_ERR_LIMIT if !wait.
+ */
 static int
-p11_chan_acquire(struct p11_helper *h, struct p11_chan *chp,
+p11_chan_acquire(struct p11_helper *h, struct p11_chan *chp, int wait,
     struct zs_errbuf *eb)
 {
 	int i, r = 0;
@@ -293,6 +315,10 @@ p11_chan_acquire(struct p11_helper *h, struct p11_chan *chp,
 				*chp = h->chans[i];
 				goto out;
 			}
+		}
+		if (!wait) {
+			r = zs_errf(eb, ZS_ERR_LIMIT, "all helper channels busy");
+			break;
 		}
 		pthread_cond_wait(&h->cond, &h->lock);
 	}
@@ -320,7 +346,7 @@ p11_chan_release(struct p11_helper *h, const struct p11_chan *ch)
 static int
 p11_call(struct p11_helper *h, const struct p11_chan *ch,
     const struct p11_msg *req, uint8_t *out, size_t outmax, size_t *outlenp,
-    struct zs_errbuf *eb)
+    int timeout_ms, struct zs_errbuf *eb)
 {
 	struct buf *frame = buf_new(P11_FRAME_MAX + 4);
 	struct p11_msg rep;
@@ -331,14 +357,14 @@ p11_call(struct p11_helper *h, const struct p11_chan *ch,
 		zs_errf(eb, r, "request too large for the PKCS#11 helper");
 		goto out;
 	}
-	if (p11_frame_write(ch->fd, frame, h->timeout_ms) != 0) {
+	if (p11_frame_write(ch->fd, frame, timeout_ms) != 0) {
 		r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "PKCS#11 helper for %s "
 		    "is gone (%s); it is being restarted", h->module,
 		    strerror(errno));
 		p11_helper_fail(h, ch, "write failed");
 		goto out;
 	}
-	if (p11_frame_read(ch->fd, h->timeout_ms, frame, &deb) != 0 ||
+	if (p11_frame_read(ch->fd, timeout_ms, frame, &deb) != 0 ||
 	    p11_msg_decode(buf_ptr(frame), buf_len(frame), &rep, &deb) != 0 ||
 	    (rep.type != P11_MSG_OK && rep.type != P11_MSG_ERR)) {
 		r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "PKCS#11 helper for %s "
@@ -384,7 +410,8 @@ p11_key_bind(struct p11_key *k, const struct p11_chan *ch,
 	req.urilen = strlen(k->uri);
 	req.pin = k->pin;
 	req.pinlen = k->pinlen;
-	r = p11_call(k->h, ch, &req, spki, sizeof(spki), &spkilen, eb);
+	r = p11_call(k->h, ch, &req, spki, sizeof(spki), &spkilen,
+	    k->h->timeout_ms, eb);
 	if (r != 0)
 		goto out;
 	if (k->spki == NULL) {
@@ -403,19 +430,30 @@ p11_key_bind(struct p11_key *k, const struct p11_chan *ch,
 	return r;
 }
 
-/* One request about key k on any free channel. */
+/*
+ * One request about key k on a free channel (see p11_chan_acquire for
+ * wait); its outcome is remembered for p11_available.
+ */
 static int
 p11_key_request(struct p11_key *k, const struct p11_msg *req, uint8_t *out,
-    size_t outmax, size_t *outlenp, struct zs_errbuf *eb)
+    size_t outmax, size_t *outlenp, int wait, int timeout_ms,
+    struct zs_errbuf *eb)
 {
 	struct p11_chan ch;
 	int r;
 
-	if ((r = p11_chan_acquire(k->h, &ch, eb)) != 0)
-		return r;
+	if ((r = p11_chan_acquire(k->h, &ch, wait, eb)) != 0)
+		goto out;
 	if ((r = p11_key_bind(k, &ch, eb)) == 0 && req != NULL)
-		r = p11_call(k->h, &ch, req, out, outmax, outlenp, eb);
+		r = p11_call(k->h, &ch, req, out, outmax, outlenp, timeout_ms,
+		    eb);
 	p11_chan_release(k->h, &ch);
+ out:
+	/* Only the token's state counts: a bad request says nothing. */
+	if (r == 0 || r == ZS_ERR_UNAVAILABLE) {
+		atomic_store(&k->avail, r == 0);
+		atomic_store(&k->checked_ms, p11_now_ms());
+	}
 	return r;
 }
 
@@ -634,7 +672,8 @@ p11_sign(void *priv, enum zs_sigalg alg, const uint8_t *tbs, size_t tbslen,
 	req.alg = (uint8_t)alg;
 	req.data = tbs;
 	req.datalen = tbslen;
-	if ((r = p11_key_request(k, &req, raw, sizeof(raw), &rawlen, eb)) != 0)
+	if ((r = p11_key_request(k, &req, raw, sizeof(raw), &rawlen, 1,
+	    k->h->timeout_ms, eb)) != 0)
 		return r;
 	if (alg != ZS_SIG_ECDSA_SHA256 && alg != ZS_SIG_ECDSA_SHA384) {
 		if (rawlen > ZS_SIG_MAX)
@@ -782,7 +821,8 @@ p11_load(const char *spec, const char *passfile, void **privp,
 	pthread_mutex_lock(&k->h->lock);
 	k->id = ++k->h->nextid;
 	pthread_mutex_unlock(&k->h->lock);
-	if ((r = p11_key_request(k, NULL, NULL, 0, NULL, eb)) != 0)
+	if ((r = p11_key_request(k, NULL, NULL, 0, NULL, 1, k->h->timeout_ms,
+	    eb)) != 0)
 		goto out;
 	p = k->spki;
 	if ((pub = d2i_PUBKEY(NULL, &p, (long)k->spkilen)) == NULL ||
@@ -818,10 +858,20 @@ p11_available(void *priv)
 	struct zs_errbuf eb;
 	size_t n;
 
+	int r;
+
+	if (p11_now_ms() - atomic_load(&k->checked_ms) < P11_STATUS_TTL_MS)
+		return atomic_load(&k->avail);
 	memset(&req, 0, sizeof(req));
 	req.type = P11_MSG_STATUS;
 	req.keyid = k->id;
-	if (p11_key_request(k, &req, NULL, 0, &n, &eb) != 0) {
+	r = p11_key_request(k, &req, NULL, 0, &n, 0, P11_STATUS_TIMEOUT_MS, &eb);
+	if (r == ZS_ERR_LIMIT)
+		return atomic_load(&k->avail);	/* busy signing: fine */
+	if (r != 0) {
+		/* Whatever the cause, the key cannot sign now. */
+		atomic_store(&k->avail, 0);
+		atomic_store(&k->checked_ms, p11_now_ms());
 		log_debug("%s: unavailable: %s", k->uri, eb.msg);
 		return 0;
 	}
