@@ -18,6 +18,11 @@ tests_unit_test_pkcs11_LDADD = $(UNIT_LDADD)
 
 EXTRA_DIST += scripts/softhsm-setup.sh
 
+# zsignd with token keys (needs zsignd, zsign-client and softhsm2).
+PKCS11_E2E_TESTS = tests/e2e/pkcs11-daemon.sh
+TESTS += $(PKCS11_E2E_TESTS)
+EXTRA_DIST += $(PKCS11_E2E_TESTS)
+
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-p11-proto
 tests_fuzz_fuzz_p11_proto_SOURCES = tests/fuzz/fuzz-p11-proto.c \
