@@ -18,8 +18,9 @@ tests_unit_test_pkcs11_LDADD = $(UNIT_LDADD)
 
 EXTRA_DIST += scripts/softhsm-setup.sh
 
-# zsignd with token keys (needs zsignd, zsign-client and softhsm2).
-PKCS11_E2E_TESTS = tests/e2e/pkcs11-daemon.sh
+# zsignd with token keys, and the reference vectors signed by token keys
+# (need zsignd, zsign-client, the vector scripts and softhsm2).
+PKCS11_E2E_TESTS = tests/e2e/pkcs11-daemon.sh tests/e2e/pkcs11-vectors.sh
 TESTS += $(PKCS11_E2E_TESTS)
 EXTRA_DIST += $(PKCS11_E2E_TESTS)
 
