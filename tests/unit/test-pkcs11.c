@@ -24,14 +24,21 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <p11-kit/p11-kit.h>
+#include <p11-kit/pkcs11.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <openssl/rsa.h>
 
 #include "common/buf.h"
 #include "common/util.h"
 #include "keystore/keystore.h"
 #include "keystore/p11-proto.h"
+#include "keystore/p11-token.h"
 
 #define KEYDIR ZS_TOP_SRCDIR "/tests/keys/"
 /* Signing threads and signs per thread in the concurrency test. */
@@ -464,6 +471,97 @@ test_sign_thread(void *arg)
 	return NULL;
 }
 
+/* The helper's sign, in process, with a check that the signature verifies. */
+static int
+test_token_sign(struct p11_module *m, EVP_PKEY *pub, struct zs_errbuf *eb)
+{
+	uint8_t md[32], raw[P11_SIG_MAX], der[80], *p = der;
+	size_t rawlen = 0;
+	ECDSA_SIG *es;
+	EVP_PKEY_CTX *c;
+	int r, derlen, ok;
+
+	assert_int_equal(RAND_bytes(md, sizeof(md)), 1);
+	if ((r = p11_module_sign(m, 1, ZS_SIG_ECDSA_SHA256, md, sizeof(md), raw,
+	    &rawlen, eb)) != 0)
+		return r;
+	assert_int_equal(rawlen, 64);
+	es = ECDSA_SIG_new();
+	assert_int_equal(ECDSA_SIG_set0(es, BN_bin2bn(raw, 32, NULL),
+	    BN_bin2bn(raw + 32, 32, NULL)), 1);
+	derlen = i2d_ECDSA_SIG(es, &p);
+	ECDSA_SIG_free(es);
+	c = EVP_PKEY_CTX_new(pub, NULL);
+	ok = EVP_PKEY_verify_init(c) == 1 && EVP_PKEY_verify(c, der,
+	    (size_t)derlen, md, sizeof(md)) == 1;
+	EVP_PKEY_CTX_free(c);
+	assert_true(ok);
+	return 0;
+}
+
+/*
+ * The helper's recovery, driven in process: from outside the token code
+ * (the same module instance) log the token out, close every session, and
+ * finalize the module; each time the next sign must still work.
+ */
+static void
+test_token_recovers(void **state)
+{
+	struct zs_errbuf eb;
+	struct p11_module *m = NULL;
+	CK_FUNCTION_LIST *f;
+	CK_SLOT_ID slots[16], slot = 0;
+	CK_SESSION_HANDLE s;
+	CK_TOKEN_INFO ti;
+	CK_ULONG n = 16, i;
+	EVP_PKEY *pub;
+	uint8_t pin[64], *spki = NULL;
+	const uint8_t *sp;
+	size_t pinlen, spkilen;
+	uint8_t *pf;
+	int found = 0;
+
+	(void)state;
+	NEED_SOFTHSM();
+	assert_int_equal(zs_file_read(test_pinfile(), sizeof(pin), &pf,
+	    &pinlen), 0);
+	pinlen = strcspn((char *)pf, "\n");
+	memcpy(pin, pf, pinlen);
+	free(pf);
+	assert_int_equal(p11_module_open(module, &m, &eb), 0);
+	assert_int_equal(p11_module_load_key(m, 1, test_uri("ecdsa-p256",
+	    test_pinfile()), pin, pinlen, &spki, &spkilen, &eb), 0);
+	sp = spki;
+	assert_non_null(pub = d2i_PUBKEY(NULL, &sp, (long)spkilen));
+	free(spki);
+	assert_int_equal(test_token_sign(m, pub, &eb), 0);
+	/* The same library, so the same login state and sessions. */
+	f = p11_kit_module_load(module, P11_KIT_MODULE_UNMANAGED);
+	assert_non_null(f);
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+	for (i = 0; i < n; i++)
+		if (f->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
+		    memcmp(ti.label, "zsign-test ", 11) == 0) {
+			slot = slots[i];
+			found = 1;
+		}
+	assert_true(found);
+	assert_int_equal(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL,
+	    NULL, &s), CKR_OK);
+	assert_int_equal(f->C_Logout(s), CKR_OK);
+	if (test_token_sign(m, pub, &eb) != 0)
+		fail_msg("after logout: %s", eb.msg);
+	assert_int_equal(f->C_CloseAllSessions(slot), CKR_OK);
+	if (test_token_sign(m, pub, &eb) != 0)
+		fail_msg("after losing the sessions: %s", eb.msg);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	if (test_token_sign(m, pub, &eb) != 0)
+		fail_msg("after C_Finalize: %s", eb.msg);
+	p11_kit_module_release(f);
+	EVP_PKEY_free(pub);
+	p11_module_close(m);
+}
+
 static void
 test_helper_killed(void **state)
 {
@@ -725,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_credential_pin),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_token_away),
+		cmocka_unit_test(test_token_recovers),
 		cmocka_unit_test(test_helper_killed),
 	};
 
