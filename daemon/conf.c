@@ -35,6 +35,8 @@ static const struct intsetting limits[] = {
 	    CONF_IO_TIMEOUT_MIN, CONF_IO_TIMEOUT_LIMIT },
 	{ "request_timeout_ms", offsetof(struct conf, request_timeout_ms),
 	    0, CONF_REQUEST_TIMEOUT_LIMIT },
+	{ "max_connections", offsetof(struct conf, conns_max), 1,
+	    CONF_CONNS_LIMIT },
 	{ "max_in_flight", offsetof(struct conf, in_flight_max), 1,
 	    CONF_IN_FLIGHT_LIMIT },
 	{ "max_in_flight_bytes", offsetof(struct conf, in_flight_bytes_max),
@@ -56,6 +58,7 @@ conf_init(struct conf *cfg)
 	cfg->header_max = CONF_HEADER_MAX_DEFAULT;
 	cfg->io_timeout_ms = CONF_IO_TIMEOUT_DEFAULT;
 	cfg->request_timeout_ms = CONF_REQUEST_TIMEOUT_DEFAULT;
+	cfg->conns_max = CONF_CONNS_DEFAULT;
 	cfg->in_flight_max = CONF_IN_FLIGHT_DEFAULT;
 	cfg->in_flight_bytes_max = CONF_IN_FLIGHT_BYTES_DEFAULT;
 	cfg->shutdown_ms = CONF_SHUTDOWN_DEFAULT;

@@ -45,6 +45,13 @@
 #define CONF_REQUEST_TIMEOUT_DEFAULT	60000u
 /* Largest request_timeout_ms. */
 #define CONF_REQUEST_TIMEOUT_LIMIT	3600000u
+/*
+ * Default cap of open connections on the Unix sockets: well below the
+ * usual 1024 descriptors, past which accept() would fail in a loop.
+ */
+#define CONF_CONNS_DEFAULT		512u
+/* Largest max_connections. */
+#define CONF_CONNS_LIMIT		65536u
 /* Default cap of sign requests queued or running; more get 503. */
 #define CONF_IN_FLIGHT_DEFAULT	64u
 /* Largest in-flight cap. */
@@ -78,6 +85,7 @@ struct conf {
 	unsigned int		 header_max;
 	unsigned int		 io_timeout_ms;
 	unsigned int		 request_timeout_ms;
+	unsigned int		 conns_max;
 	unsigned int		 in_flight_max;
 	unsigned int		 in_flight_bytes_max;
 	unsigned int		 shutdown_ms;

@@ -2,7 +2,7 @@
 # zsignd: main.c wires; the rest lives in libzsign.a so tests can reach it.
 libzsign_a_SOURCES += \
 	daemon/conf.c daemon/conf.h \
-	daemon/deadline.c daemon/deadline.h \
+	daemon/conn.c daemon/conn.h \
 	daemon/handle.c daemon/handle.h \
 	daemon/pool.c daemon/pool.h \
 	daemon/server.c daemon/server.h

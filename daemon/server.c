@@ -24,13 +24,14 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
 #include "daemon/conf.h"
-#include "daemon/deadline.h"
+#include "daemon/conn.h"
 #include "daemon/handle.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
@@ -65,7 +66,7 @@ struct server {
 	struct event_base	*base;
 	struct evhttp		*http;
 	struct evhttp		*https;		/* TLS listeners (tls.c) */
-	struct deadline		*deadline;	/* request_timeout_ms (plain) */
+	struct conn		*conns;		/* plain connections: caps */
 	struct security		*sec;
 	struct pool		*pool;
 	struct event		*sighup;
@@ -620,7 +621,7 @@ server_http_new(struct server *s)
 	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, server_request_cb, s);
 	/* tls.c replaces this on the TLS listeners with its own. */
-	evhttp_set_bevcb(http, deadline_bevcb, s->deadline);
+	evhttp_set_bevcb(http, conn_bevcb, s->conns);
 	return http;
 }
 
@@ -657,7 +658,8 @@ server_reload(struct server *s)
 	s->rt = next;
 	server_http_limits(s->http, &s->rt->cfg);
 	server_http_limits(s->https, &s->rt->cfg);
-	deadline_set_limit(s->deadline, s->rt->cfg.request_timeout_ms);
+	conn_set_limits(s->conns, s->rt->cfg.request_timeout_ms,
+	    s->rt->cfg.conns_max);
 	if (s->rt->log_level >= 0)
 		log_setlevel(s->rt->log_level);
 	metrics_reload(s->metrics, 1);
@@ -677,6 +679,25 @@ sighup_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	server_reload(s);
+}
+
+/* Stop or resume accepting on the plain listeners (max_connections). */
+static void
+server_pause(void *arg, int pause)
+{
+	struct server *s = arg;
+	struct evconnlistener *lev;
+	size_t i;
+
+	for (i = 0; i < s->nlisteners; i++) {
+		if (s->listeners[i].http != s->http)
+			continue;
+		lev = evhttp_bound_socket_get_listener(s->listeners[i].bound);
+		if (pause)
+			evconnlistener_disable(lev);
+		else
+			evconnlistener_enable(lev);
+	}
 }
 
 static void
@@ -764,7 +785,8 @@ server_new(const struct server_params *p, struct zs_errbuf *eb)
 	if ((s->metrics = metrics_new()) == NULL ||
 	    (s->base = event_base_new()) == NULL)
 		fatalx("%s: libevent set-up failed", __func__);
-	s->deadline = deadline_new(s->base, s->rt->cfg.request_timeout_ms);
+	s->conns = conn_new(s->base, s->rt->cfg.request_timeout_ms,
+	    s->rt->cfg.conns_max, server_pause, s);
 	s->http = server_http_new(s);
 	s->https = server_http_new(s);
 	/* Sockets from the service manager replace the configured ones. */
@@ -838,7 +860,7 @@ server_free(struct server *s)
 	if (s->https != NULL)
 		evhttp_free(s->https);
 	/* After evhttp: it drops the bufferevents it was watching. */
-	deadline_free(s->deadline);
+	conn_free(s->conns);
 	pool_free(s->pool);
 	if (s->base != NULL)
 		event_base_free(s->base);

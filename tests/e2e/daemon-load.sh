@@ -11,7 +11,7 @@ NCLIENTS=200
 # Seconds a request may take while another client stalls (prompt).
 PROMPT=3
 
-zs_plan 20
+zs_plan 23
 
 cat >"$ZS_TMP/zsignd.json" <<EOF
 {"workers": 2, "limits": {"io_timeout_ms": 2000, "request_timeout_ms": 4000,
@@ -161,5 +161,36 @@ zs_is "$ZS_STATUS $(zs_json .error.message)" \
     "over max_in_flight_bytes: 503 unavailable at once"
 wait $first
 zs_is "$(cat "$ZS_TMP/first.code")" 200 "... the big one alone passes"
+zs_stop_zsignd
+
+# Over max_connections (4): no more are accepted (they wait in the
+# backlog) until the stalled ones are cut off; then accepting resumes.
+cat >"$ZS_TMP/zsignd.json" <<EOF
+{"workers": 1, "limits": {"io_timeout_ms": 2000, "max_connections": 4}}
+EOF
+zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
+    zs_bail "zsignd did not restart"
+pids=
+for i in 1 2 3 4; do
+	mkfifo "$ZS_TMP/f$i"
+	curl -s -o /dev/null --max-time 30 --unix-socket "$ZS_SOCK" -X POST \
+	    -T - http://zsign/v1/sign <"$ZS_TMP/f$i" >/dev/null 2>&1 &
+	pids="$pids $!"
+done
+exec 4>"$ZS_TMP/f1" 5>"$ZS_TMP/f2" 6>"$ZS_TMP/f3" 7>"$ZS_TMP/f4"
+printf '{' >&4; printf '{' >&5; printf '{' >&6; printf '{' >&7
+zs_wait_log '4 connections open: not accepting more' 10
+zs_ok $? "max_connections: the fourth connection stops accepting"
+t0=$(date +%s)
+zs_curl GET /v1/health
+t1=$(date +%s)
+zs_is "$ZS_STATUS" 200 "max_connections: a fifth client is answered once they are cut off"
+[ $((t1 - t0)) -ge 1 ] && zs_log_has 'connections open: accepting again'
+zs_ok $? "max_connections: ... after waiting ($((t1 - t0))s), accepting again"
+exec 4>&- 5>&- 6>&- 7>&-
+for p in $pids; do
+	kill $p 2>/dev/null
+	wait $p 2>/dev/null
+done
 zs_stop_zsignd
 zs_check_log "no sanitizer reports or crashes"

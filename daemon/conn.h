@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What evhttp 2.1 does not bound per connection: the time to receive a
+ * whole request (its only timer is an inactivity one, which a client
+ * trickling a byte now and then never trips) and the number of open
+ * connections (past the fd limit, accept() fails and the listener spins).
+ */
+#ifndef ZS_CONN_H
+#define ZS_CONN_H
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+struct conn;
+
+/* Called with 1 to stop accepting (the cap is reached), 0 to resume. */
+typedef void	conn_pause_fn(void *arg, int pause);
+
+/*
+ * Start watching on base: a connection may read one request (or wait for
+ * the next) for limit_ms (0: no limit); at most max_conns are open.
+ */
+struct conn		*conn_new(struct event_base *base, unsigned int limit_ms,
+			    unsigned int max_conns, conn_pause_fn *pause,
+			    void *arg);
+/* Change the limits (configuration reload). */
+void			 conn_set_limits(struct conn *c, unsigned int limit_ms,
+			    unsigned int max_conns);
+/* The connections open now. */
+unsigned int		 conn_count(const struct conn *c);
+/*
+ * evhttp's bufferevent callback (evhttp_set_bevcb, arg the struct conn):
+ * makes each connection's bufferevent and watches it.
+ */
+struct bufferevent	*conn_bevcb(struct event_base *base, void *arg);
+/* Stop watching (after evhttp_free); NULL is a no-op. */
+void			 conn_free(struct conn *c);
+
+#endif /* ZS_CONN_H */
