@@ -11,7 +11,7 @@ NCLIENTS=200
 # Seconds a request may take while another client stalls (prompt).
 PROMPT=3
 
-zs_plan 23
+zs_plan 24
 
 cat >"$ZS_TMP/zsignd.json" <<EOF
 {"workers": 2, "limits": {"io_timeout_ms": 2000, "request_timeout_ms": 4000,
@@ -41,6 +41,20 @@ zs_is "$(cat "$ZS_TMP/sizes")" "$NCLIENTS true" \
     "$NCLIENTS concurrent requests: each returned a signed image"
 zs_is "$(grep -c 'sign uid=.* result=ok' "$ZS_LOG")" $NCLIENTS \
     "$NCLIENTS audit lines"
+# Every tenth image, checked with the engine's verifier and the public key.
+openssl pkey -in "$ZS_KEYDIR/test-ed25519.pem" -pubout >"$ZS_TMP/ed.pub"
+bad=0
+i=0
+while [ $i -lt $NCLIENTS ]; do
+	jq -r '.files["zephyr.signed.bin"]' "$ZS_TMP/out.$i" | base64 -d \
+	    >"$ZS_TMP/signed.bin"
+	"$ZS_TOP_BUILDDIR/tests/e2e/zsd-verify" "$ZS_TMP/signed.bin" \
+	    "$ZS_TMP/ed.pub" >"$ZS_TMP/verify" 2>&1 || bad=$((bad + 1))
+	i=$((i + 10))
+done
+zs_is "$bad $(cut -d' ' -f1-3 "$ZS_TMP/verify")" \
+    "0 version=1.2.3+4 hash=ok sig=ok" \
+    "returned images verify (hash and Ed25519 signature)"
 
 # A client that sends half a body (chunked) and then stalls: its writer
 # is a FIFO we hold open. The server side of each connection shows up in
