@@ -101,7 +101,7 @@ conn_sweep(evutil_socket_t fd, short what, void *arg)
 		w->reading = 0;
 		log_debug("connection reading for over %u ms: closed",
 		    c->limit_ms);
-		/* As if the read had timed out; evhttp closes (and may free). */
+		/* As if the read timed out: evhttp closes (and may free). */
 		bufferevent_trigger_event(w->bev,
 		    BEV_EVENT_READING | BEV_EVENT_TIMEOUT, 0);
 	}

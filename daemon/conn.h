@@ -20,9 +20,9 @@ typedef void	conn_pause_fn(void *arg, int pause);
  * Start watching on base: a connection may read one request (or wait for
  * the next) for limit_ms (0: no limit); at most max_conns are open.
  */
-struct conn		*conn_new(struct event_base *base, unsigned int limit_ms,
-			    unsigned int max_conns, conn_pause_fn *pause,
-			    void *arg);
+struct conn		*conn_new(struct event_base *base,
+			    unsigned int limit_ms, unsigned int max_conns,
+			    conn_pause_fn *pause, void *arg);
 /* Change the limits (configuration reload). */
 void			 conn_set_limits(struct conn *c, unsigned int limit_ms,
 			    unsigned int max_conns);

@@ -46,7 +46,7 @@ struct signctx {
 	json_t			*warnings;
 	json_t			*params;
 	char			 digest[129];
-	char			 version[64];	/* of the MCUboot image signed */
+	char			 version[64];	/* of the MCUboot image */
 	int			 authorized;
 	struct zs_errbuf	 eb;
 };
@@ -91,7 +91,7 @@ key_resolve(struct signctx *c, const char *argkey)
 			return zs_errf(&c->eb, ZS_ERR_NOT_FOUND,
 			    "unknown key \"%.64s\"", name);
 	}
-	/* The key is known (or the caller's default chosen): may they use it? */
+	/* The key is known (or the default chosen): may they use it? */
 	if (!c->authorized) {
 		if ((r = security_authorize(c->job->sec, c->job->id, kr,
 		    req->tool_name, &c->key, &c->eb)) != 0)
@@ -130,8 +130,8 @@ files_check(struct signctx *c, const char *const *names, size_t n,
 			if (strcmp(names[j], fname) == 0)
 				break;
 		if (j == n)
-			return zs_errf(&c->eb, ZS_ERR_INVALID, "files: \"%.64s\" "
-			    "is not named in args", fname);
+			return zs_errf(&c->eb, ZS_ERR_INVALID,
+			    "files: \"%.64s\" is not named in args", fname);
 	}
 	return 0;
 }
@@ -325,7 +325,8 @@ sign_imgtool_west(struct signctx *c)
 	snprintf(fixed[0], ARG_LEN_MAX, "%s", p.version);
 	snprintf(fixed[1], ARG_LEN_MAX, "%u", p.align);
 	snprintf(fixed[2], ARG_LEN_MAX, "%u", p.header_size);
-	snprintf(fixed[3], ARG_LEN_MAX, "%llu", (unsigned long long)p.slot_size);
+	snprintf(fixed[3], ARG_LEN_MAX, "%llu",
+	    (unsigned long long)p.slot_size);
 	for (i = 0; i < nruns; i++) {
 		snprintf(outs[i], sizeof(outs[i]), "zephyr.signed.%s", fmts[i]);
 		argv = west_argv(req, fixed, ins[i], outs[i], &argc);
@@ -420,7 +421,7 @@ sign_rimage(struct signctx *c)
 	if (req->date != NULL)
 		snprintf(date, sizeof(date), "%s", req->date);
 	else {
-		/* rimage stamps the build date; the protocol's default is UTC. */
+		/* rimage stamps the build date; the default is today, UTC. */
 		now = time(NULL);
 		gmtime_r(&now, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
@@ -517,7 +518,8 @@ reply_sign(struct signctx *c)
 	memcpy(p, filestag, sizeof(filestag) - 1);
 	p += sizeof(filestag) - 1;
 	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s%s:\"%s\"", i ? "," : "", qnames[i], b64s[i]);
+		p += sprintf(p, "%s%s:\"%s\"", i ? "," : "", qnames[i],
+		    b64s[i]);
 	memcpy(p, "}}", 3);
  out:
 	for (i = 0; i < n; i++) {

@@ -140,8 +140,8 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 		case 'w':
 			if (zs_parse_uint(optarg, CONF_WORKERS_MAX, &n) != 0 ||
 			    n == 0) {
-				fprintf(stderr, "zsignd: -w: expected 1 to %d\n",
-				    CONF_WORKERS_MAX);
+				fprintf(stderr, "zsignd: -w: expected 1 "
+				    "to %d\n", CONF_WORKERS_MAX);
 				exit(EXIT_USAGE);
 			}
 			cl->workers = (unsigned int)n;

@@ -13,7 +13,7 @@ struct pool;
 
 /* Runs on a worker thread. */
 typedef void	pool_run_fn(void *arg);
-/* Runs on the loop thread once the job has run (done) or if it never will (drop). */
+/* Runs on the loop thread when the job has run (done) or never will (drop). */
 typedef void	pool_done_fn(void *arg);
 
 /*

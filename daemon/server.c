@@ -172,7 +172,7 @@ peer_cred(struct evhttp_request *req, struct reqinfo *ri)
 	if (evcon == NULL ||
 	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
 		return;
-	/* TCP sockets answer too, with pid 0: no credentials (see the audit). */
+	/* TCP sockets answer too, with pid 0: no credentials (audit). */
 	if (getsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_PEERCRED, &uc,
 	    &len) == 0 && uc.pid != 0) {
 		ri->uid = (long)uc.uid;
@@ -518,15 +518,15 @@ listener_open(struct server *s, const char *spec, struct zs_errbuf *eb)
 		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
 		    sizeof(sun)) == 0) {
 			close(probe);
-			zs_errf(eb, ZS_ERR_IO, "%s: another server is listening "
-			    "there", path);
+			zs_errf(eb, ZS_ERR_IO, "%s: another server is "
+			    "listening there", path);
 			goto out;
 		}
 		if (probe != -1)
 			close(probe);
 		if (unlink(path) == -1) {
-			zs_errf(eb, ZS_ERR_IO, "%s: cannot remove stale socket: "
-			    "%s", path, strerror(errno));
+			zs_errf(eb, ZS_ERR_IO, "%s: cannot remove stale "
+			    "socket: %s", path, strerror(errno));
 			goto out;
 		}
 	}

@@ -137,7 +137,8 @@ members_check(json_t *obj, const struct member *tab, const char *where,
 			    where, tab[i].name, type_name(tab[i].type));
 	}
 	for (i = 0; tab[i].name != NULL; i++)
-		if (tab[i].required && json_object_get(obj, tab[i].name) == NULL)
+		if (tab[i].required &&
+		    json_object_get(obj, tab[i].name) == NULL)
 			return zs_errf(eb, ZS_ERR_INVALID,
 			    "%s: missing member \"%s\"", where, tab[i].name);
 	return 0;
@@ -169,7 +170,8 @@ text_check(const char *s, const char *what, struct zs_errbuf *eb)
 	const unsigned char *p;
 
 	if (*s == '\0')
-		return zs_errf(eb, ZS_ERR_INVALID, "%s: must not be empty", what);
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: must not be empty",
+		    what);
 	for (p = (const unsigned char *)s; *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return zs_errf(eb, ZS_ERR_INVALID,
@@ -263,7 +265,8 @@ b64_get(json_t *v, const char *what, size_t room, size_t max,
 		return zs_errf(eb, ZS_ERR_TOO_LARGE,
 		    "%s: more than %zu bytes", what, max);
 	if (zs_b64_decode(s, slen, &data, &len) != 0)
-		return zs_errf(eb, ZS_ERR_INVALID, "%s: not valid base64", what);
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: not valid base64",
+		    what);
 	if (len > room) {
 		freezero(data, len);
 		return zs_errf(eb, ZS_ERR_TOO_LARGE,
@@ -290,11 +293,11 @@ parse_args(struct proto_sign_req *req, json_t *args, struct zs_errbuf *eb)
 	json_array_foreach(args, i, v) {
 		snprintf(what, sizeof(what), "args[%zu]", i);
 		if (!json_is_string(v))
-			return zs_errf(eb, ZS_ERR_INVALID, "%s: must be a string",
-			    what);
+			return zs_errf(eb, ZS_ERR_INVALID,
+			    "%s: must be a string", what);
 		if ((r = str_get(v, PROTO_ARG_MAX, what, &s, NULL, eb)) != 0)
 			return r;
-		/* The engines' parsers take char *const argv[]; never written. */
+		/* The engines take char *const argv[]; never written. */
 		req->argv[i] = (char *)(uintptr_t)s;
 	}
 	req->argc = (int)n;
@@ -464,7 +467,8 @@ proto_sign_parse(const void *body, size_t len, size_t max,
 	req->tool = tools[i].tool;
 	req->tool_name = tools[i].name;
 	if ((r = parse_key(req, eb)) != 0 ||
-	    (r = parse_args(req, json_object_get(req->root, "args"), eb)) != 0 ||
+	    (r = parse_args(req, json_object_get(req->root, "args"),
+	    eb)) != 0 ||
 	    (r = parse_files(req, json_object_get(req->root, "files"), max,
 	    &total, eb)) != 0)
 		goto out;

@@ -60,10 +60,10 @@ struct proto_sign_req {
 	enum proto_tool		 tool;
 	const char		*tool_name;
 	const char		*key;		/* key name, or NULL */
-	const char		*key_fp;	/* "SHA256:<lower hex>", or NULL */
+	const char		*key_fp;	/* "SHA256:<hex>" or NULL */
 	char			 fpbuf[PROTO_FP_LEN + 1];
 	int			 argc;
-	char			**argv;		/* argc entries + NULL; array owned */
+	char			**argv;		/* argc + NULL; array owned */
 	struct fileset		*files;		/* decoded inputs (owned) */
 	int			 has_west;
 	struct proto_west	 west;

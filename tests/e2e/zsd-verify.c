@@ -43,7 +43,8 @@ main(int argc, char *argv[])
 	if (n > 4 && strcmp(argv[1] + n - 4, ".hex") == 0) {
 		if (ihex_read((const char *)data, len, 0xff, &base, &img,
 		    &imglen, &eb) != 0) {
-			fprintf(stderr, "zsd-verify: %s: %s\n", argv[1], eb.msg);
+			fprintf(stderr, "zsd-verify: %s: %s\n", argv[1],
+			    eb.msg);
 			return 1;
 		}
 		free(data);
