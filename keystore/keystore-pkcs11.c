@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -61,6 +62,8 @@
 /* Overrides the helper's path (tests run it from the build tree). */
 #define P11_HELPER_ENV		"ZSIGN_PKCS11_HELPER"
 #define P11_HELPER_NAME		"zsign-pkcs11-helper"
+/* Highest fd closed in the helper where close_range() is missing. */
+#define P11_FD_SCAN_MAX		4096
 /* Largest PIN file read (the PIN is its first line). */
 #define P11_PINFILE_MAX		4096
 
@@ -154,19 +157,46 @@ p11_helper_close_idle(struct p11_helper *h)
 	}
 }
 
+/*
+ * Where the helper is: $ZSIGN_PKCS11_HELPER, else the installed one, else
+ * the one beside the running program (a build tree).
+ */
+static void
+p11_helper_path(char *path, size_t len)
+{
+	const char *env = getenv(P11_HELPER_ENV);
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (env != NULL && *env != '\0') {
+		snprintf(path, len, "%s", env);
+		return;
+	}
+	snprintf(path, len, "%s/%s", ZS_LIBEXECDIR, P11_HELPER_NAME);
+	if (access(path, X_OK) == 0)
+		return;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return;
+	*slash = '\0';
+	snprintf(path, len, "%s/%s", self, P11_HELPER_NAME);
+	if (access(path, X_OK) != 0)
+		snprintf(path, len, "%s/%s", ZS_LIBEXECDIR, P11_HELPER_NAME);
+}
+
 /* Start the helper for h->module (h->lock held). */
 static int
 p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 {
 	int sp[P11_CHANNELS][2], hi[P11_CHANNELS], i, n = 0, err, null;
-	const char *path = getenv(P11_HELPER_ENV);
-	char defpath[] = ZS_LIBEXECDIR "/" P11_HELPER_NAME;
+	char path[PATH_MAX + sizeof(P11_HELPER_NAME) + 1];
 	char nchan[16];
 	char *argv[4];
 	pid_t pid;
 
-	if (path == NULL || *path == '\0')
-		path = defpath;
+	p11_helper_path(path, sizeof(path));
 	if (access(path, X_OK) != 0)
 		return zs_errf(eb, ZS_ERR_UNAVAILABLE, "cannot run the PKCS#11 "
 		    "helper %s: %s (is it installed? %s overrides the path)",
@@ -213,7 +243,7 @@ p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 				_exit(127);
 		/* Nothing else of the daemon's (listeners, keys) leaks in. */
 		if (close_range(3 + P11_CHANNELS, ~0U, 0) != 0)
-			for (i = 3 + P11_CHANNELS; i < 1024; i++)
+			for (i = 3 + P11_CHANNELS; i < P11_FD_SCAN_MAX; i++)
 				(void)close(i);
 		execv(path, argv);
 		(void)!write(2, "zsign: cannot execute the PKCS#11 helper\n",
