@@ -62,6 +62,8 @@
 /* Overrides the helper's path (tests run it from the build tree). */
 #define P11_HELPER_ENV		"ZSIGN_PKCS11_HELPER"
 #define P11_HELPER_NAME		"zsign-pkcs11-helper"
+/* First fd above the helper's channels. */
+#define P11_FD_END		(P11_FD_BASE + P11_CHANNELS)
 /* Highest fd closed in the helper where close_range() is missing. */
 #define P11_FD_SCAN_MAX		4096
 /* Largest PIN file read (the PIN is its first line). */
@@ -95,10 +97,10 @@ struct p11_key {
 	uint8_t			 pin[P11_PIN_MAX];
 	size_t			 pinlen;
 	enum zs_keytype		 type;
-	uint8_t			*spki;		/* to recognise it after restarts */
+	uint8_t			*spki;		/* to know it after restarts */
 	size_t			 spkilen;
-	atomic_uint		 loaded_gen;	/* helper start it is loaded in */
-	atomic_int		 avail;		/* outcome of the last request */
+	atomic_uint		 loaded_gen;	/* helper start it is in */
+	atomic_int		 avail;		/* last request's outcome */
 	atomic_llong		 checked_ms;	/* when it came, p11_now_ms() */
 };
 
@@ -233,17 +235,17 @@ p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 		 */
 		for (i = 0; i < P11_CHANNELS; i++)
 			if ((hi[i] = fcntl(sp[i][1], F_DUPFD_CLOEXEC,
-			    3 + P11_CHANNELS)) == -1)
+			    P11_FD_END)) == -1)
 				_exit(127);
-		if ((null = fcntl(null, F_DUPFD_CLOEXEC, 3 + P11_CHANNELS)) ==
-		    -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1)
+		if ((null = fcntl(null, F_DUPFD_CLOEXEC, P11_FD_END)) == -1 ||
+		    dup2(null, 0) == -1 || dup2(null, 1) == -1)
 			_exit(127);
 		for (i = 0; i < P11_CHANNELS; i++)
-			if (dup2(hi[i], 3 + i) == -1)
+			if (dup2(hi[i], P11_FD_BASE + i) == -1)
 				_exit(127);
 		/* Nothing else of the daemon's (listeners, keys) leaks in. */
-		if (close_range(3 + P11_CHANNELS, ~0U, 0) != 0)
-			for (i = 3 + P11_CHANNELS; i < P11_FD_SCAN_MAX; i++)
+		if (close_range(P11_FD_END, ~0U, 0) != 0)
+			for (i = P11_FD_END; i < P11_FD_SCAN_MAX; i++)
 				(void)close(i);
 		execv(path, argv);
 		(void)!write(2, "zsign: cannot execute the PKCS#11 helper\n",
@@ -347,7 +349,7 @@ p11_chan_acquire(struct p11_helper *h, struct p11_chan *chp, int wait,
 			}
 		}
 		if (!wait) {
-			r = zs_errf(eb, ZS_ERR_LIMIT, "all helper channels busy");
+			r = zs_errf(eb, ZS_ERR_LIMIT, "helper channels busy");
 			break;
 		}
 		pthread_cond_wait(&h->cond, &h->lock);
@@ -895,7 +897,8 @@ p11_available(void *priv)
 	memset(&req, 0, sizeof(req));
 	req.type = P11_MSG_STATUS;
 	req.keyid = k->id;
-	r = p11_key_request(k, &req, NULL, 0, &n, 0, P11_STATUS_TIMEOUT_MS, &eb);
+	r = p11_key_request(k, &req, NULL, 0, &n, 0, P11_STATUS_TIMEOUT_MS,
+	    &eb);
 	if (r == ZS_ERR_LIMIT)
 		return atomic_load(&k->avail);	/* busy signing: fine */
 	if (r != 0) {

@@ -15,6 +15,8 @@
 
 struct buf;
 
+/* The helper's channels are fds P11_FD_BASE.. (0-2 stay stdio). */
+#define P11_FD_BASE		3
 /* Bump when any message layout changes; both ends come from one build. */
 #define P11_PROTO_VERSION	1
 /* Largest message an Ed25519 key signs whole (imgtool may sign an image). */
@@ -66,7 +68,7 @@ int	p11_msg_decode(const uint8_t *body, size_t len, struct p11_msg *m,
 	    struct zs_errbuf *eb);
 /* Check a frame's 4-byte length header against P11_FRAME_MAX. */
 int	p11_frame_len(const uint8_t hdr[4], size_t *lenp);
-/* Write a whole frame (as made by p11_msg_encode), waiting at most timeout_ms. */
+/* Write a frame (made by p11_msg_encode), waiting at most timeout_ms. */
 int	p11_frame_write(int fd, const struct buf *frame, int timeout_ms);
 /*
  * Read one frame body from fd into body (reset first), waiting at most

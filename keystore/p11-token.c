@@ -47,7 +47,7 @@ struct p11_token {
 	CK_SLOT_ID		 slot;
 	CK_SESSION_HANDLE	 anchor;
 	int			 logged_in;
-	unsigned		 gen;		/* bumps when handles go stale */
+	unsigned		 gen;		/* bumps: handles went stale */
 	uint8_t			 pin[P11_PIN_MAX];
 	size_t			 pinlen;
 	int			 pin_ok;	/* pin has logged in once */
@@ -63,7 +63,7 @@ struct p11_hkey {
 	struct p11_token	*tok;
 	CK_OBJECT_HANDLE	 obj;
 	int			 have_obj;
-	unsigned		 objgen;	/* tok->gen when obj was found */
+	unsigned		 objgen;	/* tok->gen obj was found in */
 	CK_KEY_TYPE		 ktype;
 };
 
@@ -517,8 +517,8 @@ p11_key_public(struct p11_module *m, struct p11_hkey *k, EVP_PKEY **pkeyp,
 	CK_OBJECT_HANDLE pubobj;
 	CK_ATTRIBUTE tmpl[2];
 	CK_RV rv;
-	uint8_t *id = NULL, *params = NULL, *point = NULL, *nb = NULL,
-	    *eb_ = NULL;
+	uint8_t *id = NULL, *params = NULL, *point = NULL, *mod = NULL,
+	    *pubexp = NULL;
 	const uint8_t *pt;
 	size_t idlen = 0, plen = 0, ptlen = 0, nlen = 0, elen = 0, i;
 	OSSL_PARAM_BLD *bld = NULL;
@@ -530,8 +530,8 @@ p11_key_public(struct p11_module *m, struct p11_hkey *k, EVP_PKEY **pkeyp,
 	int r = ZS_ERR_KEY, curve = -1;
 
 	if (k->ktype == CKK_RSA &&
-	    p11_attr_get(m, s, k->obj, CKA_MODULUS, &nb, &nlen) == 0 &&
-	    p11_attr_get(m, s, k->obj, CKA_PUBLIC_EXPONENT, &eb_, &elen) == 0)
+	    p11_attr_get(m, s, k->obj, CKA_MODULUS, &mod, &nlen) == 0 &&
+	    p11_attr_get(m, s, k->obj, CKA_PUBLIC_EXPONENT, &pubexp, &elen) == 0)
 		goto have_rsa;
 	/* The public half: the public key object with the same CKA_ID. */
 	if (p11_attr_get(m, s, k->obj, CKA_ID, &id, &idlen) != 0 ||
@@ -552,10 +552,10 @@ p11_key_public(struct p11_module *m, struct p11_hkey *k, EVP_PKEY **pkeyp,
 		goto out;
 	}
 	if (k->ktype == CKK_RSA) {
-		free(nb);
-		nb = NULL;
-		if (p11_attr_get(m, s, pubobj, CKA_MODULUS, &nb, &nlen) != 0 ||
-		    p11_attr_get(m, s, pubobj, CKA_PUBLIC_EXPONENT, &eb_,
+		free(mod);
+		mod = NULL;
+		if (p11_attr_get(m, s, pubobj, CKA_MODULUS, &mod, &nlen) != 0 ||
+		    p11_attr_get(m, s, pubobj, CKA_PUBLIC_EXPONENT, &pubexp,
 		    &elen) != 0) {
 			zs_errf(eb, ZS_ERR_KEY, "token '%s': cannot read the "
 			    "RSA public key of %s", k->tok->label, k->uristr);
@@ -609,8 +609,8 @@ p11_key_public(struct p11_module *m, struct p11_hkey *k, EVP_PKEY **pkeyp,
 		pk = NULL;
 	goto have_pkey;
  have_rsa:
-	if ((bn = BN_bin2bn(nb, (int)nlen, NULL)) == NULL ||
-	    (be = BN_bin2bn(eb_, (int)elen, NULL)) == NULL ||
+	if ((bn = BN_bin2bn(mod, (int)nlen, NULL)) == NULL ||
+	    (be = BN_bin2bn(pubexp, (int)elen, NULL)) == NULL ||
 	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) ||
@@ -636,8 +636,8 @@ p11_key_public(struct p11_module *m, struct p11_hkey *k, EVP_PKEY **pkeyp,
 	free(id);
 	free(params);
 	free(point);
-	free(nb);
-	free(eb_);
+	free(mod);
+	free(pubexp);
 	return r;
 }
 

@@ -23,8 +23,6 @@
 
 /* Most channels (threads) one helper serves. */
 #define HELPER_CHANNELS_MAX	64
-/* First channel descriptor; 0-2 stay stdin, stdout, stderr. */
-#define HELPER_FD_BASE		3
 
 struct helper_chan {
 	int		 fd;
@@ -187,7 +185,7 @@ main(int argc, char *argv[])
 	if (p11_module_open(argv[1], &helper_module, &helper_openerr) != 0)
 		log_warnx("%s", helper_openerr.msg);
 	for (i = 0; i < n; i++) {
-		chans[i].fd = HELPER_FD_BASE + (int)i;
+		chans[i].fd = P11_FD_BASE + (int)i;
 		if (pthread_create(&chans[i].thread, NULL, helper_serve,
 		    &chans[i]) != 0)
 			fatalx("cannot start channel thread");

@@ -400,7 +400,7 @@ test_token_away(void **state)
 	usleep(1200000);
 	assert_false(zs_key_available(k));
 	assert_int_equal(rename(away, tokens), 0);
-	/* Health checks alone bring it back (the daemon asks before signing). */
+	/* Health checks alone bring it back (zsignd asks before signing). */
 	for (waited = 0; waited < TEST_RECOVER_MS && !zs_key_available(k);
 	    waited += 100)
 		usleep(100000);
