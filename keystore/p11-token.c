@@ -531,7 +531,8 @@ p11_key_public(struct p11_module *m, struct p11_hkey *k, EVP_PKEY **pkeyp,
 
 	if (k->ktype == CKK_RSA &&
 	    p11_attr_get(m, s, k->obj, CKA_MODULUS, &mod, &nlen) == 0 &&
-	    p11_attr_get(m, s, k->obj, CKA_PUBLIC_EXPONENT, &pubexp, &elen) == 0)
+	    p11_attr_get(m, s, k->obj, CKA_PUBLIC_EXPONENT, &pubexp,
+	    &elen) == 0)
 		goto have_rsa;
 	/* The public half: the public key object with the same CKA_ID. */
 	if (p11_attr_get(m, s, k->obj, CKA_ID, &id, &idlen) != 0 ||
