@@ -660,8 +660,8 @@ server_reload(struct server *s)
 	server_http_limits(s->https, &s->rt->cfg);
 	conn_set_limits(s->conns, s->rt->cfg.request_timeout_ms,
 	    s->rt->cfg.conns_max);
-	if (s->rt->log_level >= 0)
-		log_setlevel(s->rt->log_level);
+	/* A log_level removed from the file means the default again. */
+	log_setlevel(s->rt->log_level >= 0 ? s->rt->log_level : ZS_LOG_INFO);
 	metrics_reload(s->metrics, 1);
 	log_info("configuration reloaded (#%lu): %zu key(s)",
 	    s->rt->generation, keyring_count(s->rt->kr));

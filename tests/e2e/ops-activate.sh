@@ -14,10 +14,10 @@ LOAD_ROUNDS=15
 # Reloads sent during the load.
 LOAD_RELOADS=6
 
-zs_plan 26
+zs_plan 29
 if ! command -v systemd-socket-activate >/dev/null 2>&1; then
 	i=0
-	while [ $i -lt 26 ]; do
+	while [ $i -lt 29 ]; do
 		zs_skip "socket activation" "no systemd-socket-activate"
 		i=$((i + 1))
 	done
@@ -130,6 +130,34 @@ zs_ok $? "a key that does not load is refused too"
 zs_post /v1/sign "$ZS_TMP/req.json"
 zs_is "$ZS_STATUS" 200 "and signing goes on with the old keys"
 
+# A request in flight keeps its generation: its key may go meanwhile.
+write_conf "{\"name\": \"ed\", \"path\": \"$ZS_KEYDIR/test-ed25519.pem\"},
+  {\"name\": \"ec\", \"path\": \"$ZS_KEYDIR/test-ecdsa-p256.pem\"}" \
+    '"log_level": "debug"'
+kill -HUP "$ZS_PID"
+zs_wait_log 'configuration reloaded \(#3\)'
+zs_mkimage "$ZS_TMP/big.bin" $((40 * 1024 * 1024))
+zs_imgtool_request "$ZS_TMP/big.json" "$ZS_TMP/big.bin" ec
+curl -s -o "$ZS_TMP/big.out" -w '%{http_code}' --max-time 60 \
+    --unix-socket "$ZS_SOCK" -H 'Content-Type: application/json' \
+    --data-binary "@$ZS_TMP/big.json" http://zsign/v1/sign >"$ZS_TMP/big.code" &
+big=$!
+zs_wait_log 'sign uid=[0-9]+ pid='"$big"' queued' 30
+write_conf "{\"name\": \"ed\", \"path\": \"$ZS_KEYDIR/test-ed25519.pem\"}"
+kill -HUP "$ZS_PID"
+zs_wait_log 'configuration reloaded \(#4\)'
+wait "$big"
+zs_is "$(cat "$ZS_TMP/big.code"):$(jq -r .key.name "$ZS_TMP/big.out")" "200:ec" \
+    "a request in flight finishes with the key the reload removed"
+grep -En 'configuration reloaded \(#4\)|pid='"$big"' key=ec .*result=ok' "$ZS_LOG" |
+    cut -d: -f1 | tr '\n' ' ' >"$ZS_TMP/order"
+set -- $(cat "$ZS_TMP/order")
+[ $# -eq 2 ] && [ "$1" -lt "$2" ]
+zs_ok $? "... and it was in flight across the reload (log lines $(cat "$ZS_TMP/order"))"
+zs_post /v1/sign "$ZS_TMP/big.json"
+zs_is "$ZS_STATUS:$(zs_json .error.code)" "404:not_found" \
+    "a new request for that key is refused"
+
 # Reload over and over while clients sign: no request may fail.
 write_conf "{\"name\": \"ed\", \"path\": \"$ZS_KEYDIR/test-ed25519.pem\"}"
 cp "$CONF" "$ZS_TMP/conf.a"
@@ -175,7 +203,7 @@ zs_is "$(metric zsignd_requests_in_flight)" 0 "nothing left in flight"
 write_conf "{\"name\": \"ed\", \"path\": \"$ZS_KEYDIR/test-ed25519.pem\"}" \
     '"metrics": {"allow": []}'
 kill -HUP "$ZS_PID"
-zs_wait_log "configuration reloaded \(#$((LOAD_RELOADS + 3))\)"
+zs_wait_log "configuration reloaded \(#$((LOAD_RELOADS + 5))\)"
 zs_curl GET /metrics
 zs_is "$ZS_STATUS:$(zs_json .error.code)" "403:forbidden" \
     "metrics.allow [] shuts /metrics"
