@@ -11,7 +11,7 @@ EXAMPLE=$ZS_TOP_SRCDIR/etc/zsignd.conf.example
 MANS="$ZS_TOP_SRCDIR/docs/zsignd.8 $ZS_TOP_SRCDIR/docs/zsignd.conf.5 $ZS_TOP_SRCDIR/docs/zsign-client.1"
 T=$ZS_TMP
 
-zs_plan 12
+zs_plan 13
 
 # The example, moved under $T; the group "zsign" becomes one that exists.
 root=$T/root
@@ -77,6 +77,14 @@ for m in $(jq -r 'del(.tokens[]) | [paths | map(select(type == "string")) |
 	    missing="$missing $m"
 done
 zs_is "${missing:-none}" none "every member of the example is documented in zsignd.conf(5)"
+
+# ... and every setting zsignd.conf(5) describes is in the example.
+missing=""
+for m in $(sed -n 's/^\.It Ic \([a-z_]*\).*/\1/p' "$ZS_TOP_SRCDIR/docs/zsignd.conf.5" | sort -u); do
+	jq -e --arg m "$m" '[paths | map(select(type == "string")) | last] |
+	    index($m)' "$EXAMPLE" >/dev/null || missing="$missing $m"
+done
+zs_is "${missing:-none}" none "every setting of zsignd.conf(5) is in the example"
 
 # Every option of zsignd --help is in zsignd(8).
 missing=""
