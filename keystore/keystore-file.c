@@ -67,6 +67,16 @@ file_passcb(char *out, int size, int rwflag, void *arg)
 	return (int)n;
 }
 
+/*
+ * Password callback that has none: without one OpenSSL's default prompts
+ * on the terminal (and reads stdin), which would stall the daemon.
+ */
+static int
+file_nopasscb(char *out, int size, int rwflag, void *arg)
+{
+	return -1;
+}
+
 static int
 file_load(const char *spec, const char *passfile, void **privp,
     EVP_PKEY **pubp, struct zs_errbuf *eb)
@@ -92,7 +102,8 @@ file_load(const char *spec, const char *passfile, void **privp,
 	if (pkey == NULL) {
 		ERR_clear_error();
 		(void)BIO_reset(bio);
-		if ((pub = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) != NULL)
+		if ((pub = PEM_read_bio_PUBKEY(bio, NULL, file_nopasscb,
+		    NULL)) != NULL)
 			zs_errf(eb, ZS_ERR_KEY, "%s: Cannot sign with a "
 			    "public-only PEM; signing requires the private "
 			    "key.", spec);

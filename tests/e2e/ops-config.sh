@@ -11,7 +11,7 @@ EXAMPLE=$ZS_TOP_SRCDIR/etc/zsignd.conf.example
 MANS="$ZS_TOP_SRCDIR/docs/zsignd.8 $ZS_TOP_SRCDIR/docs/zsignd.conf.5 $ZS_TOP_SRCDIR/docs/zsign-client.1"
 T=$ZS_TMP
 
-zs_plan 13
+zs_plan 14
 
 # The example, moved under $T; the group "zsign" becomes one that exists.
 root=$T/root
@@ -42,10 +42,21 @@ zs_is "$rc:$(cat "$T/check.out" | tail -1)" \
 zs_is "$?:$(grep -c 'CREDENTIALS_DIRECTORY is not set' "$T/nocred.out")" "1:1" \
     "without \$CREDENTIALS_DIRECTORY the credential is missed, clearly"
 printf 'Tr0ub4dor&3\n' >"$root/creds/zsign_release.pass"
+# stdin stays open: nothing may prompt for a passphrase and wait on it
+# (a reload would stall the daemon so).
+mkfifo "$T/stdin"
+sleep 10 >"$T/stdin" 2>/dev/null &
+holder=$!
+t0=$(date +%s)
 CREDENTIALS_DIRECTORY=$root/creds "$ZS_ZSIGND" --check-config -c "$T/zsignd.conf" \
-    </dev/null >"$T/wrong.out" 2>&1
+    <"$T/stdin" >"$T/wrong.out" 2>&1
 zs_is "$?:$(grep -c 'key release' "$T/wrong.out")" "1:1" \
     "a wrong passphrase fails the check, naming the key"
+t1=$(date +%s)
+[ $((t1 - t0)) -lt 5 ] && ! grep -q 'pass phrase' "$T/wrong.out"
+zs_ok $? "... at once, without prompting on an open stdin ($((t1 - t0)) s)"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
 grep -q 'Tr0ub4dor' "$T/wrong.out"
 zs_ok $((1 - $?)) "the passphrase itself is not printed"
 
