@@ -11,8 +11,10 @@ EXTRA_DIST += tests/vectors/proto
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-request
-# proto.c is compiled in again so that it carries the fuzzer coverage.
-tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz-request.c proto/proto.c
+# proto.c and jsonlift.c are compiled in again so that they carry the
+# fuzzer coverage.
+tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz-request.c proto/proto.c \
+	common/jsonlift.c
 tests_fuzz_fuzz_request_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_request_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_request_LDADD = libzsign.a $(LIBZSIGN_DEPS)

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "common/fileset.h"
+#include "common/jsonlift.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -436,7 +437,8 @@ proto_sign_parse(const void *body, size_t len, size_t max,
 	int r = ZS_ERR_INTERNAL;
 
 	req = xcalloc(1, sizeof(*req));
-	req->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* json_loadb() exactly, with the base64 files kept from its lexer. */
+	req->root = jsonlift_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (req->root == NULL) {
 		/*
 		 * jansson quotes the offending token ("near '...'"): up to
