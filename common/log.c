@@ -65,6 +65,9 @@ log_getlevel(void)
 	return log_level;
 }
 
+static void vlog(int, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(int level, const char *fmt, va_list ap, int with_errno)
 {

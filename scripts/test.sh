@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build zsign twice (warnings as errors; ASan+UBSan) and run every test in
-# both builds. Ends with one line: "N passed, N failed".
+# both builds, then run each libFuzzer target briefly. Ends with one line:
+# "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -44,9 +45,44 @@ run_build() {	# dir, configure flags...
 	done
 }
 
+# Build the libFuzzer targets with clang and run each briefly over its seed
+# corpus, so every parser's fuzzer compiles and holds on known inputs.
+run_fuzz() {	# dir
+	dir=$1
+	command -v clang >/dev/null 2>&1 || { echo "[$dir] SKIP: no clang"; return; }
+	mkdir -p "$dir"
+	( cd "$dir" && { [ -f Makefile ] || CC=clang ../configure --enable-werror --enable-fuzzing >configure.out 2>&1; } ) ||
+	    { echo "[$dir] FAIL: configure" ; fail=$((fail + 1)); status=1; return; }
+	if ! make -C "$dir" -j"$(nproc)" >"$dir/make.out" 2>&1; then
+		tail -40 "$dir/make.out" >&2
+		echo "[$dir] FAIL: build"
+		fail=$((fail + 1))
+		status=1
+		return
+	fi
+	for t in "$dir"/tests/fuzz/fuzz-*; do
+		[ -x "$t" ] || continue
+		name=${t##*/fuzz-}
+		corpus=tests/fuzz/corpus/$name
+		work=$(mktemp -d)
+		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
+		if "$t" -max_total_time=10 -rss_limit_mb=2048 "$work" >"$dir/fuzz-$name.out" 2>&1; then
+			echo "[$dir] PASS: fuzz-$name"
+			pass=$((pass + 1))
+		else
+			echo "[$dir] FAIL: fuzz-$name"
+			tail -30 "$dir/fuzz-$name.out" >&2
+			fail=$((fail + 1))
+			status=1
+		fi
+		rm -rf "$work"
+	done
+}
+
 run_build build
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_build build-asan --enable-asan
+run_fuzz build-fuzz
 [ "$fail" -gt 0 ] && status=1
 echo "$pass passed, $fail failed"
 exit $status
