@@ -13,6 +13,8 @@ void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 /* strdup() that never returns NULL. */
 char	*xstrdup(const char *);
+/* strndup() that never returns NULL. */
+char	*xstrndup(const char *, size_t);
 /* asprintf() that never fails. */
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Zeroize len bytes of p (which may be NULL), then free it. */

@@ -657,18 +657,29 @@ handle_health(const struct keyring *kr, const char *audit,
     unsigned long generation, int *statusp)
 {
 	size_t i, n = keyring_count(kr), avail = 0;
+	struct zs_key *k;
+	json_t *down;
 	int ok;
 
-	/* A token that is unplugged makes its key unavailable. */
-	for (i = 0; i < n; i++)
-		if (zs_key_available(keyring_at(kr, i)))
+	/* A token that is unplugged makes its key unavailable: say which. */
+	down = json_array();
+	for (i = 0; i < n; i++) {
+		k = keyring_at(kr, i);
+		if (zs_key_available(k)) {
 			avail++;
+			continue;
+		}
+		json_array_append_new(down, json_pack("{s:s,s:s,s:s?}",
+		    "name", zs_key_name(k), "backend", zs_key_backend(k),
+		    "location", zs_key_location(k)));
+	}
 	ok = strcmp(audit, "failing") != 0 && (n == 0 || avail > 0);
 	*statusp = ok ? 200 : 503;
-	return reply_dump(json_pack("{s:s,s:s,s:I,s:I,s:s,s:I}", "status",
+	return reply_dump(json_pack("{s:s,s:s,s:I,s:I,s:o,s:s,s:I}", "status",
 	    ok ? "ok" : "degraded", "version", PACKAGE_VERSION, "keys",
-	    (json_int_t)n, "keys_available", (json_int_t)avail, "audit",
-	    audit, "config", (json_int_t)generation));
+	    (json_int_t)n, "keys_available", (json_int_t)avail,
+	    "unavailable", down, "audit", audit, "config",
+	    (json_int_t)generation));
 }
 
 /* The public key as PEM text (SubjectPublicKeyInfo); malloc'd. */

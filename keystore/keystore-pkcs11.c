@@ -94,6 +94,7 @@ struct p11_key {
 	struct p11_helper	*h;
 	uint32_t		 id;
 	char			*uri;
+	char			*where;		/* uri without its query */
 	uint8_t			 pin[P11_PIN_MAX];
 	size_t			 pinlen;
 	enum zs_keytype		 type;
@@ -814,6 +815,7 @@ p11_free(void *priv)
 	OPENSSL_cleanse(k->pin, sizeof(k->pin));
 	free(k->spki);
 	free(k->uri);
+	free(k->where);
 	free(k);
 }
 
@@ -847,6 +849,8 @@ p11_load(const char *spec, const char *passfile, void **privp,
 	}
 	k = xcalloc(1, sizeof(*k));
 	k->uri = xstrdup(spec);
+	/* The query holds module path and PIN source: not for display. */
+	k->where = xstrndup(spec, strcspn(spec, "?"));
 	if ((r = p11_pin_get(uri, passfile, k->pin, &k->pinlen, eb)) != 0)
 		goto out;
 	k->h = p11_helper_get(module);
@@ -911,11 +915,18 @@ p11_available(void *priv)
 	return 1;
 }
 
+static const char *
+p11_location(void *priv)
+{
+	return ((struct p11_key *)priv)->where;
+}
+
 const struct keystore_ops keystore_pkcs11_ops = {
 	.name = "pkcs11",
 	.match = p11_match,
 	.load = p11_load,
 	.sign = p11_sign,
 	.available = p11_available,
+	.location = p11_location,
 	.free = p11_free,
 };

@@ -227,6 +227,13 @@ zs_key_available(const struct zs_key *key)
 }
 
 const char *
+zs_key_location(const struct zs_key *key)
+{
+	return key->ops->location == NULL ? NULL :
+	    key->ops->location(key->priv);
+}
+
+const char *
 zs_key_type_name(const struct zs_key *key)
 {
 	switch (key->type) {

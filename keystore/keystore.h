@@ -60,6 +60,8 @@ struct keystore_ops {
 			    uint8_t *sig, size_t *siglenp, struct zs_errbuf *eb);
 	/* Is the backend able to sign now (token present, helper alive)? */
 	int		(*available)(void *priv);
+	/* Where the key lives, for operators (e.g. its token); may be NULL. */
+	const char	*(*location)(void *priv);
 	void		(*free)(void *priv);
 };
 
@@ -86,6 +88,8 @@ EVP_PKEY	*zs_key_public(const struct zs_key *key);
 const char	*zs_key_fingerprint(const struct zs_key *key);
 /* Is the key usable right now? */
 int		 zs_key_available(const struct zs_key *key);
+/* Where the key lives ("pkcs11:token=...;object=..."), or NULL for files. */
+const char	*zs_key_location(const struct zs_key *key);
 /* Sign tbs with alg; *sigp is malloc'd, *siglenp its length. */
 int		 zs_key_sign(struct zs_key *key, enum zs_sigalg alg,
 		    const uint8_t *tbs, size_t tbslen, uint8_t **sigp,

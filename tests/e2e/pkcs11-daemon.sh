@@ -89,6 +89,9 @@ fi
 sleep 1.2
 zs_curl GET /v1/health
 zs_is "$(zs_json .keys_available)" 1 "token away: health counts 1 key"
+zs_is "$(zs_json '.unavailable | length')" 5 "token away: health lists 5 keys"
+zs_is "$(zs_json '[.unavailable[].location | select(test("^pkcs11:token=zsign-test;"))] | length')" 5 \
+    "token away: health names their token, without the URI's query"
 
 # It comes back: the same daemon signs again.
 mv "$HSM/tokens.away" "$HSM/tokens"
@@ -100,6 +103,7 @@ while [ "$i" -lt 100 ]; do
 	i=$((i + 1))
 done
 zs_is "$(zs_json .keys_available)" 6 "token back: health counts 6 keys"
+zs_is "$(zs_json '.unavailable | length')" 0 "token back: health lists none"
 zs_post /v1/sign req.json
 zs_is "$ZS_STATUS" 200 "token back: signs again"
 
