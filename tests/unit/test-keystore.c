@@ -110,6 +110,44 @@ test_keyring(void **state)
 	keyring_free(kr);
 }
 
+/* Every PEM form imgtool reads gives the same key as its PKCS#8 twin. */
+static void
+test_pem_forms(void **state)
+{
+	static const struct {
+		const char	*file, *twin, *pass;
+	} forms[] = {
+		{ "test-ecdsa-p256-sec1.pem", "test-ecdsa-p256.pem", NULL },
+		{ "test-rsa-2048-pkcs1.pem", "test-rsa-2048.pem", NULL },
+		{ "test-ed25519-enc.pem", "test-ed25519.pem", "test-passphrase" },
+	};
+	struct zs_errbuf eb;
+	struct zs_key *a, *b;
+	char f[512], t[512], p[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(f, sizeof(f), KEYDIR "%s", forms[i].file);
+		snprintf(t, sizeof(t), KEYDIR "%s", forms[i].twin);
+		snprintf(p, sizeof(p), KEYDIR "%s", forms[i].pass ?
+		    forms[i].pass : "");
+		if (zs_key_load("a", f, forms[i].pass ? p : NULL, &a, &eb) != 0)
+			fail_msg("%s: %s", forms[i].file, eb.msg);
+		assert_int_equal(zs_key_load("b", t, NULL, &b, &eb), 0);
+		assert_string_equal(zs_key_fingerprint(a),
+		    zs_key_fingerprint(b));
+		zs_key_free(a);
+		zs_key_free(b);
+	}
+	/* An encrypted key without its passphrase, or with a wrong one. */
+	assert_int_equal(zs_key_load("a", KEYDIR "test-ed25519-enc.pem", NULL,
+	    &a, &eb), ZS_ERR_KEY);
+	assert_non_null(strstr(eb.msg, "passphrase"));
+	assert_int_equal(zs_key_load("a", KEYDIR "test-ed25519-enc.pem",
+	    KEYDIR "test-ecdsa-p256.pem", &a, &eb), ZS_ERR_KEY);
+}
+
 int
 main(void)
 {
@@ -118,6 +156,7 @@ main(void)
 		cmocka_unit_test(test_ecdsa_digest),
 		cmocka_unit_test(test_public_only_refused),
 		cmocka_unit_test(test_keyring),
+		cmocka_unit_test(test_pem_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
