@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Keep private keys out of core files, ptrace and swap. Failures are
- * logged, not fatal: an unprivileged test run must still work, and the
- * operator sees what protection is missing.
+ * Keep private keys out of core files, ptrace and swap (OpenSSL's locked
+ * secure heap holds their numbers). Failures are logged, not fatal: an
+ * unprivileged test run must still work, and the operator sees what
+ * protection is missing.
  */
 #include "config.h"
 
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-
-#include <errno.h>
-#include <string.h>
 
 #include <openssl/crypto.h>
 
@@ -51,6 +48,15 @@ harden_process(void)
 #endif
 }
 
+/*
+ * No mlockall(): it pinned every mapped library page and every request
+ * buffer (VmLck was all of VmRSS, 11 MiB idle) to lock what the secure
+ * heap already holds. Private key numbers (RSA, EC, Ed25519/X25519) live
+ * in OpenSSL's secure heap, locked and cleared on free, including keys
+ * loaded by a later reload, which MCL_CURRENT never covered; so do the
+ * PKCS#11 PINs; key files' text and passphrases are zeroized as soon as
+ * they are parsed.
+ */
 void
 harden_lock_memory(void)
 {
@@ -58,23 +64,12 @@ harden_lock_memory(void)
 	/* ASan's shadow memory cannot be locked; say so rather than fail. */
 	log_info("memory locking skipped in a sanitizer (ASan) build");
 #else
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-		/*
-		 * MCL_FUTURE under a finite limit would make later large
-		 * request buffers fail to map; lock what holds the keys now.
-		 */
-		if (mlockall(MCL_CURRENT) == -1)
-			log_warnx("mlockall(MCL_CURRENT): %s; only the secure "
-			    "heap is locked", strerror(errno));
-		else
-			log_debug("memory locked (MCL_CURRENT; RLIMIT_MEMLOCK "
-			    "is finite, later mappings are not)");
+	if (CRYPTO_secure_malloc_initialized() != 1) {
+		log_warnx("OpenSSL secure heap unavailable: private key "
+		    "numbers are not locked in memory");
 		return;
 	}
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) == -1)
-		log_warnx("mlockall: %s; only the secure heap is locked",
-		    strerror(errno));
+	log_info("private key numbers in the locked secure heap: %zu of %u "
+	    "bytes in use", CRYPTO_secure_used(), HARDEN_SECURE_HEAP);
 #endif
 }

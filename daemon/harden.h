@@ -12,9 +12,9 @@
  */
 void	harden_process(void);
 /*
- * Lock the memory now mapped (the loaded keys among it), and all future
- * mappings when RLIMIT_MEMLOCK allows; best effort, what the system
- * refuses is logged. Call once the keys are loaded.
+ * Check that the loaded keys sit in the locked secure heap and log how
+ * much of it they use (a warning when there is none). Call once the keys
+ * are loaded.
  */
 void	harden_lock_memory(void);
 

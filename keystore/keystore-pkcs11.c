@@ -812,11 +812,10 @@ p11_free(void *priv)
 		return;
 	if (k->h != NULL)
 		p11_helper_put(k->h);
-	OPENSSL_cleanse(k->pin, sizeof(k->pin));
 	free(k->spki);
 	free(k->uri);
 	free(k->where);
-	free(k);
+	OPENSSL_secure_clear_free(k, sizeof(*k));
 }
 
 static int
@@ -847,7 +846,9 @@ p11_load(const char *spec, const char *passfile, void **privp,
 		    "?module-path=/ABSOLUTE/PATH.so", spec);
 		goto out;
 	}
-	k = xcalloc(1, sizeof(*k));
+	/* The PIN lives as long as the key: in the locked secure heap. */
+	if ((k = OPENSSL_secure_zalloc(sizeof(*k))) == NULL)
+		fatalx("%s: out of memory", __func__);
 	k->uri = xstrdup(spec);
 	/* The query holds module path and PIN source: not for display. */
 	k->where = xstrndup(spec, strcspn(spec, "?"));
