@@ -159,7 +159,7 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	CURLcode cr;
 	int r = ZS_ERR_INTERNAL;
 
-	resp = buf_new(ZSCLIENT_REPLY_MAX);
+	resp = buf_new_plain(ZSCLIENT_REPLY_MAX);
 	url = xasprintf("%s%s", cl->base, path);
 	curl_easy_reset(cl->curl);
 	cl->curlerr[0] = '\0';
@@ -372,7 +372,7 @@ zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	struct buf *body;
 	int r;
 
-	body = buf_new(ZSCLIENT_REQUEST_MAX);
+	body = buf_new_plain(ZSCLIENT_REQUEST_MAX);
 	if (zsclient_sign_body(req, body) != 0) {
 		buf_free(body);
 		return zs_errf(eb, ZS_ERR_TOO_LARGE, "cannot encode the "

@@ -21,6 +21,7 @@ struct buf {
 	size_t	 len;
 	size_t	 cap;
 	size_t	 max;
+	int	 plain;		/* not secret: no zeroizing */
 };
 
 struct buf *
@@ -32,12 +33,24 @@ buf_new(size_t max)
 	return b;
 }
 
+struct buf *
+buf_new_plain(size_t max)
+{
+	struct buf *b = buf_new(max);
+
+	b->plain = 1;
+	return b;
+}
+
 void
 buf_free(struct buf *b)
 {
 	if (b == NULL)
 		return;
-	freezero(b->d, b->cap);
+	if (b->plain)
+		free(b->d);
+	else
+		freezero(b->d, b->cap);
 	free(b);
 }
 
@@ -62,7 +75,7 @@ buf_mutable_ptr(struct buf *b)
 void
 buf_reset(struct buf *b)
 {
-	if (b->d != NULL)
+	if (b->d != NULL && !b->plain)
 		OPENSSL_cleanse(b->d, b->cap);
 	b->len = 0;
 }
@@ -71,7 +84,8 @@ void
 buf_truncate(struct buf *b, size_t len)
 {
 	if (len < b->len) {
-		OPENSSL_cleanse(b->d + len, b->len - len);
+		if (!b->plain)
+			OPENSSL_cleanse(b->d + len, b->len - len);
 		b->len = len;
 	}
 }
@@ -88,11 +102,15 @@ buf_reserve(struct buf *b, size_t len, uint8_t **dp)
 		ncap = b->cap < BUF_MIN_ALLOC ? BUF_MIN_ALLOC : b->cap;
 		while (ncap < b->len + len)
 			ncap = ncap > b->max / 2 ? b->max : ncap * 2;
-		/* Copy instead of realloc so no stale copy of secrets remains. */
-		nd = xmalloc(ncap);
-		if (b->len > 0)
-			memcpy(nd, b->d, b->len);
-		freezero(b->d, b->cap);
+		if (b->plain)
+			nd = xreallocarray(b->d, 1, ncap);
+		else {
+			/* A copy, not realloc: no stale copy of secrets. */
+			nd = xmalloc(ncap);
+			if (b->len > 0)
+				memcpy(nd, b->d, b->len);
+			freezero(b->d, b->cap);
+		}
 		b->d = nd;
 		b->cap = ncap;
 	}

@@ -2,7 +2,10 @@
 /*
  * Growable byte buffer with a hard cap, zeroized when freed or grown, in
  * the manner of OpenSSH's sshbuf. Appends past the cap fail with
- * ZS_ERR_TOO_LARGE and leave the buffer unchanged.
+ * ZS_ERR_TOO_LARGE and leave the buffer unchanged. Buffers for data that
+ * is not secret (images, JSON text) are made with buf_new_plain(): they
+ * grow in place and are not zeroized, which costs a copy and a wipe of
+ * every byte on the hot paths.
  */
 #ifndef ZS_BUF_H
 #define ZS_BUF_H
@@ -17,7 +20,9 @@ struct buf;
 
 /* Make an empty buffer that may grow to max bytes (0: ZS_BUF_DEFAULT_MAX). */
 struct buf	*buf_new(size_t max);
-/* Zeroize and free b; NULL is a no-op. */
+/* Make a buffer for data that is not secret: never zeroized. */
+struct buf	*buf_new_plain(size_t max);
+/* Zeroize (unless plain) and free b; NULL is a no-op. */
 void		 buf_free(struct buf *b);
 /* Return the current length. */
 size_t		 buf_len(const struct buf *b);

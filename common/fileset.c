@@ -35,7 +35,7 @@ fileset_free(struct fileset *fs)
 		return;
 	for (i = 0; i < fs->n; i++) {
 		free(fs->ents[i].name);
-		freezero(fs->ents[i].data, fs->ents[i].len);
+		free(fs->ents[i].data);
 	}
 	free(fs);
 }
@@ -47,19 +47,19 @@ fileset_add_owned(struct fileset *fs, const char *name, uint8_t *data,
 	size_t i;
 
 	if (name[0] == '\0' || strlen(name) > ZS_FILESET_NAME_MAX) {
-		freezero(data, len);
+		free(data);
 		return ZS_ERR_INVALID;
 	}
 	for (i = 0; i < fs->n; i++) {
 		if (strcmp(fs->ents[i].name, name) == 0) {
-			freezero(fs->ents[i].data, fs->ents[i].len);
+			free(fs->ents[i].data);
 			fs->ents[i].data = data;
 			fs->ents[i].len = len;
 			return 0;
 		}
 	}
 	if (fs->n == ZS_FILESET_MAX_FILES) {
-		freezero(data, len);
+		free(data);
 		return ZS_ERR_TOO_LARGE;
 	}
 	fs->ents[fs->n].name = xstrdup(name);

@@ -2,7 +2,9 @@
 /*
  * A set of named byte strings: the artifacts a request carries in and the
  * files a signer produces. Engines read inputs and write outputs only
- * through a fileset, so they never touch the filesystem.
+ * through a fileset, so they never touch the filesystem. Their contents
+ * (images, configurations) are not secret and are not zeroized: secrets
+ * never go into a fileset.
  */
 #ifndef ZS_FILESET_H
 #define ZS_FILESET_H
@@ -19,7 +21,7 @@ struct fileset;
 
 /* Make an empty fileset. */
 struct fileset	*fileset_new(void);
-/* Zeroize and free fs; NULL is a no-op. */
+/* Free fs and its files; NULL is a no-op. */
 void		 fileset_free(struct fileset *fs);
 /* Add (or replace) name with a copy of len bytes. */
 int		 fileset_add(struct fileset *fs, const char *name,

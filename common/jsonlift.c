@@ -148,7 +148,7 @@ jsonlift_loadb(const char *text, size_t len, size_t flags, json_error_t *err)
 	char *key;
 	int i, n;
 
-	small = buf_new(len);
+	small = buf_new_plain(len);
 	if ((n = jsonlift_files(text, len, small, lifts)) < 0) {
 		buf_free(small);
 		return json_loadb(text, len, flags, err);

@@ -269,7 +269,7 @@ b64_get(json_t *v, const char *what, size_t room, size_t max,
 		return zs_errf(eb, ZS_ERR_INVALID, "%s: not valid base64",
 		    what);
 	if (len > room) {
-		freezero(data, len);
+		free(data);
 		return zs_errf(eb, ZS_ERR_TOO_LARGE,
 		    "%s: more than %zu bytes", what, max);
 	}
@@ -501,7 +501,7 @@ proto_sign_free(struct proto_sign_req *req)
 	if (req == NULL)
 		return;
 	fileset_free(req->files);
-	freezero(req->west.dtb, req->west.dtb_len);
+	free(req->west.dtb);
 	free(req->argv);
 	json_decref(req->root);
 	free(req);

@@ -478,7 +478,7 @@ build(struct signctx *c, struct pass *p, struct zs_errbuf *eb)
 
 	mcuboot_tlvs_init(&prot, a->big_endian);
 	mcuboot_tlvs_init(&unprot, a->big_endian);
-	p->img = buf_new(MCUBOOT_IMAGE_MAX + a->hdr_size + 2 *
+	p->img = buf_new_plain(MCUBOOT_IMAGE_MAX + a->hdr_size + 2 *
 	    MCUBOOT_TLV_AREA_MAX);
 	for (i = 0; i < sizeof(prot_writers) / sizeof(prot_writers[0]); i++)
 		if ((r = prot_writers[i](c, p, &prot, eb)) != 0)
@@ -844,7 +844,7 @@ compress_rebuild(struct signctx *c, struct pass *first, struct pass *out,
     int *usedp, struct zs_errbuf *eb)
 {
 	const struct mcuboot_args *a = c->a;
-	struct buf *z = buf_new(MCUBOOT_IMAGE_MAX);
+	struct buf *z = buf_new_plain(MCUBOOT_IMAGE_MAX);
 	uint8_t hdr[2], *v;
 	size_t tlvs_size, n = 0;
 	uint8_t *body = NULL;
@@ -1005,7 +1005,7 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 {
 	const struct mcuboot_args *a = c->a;
 	struct mcuboot_trailer t;
-	struct buf *o = buf_new(0), *img = p->img;
+	struct buf *o = buf_new_plain(0), *img = p->img;
 	const struct mcuboot_hash *h = c->h;
 	char *b64 = NULL;
 	uint8_t *data;
@@ -1015,7 +1015,7 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 
 	if (p->vector_done) {
 		/* --vector-to-sign: the hashed range, or the bare digest. */
-		img = buf_new(0);
+		img = buf_new_plain(0);
 		if (a->vector == VEC_PAYLOAD)
 			r = buf_put(img, buf_ptr(p->img), p->hashed_len);
 		else
@@ -1126,6 +1126,6 @@ mcuboot_sign(const struct mcuboot_args *args, const struct fileset *in,
 	free(c.pubbytes);
 	EVP_PKEY_free(c.fixpub);
 	EVP_PKEY_free(c.rcpt);
-	freezero(c.input, c.inputlen);
+	free(c.input);		/* the image: not secret */
 	return r;
 }

@@ -72,7 +72,7 @@ int
 rimage_simple_build(const struct rimage_cfg *c, struct rimage_module *mods,
     size_t n, struct rimage_out *o, struct zs_errbuf *eb)
 {
-	struct buf *b = buf_new(RIMAGE_IMAGE_MAX);
+	struct buf *b = buf_new_plain(RIMAGE_IMAGE_MAX);
 	size_t i, hdr, len;
 	uint32_t nblk;
 	uint8_t *p;
