@@ -25,11 +25,19 @@ static const char b64chars[] =
 char *
 zs_b64_encode(const uint8_t *p, size_t len)
 {
-	size_t i, o = 0;
 	char *s;
+
+	s = xmalloc(ZS_B64_LEN(len) + 1);
+	s[zs_b64_encode_to(p, len, s)] = '\0';
+	return s;
+}
+
+size_t
+zs_b64_encode_to(const uint8_t *p, size_t len, char *s)
+{
+	size_t i, o = 0;
 	uint32_t v;
 
-	s = xmalloc((len + 2) / 3 * 4 + 1);
 	for (i = 0; i + 2 < len; i += 3) {
 		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
 		s[o++] = b64chars[v >> 18];
@@ -46,8 +54,7 @@ zs_b64_encode(const uint8_t *p, size_t len)
 		s[o++] = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
 		s[o++] = '=';
 	}
-	s[o] = '\0';
-	return s;
+	return o;
 }
 
 /*
@@ -195,8 +202,10 @@ zs_file_read(const char *path, size_t max, uint8_t **datap, size_t *lenp)
 	return r;
 }
 
-int
-zs_file_write_atomic(const char *path, const uint8_t *p, size_t len, int mode)
+/* Temporary file, optional fsync, rename: see zs_file_write_atomic(). */
+static int
+file_write_replace(const char *path, const uint8_t *p, size_t len, int mode,
+    int sync)
 {
 	char *tmp;
 	size_t off = 0;
@@ -214,7 +223,7 @@ zs_file_write_atomic(const char *path, const uint8_t *p, size_t len, int mode)
 			goto fail;
 		off += (size_t)n;
 	}
-	if (fchmod(fd, (mode_t)mode) == -1 || fsync(fd) == -1)
+	if (fchmod(fd, (mode_t)mode) == -1 || (sync && fsync(fd) == -1))
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
@@ -232,6 +241,18 @@ zs_file_write_atomic(const char *path, const uint8_t *p, size_t len, int mode)
  out:
 	free(tmp);
 	return r;
+}
+
+int
+zs_file_write_atomic(const char *path, const uint8_t *p, size_t len, int mode)
+{
+	return file_write_replace(path, p, len, mode, 1);
+}
+
+int
+zs_file_write_output(const char *path, const uint8_t *p, size_t len, int mode)
+{
+	return file_write_replace(path, p, len, mode, 0);
 }
 
 int

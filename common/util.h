@@ -9,8 +9,13 @@
 /* Largest file any zsign component reads whole: 256 MiB. */
 #define ZS_FILE_MAX		(256u * 1024 * 1024)
 
+/* Characters of the base64 encoding of n bytes, without the NUL. */
+#define ZS_B64_LEN(n)	(((n) + 2) / 3 * 4)
+
 /* Base64-encode (standard alphabet, '=' padding, no newlines); malloc'd. */
 char	*zs_b64_encode(const uint8_t *p, size_t len);
+/* Base64-encode into out (ZS_B64_LEN(len) bytes, no NUL); returns that. */
+size_t	 zs_b64_encode_to(const uint8_t *p, size_t len, char *out);
 /* Strictly decode standard base64 (no whitespace); *outp is malloc'd. */
 int	 zs_b64_decode(const char *s, size_t slen, uint8_t **outp,
 	    size_t *lenp);
@@ -26,6 +31,12 @@ int	 zs_file_read(const char *path, size_t max, uint8_t **datap,
  * directory, fsync, rename. On failure nothing is left behind.
  */
 int	 zs_file_write_atomic(const char *path, const uint8_t *p, size_t len,
+	    int mode);
+/*
+ * The same without the fsync, as imgtool and rimage write their outputs:
+ * readers still see the old file or the whole new one, never a part.
+ */
+int	 zs_file_write_output(const char *path, const uint8_t *p, size_t len,
 	    int mode);
 /* Parse an unsigned integer literal as Python int() with base 0 would. */
 int	 zs_parse_uint(const char *s, unsigned long long max,

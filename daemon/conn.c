@@ -24,6 +24,11 @@
 
 /* How often connections are checked; a deadline may overrun by this. */
 #define CONN_TICK_MS	250
+/*
+ * Most bytes handed to one write(): libevent's 16 KiB default took 22
+ * writev() calls and loop wake-ups for the reply of a 256 KiB image.
+ */
+#define CONN_WRITE_MAX	(1024 * 1024)
 
 struct watched {
 	struct bufferevent	*bev;
@@ -153,6 +158,7 @@ conn_bevcb(struct event_base *base, void *arg)
 	/* What evhttp makes itself when no callback is set. */
 	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL)
 		return NULL;
+	(void)bufferevent_set_max_single_write(bev, CONN_WRITE_MAX);
 	bufferevent_incref(bev);
 	w = xcalloc(1, sizeof(*w));
 	w->bev = bev;

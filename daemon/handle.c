@@ -471,15 +471,16 @@ reply_dump(json_t *o)
 /*
  * The 200 reply. The files are spliced in as text: base64 needs no JSON
  * escaping, and jansson's character-by-character dump of megabytes of it
- * cost more than the signing. NULL if an output name is not valid UTF-8.
+ * cost more than the signing; they are encoded straight into the reply.
+ * NULL if an output name is not valid UTF-8.
  */
 static char *
 reply_sign(struct signctx *c)
 {
 	static const char filestag[] = ",\"files\":{";
-	size_t i, n = fileset_count(c->out), dl, total, hl;
+	size_t i, n = fileset_count(c->out), dl, total, hl, ql;
 	json_t *o, *key = json_null(), *js;
-	char *head, **qnames, **b64s, *out = NULL, *p;
+	char *head, **qnames, *out = NULL, *p;
 	const char *name;
 	const uint8_t *d;
 
@@ -499,7 +500,6 @@ reply_sign(struct signctx *c)
 	head = reply_dump(o);
 	hl = strlen(head) - 1;		/* without the closing brace */
 	qnames = xcalloc(n + 1, sizeof(char *));
-	b64s = xcalloc(n + 1, sizeof(char *));
 	total = hl + sizeof(filestag) + 2;
 	for (i = 0; i < n; i++) {
 		if (fileset_at(c->out, i, &name, &d, &dl) != 0 ||
@@ -509,25 +509,30 @@ reply_sign(struct signctx *c)
 		json_decref(js);
 		if (qnames[i] == NULL)
 			fatalx("%s: out of memory", __func__);
-		b64s[i] = zs_b64_encode(d, dl);
-		total += strlen(qnames[i]) + strlen(b64s[i]) + 4;
+		total += strlen(qnames[i]) + ZS_B64_LEN(dl) + 4;
 	}
 	out = p = xmalloc(total);
 	memcpy(p, head, hl);
 	p += hl;
 	memcpy(p, filestag, sizeof(filestag) - 1);
 	p += sizeof(filestag) - 1;
-	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s%s:\"%s\"", i ? "," : "", qnames[i],
-		    b64s[i]);
+	for (i = 0; i < n; i++) {
+		(void)fileset_at(c->out, i, &name, &d, &dl);
+		if (i > 0)
+			*p++ = ',';
+		ql = strlen(qnames[i]);
+		memcpy(p, qnames[i], ql);
+		p += ql;
+		*p++ = ':';
+		*p++ = '"';
+		p += zs_b64_encode_to(d, dl, p);
+		*p++ = '"';
+	}
 	memcpy(p, "}}", 3);
  out:
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		free(qnames[i]);
-		free(b64s[i]);
-	}
 	free(qnames);
-	free(b64s);
 	free(head);
 	return out;
 }
@@ -604,7 +609,9 @@ handle_sign(struct sign_job *job)
 	    &c.eb)) != 0)
 		goto out;
 	snprintf(job->tool, sizeof(job->tool), "%s", c.req->tool_name);
-	files_summary(c.req->files, job->in, sizeof(job->in));
+	/* Only the info log line shows the digests: hash only for it. */
+	if (log_getlevel() >= ZS_LOG_INFO)
+		files_summary(c.req->files, job->in, sizeof(job->in));
 	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
 		if (engines[i].tool == c.req->tool)
 			break;
@@ -635,7 +642,8 @@ handle_sign(struct sign_job *job)
 		for (i = 0; i < fileset_count(c.out); i++)
 			if (fileset_at(c.out, i, &oname, &od, &olen) == 0)
 				job->out_bytes += olen;
-		files_summary(c.out, job->out, sizeof(job->out));
+		if (log_getlevel() >= ZS_LOG_INFO)
+			files_summary(c.out, job->out, sizeof(job->out));
 		job->reply = reply;
 		reply = NULL;
 		job->status = 200;
