@@ -221,7 +221,7 @@ imgtool_emit(const struct buf *text, const char *path, struct zs_errbuf *eb)
 			return zs_errf(eb, ZS_ERR_IO, "cannot write stdout");
 		return 0;
 	}
-	if (zs_file_write_atomic(path, buf_ptr(text), buf_len(text), 0644) != 0)
+	if (zs_file_write_output(path, buf_ptr(text), buf_len(text), 0644) != 0)
 		return zs_errf(eb, ZS_ERR_IO, "cannot write %s", path);
 	return 0;
 }

@@ -337,7 +337,7 @@ wr_prefix(const char *out, const char *xman, const char *tmp,
 	cat = xmalloc(xl + il ? xl + il : 1);
 	memcpy(cat, x, xl);
 	memcpy(cat + xl, img, il);
-	if ((r = zs_file_write_atomic(tmp, cat, xl + il, 0644)) != 0)
+	if ((r = zs_file_write_output(tmp, cat, xl + il, 0644)) != 0)
 		zs_errf(eb, r, "cannot write %s: %s", tmp, strerror(errno));
 	else if (rename(tmp, out) == -1)
 		r = zs_errf(eb, ZS_ERR_IO, "rename %s: %s", tmp,

@@ -191,7 +191,7 @@ cli_files_write(const json_t *reply, const char *const *names,
 		if ((r = zsclient_files_get(reply, names[i], &data, &len,
 		    eb)) != 0)
 			break;
-		r = zs_file_write_atomic(paths[i], data, len,
+		r = zs_file_write_output(paths[i], data, len,
 		    (int)(0666 & ~mask));
 		free(data);
 		if (r != 0) {
