@@ -62,6 +62,7 @@ conf_init(struct conf *cfg)
 	cfg->in_flight_max = CONF_IN_FLIGHT_DEFAULT;
 	cfg->in_flight_bytes_max = CONF_IN_FLIGHT_BYTES_DEFAULT;
 	cfg->shutdown_ms = CONF_SHUTDOWN_DEFAULT;
+	rimconf_init(&cfg->rimage);
 }
 
 void
@@ -90,6 +91,7 @@ conf_free(struct conf *cfg)
 	cfg->nkeys = 0;
 	json_decref(cfg->root);
 	cfg->root = NULL;
+	rimconf_free(&cfg->rimage);
 }
 
 int
@@ -247,7 +249,7 @@ conf_load_file(struct conf *cfg, const char *path, struct zs_errbuf *eb)
 {
 	json_error_t jerr;
 	json_t *root = NULL, *listen = NULL, *workers = NULL, *keys = NULL;
-	json_t *lim = NULL, *v, *sec;
+	json_t *lim = NULL, *rim = NULL, *v, *sec;
 	uint8_t *text = NULL;
 	size_t len, i;
 	int r;
@@ -266,11 +268,11 @@ conf_load_file(struct conf *cfg, const char *path, struct zs_errbuf *eb)
 	/* The security members are checked by security.c (docs/SECURITY.md). */
 	/* log_level and metrics are runtime.c's. */
 	if (json_unpack_ex(root, &jerr, JSON_STRICT, "{s?o, s?o, s?o, s?o, "
-	    "s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o}", "listen", &listen,
+	    "s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o}", "listen", &listen,
 	    "workers", &workers, "keys", &keys, "limits", &lim, "tls", &sec,
 	    "tokens", &sec, "audit", &sec, "state_file", &sec, "socket_mode",
 	    &sec, "socket_group", &sec, "log_level", &sec, "metrics",
-	    &sec) != 0) {
+	    &sec, "rimage", &rim) != 0) {
 		r = zs_errf(eb, ZS_ERR_INVALID, "%s: %s", path, jerr.text);
 		goto out;
 	}
@@ -294,7 +296,9 @@ conf_load_file(struct conf *cfg, const char *path, struct zs_errbuf *eb)
 	if ((workers != NULL &&
 	    (r = int_set(cfg, &workers_setting, workers, path, eb)) != 0) ||
 	    (keys != NULL && (r = load_keys(cfg, keys, path, eb)) != 0) ||
-	    (lim != NULL && (r = load_limits(cfg, lim, path, eb)) != 0))
+	    (lim != NULL && (r = load_limits(cfg, lim, path, eb)) != 0) ||
+	    (rim != NULL && (r = rimconf_load(&cfg->rimage, rim, path,
+	    eb)) != 0))
 		goto out;
 	json_decref(cfg->root);
 	cfg->root = json_incref(root);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "common/zserr.h"
+#include "daemon/rimconf.h"
 #include "keystore/keystore.h"
 
 /* Listener used when neither -l nor the config file names one. */
@@ -89,6 +90,7 @@ struct conf {
 	unsigned int		 in_flight_max;
 	unsigned int		 in_flight_bytes_max;
 	unsigned int		 shutdown_ms;
+	struct rimconf		 rimage;	/* server-held rimage configs */
 	json_t			*root;		/* the file, for security.c */
 };
 

@@ -394,7 +394,8 @@ sign_rimage(struct signctx *c)
 	time_t now;
 	int r;
 
-	if ((r = rimage_args_parse(req->argc, req->argv, &a, &c->eb)) != 0)
+	if ((r = rimage_args_parse(req->argc, req->argv, &a, &c->eb)) != 0 ||
+	    (r = rimconf_resolve(c->job->rimage, a, req->files, &c->eb)) != 0)
 		goto out;
 	n = rimage_args_files(a, &refs);
 	for (i = 0; i < n && i < RIMAGE_ARGS_MAX; i++) {

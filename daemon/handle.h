@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/zserr.h"
+#include "daemon/rimconf.h"
 #include "daemon/security.h"
 #include "keystore/keystore.h"
 
@@ -23,6 +24,7 @@ struct sign_job {
 	size_t			 len;
 	size_t			 max;		/* cap of decoded file bytes */
 	const struct keyring	*kr;
+	const struct rimconf	*rimage;	/* NULL: the defaults */
 	int			 status;	/* HTTP status of reply */
 	char			*reply;		/* JSON text, malloc'd */
 	int			 code;		/* 0 or the ZS_ERR_* answered */

@@ -33,7 +33,7 @@
 /* Long options without a short form (security.c's settings). */
 enum {
 	OPT_TLS_CERT = 256, OPT_TLS_KEY, OPT_TLS_CLIENT_CA, OPT_AUDIT_LOG,
-	OPT_VERIFY_AUDIT, OPT_HASH_TOKEN,
+	OPT_VERIFY_AUDIT, OPT_HASH_TOKEN, OPT_RIMAGE_DIR, OPT_NO_CLIENT_RIMAGE,
 };
 
 static const struct option longopts[] = {
@@ -56,6 +56,9 @@ static const struct option longopts[] = {
 	{ "audit-log",		required_argument,	NULL, OPT_AUDIT_LOG },
 	{ "verify-audit",	required_argument,	NULL, OPT_VERIFY_AUDIT },
 	{ "hash-token",		no_argument,		NULL, OPT_HASH_TOKEN },
+	{ "rimage-config-dir",	required_argument,	NULL, OPT_RIMAGE_DIR },
+	{ "no-client-rimage-configs", no_argument,	NULL,
+	    OPT_NO_CLIENT_RIMAGE },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -66,7 +69,8 @@ usage(FILE *f)
 "usage: zsignd [-dFnqvV] [-c FILE] [-l unix:PATH|tcp:HOST:PORT]...\n"
 "              [-k NAME=KEYFILE]... [-p NAME=PASSFILE]... [-w N]\n"
 "              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
-"              [--audit-log FILE]\n"
+"              [--audit-log FILE] [--rimage-config-dir DIR]\n"
+"              [--no-client-rimage-configs]\n"
 "       zsignd --verify-audit FILE\n"
 "       zsignd --hash-token < TOKENFILE\n"
 "  -c, --config FILE            JSON configuration file (-f: the same)\n"
@@ -84,6 +88,11 @@ usage(FILE *f)
 "  -p, --passphrase-file NAME=FILE\n"
 "                               read key NAME's passphrase from FILE\n"
 "  -w, --workers N              signing threads (default: one per core)\n"
+"      --rimage-config-dir DIR  rimage configs requests name as\n"
+"                               -c zsign:NAME (DIR/NAME.toml)\n"
+"      --no-client-rimage-configs\n"
+"                               refuse rimage requests that upload\n"
+"                               their config\n"
 "  -d, --debug                  log debug messages (to stderr)\n"
 "  -F, --foreground             log to stderr even when it is /dev/null\n"
 "                               or closed (else syslog then)\n"
@@ -108,6 +117,8 @@ struct cmdline {
 	struct security_opts sec;
 	const char	*verify_audit;
 	int		 hash_token;
+	const char	*rimage_dir;
+	int		 no_client_rimage;
 };
 
 static void
@@ -189,6 +200,12 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 		case OPT_HASH_TOKEN:
 			cl->hash_token = 1;
 			break;
+		case OPT_RIMAGE_DIR:
+			cl->rimage_dir = optarg;
+			break;
+		case OPT_NO_CLIENT_RIMAGE:
+			cl->no_client_rimage = 1;
+			break;
 		default:
 			usage(stderr);
 			exit(EXIT_USAGE);
@@ -202,7 +219,7 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 	}
 }
 
-/* Apply -l, -k, -p and -w over what the configuration file set. */
+/* Apply -l, -k, -p, -w and the rimage options over the file's settings. */
 static int
 cmdline_apply(const struct cmdline *cl, struct conf *cfg,
     struct zs_errbuf *eb)
@@ -234,6 +251,10 @@ cmdline_apply(const struct cmdline *cl, struct conf *cfg,
 	}
 	if (cl->workers != 0)
 		cfg->workers = cl->workers;
+	if (r == 0 && cl->rimage_dir != NULL)
+		r = rimconf_set_dir(&cfg->rimage, cl->rimage_dir, eb);
+	if (cl->no_client_rimage)
+		cfg->rimage.client_configs = 0;
 	return r;
 }
 

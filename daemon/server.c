@@ -434,6 +434,7 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 	sr->job.len = sr->len;
 	sr->job.max = sr->rt->cfg.body_max;
 	sr->job.kr = sr->rt->kr;
+	sr->job.rimage = &sr->rt->cfg.rimage;
 	sr->job.sec = s->sec;
 	sr->job.id = &sr->ri.id;
 	s->in_flight++;
