@@ -3,9 +3,12 @@
  * `zsign-client rimage ARGS...`: SOF's rimage with the image built and
  * signed by zsignd. ARGS are rimage's own; the config, the modules (or
  * the -q image) are uploaded, -k names the server key, and the image and
- * its side files come back under the -o name.
+ * its side files come back under the -o name. -c zsign:NAME names a
+ * config the server holds, which is passed through, not read.
  */
 #include "config.h"
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,9 +24,12 @@
 #include "common/xmalloc.h"
 #include "common/zserr.h"
 #include "lib/rimage/rimage.h"
+#include "proto/proto.h"
 
 /* Largest rimage input (ELF module, config, image to re-sign) uploaded. */
 #define CLI_RIMAGE_INPUT_MAX	(64u * 1024 * 1024)
+/* The -c prefix naming a config of the server (zsignd's rimconf.h). */
+#define CLI_SERVER_PREFIX	"zsign:"
 /* Environment variable of reproducible builds that fixes the date. */
 #define CLI_SOURCE_DATE_ENV	"SOURCE_DATE_EPOCH"
 
@@ -34,8 +40,9 @@ static const char *const rimage_exts[] = { "", ".met", ".uns", ".rom",
 
 static const char rimage_usage[] =
 "usage: zsign-client rimage [-v] [-e] [-p] [-f M.m.u] [-b BUILD] [-i IMR]\n"
-"                           -o OUT -c CONFIG.toml -k KEY MODULE...\n"
-"       zsign-client rimage -q IMAGE -o OUT -c CONFIG.toml -k KEY\n"
+"                           -o OUT -c CONFIG -k KEY MODULE...\n"
+"       zsign-client rimage -q IMAGE -o OUT -c CONFIG -k KEY\n"
+"CONFIG: a local TOML file, or zsign:NAME for a config the server holds\n"
 "KEY: a local PEM file, a server key name, or zsign:NAME (i.MX configs are\n"
 "not signed: KEY is then ignored, as rimage ignores it)\n";
 
@@ -86,6 +93,28 @@ rimage_key_wanted(const struct rimage_args *args, const char *config,
 	return r;
 }
 
+/* Is the -c value a config the server holds (not read here)? */
+static int
+rimage_server_config(const char *config)
+{
+	return strncmp(config, CLI_SERVER_PREFIX,
+	    sizeof(CLI_SERVER_PREFIX) - 1) == 0;
+}
+
+/*
+ * With a server config the client cannot tell whether the image is
+ * signed: a -k that is neither a file nor a key name (west sign's
+ * placeholder for i.MX) is left for the server to judge.
+ */
+static int
+rimage_key_unknown(const char *val)
+{
+	struct stat st;
+
+	return !rimage_server_config(val) && stat(val, &st) == -1 &&
+	    (strchr(val, '/') != NULL || !proto_keyname_valid(val));
+}
+
 int
 cli_rimage_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 {
@@ -130,15 +159,23 @@ cli_rimage_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 		    "config or output");
 		goto out;
 	}
-	if ((r = rimage_key_wanted(args, config, &need, eb)) != 0)
+	if (rimage_server_config(config))
+		need = -1;	/* the server knows */
+	else if ((r = rimage_key_wanted(args, config, &need, eb)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		switch (refs[i].role) {
 		case RIMAGE_IN_KEY:
-			r = need ? cli_key_resolve(refs[i].name, req, eb) : 0;
+			r = need > 0 || (need < 0 &&
+			    !rimage_key_unknown(refs[i].name)) ?
+			    cli_key_resolve(refs[i].name, req, eb) : 0;
+			break;
+		case RIMAGE_IN_CONFIG:
+			r = rimage_server_config(refs[i].name) ? 0 :
+			    cli_file_upload(files, refs[i].name, refs[i].name,
+			    CLI_RIMAGE_INPUT_MAX, eb);
 			break;
 		case RIMAGE_IN_MODULE:
-		case RIMAGE_IN_CONFIG:
 		case RIMAGE_IN_RESIGN:
 			r = cli_file_upload(files, refs[i].name, refs[i].name,
 			    CLI_RIMAGE_INPUT_MAX, eb);

@@ -5,7 +5,8 @@
  * does (target from the CMake cache, rimage.extra-args from west's config
  * files, -k and -c defaults from the SOF tree, -e for SOF builds, .toml.h
  * preprocessed locally), signed through cli_rimage_sign(), and the image
- * is then prefixed with its extended manifest.
+ * is then prefixed with its extended manifest. --tool-data zsign:NAME
+ * names a config the server holds instead (zsign: alone: the target's).
  */
 #include "config.h"
 
@@ -33,6 +34,9 @@
 #define WR_PATH_MAX		4096
 /* The key file sign.py names when RIMAGE_SIGN_KEY is unset. */
 #define WR_KEY_PLACEHOLDER	"key placeholder from sign.py"
+
+/* --tool-data prefix naming a config of the server, not a directory. */
+#define WR_SERVER_PREFIX	"zsign:"
 
 /* Targets signed from a single zephyr.elf (sign.py's i.MX list). */
 static const char *const wr_elf_targets[] = { "imx8", "imx8m", "imx8ulp" };
@@ -274,6 +278,15 @@ wr_config(const struct west_rimage *w, const char *target, const char *sof,
 	struct stat sb;
 	int r, have, haveh;
 
+	if (w->tool_data != NULL && strncmp(w->tool_data, WR_SERVER_PREFIX,
+	    sizeof(WR_SERVER_PREFIX) - 1) == 0) {
+		free(cp);
+		if ((r = wr_push(a, "-c", 0, eb)) != 0)
+			return r;
+		return wr_push(a, w->tool_data[sizeof(WR_SERVER_PREFIX) - 1] ==
+		    '\0' ? xasprintf("%s%s", WR_SERVER_PREFIX, target) :
+		    xstrdup(w->tool_data), 1, eb);
+	}
 	if (w->tool_data != NULL)
 		dir = xstrdup(w->tool_data);
 	else if (cp != NULL && *cp != '\0')
