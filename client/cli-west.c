@@ -109,7 +109,8 @@ static const char west_usage[] =
 "                         [-B FILE] [--hex|--no-hex] [-H FILE] [-k KEY]\n"
 "                         [-s unix:PATH] [-- TOOL_ARGS...]\n"
 "       zsign-client sign [-d BUILD_DIR] -t rimage [-q] [-f] [-D CONFIG_DIR]\n"
-"                         [--if-tool-available] [-- RIMAGE_ARGS...]\n";
+"                         [--if-tool-available] [-- RIMAGE_ARGS...]\n"
+"  -D zsign:NAME: the server's rimage config NAME (-D zsign: the target's)\n";
 
 /* Store one option's value; *aip advances past a separate value. */
 static int
