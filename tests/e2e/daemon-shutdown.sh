@@ -28,21 +28,43 @@ wait_gone() {
 	[ ! -e "$1" ]
 }
 
-# 1. SIGTERM while the reply is being written (the client reads slowly).
+# held_read OUT GO: copy stdin to OUT once the file GO exists (bounded): till
+# then the pipe fills and the client stops reading its reply.
+held_read() {
+	zs_i=0
+	while [ ! -e "$2" ] && [ $zs_i -lt 600 ]; do
+		sleep 0.1
+		zs_i=$((zs_i + 1))
+	done
+	cat >"$1"
+}
+
+# 1. SIGTERM while the reply is being written: the client holds it (its
+# stdout is a pipe nobody reads) until the checks are done, so it cannot
+# finish early however slow this machine is.
 zs_start_zsignd || zs_bail "zsignd did not start"
-curl -s -o "$ZS_TMP/reply1" -w '%{http_code}' --max-time 60 \
-    --limit-rate 16M --unix-socket "$ZS_SOCK" \
+# shellcheck disable=SC2016
+sh -c 'echo $$ >"$1"; shift; exec curl "$@"' sh "$ZS_TMP/pid1" \
+    -s -o - -D "$ZS_TMP/head1" --max-time 120 --unix-socket "$ZS_SOCK" \
     -H 'Content-Type: application/json' --data-binary "@$ZS_TMP/pad.json" \
-    http://zsign/v1/sign >"$ZS_TMP/code1" &
-c1=$!
+    http://zsign/v1/sign | held_read "$ZS_TMP/reply1" "$ZS_TMP/go1" &
+j1=$!
+zs_i=0
+while [ ! -s "$ZS_TMP/pid1" ] && [ $zs_i -lt 100 ]; do
+	sleep 0.1
+	zs_i=$((zs_i + 1))
+done
+c1=$(cat "$ZS_TMP/pid1")
 zs_wait_log "sign uid=[0-9]+ pid=$c1 key=test-ed25519 .*result=ok" 30
 kill -TERM "$ZS_PID"
 wait_gone "$ZS_SOCK"
 zs_ok $? "reply in flight: socket file removed at once"
-kill -0 $c1 2>/dev/null
+kill -0 "$c1" 2>/dev/null
 zs_ok $? "... while the reply is still being written"
-wait $c1
-zs_is "$(cat "$ZS_TMP/code1")" 200 "reply in flight: 200"
+touch "$ZS_TMP/go1"
+wait $j1
+zs_is "$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$ZS_TMP/head1")" 200 \
+    "reply in flight: 200"
 zs_is "$(jq -r '.files["zephyr.signed.bin"] | length' "$ZS_TMP/reply1")" \
     $((32 * 1024 * 1024 / 3 * 4 + 4)) "reply in flight: complete (32 MiB image)"
 zs_wait_zsignd

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -438,27 +440,65 @@ test_helper_pid(void)
 	return found;
 }
 
-/* Stop pid and wait until it is stopped: SIGSTOP takes effect later. */
+/* Wait until pid's state in /proc is state ('T' stopped, 'Z' dead). */
 static void
-test_helper_stop(pid_t pid)
+test_helper_wait_state(pid_t pid, char state)
 {
-	char path[64], buf[512], *p = NULL;
+	char path[64], buf[512], *p;
 	FILE *f;
 	int waited;
 
-	assert_int_equal(kill(pid, SIGSTOP), 0);
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	for (waited = 0; waited < TEST_RECOVER_MS; waited += 10) {
+		p = NULL;
 		if ((f = fopen(path, "r")) != NULL) {
 			if (fgets(buf, sizeof(buf), f) != NULL)
 				p = strrchr(buf, ')');
 			fclose(f);
-			if (p != NULL && p[2] == 'T')
+			if (p != NULL && p[1] == ' ' && p[2] == state)
 				return;
 		}
 		usleep(10000);
 	}
-	fail_msg("helper %d did not stop", (int)pid);
+	fail_msg("helper %d did not reach state %c", (int)pid, state);
+}
+
+/* Stop pid and wait until it is stopped: SIGSTOP takes effect later. */
+static void
+test_helper_stop(pid_t pid)
+{
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	test_helper_wait_state(pid, 'T');
+}
+
+/*
+ * Wait until a request sits unread in one of the (stopped) helper's
+ * channels, fds P11_FD_BASE.. in it: only then is it in that helper's
+ * hands, and not merely about to go to a helper that may be a new one.
+ */
+static void
+test_helper_wait_request(pid_t pid)
+{
+	int pfd, fd, i, n, waited;
+
+	assert_true((pfd = pidfd_open(pid, 0)) >= 0);
+	for (waited = 0; waited < TEST_RECOVER_MS; waited += 10) {
+		for (i = P11_FD_BASE; (fd = pidfd_getfd(pfd, i, 0)) >= 0;
+		    i++) {
+			n = 0;
+			assert_int_equal(ioctl(fd, FIONREAD, &n), 0);
+			close(fd);
+			if (n > 0) {
+				close(pfd);
+				return;
+			}
+		}
+		/* The channels are P11_FD_BASE.. without a gap. */
+		assert_true(i > P11_FD_BASE);
+		usleep(10000);
+	}
+	close(pfd);
+	fail_msg("no request reached helper %d", (int)pid);
 }
 
 static void *
@@ -578,7 +618,7 @@ test_helper_killed(void **state)
 	/* A request in flight when the helper dies fails cleanly. */
 	test_helper_stop(pid);
 	assert_int_equal(pthread_create(&t, NULL, test_sign_thread, &w), 0);
-	usleep(300000);
+	test_helper_wait_request(pid);
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	pthread_join(t, NULL);
 	assert_int_equal(w.failures, ZS_ERR_UNAVAILABLE);
@@ -599,7 +639,7 @@ test_helper_killed(void **state)
 	pid2 = pid;
 	/* A helper killed while idle is noticed and replaced at next use. */
 	assert_int_equal(kill(pid2, SIGKILL), 0);
-	usleep(300000);
+	test_helper_wait_state(pid2, 'Z');
 	if (test_sign_until_ok(w.key, w.alg, &eb) != 0)
 		fail_msg("no recovery after the idle helper died: %s", eb.msg);
 	assert_true(zs_key_available(w.key));
