@@ -86,8 +86,14 @@ else
 	tap_not_ok "token away: zsign-client fails cleanly" "exit $rc" \
 	    "$(cat err)"
 fi
-sleep 1.2
-zs_curl GET /v1/health
+# Health answers from outcomes up to 1 s old, then asks the helpers.
+i=0
+while [ "$i" -lt 50 ]; do
+	zs_curl GET /v1/health
+	[ "$(zs_json .keys_available)" = 1 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
 zs_is "$(zs_json .keys_available)" 1 "token away: health counts 1 key"
 zs_is "$(zs_json '.unavailable | length')" 5 "token away: health lists 5 keys"
 zs_is "$(zs_json '[.unavailable[].location | select(test("^pkcs11:token=zsign-test;"))] | length')" 5 \
@@ -114,7 +120,14 @@ if [ -n "$hp" ] && kill -KILL "$hp"; then
 else
 	zs_fail "helper found and killed"
 fi
-sleep 0.3
+# Dead (a zombie, or reaped already), not merely being killed.
+i=0
+while [ "$i" -lt 50 ]; do
+	st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$hp/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
 zs_post /v1/sign req.json
 zs_is "$ZS_STATUS" 200 "helper killed: the next sign works"
 hp2=$(helper_pid)

@@ -128,3 +128,14 @@ tcurl() {
 audit_last() {
 	tail -1 "$T/audit.log" | grep -Eq "$1"
 }
+
+# audit_wait ERE: wait (bounded, 5 s) until the last audit record matches
+# ERE, for records the daemon writes after the client saw the outcome.
+audit_wait() {
+	i=0
+	while ! audit_last "$1" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	audit_last "$1"
+}

@@ -73,29 +73,54 @@ want_new=$(openssl x509 -noout -serial -in "$T/srv2.pem")
 [ -n "$old" ] && [ "$old" = "$want_old" ]
 ok $? "the first certificate is served ($old)"
 
-# A 1.5 MiB image uploaded at 1 MB/s keeps the request in flight ~2 s.
+# A 1.5 MiB image whose upload the client holds halfway (until the file
+# "go" exists, bounded) keeps the request in flight across the reload,
+# however slow this machine is.
 head -c 1572864 /dev/urandom >"$T/big.bin"
 printf '{"tool":"imgtool","key":"dev","args":["--version","1.0.0","--header-size","0x200","--pad-header","--align","4","--slot-size","0x200000","big.bin","big.out"],"files":{"big.bin":"%s"}}' \
     "$(base64 -w0 "$T/big.bin")" >"$T/big.json"
-curl -s -o "$T/big.resp" -w '%{http_code}' --max-time 60 \
-    --cacert "$T/ca.pem" --cert "$T/ci.pem" --key "$T/ci.key" \
-    --limit-rate 1M -H 'Content-Type: application/json' \
-    --data-binary @"$T/big.json" "https://127.0.0.1:$PORT/v1/sign" \
-    >"$T/big.status" 2>/dev/null &
+len=$(wc -c <"$T/big.json")
+half=$((len / 2))
+{
+	printf 'POST /v1/sign HTTP/1.1\r\nHost: localhost\r\n'
+	printf 'Content-Type: application/json\r\nContent-Length: %d\r\n' \
+	    "$len"
+	printf 'Connection: close\r\n\r\n'
+	head -c "$half" "$T/big.json"
+	i=0
+	while [ ! -e "$T/go" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tail -c +$((half + 1)) "$T/big.json"
+} | openssl s_client -quiet -connect "127.0.0.1:$PORT" -CAfile "$T/ca.pem" \
+    -cert "$T/ci.pem" -key "$T/ci.key" >"$T/big.resp" 2>"$T/big.err" &
 cpid=$!
-sleep 0.7
+# wait_for FILE ERE: wait (bounded) until a line of FILE matches ERE.
+wait_for() {
+	i=0
+	while ! grep -Eq "$2" "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -Eq "$2" "$1" 2>/dev/null
+}
+# The handshake is done (with the old certificate) before the reload.
+wait_for "$T/big.err" "verify return"
 cp "$T/srv2.pem" "$T/live.pem"
 cp "$T/srv2.key" "$T/live.key"
 kill -HUP "$ZPID"
-sleep 0.3
+wait_for "$T/zsignd.log" "TLS certificate, key and client CA reloaded"
 new=$(serial)
 kill -0 "$cpid" 2>/dev/null
-ok $? "the slow request is still in flight after SIGHUP"
+ok $? "the held request is still in flight after SIGHUP"
 [ "$new" = "$want_new" ]
 ok $? "new connections get the new certificate ($new)"
+touch "$T/go"
 wait "$cpid"
-[ "$(cat "$T/big.status")" = 200 ] && grep -q '"big.out"' "$T/big.resp"
-ok $? "the in-flight request completed with its image ($(cat "$T/big.status"))"
+st=$(sed -n '1s/^HTTP\/1\.1 \([0-9]*\).*/\1/p' "$T/big.resp")
+[ "$st" = 200 ] && grep -q '"big.out"' "$T/big.resp"
+ok $? "the in-flight request completed with its image ($st)"
 kill -0 "$ZPID" 2>/dev/null && grep -q "reloaded" "$T/zsignd.log"
 ok $? "zsignd survived SIGHUP and logged the reload"
 
