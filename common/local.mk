@@ -5,4 +5,5 @@ libzsign_a_SOURCES += \
 	common/xmalloc.c common/xmalloc.h \
 	common/buf.c common/buf.h \
 	common/util.c common/util.h \
-	common/fileset.c common/fileset.h
+	common/fileset.c common/fileset.h \
+	common/digit.c common/digit.h

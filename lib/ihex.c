@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/digit.h"
 #include "common/zserr.h"
 #include "lib/ihex.h"
 
@@ -43,18 +44,6 @@ struct ihex_reader {
 	size_t		 nruns;
 	size_t		 runcap;
 };
-
-static int
-ihex_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* Record data bytes at addr, extending the last run when contiguous. */
 static int
@@ -129,8 +118,8 @@ ihex_decode_line(const char *s, size_t n, size_t line, uint8_t *rec,
 		return zs_errf(eb, ZS_ERR_FORMAT,
 		    "HEX line %zu: record too long", line);
 	for (i = 0; i < nbytes; i++) {
-		hi = ihex_hexval(s[1 + 2 * i]);
-		lo = ihex_hexval(s[2 + 2 * i]);
+		hi = zs_digit_value(s[1 + 2 * i], 16);
+		lo = zs_digit_value(s[2 + 2 * i], 16);
 		if (hi < 0 || lo < 0)
 			return zs_errf(eb, ZS_ERR_FORMAT,
 			    "HEX line %zu: invalid hex digit", line);

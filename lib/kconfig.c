@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/digit.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
 #include "lib/zephyr.h"
@@ -43,22 +44,6 @@ kconfig_isspace(char c)
 	    (c >= '\x1c' && c <= '\x1f');
 }
 
-static int
-kconfig_digitval(char c, int base)
-{
-	int v;
-
-	if (c >= '0' && c <= '9')
-		v = c - '0';
-	else if (c >= 'a' && c <= 'f')
-		v = c - 'a' + 10;
-	else if (c >= 'A' && c <= 'F')
-		v = c - 'A' + 10;
-	else
-		return -1;
-	return v < base ? v : -1;
-}
-
 /*
  * Parse s as Python's int(s, base) does for ASCII text (sign, "0x" prefix
  * for base 16, single underscores between digits). Returns 1 if Python
@@ -67,7 +52,7 @@ kconfig_digitval(char c, int base)
 static int
 kconfig_pyint(const char *s, int base, long long *vp, int *okp)
 {
-	unsigned long long mag = 0, lim;
+	uint64_t mag = 0, lim;
 	int neg = 0, ok = 1, d, prev_digit;
 	size_t ndigits = 0;
 
@@ -81,24 +66,21 @@ kconfig_pyint(const char *s, int base, long long *vp, int *okp)
 		if (*s == '_')
 			s++;
 	}
-	lim = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+	lim = neg ? (uint64_t)LLONG_MAX + 1 : LLONG_MAX;
 	prev_digit = 0;
 	for (; *s != '\0'; s++) {
 		if (*s == '_') {
-			if (!prev_digit || kconfig_digitval(s[1], base) < 0)
+			if (!prev_digit || zs_digit_value(s[1], base) < 0)
 				return 0;
 			prev_digit = 0;
 			continue;
 		}
-		if ((d = kconfig_digitval(*s, base)) < 0)
+		if ((d = zs_digit_value(*s, base)) < 0)
 			break;
 		prev_digit = 1;
 		ndigits++;
-		if (mag > (lim - (unsigned long long)d) / (unsigned long long)base)
+		if (zs_digit_push(&mag, base, d, lim) != 0)
 			ok = 0;
-		else
-			mag = mag * (unsigned long long)base +
-			    (unsigned long long)d;
 	}
 	while (kconfig_isspace(*s))
 		s++;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/digit.h"
 #include "common/xmalloc.h"
 #include "lib/toml.h"
 
@@ -186,7 +187,7 @@ parse_escape(struct parser *ps, char *out, size_t *olen)
 	static const char to[] = "\b\t\n\f\r\"\\";
 	const char *hit;
 	unsigned long cp = 0;
-	int ndig, i, c;
+	int ndig, i, c, d;
 
 	if (ps->p >= ps->end)
 		return perr(ps, "unterminated escape");
@@ -201,16 +202,9 @@ parse_escape(struct parser *ps, char *out, size_t *olen)
 	if (ps->end - ps->p < ndig)
 		return perr(ps, "truncated \\%c escape", c);
 	for (i = 0; i < ndig; i++) {
-		c = (unsigned char)*ps->p++;
-		cp <<= 4;
-		if (c >= '0' && c <= '9')
-			cp |= (unsigned long)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			cp |= (unsigned long)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			cp |= (unsigned long)(c - 'A' + 10);
-		else
+		if ((d = zs_digit_value((unsigned char)*ps->p++, 16)) < 0)
 			return perr(ps, "bad hex digit in escape");
+		cp = cp << 4 | (unsigned long)d;
 	}
 	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return perr(ps, "escape is not a Unicode scalar value");
@@ -325,22 +319,6 @@ free_parts(char **parts, size_t n)
 		free(parts[i]);
 }
 
-static int
-digit_value(int c, int base)
-{
-	int v;
-
-	if (c >= '0' && c <= '9')
-		v = c - '0';
-	else if (c >= 'a' && c <= 'f')
-		v = c - 'a' + 10;
-	else if (c >= 'A' && c <= 'F')
-		v = c - 'A' + 10;
-	else
-		return -1;
-	return v < base ? v : -1;
-}
-
 /* Parse an integer token of length len strictly, as TOML 1.0 defines it. */
 static int
 parse_int_token(struct parser *ps, const char *s, size_t len, int64_t *out)
@@ -353,7 +331,7 @@ parse_int_token(struct parser *ps, const char *s, size_t len, int64_t *out)
 		neg = *s == '-';
 		s++;
 		if (e - s >= 2 && s[0] == '0' && s[1] != '_' &&
-		    digit_value(s[1], 10) < 0)
+		    zs_digit_value(s[1], 10) < 0)
 			return perr(ps, "sign before a prefixed integer");
 	}
 	if (e - s >= 2 && s[0] == '0' &&
@@ -372,12 +350,11 @@ parse_int_token(struct parser *ps, const char *s, size_t len, int64_t *out)
 			prev_digit = 0;
 			continue;
 		}
-		if ((d = digit_value((unsigned char)*s, base)) < 0)
+		if ((d = zs_digit_value((unsigned char)*s, base)) < 0)
 			return perr(ps, "invalid value (floats, dates and "
 			    "bare words are not supported)");
-		if (v > (lim - (uint64_t)d) / (uint64_t)base)
+		if (zs_digit_push(&v, base, d, lim) != 0)
 			return perr(ps, "integer out of range");
-		v = v * (uint64_t)base + (uint64_t)d;
 		prev_digit = 1;
 	}
 	if (!prev_digit)

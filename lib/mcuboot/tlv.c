@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/digit.h"
 #include "common/xmalloc.h"
 #include "lib/mcuboot/mcuboot-int.h"
 
@@ -272,18 +273,6 @@ lowhex(const char *p, size_t n)
 	return 1;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Python bytes.fromhex() of s with every '-' removed when strip is set. */
 static int
 fromhex(const char *s, int strip, uint8_t **outp, size_t *lenp)
@@ -297,7 +286,7 @@ fromhex(const char *s, int strip, uint8_t **outp, size_t *lenp)
 			continue;
 		if (hi < 0 && isspace((unsigned char)s[i]))
 			continue;
-		if ((d = hexval(s[i])) < 0)
+		if ((d = zs_digit_value(s[i], 16)) < 0)
 			goto bad;
 		if (hi < 0)
 			hi = d;

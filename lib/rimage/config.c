@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/digit.h"
 #include "common/xmalloc.h"
 #include "lib/rimage/rimage-int.h"
 #include "lib/toml.h"
@@ -512,18 +513,6 @@ parse_fw_desc(struct cfgctx *c, struct toml_node *root,
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse "8-4-4-4-12" hex into rimage's in-memory GUID layout. */
 static int
 parse_uuid(const char *s, uint8_t out[16])
@@ -542,7 +531,8 @@ parse_uuid(const char *s, uint8_t out[16])
 			i++;
 			continue;
 		}
-		if ((hi = hexval(s[i])) < 0 || (lo = hexval(s[i + 1])) < 0)
+		if ((hi = zs_digit_value(s[i], 16)) < 0 ||
+		    (lo = zs_digit_value(s[i + 1], 16)) < 0)
 			return -1;
 		raw[j++] = (uint8_t)(hi << 4 | lo);
 		i += 2;

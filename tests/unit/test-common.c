@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "common/buf.h"
+#include "common/digit.h"
 #include "common/fileset.h"
 #include "common/util.h"
 #include "common/zserr.h"
@@ -114,6 +115,41 @@ test_fileset(void **state)
 	fileset_free(fs);
 }
 
+static void
+test_digit(void **state)
+{
+	static const struct {
+		int	 c, base, want;
+	} cases[] = {
+		{ '0', 2, 0 }, { '1', 2, 1 }, { '2', 2, -1 }, { '7', 8, 7 },
+		{ '8', 8, -1 }, { '9', 10, 9 }, { 'a', 10, -1 },
+		{ 'a', 16, 10 }, { 'F', 16, 15 }, { 'g', 16, -1 },
+		{ '_', 16, -1 }, { ' ', 16, -1 }, { -1, 16, -1 }, { 0xe9, 16, -1 },
+	};
+	static const char max[] = "18446744073709551615";
+	uint64_t v = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(zs_digit_value(cases[i].c, cases[i].base),
+		    cases[i].want);
+	/* UINT64_MAX digit by digit; one digit more overflows. */
+	for (i = 0; i < sizeof(max) - 1; i++)
+		assert_int_equal(zs_digit_push(&v, 10, max[i] - '0',
+		    UINT64_MAX), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(zs_digit_push(&v, 10, 0, UINT64_MAX),
+	    ZS_ERR_TOO_LARGE);
+	assert_true(v == UINT64_MAX);
+	/* The limit is inclusive; past it *vp stays. */
+	v = 0x7f;
+	assert_int_equal(zs_digit_push(&v, 16, 0xf, 0x7ff), 0);
+	assert_int_equal(v, 0x7ff);
+	assert_int_equal(zs_digit_push(&v, 16, 0, 0x7fef), ZS_ERR_TOO_LARGE);
+	assert_int_equal(v, 0x7ff);
+}
+
 int
 main(void)
 {
@@ -123,6 +159,7 @@ main(void)
 		cmocka_unit_test(test_b64),
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_fileset),
+		cmocka_unit_test(test_digit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
