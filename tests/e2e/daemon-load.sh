@@ -137,45 +137,41 @@ zs_is $? 0 "SIGTERM: exit 0"
 zs_check_log "no sanitizer reports or crashes (first run)"
 : >"$ZS_LOG"
 
+# beside_big FIELD WANT WHAT1 WHAT2: zsignd with $ZS_TMP/zsignd.json; while
+# the big request is with the workers a small one is answered
+# "STATUS $(zs_json FIELD)" = WANT (WHAT1), and the big one 200 (WHAT2).
+beside_big() {
+	zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
+	    zs_bail "zsignd did not restart"
+	curl -s -o "$ZS_TMP/first" -w '%{http_code}' --max-time 60 \
+	    --unix-socket "$ZS_SOCK" -H 'Content-Type: application/json' \
+	    --data-binary "@$ZS_TMP/big.json" http://zsign/v1/sign \
+	    >"$ZS_TMP/first.code" &
+	first=$!
+	zs_wait_log "sign uid=[0-9]+ pid=$first queued, 1 in flight" 30
+	zs_post /v1/sign "$ZS_TMP/req.json"
+	zs_is "$ZS_STATUS $(zs_json "$1")" "$2" "$3"
+	wait $first
+	zs_is "$(cat "$ZS_TMP/first.code")" 200 "$4"
+	zs_stop_zsignd
+}
+
 # Over the in-flight cap (1): a second request while the first is signed.
 cat >"$ZS_TMP/zsignd.json" <<EOF
 {"workers": 1, "limits": {"max_in_flight": 1}}
 EOF
-zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
-    zs_bail "zsignd did not restart"
-curl -s -o "$ZS_TMP/first" -w '%{http_code}' --max-time 60 \
-    --unix-socket "$ZS_SOCK" -H 'Content-Type: application/json' \
-    --data-binary "@$ZS_TMP/big.json" http://zsign/v1/sign \
-    >"$ZS_TMP/first.code" &
-first=$!
-zs_wait_log "sign uid=[0-9]+ pid=$first queued, 1 in flight" 30
-zs_post /v1/sign "$ZS_TMP/req.json"
-zs_is "$ZS_STATUS $(zs_json .error.code)" "503 unavailable" \
-    "over max_in_flight: 503 unavailable at once"
-wait $first
-zs_is "$(cat "$ZS_TMP/first.code")" 200 "... while the first is answered"
-zs_stop_zsignd
+beside_big .error.code "503 unavailable" \
+    "over max_in_flight: 503 unavailable at once" \
+    "... while the first is answered"
 
 # Over the in-flight bytes cap (1 MiB): the big request passes alone, a
 # small one beside it is refused.
 cat >"$ZS_TMP/zsignd.json" <<EOF
 {"workers": 1, "limits": {"max_in_flight": 8, "max_in_flight_bytes": 1048576}}
 EOF
-zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
-    zs_bail "zsignd did not restart"
-curl -s -o "$ZS_TMP/first" -w '%{http_code}' --max-time 60 \
-    --unix-socket "$ZS_SOCK" -H 'Content-Type: application/json' \
-    --data-binary "@$ZS_TMP/big.json" http://zsign/v1/sign \
-    >"$ZS_TMP/first.code" &
-first=$!
-zs_wait_log "sign uid=[0-9]+ pid=$first queued, 1 in flight" 30
-zs_post /v1/sign "$ZS_TMP/req.json"
-zs_is "$ZS_STATUS $(zs_json .error.message)" \
-    "503 busy: too many request bytes in flight" \
-    "over max_in_flight_bytes: 503 unavailable at once"
-wait $first
-zs_is "$(cat "$ZS_TMP/first.code")" 200 "... the big one alone passes"
-zs_stop_zsignd
+beside_big .error.message "503 busy: too many request bytes in flight" \
+    "over max_in_flight_bytes: 503 unavailable at once" \
+    "... the big one alone passes"
 
 # Over max_connections (4): no more are accepted (they wait in the
 # backlog) until the stalled ones are cut off; then accepting resumes.

@@ -29,6 +29,19 @@ helper_pid() {
 	pgrep -P "$ZS_PID" zsign-pkcs11 | head -1
 }
 
+# wait_available N SECS: ask /v1/health (bounded) until N keys are
+# available; its last answer stays in $ZS_BODY.
+wait_available() {
+	i=0
+	while [ "$i" -lt $(($2 * 10)) ]; do
+		zs_curl GET /v1/health
+		[ "$(zs_json .keys_available)" = "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # A wrong PIN: zsignd refuses to start and says why.
 echo 1234 >"$ZS_TMP/wrong-pin"
 timeout 60 "$ZS_ZSIGND" -d -l "unix:$ZS_TMP/bad.sock" \
@@ -87,13 +100,7 @@ else
 	    "$(cat err)"
 fi
 # Health answers from outcomes up to 1 s old, then asks the helpers.
-i=0
-while [ "$i" -lt 50 ]; do
-	zs_curl GET /v1/health
-	[ "$(zs_json .keys_available)" = 1 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_available 1 5
 zs_is "$(zs_json .keys_available)" 1 "token away: health counts 1 key"
 zs_is "$(zs_json '.unavailable | length')" 5 "token away: health lists 5 keys"
 zs_is "$(zs_json '[.unavailable[].location | select(test("^pkcs11:token=zsign-test;"))] | length')" 5 \
@@ -101,13 +108,7 @@ zs_is "$(zs_json '[.unavailable[].location | select(test("^pkcs11:token=zsign-te
 
 # It comes back: the same daemon signs again.
 mv "$HSM/tokens.away" "$HSM/tokens"
-i=0
-while [ "$i" -lt 100 ]; do
-	zs_curl GET /v1/health
-	[ "$(zs_json .keys_available)" = 6 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_available 6 10
 zs_is "$(zs_json .keys_available)" 6 "token back: health counts 6 keys"
 zs_is "$(zs_json '.unavailable | length')" 0 "token back: health lists none"
 zs_post /v1/sign req.json
