@@ -30,9 +30,21 @@ demo=$top/demo
 sock=$demo/zsignd.sock
 mkdir -p "$demo"
 if [ -f "$demo/zsignd.pid" ]; then
-	# A previous demo's daemon: replace it.
-	kill "$(cat "$demo/zsignd.pid")" 2>/dev/null || true
-	sleep 0.2
+	# A previous demo's daemon: replace it, once it is gone (it removes
+	# its socket file on the way out, which must not be the new one's).
+	old=$(cat "$demo/zsignd.pid")
+	if kill "$old" 2>/dev/null; then
+		i=0
+		while kill -0 "$old" 2>/dev/null; do
+			i=$((i + 1))
+			if [ $i -gt 100 ]; then
+				echo "the previous demo zsignd (pid $old) does" \
+				    "not stop" >&2
+				exit 1
+			fi
+			sleep 0.1
+		done
+	fi
 	rm -f "$demo/zsignd.pid"
 fi
 
