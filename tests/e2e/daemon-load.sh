@@ -143,15 +143,10 @@ zs_check_log "no sanitizer reports or crashes (first run)"
 beside_big() {
 	zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
 	    zs_bail "zsignd did not restart"
-	curl -s -o "$ZS_TMP/first" -w '%{http_code}' --max-time 60 \
-	    --unix-socket "$ZS_SOCK" -H 'Content-Type: application/json' \
-	    --data-binary "@$ZS_TMP/big.json" http://zsign/v1/sign \
-	    >"$ZS_TMP/first.code" &
-	first=$!
-	zs_wait_log "sign uid=[0-9]+ pid=$first queued, 1 in flight" 30
+	zs_sign_queued "$ZS_TMP/big.json" "$ZS_TMP/first" "$ZS_TMP/first.code"
 	zs_post /v1/sign "$ZS_TMP/req.json"
 	zs_is "$ZS_STATUS $(zs_json "$1")" "$2" "$3"
-	wait $first
+	wait $ZS_BG
 	zs_is "$(cat "$ZS_TMP/first.code")" 200 "$4"
 	zs_stop_zsignd
 }

@@ -74,14 +74,9 @@ zs_ok $? "reply in flight: counted at SIGTERM"
 
 # 2. SIGTERM while a request is with the workers.
 zs_start_zsignd || zs_bail "zsignd did not restart"
-curl -s -o "$ZS_TMP/reply2" -w '%{http_code}' --max-time 60 \
-    --unix-socket "$ZS_SOCK" -H 'Content-Type: application/json' \
-    --data-binary "@$ZS_TMP/big.json" http://zsign/v1/sign \
-    >"$ZS_TMP/code2" &
-c2=$!
-zs_wait_log "sign uid=[0-9]+ pid=$c2 queued" 30
+zs_sign_queued "$ZS_TMP/big.json" "$ZS_TMP/reply2" "$ZS_TMP/code2"
 kill -TERM "$ZS_PID"
-wait $c2
+wait $ZS_BG
 zs_is "$(cat "$ZS_TMP/code2")" 200 "request in flight: 200"
 zs_is "$(jq -r '.key.name + " " + (.files["zephyr.signed.bin"] | length > 32000000 | tostring)' \
     "$ZS_TMP/reply2")" "test-ecdsa-p256 true" "request in flight: signed image returned"

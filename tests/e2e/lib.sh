@@ -211,6 +211,17 @@ zs_wait_log() {
 	return 1
 }
 
+# zs_sign_queued REQUEST OUT CODE: POST the sign request file REQUEST in
+# the background (the reply body to OUT, the status to CODE), its curl's pid
+# in $ZS_BG; returns once zsignd logged it queued for the workers (bounded).
+zs_sign_queued() {
+	curl -s -o "$2" -w '%{http_code}' --max-time 60 \
+	    --unix-socket "$ZS_SOCK" -H 'Content-Type: application/json' \
+	    --data-binary "@$1" http://zsign/v1/sign >"$3" &
+	ZS_BG=$!
+	zs_wait_log "sign uid=[0-9]+ pid=$ZS_BG queued" 30
+}
+
 # zs_mkimage FILE SIZE: a Zephyr-like image: 0x200 zero bytes of header
 # room (imgtool --header-size 0x200 without --pad-header), then random.
 zs_mkimage() {
