@@ -47,3 +47,27 @@ tap_done() {
 	zs_check_log "zsignd logged no crash or sanitizer report"
 	zs_plan "$zs_n"
 }
+
+# rimage_case DIR POST BDATE ARGS...: run `zsign-client rimage ARGS` in
+# DIR (stdout and stderr to files there) the way a rimage vector case says:
+# SOURCE_DATE_EPOCH from BDATE ("-": none), and POST prefix_xman as west
+# sign does. Returns the client's exit status.
+rimage_case() {
+	rc_dir=$1
+	rc_post=$2
+	if [ "$3" != - ]; then
+		SOURCE_DATE_EPOCH=$(date -u -d "$3" +%s)
+		export SOURCE_DATE_EPOCH
+	else
+		unset SOURCE_DATE_EPOCH
+	fi
+	shift 3
+	(cd "$rc_dir" && "$CLIENT" rimage "$@" >stdout 2>stderr)
+	rc_rc=$?
+	if [ "$rc_rc" -eq 0 ] && [ "$rc_post" = prefix_xman ]; then
+		cat "$rc_dir/out/zephyr.ri.xman" "$rc_dir/out/zephyr.ri" \
+		    >"$rc_dir/prefixed" &&
+		    mv "$rc_dir/prefixed" "$rc_dir/out/zephyr.ri"
+	fi
+	return $rc_rc
+}

@@ -30,18 +30,8 @@ while IFS=$tab read -r name post want bdate args; do
 	mkdir -p "$d/out"
 	ln -s "$VEC/cases/$name/input" "$d/input"
 	eval "set -- $args"
-	if [ "$bdate" != - ]; then
-		SOURCE_DATE_EPOCH=$(date -u -d "$bdate" +%s)
-		export SOURCE_DATE_EPOCH
-	else
-		unset SOURCE_DATE_EPOCH
-	fi
-	(cd "$d" && "$CLIENT" rimage "$@" >stdout 2>stderr)
+	rimage_case "$d" "$post" "$bdate" "$@"
 	rc=$?
-	if [ "$rc" -eq 0 ] && [ "$post" = prefix_xman ]; then
-		cat "$d/out/zephyr.ri.xman" "$d/out/zephyr.ri" >"$d/prefixed" &&
-		    mv "$d/prefixed" "$d/out/zephyr.ri"
-	fi
 	if "$COMPARE" "$name" "$d/out" "$rc" >"$d/cmp" 2>&1; then
 		if [ "$want" = 0 ]; then
 			zs_pass "$name: matches rimage"
