@@ -38,8 +38,8 @@ if [ -f "$demo/zsignd.pid" ]; then
 		while kill -0 "$old" 2>/dev/null; do
 			i=$((i + 1))
 			if [ $i -gt 100 ]; then
-				echo "the previous demo zsignd (pid $old) does" \
-				    "not stop" >&2
+				echo "the previous demo zsignd" \
+				    "(pid $old) does not stop" >&2
 				exit 1
 			fi
 			sleep 0.1

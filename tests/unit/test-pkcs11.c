@@ -326,7 +326,7 @@ struct worker {
 	struct zs_key	*key;
 	enum zs_sigalg	 alg;
 	int		 failures;
-	atomic_int	 tid;		/* test_sign_thread's, once it runs */
+	atomic_int	 tid;	/* test_sign_thread's, once it runs */
 };
 
 static void *
