@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,32 @@ struct jsonlift_span {
 	const char	*key, *val;
 	size_t		 keylen, vallen;
 };
+
+/*
+ * Whether p[0..n) is all printable ASCII (0x20 to 0x7e), eight bytes at a
+ * time: a byte below 0x20 or above 0x7e sets its high bit in one of the
+ * two tests (Hacker's Delight, "hasless"/"hasmore"); the tail and any
+ * word that looks bad are checked byte by byte.
+ */
+static int
+jsonlift_printable(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+	uint64_t w;
+	size_t i = 0, k;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		if ((((w - ones * 0x20) & ~w) | ((w + ones * (0x7f - 0x7e)) | w))
+		    & highs)
+			break;
+	}
+	for (k = i; k < n; k++)
+		if (p[k] < 0x20 || p[k] > 0x7e)
+			return 0;
+	return 1;
+}
 
 /* Skip JSON whitespace. */
 static const char *
@@ -120,9 +147,8 @@ jsonlift_files(const char *text, size_t len, struct buf *out,
 		lifts[n].val = p + 1;
 		lifts[n].vallen = (size_t)(q - p - 1);
 		/* Only text jansson would take as it is: printable ASCII. */
-		for (start = p + 1; start < q; start++)
-			if (*start < 0x20 || *start > 0x7e)
-				return -1;
+		if (!jsonlift_printable(p + 1, (size_t)(q - p - 1)))
+			return -1;
 		n++;
 		p = jsonlift_ws(q + 1, end);
 		if (p < end && *p == ',')

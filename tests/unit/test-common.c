@@ -72,6 +72,40 @@ test_b64(void **state)
 	assert_int_equal(zs_b64_decode("Z===", 4, &d, &n), ZS_ERR_INVALID);
 }
 
+/* Every length round-trips; one bad digit anywhere fails the string. */
+static void
+test_b64_long(void **state)
+{
+	uint8_t in[96], *d;
+	size_t i, len, n;
+	char *s, c, bad[] = "-_ \n\x80";
+	size_t k;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 37 + 11);
+	for (len = 0; len <= sizeof(in); len++) {
+		s = zs_b64_encode(in, len);
+		assert_int_equal(strlen(s), ZS_B64_LEN(len));
+		assert_int_equal(zs_b64_decode(s, strlen(s), &d, &n), 0);
+		assert_int_equal(n, len);
+		assert_memory_equal(d, in, len);
+		free(d);
+		free(s);
+	}
+	s = zs_b64_encode(in, sizeof(in));
+	for (i = 0; i < strlen(s); i++) {
+		for (k = 0; k < strlen(bad); k++) {
+			c = s[i];
+			s[i] = bad[k];
+			assert_int_equal(zs_b64_decode(s, strlen(s), &d, &n),
+			    ZS_ERR_INVALID);
+			s[i] = c;
+		}
+	}
+	free(s);
+}
+
 static void
 test_parse_uint(void **state)
 {
@@ -158,6 +192,7 @@ main(void)
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_endian),
 		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_b64_long),
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_fileset),
 		cmocka_unit_test(test_digit),

@@ -39,6 +39,13 @@ static const char *const replies[] = {
 	"{\"files\":{\"o\":\"\xc3\xa9t\xc3\xa9\"}}",
 	"{\"files\":{\"o\":\"\xff\"}}",
 	"{\"files\":{\"o\":\"a\tb\"}}",
+	/* Long values: the word-at-a-time check, bad byte anywhere. */
+	"{\"files\":{\"o\":\"QUJDQUJDQUJDQUJDQUJDQUJD\"}}",
+	"{\"files\":{\"o\":\"QUJDQUJDQUJDQUJD\x7f" "QUJDQUJD\"}}",
+	"{\"files\":{\"o\":\"QUJDQUJD\x01" "QUJDQUJDQUJDQUJD\"}}",
+	"{\"files\":{\"o\":\"QUJDQUJDQUJDQUJDQUJDQUJ\x1f\"}}",
+	"{\"files\":{\"o\":\"QUJD\xc3\xa9QUJDQUJDQUJDQUJD\"}}",
+	"{\"files\":{\"o\":\" ~QUJDQUJDQUJDQUJD~ \"}}",
 	"{\"files\":{\"o\":12}}",
 	"{\"files\":[\"QUJD\"]}",
 	"{\"files\":\"QUJD\"}",
