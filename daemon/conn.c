@@ -71,19 +71,22 @@ conn_admit(struct conn *c)
 	}
 }
 
+/*
+ * Drop our reference to the bufferevents evhttp has freed (it clears
+ * their callbacks). Until then their events stay registered on the fd
+ * evhttp closed: a new connection given the same fd number would have
+ * its bytes read by the dead one (every other "Connection: close"
+ * request failed that way), so this also runs before each new one.
+ */
 static void
-conn_sweep(evutil_socket_t fd, short what, void *arg)
+conn_reap(struct conn *c)
 {
-	struct conn *c = arg;
 	struct watched **wp, *w;
 	bufferevent_event_cb ecb;
-	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (wp = &c->list; (w = *wp) != NULL;) {
 		bufferevent_getcb(w->bev, NULL, NULL, &ecb, NULL);
 		if (ecb == NULL) {
-			/* evhttp has freed the connection: our turn. */
 			*wp = w->next;
 			bufferevent_decref(w->bev);
 			free(w);
@@ -91,6 +94,19 @@ conn_sweep(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		wp = &w->next;
+	}
+}
+
+static void
+conn_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct watched *w;
+	struct timespec now;
+
+	conn_reap(c);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (w = c->list; w != NULL; w = w->next) {
 		if (!(bufferevent_get_enabled(w->bev) & EV_READ)) {
 			w->reading = 0;
 			continue;
@@ -155,6 +171,7 @@ conn_bevcb(struct event_base *base, void *arg)
 	struct bufferevent *bev;
 	struct watched *w;
 
+	conn_reap(c);
 	/* What evhttp makes itself when no callback is set. */
 	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL)
 		return NULL;
