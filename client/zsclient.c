@@ -585,12 +585,29 @@ zsclient_key_public(struct zsclient *cl, const char *name, EVP_PKEY **pkeyp,
 	return r;
 }
 
+/* Whether s[0..n) is all base64 digits or '=' (no JSON escaping needed). */
+static int
+zsclient_is_b64(const char *s, size_t n)
+{
+	static unsigned char ok[256];
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/=";
+	unsigned char all = 1;
+	size_t i;
+
+	/* Filled on first use; zsign-client is single-threaded. */
+	if (!ok['='])
+		for (i = 0; i < sizeof(b64) - 1; i++)
+			ok[(unsigned char)b64[i]] = 1;
+	for (i = 0; i < n; i++)
+		all &= ok[(unsigned char)s[i]];
+	return all;
+}
+
 /* Append v as JSON text; a base64 string needs no escaping: copied. */
 static int
 zsclient_dump_value(struct buf *b, json_t *v)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/=";
 	const char *s;
 	char *text;
 	size_t n;
@@ -599,7 +616,7 @@ zsclient_dump_value(struct buf *b, json_t *v)
 	if (json_is_string(v)) {
 		s = json_string_value(v);
 		n = json_string_length(v);
-		if (strspn(s, b64) == n)
+		if (zsclient_is_b64(s, n))
 			return buf_put_u8(b, '"') != 0 || buf_put(b, s, n) != 0 ||
 			    buf_put_u8(b, '"') != 0 ? ZS_ERR_NOMEM : 0;
 	}
@@ -695,8 +712,9 @@ zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
 	int r;
 
 	b64 = zs_b64_encode(p, len);
-	r = json_object_set_new(files, name, json_string(b64)) == 0 ? 0 :
-	    ZS_ERR_NOMEM;
+	/* ASCII by construction: no UTF-8 check over megabytes. */
+	r = json_object_set_new(files, name, json_stringn_nocheck(b64,
+	    ZS_B64_LEN(len))) == 0 ? 0 : ZS_ERR_NOMEM;
 	free(b64);
 	return r;
 }

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,15 @@
 #include "client/cli.h"
 #include "client/zsclient.h"
 #include "common/zserr.h"
+
+/*
+ * Below this size malloc() takes memory from the heap instead of mapping
+ * it: a run holds a few megabyte-sized buffers in turn (file, base64,
+ * request, reply, decoded image), and pages the heap reuses are not
+ * faulted in and zeroed again (1.5 ms of a 20 ms rimage signing). The
+ * process is short-lived, so nothing is given back until it exits.
+ */
+#define CLIENT_MMAP_THRESHOLD	(256 * 1024 * 1024)
 
 static const char usage_text[] =
 "usage: zsign-client [--server unix:PATH|https://HOST:PORT] [TLS OPTIONS]\n"
@@ -117,6 +127,8 @@ main(int argc, char **argv)
 	size_t i;
 	int ai, rc;
 
+	(void)mallopt(M_MMAP_THRESHOLD, CLIENT_MMAP_THRESHOLD);
+	(void)mallopt(M_TRIM_THRESHOLD, CLIENT_MMAP_THRESHOLD);
 	c.server = getenv(ZSCLIENT_SERVER_ENV);
 	for (ai = 1; ai < argc && argv[ai][0] == '-'; ai++) {
 		if (strcmp(argv[ai], "-h") == 0 ||
