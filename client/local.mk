@@ -7,10 +7,9 @@ libzsign_a_SOURCES += \
 	client/cli-imgtool.c client/cli-west.c
 
 bin_PROGRAMS += zsign-client
-# libcurl is loaded at run time, for https:// only (client/curl-dl.c).
-zsign_client_SOURCES = client/zsign-client.c client/curl-dl.c
+zsign_client_SOURCES = client/zsign-client.c
 zsign_client_CFLAGS = $(AM_CFLAGS) $(LIBCURL_CFLAGS)
-zsign_client_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+zsign_client_LDADD = libzsign.a $(LIBCURL_LIBS) $(LIBZSIGN_DEPS)
 dist_man_MANS += docs/zsign-client.1
 
 # End-to-end and compatibility tests against a real zsignd (TAP).

@@ -1,25 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * zsign protocol client: builds the HTTP requests of docs/PROTOCOL.md,
- * reads the JSON replies with a size cap and turns error replies into
- * ZS_ERR_* codes carrying the server's message. Unix sockets speak plain
- * HTTP/1.1 here (one request per connection); https:// goes through
- * libcurl, which only such runs load (client/curl-dl.c): its 35 shared
- * libraries cost 3 ms of every run's start-up.
+ * zsign protocol client over libcurl: builds the HTTP requests of
+ * docs/PROTOCOL.md, reads the JSON replies with a size cap and turns error
+ * replies into ZS_ERR_* codes carrying the server's message.
  */
 #include "config.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -47,12 +37,6 @@ struct zsclient {
 
 /* The host part is a placeholder: the request goes to the socket. */
 #define ZSCLIENT_URL_BASE	"http://zsign"
-/* Largest header block of a reply (zsignd's are a few hundred bytes). */
-#define ZSCLIENT_HEADERS_MAX	(64u * 1024)
-/* Most bytes asked of one read() while the reply's length is unknown. */
-#define ZSCLIENT_READ_CHUNK	(256u * 1024)
-/* Longest request line and headers we send. */
-#define ZSCLIENT_REQHEAD_MAX	512
 
 int
 zsclient_open(const char *server, struct zsclient **clp, struct zs_errbuf *eb)
@@ -78,10 +62,11 @@ zsclient_open(const char *server, struct zsclient **clp, struct zs_errbuf *eb)
 	if (path != NULL && *path == '\0')
 		return zs_errf(eb, ZS_ERR_USAGE, "empty socket path in '%s'",
 		    server);
-	/* Unix sockets need no libcurl at all. */
-	if (path == NULL && curl_global_init(CURL_GLOBAL_SSL) != CURLE_OK)
-		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl (needed for "
-		    "https://) cannot be loaded or initialised");
+	/* Plain HTTP over a Unix socket needs no TLS initialisation. */
+	if (curl_global_init(path != NULL ? CURL_GLOBAL_NOTHING :
+	    CURL_GLOBAL_SSL) != CURLE_OK)
+		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl initialisation "
+		    "failed");
 	cl = xcalloc(1, sizeof(*cl));
 	cl->addr = xstrdup(server);
 	cl->sockpath = path != NULL ? xstrdup(path) : NULL;
@@ -89,7 +74,7 @@ zsclient_open(const char *server, struct zsclient **clp, struct zs_errbuf *eb)
 	/* "https://host:port/" and "https://host:port" are the same server. */
 	if (cl->base[strlen(cl->base) - 1] == '/')
 		cl->base[strlen(cl->base) - 1] = '\0';
-	if (path == NULL && (cl->curl = curl_easy_init()) == NULL) {
+	if ((cl->curl = curl_easy_init()) == NULL) {
 		zsclient_close(cl);
 		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl initialisation "
 		    "failed");
@@ -109,15 +94,13 @@ zsclient_close(struct zsclient *cl)
 {
 	if (cl == NULL)
 		return;
-	if (cl->sockpath == NULL) {
-		if (cl->curl != NULL)
-			curl_easy_cleanup(cl->curl);
-		curl_global_cleanup();
-	}
+	if (cl->curl != NULL)
+		curl_easy_cleanup(cl->curl);
 	free(cl->addr);
 	free(cl->sockpath);
 	free(cl->base);
 	free(cl);
+	curl_global_cleanup();
 }
 
 static size_t
@@ -159,272 +142,24 @@ zsclient_reply_error(long status, json_t *root, struct zs_errbuf *eb)
 	    "an error object", status);
 }
 
-/* Milliseconds left until deadline (CLOCK_MONOTONIC), at least 0. */
-static int
-zsclient_ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > 1000000 ? 1000000 : (int)ms;
-}
-
-/* Wait until fd is ready for events, or fail at the deadline. */
-static int
-zsclient_wait(const struct zsclient *cl, int fd, short events,
-    const struct timespec *deadline, struct zs_errbuf *eb)
-{
-	struct pollfd pfd;
-	int n;
-
-	pfd.fd = fd;
-	pfd.events = events;
-	for (;;) {
-		n = poll(&pfd, 1, zsclient_ms_left(deadline));
-		if (n > 0)
-			return 0;
-		if (n == 0)
-			return zs_errf(eb, ZS_ERR_IO, "request to %s failed: "
-			    "no reply within %d s", cl->addr,
-			    ZSCLIENT_REQUEST_TIMEOUT);
-		if (errno != EINTR)
-			return zs_errf(eb, ZS_ERR_IO, "request to %s failed: "
-			    "poll: %s", cl->addr, strerror(errno));
-	}
-}
-
-/* Connect to the Unix socket, waiting at most ZSCLIENT_CONNECT_TIMEOUT. */
-static int
-zsclient_unix_connect(const struct zsclient *cl, int *fdp,
-    struct zs_errbuf *eb)
-{
-	struct sockaddr_un sun;
-	struct timeval tv = { ZSCLIENT_CONNECT_TIMEOUT, 0 };
-	int fd, e;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(cl->sockpath) >= sizeof(sun.sun_path))
-		return zs_errf(eb, ZS_ERR_USAGE, "socket path too long in "
-		    "'%s'", cl->addr);
-	memcpy(sun.sun_path, cl->sockpath, strlen(cl->sockpath));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return zs_errf(eb, ZS_ERR_IO, "socket: %s", strerror(errno));
-	/* A full listen queue blocks connect() for SO_SNDTIMEO at most. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		if (errno == EINTR)
-			continue;
-		e = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT :
-		    errno;
-		close(fd);
-		return zs_errf(eb, ZS_ERR_UNAVAILABLE, "cannot connect to "
-		    "zsignd at %s: %s", cl->addr, strerror(e));
-	}
-	*fdp = fd;
-	return 0;
-}
-
-/* Send the request line, headers and body. */
-static int
-zsclient_unix_send(const struct zsclient *cl, int fd, const char *head,
-    size_t headlen, const char *body, size_t bodylen,
-    const struct timespec *deadline, struct zs_errbuf *eb)
-{
-	struct iovec iov[2];
-	struct msghdr msg;
-	size_t off = 0, total = headlen + bodylen;
-	ssize_t n;
-	int r;
-
-	while (off < total) {
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = iov;
-		if (off < headlen) {
-			iov[0].iov_base = (char *)(uintptr_t)head + off;
-			iov[0].iov_len = headlen - off;
-			iov[1].iov_base = (char *)(uintptr_t)body;
-			iov[1].iov_len = bodylen;
-			msg.msg_iovlen = bodylen > 0 ? 2 : 1;
-		} else {
-			iov[0].iov_base = (char *)(uintptr_t)body +
-			    (off - headlen);
-			iov[0].iov_len = total - off;
-			msg.msg_iovlen = 1;
-		}
-		/* MSG_NOSIGNAL: a server gone away is an error, not SIGPIPE. */
-		if ((n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT)) > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if ((r = zsclient_wait(cl, fd, POLLOUT, deadline,
-			    eb)) != 0)
-				return r;
-			continue;
-		}
-		return zs_errf(eb, ZS_ERR_IO, "request to %s failed: send: %s",
-		    cl->addr, n == -1 ? strerror(errno) : "nothing sent");
-	}
-	return 0;
-}
-
 /*
- * Find the end of the header block in raw; parse the status and the
- * Content-Length (-1 when absent). 0 when the block is not complete yet.
+ * Run one request: method GET when body is NULL, else POST of body.
+ * On 200, *replyp is the decoded JSON object.
  */
 static int
-zsclient_parse_head(const struct zsclient *cl, const uint8_t *raw,
-    size_t len, size_t *hlenp, long *statusp, long long *clenp,
-    struct zs_errbuf *eb)
-{
-	const char *p = (const char *)raw, *end, *line, *eol, *v;
-	char *e;
-	long long cl_len = -1;
-	long status;
-
-	if ((end = memmem(p, len, "\r\n\r\n", 4)) == NULL) {
-		if (len > ZSCLIENT_HEADERS_MAX)
-			return zs_errf(eb, ZS_ERR_PROTOCOL, "reply from %s: "
-			    "headers longer than %u bytes", cl->addr,
-			    ZSCLIENT_HEADERS_MAX);
-		*hlenp = 0;
-		return 0;
-	}
-	if (len < 12 || (memcmp(p, "HTTP/1.1 ", 9) != 0 &&
-	    memcmp(p, "HTTP/1.0 ", 9) != 0) || p[9] < '1' || p[9] > '5' ||
-	    (status = strtol(p + 9, &e, 10)) < 100 || status > 599 ||
-	    e != p + 12)
-		return zs_errf(eb, ZS_ERR_PROTOCOL, "reply from %s is not "
-		    "HTTP/1.1", cl->addr);
-	line = (const char *)memchr(p, '\n', (size_t)(end - p) + 2) + 1;
-	for (; line < end; line = eol + 2) {
-		eol = memmem(line, (size_t)(end + 2 - line), "\r\n", 2);
-		if (eol - line > 15 && strncasecmp(line, "Content-Length:",
-		    15) == 0) {
-			for (v = line + 15; *v == ' ' || *v == '\t'; v++)
-				;
-			if (*v < '0' || *v > '9' ||
-			    (cl_len = strtoll(v, &e, 10)) < 0 ||
-			    (e != eol && *e != ' ' && *e != '\t'))
-				return zs_errf(eb, ZS_ERR_PROTOCOL, "reply "
-				    "from %s: bad Content-Length", cl->addr);
-		} else if (eol - line > 18 && strncasecmp(line,
-		    "Transfer-Encoding:", 18) == 0)
-			return zs_errf(eb, ZS_ERR_PROTOCOL, "reply from %s: "
-			    "unexpected Transfer-Encoding", cl->addr);
-	}
-	*hlenp = (size_t)(end - p) + 4;
-	*statusp = status;
-	*clenp = cl_len;
-	return 0;
-}
-
-/*
- * One request over the Unix socket, "Connection: close": the raw reply
- * goes into raw; *bodyp points at its body in raw.
- */
-static int
-zsclient_unix_request(struct zsclient *cl, const char *path,
-    const char *body, size_t bodylen, struct buf *raw, const uint8_t **bodyp,
-    size_t *bodylenp, long *statusp, struct zs_errbuf *eb)
-{
-	char head[ZSCLIENT_REQHEAD_MAX];
-	struct timespec deadline;
-	size_t hlen = 0, want, old;
-	long long clen = -1;
-	uint8_t *p;
-	ssize_t n;
-	int fd = -1, hn, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += ZSCLIENT_REQUEST_TIMEOUT;
-	if (body != NULL)
-		hn = snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\n"
-		    "Host: zsign\r\nAccept: application/json\r\n"
-		    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-		    "Connection: close\r\n\r\n", path, bodylen);
-	else
-		hn = snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\n"
-		    "Host: zsign\r\nAccept: application/json\r\n"
-		    "Connection: close\r\n\r\n", path);
-	if (hn < 0 || (size_t)hn >= sizeof(head))
-		return zs_errf(eb, ZS_ERR_INTERNAL, "request line too long");
-	if ((r = zsclient_unix_connect(cl, &fd, eb)) != 0 ||
-	    (r = zsclient_unix_send(cl, fd, head, (size_t)hn, body,
-	    body != NULL ? bodylen : 0, &deadline, eb)) != 0)
-		goto out;
-	for (;;) {
-		/* Once the length is known, ask for exactly the rest. */
-		want = ZSCLIENT_READ_CHUNK;
-		if (hlen > 0 && clen >= 0)
-			want = hlen + (size_t)clen - buf_len(raw);
-		if (want == 0)
-			break;
-		old = buf_len(raw);
-		if ((r = buf_reserve(raw, want, &p)) != 0) {
-			r = zs_errf(eb, ZS_ERR_TOO_LARGE, "reply from %s "
-			    "exceeds %u bytes", cl->addr, ZSCLIENT_REPLY_MAX);
-			goto out;
-		}
-		n = recv(fd, p, want, MSG_DONTWAIT);
-		buf_truncate(raw, old + (n > 0 ? (size_t)n : 0));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if ((r = zsclient_wait(cl, fd, POLLIN, &deadline,
-			    eb)) != 0)
-				goto out;
-			continue;
-		}
-		if (n == -1) {
-			r = zs_errf(eb, ZS_ERR_IO, "request to %s failed: "
-			    "recv: %s", cl->addr, strerror(errno));
-			goto out;
-		}
-		if (hlen == 0 && (r = zsclient_parse_head(cl, buf_ptr(raw),
-		    buf_len(raw), &hlen, statusp, &clen, eb)) != 0)
-			goto out;
-		if (hlen > 0 && clen > (long long)ZSCLIENT_REPLY_MAX) {
-			r = zs_errf(eb, ZS_ERR_TOO_LARGE, "reply from %s "
-			    "exceeds %u bytes", cl->addr, ZSCLIENT_REPLY_MAX);
-			goto out;
-		}
-		if (n == 0)
-			break;
-	}
-	if (hlen == 0 || (clen >= 0 && buf_len(raw) < hlen + (size_t)clen)) {
-		r = zs_errf(eb, ZS_ERR_IO, "request to %s failed: the "
-		    "connection closed before the reply was complete",
-		    cl->addr);
-		goto out;
-	}
-	*bodyp = buf_ptr(raw) + hlen;
-	*bodylenp = buf_len(raw) - hlen;
-	r = 0;
- out:
-	if (fd != -1)
-		close(fd);
-	return r;
-}
-
-/* One https:// request through libcurl; the reply body goes into resp. */
-static int
-zsclient_curl_request(struct zsclient *cl, const char *path,
-    const char *body, size_t bodylen, struct buf *resp, long *statusp,
-    struct zs_errbuf *eb)
+zsclient_request(struct zsclient *cl, const char *path, const char *body,
+    size_t bodylen, json_t **replyp, struct zs_errbuf *eb)
 {
 	struct curl_slist *hdrs = NULL;
+	struct buf *resp;
+	json_t *root = NULL;
+	json_error_t jerr;
 	char *url;
-	long oserr = 0;
+	long status = 0, oserr = 0;
 	CURLcode cr;
 	int r = ZS_ERR_INTERNAL;
 
+	resp = buf_new_plain(ZSCLIENT_REPLY_MAX);
 	url = xasprintf("%s%s", cl->base, path);
 	curl_easy_reset(cl->curl);
 	cl->curlerr[0] = '\0';
@@ -438,9 +173,12 @@ zsclient_curl_request(struct zsclient *cl, const char *path,
 		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = tlsopts_apply(cl->tls, cl->curl, &hdrs, eb)) != 0)
+	if (cl->sockpath == NULL && (r = tlsopts_apply(cl->tls, cl->curl,
+	    &hdrs, eb)) != 0)
 		goto out;
 	if (curl_easy_setopt(cl->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    (cl->sockpath != NULL && curl_easy_setopt(cl->curl,
+	    CURLOPT_UNIX_SOCKET_PATH, cl->sockpath) != CURLE_OK) ||
 	    curl_easy_setopt(cl->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
 	    curl_easy_setopt(cl->curl, CURLOPT_ERRORBUFFER, cl->curlerr) !=
 	    CURLE_OK ||
@@ -452,8 +190,8 @@ zsclient_curl_request(struct zsclient *cl, const char *path,
 	    (long)ZSCLIENT_CONNECT_TIMEOUT) != CURLE_OK ||
 	    curl_easy_setopt(cl->curl, CURLOPT_TIMEOUT,
 	    (long)ZSCLIENT_REQUEST_TIMEOUT) != CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_PROTOCOLS_STR, "https") !=
-	    CURLE_OK) {
+	    curl_easy_setopt(cl->curl, CURLOPT_PROTOCOLS_STR,
+	    cl->sockpath != NULL ? "http" : "https") != CURLE_OK) {
 		r = zs_errf(eb, ZS_ERR_INTERNAL, "libcurl option refused");
 		goto out;
 	}
@@ -481,44 +219,9 @@ zsclient_curl_request(struct zsclient *cl, const char *path,
 			    curl_easy_strerror(cr));
 		goto out;
 	}
-	(void)curl_easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, statusp);
-	r = 0;
- out:
-	curl_slist_free_all(hdrs);
-	free(url);
-	return r;
-}
-
-/*
- * Run one request: method GET when body is NULL, else POST of body.
- * On 200, *replyp is the decoded JSON object.
- */
-static int
-zsclient_request(struct zsclient *cl, const char *path, const char *body,
-    size_t bodylen, json_t **replyp, struct zs_errbuf *eb)
-{
-	struct buf *resp;
-	const uint8_t *rbody = NULL;
-	json_t *root = NULL;
-	json_error_t jerr;
-	size_t rlen = 0;
-	long status = 0;
-	int r;
-
-	if (cl->sockpath != NULL) {
-		resp = buf_new_plain(ZSCLIENT_REPLY_MAX + ZSCLIENT_HEADERS_MAX);
-		r = zsclient_unix_request(cl, path, body, bodylen, resp,
-		    &rbody, &rlen, &status, eb);
-	} else {
-		resp = buf_new_plain(ZSCLIENT_REPLY_MAX);
-		r = zsclient_curl_request(cl, path, body, bodylen, resp,
-		    &status, eb);
-		rbody = buf_ptr(resp);
-		rlen = buf_len(resp);
-	}
-	if (r != 0)
-		goto out;
-	root = jsonlift_loadb((const char *)rbody, rlen, 0, &jerr);
+	(void)curl_easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, &status);
+	root = jsonlift_loadb((const char *)buf_ptr(resp), buf_len(resp), 0,
+	    &jerr);
 	if (status != 200) {
 		r = zsclient_reply_error(status, root, eb);
 		goto out;
@@ -533,6 +236,8 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	r = 0;
  out:
 	json_decref(root);
+	curl_slist_free_all(hdrs);
+	free(url);
 	buf_free(resp);
 	return r;
 }
