@@ -42,27 +42,15 @@ imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 	const struct mcuboot_fileref *refs;
 	const char *outs[IMGTOOL_OUTPUTS_MAX];
 	struct zsclient *cl;
-	json_t *req, *jargs, *files, *reply = NULL;
+	json_t *req = NULL, *files, *reply = NULL;
 	size_t i, n, nout = 0;
 	int r;
 
 	if ((r = mcuboot_args_parse(argc, argv, &args, eb)) != 0)
 		return r;
-	req = json_object();
-	jargs = json_array();
-	files = json_object();
-	if (json_object_set_new(req, "tool", json_string("imgtool")) != 0 ||
-	    json_object_set(req, "args", jargs) != 0 ||
-	    json_object_set(req, "files", files) != 0) {
-		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
+	if ((r = cli_request_new("imgtool", argc, argv, &req, &files,
+	    eb)) != 0)
 		goto out;
-	}
-	for (i = 0; i < (size_t)argc; i++)
-		if (json_array_append_new(jargs, json_string(argv[i])) != 0) {
-			r = zs_errf(eb, ZS_ERR_USAGE, "argument '%s' is not "
-			    "valid UTF-8", argv[i]);
-			goto out;
-		}
 	n = mcuboot_args_files(args, &refs);
 	for (i = 0; i < n; i++) {
 		switch (refs[i].role) {
@@ -103,8 +91,6 @@ imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 	r = cli_files_write(reply, outs, outs, nout, eb);
  out:
 	json_decref(reply);
-	json_decref(files);
-	json_decref(jargs);
 	json_decref(req);
 	mcuboot_args_free(args);
 	return r;

@@ -122,7 +122,7 @@ cli_rimage_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 	const struct rimage_fileref *refs;
 	struct rimage_args *args = NULL;
 	char date[sizeof("YYYY-MM-DD")], *nbuf[RIMAGE_NEXTS];
-	json_t *req, *jargs, *files, *reply = NULL, *rfiles;
+	json_t *req = NULL, *files, *reply = NULL, *rfiles;
 	struct zsclient *cl;
 	size_t i, n, nout = 0;
 	int r, need = 1;
@@ -130,24 +130,14 @@ cli_rimage_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 	memset(nbuf, 0, sizeof(nbuf));
 	if ((r = rimage_args_parse(argc, argv, &args, eb)) != 0)
 		return r;
-	req = json_object();
-	jargs = json_array();
-	files = json_object();
-	if ((r = rimage_date(date, eb)) != 0)
+	if ((r = rimage_date(date, eb)) != 0 ||
+	    (r = cli_request_new("rimage", argc, argv, &req, &files,
+	    eb)) != 0)
 		goto out;
-	if (json_object_set_new(req, "tool", json_string("rimage")) != 0 ||
-	    json_object_set(req, "args", jargs) != 0 ||
-	    json_object_set(req, "files", files) != 0 ||
-	    json_object_set_new(req, "date", json_string(date)) != 0) {
+	if (json_object_set_new(req, "date", json_string(date)) != 0) {
 		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < (size_t)argc; i++)
-		if (json_array_append_new(jargs, json_string(argv[i])) != 0) {
-			r = zs_errf(eb, ZS_ERR_USAGE, "argument '%s' is not "
-			    "valid UTF-8", argv[i]);
-			goto out;
-		}
 	n = rimage_args_files(args, &refs);
 	for (i = 0; i < n; i++)
 		if (refs[i].role == RIMAGE_IN_CONFIG)
@@ -207,8 +197,6 @@ out:
 	for (i = 0; i < RIMAGE_NEXTS; i++)
 		free(nbuf[i]);
 	json_decref(reply);
-	json_decref(files);
-	json_decref(jargs);
 	json_decref(req);
 	rimage_args_free(args);
 	return r;

@@ -154,6 +154,40 @@ cli_key_public(struct cli *c, const char *val, EVP_PKEY **pkeyp,
 }
 
 int
+cli_request_new(const char *tool, int argc, char *const argv[],
+    json_t **reqp, json_t **filesp, struct zs_errbuf *eb)
+{
+	json_t *req, *jargs, *files;
+	int i, r = ZS_ERR_NOMEM;
+
+	req = json_object();
+	jargs = json_array();
+	files = json_object();
+	if (req == NULL || jargs == NULL || files == NULL ||
+	    json_object_set_new(req, "tool", json_string(tool)) != 0 ||
+	    json_object_set(req, "args", jargs) != 0 ||
+	    json_object_set(req, "files", files) != 0) {
+		zs_errf(eb, r, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < argc; i++)
+		if (json_array_append_new(jargs, json_string(argv[i])) != 0) {
+			r = zs_errf(eb, ZS_ERR_USAGE, "argument '%s' is not "
+			    "valid UTF-8", argv[i]);
+			goto out;
+		}
+	*reqp = req;
+	req = NULL;
+	*filesp = files;	/* borrowed from *reqp */
+	r = 0;
+ out:
+	json_decref(files);
+	json_decref(jargs);
+	json_decref(req);
+	return r;
+}
+
+int
 cli_file_upload(json_t *files, const char *name, const char *path,
     size_t max, struct zs_errbuf *eb)
 {

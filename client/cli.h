@@ -48,6 +48,12 @@ int	cli_key_resolve(const char *val, json_t *req, struct zs_errbuf *eb);
 /* Load the public key named by a -k value: local PEM file or server key. */
 int	cli_key_public(struct cli *c, const char *val, EVP_PKEY **pkeyp,
 	    struct zs_errbuf *eb);
+/*
+ * Start a sign request for tool with argv as its args and an empty files
+ * object; *filesp is borrowed from *reqp.
+ */
+int	cli_request_new(const char *tool, int argc, char *const argv[],
+	    json_t **reqp, json_t **filesp, struct zs_errbuf *eb);
 /* Read path (at most max bytes) into the request's files as name. */
 int	cli_file_upload(json_t *files, const char *name, const char *path,
 	    size_t max, struct zs_errbuf *eb);
