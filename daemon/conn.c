@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Request deadlines and the connection cap for evhttp connections: each
- * connection's bufferevent is made here (evhttp_set_bevcb) and kept
+ * Request deadlines and the connection cap for one listener's evhttp
+ * connections, plain or TLS alike: each connection's bufferevent is made
+ * here (evhttp_set_bevcb, through tls.c for TLS) and kept
  * referenced. A periodic sweep notes since when it has been reading
  * (EV_READ enabled: request line, headers, body, or waiting for the next
  * request) and past the limit raises the same timeout event a stalled read
@@ -45,6 +46,8 @@ struct conn {
 	int			 paused;
 	conn_pause_fn		*pause;
 	void			*arg;
+	conn_make_fn		*make;		/* NULL: plain socket */
+	void			*make_arg;
 	struct watched		*list;
 };
 
@@ -158,6 +161,13 @@ conn_set_limits(struct conn *c, unsigned int limit_ms, unsigned int max_conns)
 	conn_admit(c);
 }
 
+void
+conn_set_maker(struct conn *c, conn_make_fn *make, void *arg)
+{
+	c->make = make;
+	c->make_arg = arg;
+}
+
 unsigned int
 conn_count(const struct conn *c)
 {
@@ -172,8 +182,12 @@ conn_bevcb(struct event_base *base, void *arg)
 	struct watched *w;
 
 	conn_reap(c);
-	/* What evhttp makes itself when no callback is set. */
-	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL)
+	/* What evhttp makes itself when no callback is set, or TLS. */
+	if (c->make != NULL)
+		bev = c->make(base, c->make_arg);
+	else
+		bev = bufferevent_socket_new(base, -1, 0);
+	if (bev == NULL)
 		return NULL;
 	(void)bufferevent_set_max_single_write(bev, CONN_WRITE_MAX);
 	bufferevent_incref(bev);

@@ -15,6 +15,8 @@ struct conn;
 
 /* Called with 1 to stop accepting (the cap is reached), 0 to resume. */
 typedef void	conn_pause_fn(void *arg, int pause);
+/* Makes a connection's bufferevent (fd -1: evhttp sets it), e.g. a TLS one. */
+typedef struct bufferevent *conn_make_fn(struct event_base *base, void *arg);
 
 /*
  * Start watching on base: a connection may read one request (or wait for
@@ -26,6 +28,12 @@ struct conn		*conn_new(struct event_base *base,
 /* Change the limits (configuration reload). */
 void			 conn_set_limits(struct conn *c, unsigned int limit_ms,
 			    unsigned int max_conns);
+/*
+ * Make each connection's bufferevent with make(base, arg) instead of a
+ * plain socket one, so that TLS connections are watched and capped too.
+ */
+void			 conn_set_maker(struct conn *c, conn_make_fn *make,
+			    void *arg);
 /* The connections open now. */
 unsigned int		 conn_count(const struct conn *c);
 /*

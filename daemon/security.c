@@ -219,23 +219,23 @@ security_socket_perms(const struct security *sec, const char *path,
 
 int
 security_listen_tcp(struct security *sec, struct evhttp *http,
-    const char *hostport, struct evhttp_bound_socket **bsp,
+    struct conn *c, const char *hostport, struct evhttp_bound_socket **bsp,
     struct zs_errbuf *eb)
 {
 	if (sec == NULL || sec->tls == NULL)
 		return zs_errf(eb, ZS_ERR_USAGE, "tcp:%s needs TLS settings "
 		    "(--tls-cert, --tls-key)", hostport);
-	return tls_listen(sec->tls, http, hostport, bsp, eb);
+	return tls_listen(sec->tls, http, c, hostport, bsp, eb);
 }
 
 int
-security_tls_http(struct security *sec, struct evhttp *http,
+security_tls_conn(struct security *sec, struct conn *c,
     struct zs_errbuf *eb)
 {
 	if (sec == NULL || sec->tls == NULL)
 		return zs_errf(eb, ZS_ERR_USAGE, "a TCP socket was passed but "
 		    "TLS is not configured (--tls-cert, --tls-key)");
-	tls_wrap_http(sec->tls, http);
+	tls_wrap_conn(sec->tls, c);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include "common/fileset.h"
 #include "common/zserr.h"
+#include "daemon/conn.h"
 #include "daemon/policy.h"
 #include "keystore/keystore.h"
 
@@ -56,15 +57,15 @@ void	security_free(struct security *sec);
 /* Apply "socket_mode" and "socket_group" to a freshly bound Unix socket. */
 int	security_socket_perms(const struct security *sec, const char *path,
 	    struct zs_errbuf *eb);
-/* Make http a TLS listener on "HOST:PORT". */
+/* Make http (its connections watched by c) a TLS listener on "HOST:PORT". */
 int	security_listen_tcp(struct security *sec, struct evhttp *http,
-	    const char *hostport, struct evhttp_bound_socket **bsp,
+	    struct conn *c, const char *hostport, struct evhttp_bound_socket **bsp,
 	    struct zs_errbuf *eb);
 /*
- * Serve TLS on every connection of http, for TCP sockets passed by the
+ * Serve TLS on every connection c makes, for TCP sockets passed by the
  * service manager; ZS_ERR_USAGE without TLS settings.
  */
-int	security_tls_http(struct security *sec, struct evhttp *http,
+int	security_tls_conn(struct security *sec, struct conn *c,
 	    struct zs_errbuf *eb);
 /*
  * SIGHUP: reopen the audit log (a failure is logged), reload the TLS

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * zsignd's event loop: Unix-socket listeners under evhttp, a dispatch
- * table of endpoints, sign requests handed to the worker pool and answered
+ * zsignd's event loop: Unix-socket and TLS listeners, each under its own
+ * evhttp and connection watcher with the same limits, a dispatch table of
+ * endpoints, sign requests handed to the worker pool and answered
  * back on the loop thread, caps on what a client may hold, one audit line
  * per request, and a shutdown that finishes what is in flight.
  */
@@ -51,10 +52,17 @@
 	EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
 	EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
 
+/*
+ * One listener: its own evhttp and connection watcher, so that every limit
+ * applies to it (Unix or TLS) and its connection cap and request deadline
+ * are counted for it alone.
+ */
 struct listener {
+	struct server			*srv;
 	char				*path;	/* NULL for tcp: */
 	struct evhttp			*http;
-	struct evhttp_bound_socket	*bound;
+	struct conn			*conns;	/* deadline, cap */
+	struct evhttp_bound_socket	*bound;	/* NULL once closed */
 };
 
 struct server {
@@ -64,9 +72,6 @@ struct server {
 	struct metrics		*metrics;
 	struct notify_watchdog	*watchdog;
 	struct event_base	*base;
-	struct evhttp		*http;
-	struct evhttp		*https;		/* TLS listeners (tls.c) */
-	struct conn		*conns;		/* plain connections: caps */
 	struct security		*sec;
 	struct pool		*pool;
 	struct event		*sighup;
@@ -104,6 +109,7 @@ struct sreq {
 	struct sign_job		 job;
 };
 
+static struct listener *listener_new(struct server *, struct zs_errbuf *);
 static void	route_health(struct server *, struct evhttp_request *,
 		    struct reqinfo *);
 static void	route_keys(struct server *, struct evhttp_request *,
@@ -546,16 +552,17 @@ listener_open(struct server *s, const char *spec, struct zs_errbuf *eb)
 		unlink(path);
 		goto out;
 	}
-	l = &s->listeners[s->nlisteners];
-	if ((l->bound = evhttp_accept_socket_with_handle(s->http,
+	if ((l = listener_new(s, eb)) == NULL) {
+		unlink(path);
+		goto out;
+	}
+	if ((l->bound = evhttp_accept_socket_with_handle(l->http,
 	    fd)) == NULL) {
 		zs_errf(eb, ZS_ERR_INTERNAL, "%s: evhttp cannot accept", path);
 		unlink(path);
 		goto out;
 	}
 	l->path = xstrdup(path);
-	l->http = s->http;
-	s->nlisteners++;
 	log_info("listening on unix:%s", path);
 	return 0;
  out:
@@ -563,40 +570,42 @@ listener_open(struct server *s, const char *spec, struct zs_errbuf *eb)
 	return r;
 }
 
-/* Stop accepting: close the listeners and remove their socket files. */
+/*
+ * Stop accepting: close the listeners and remove their socket files; their
+ * evhttp and watcher stay until server_free() for the connections open.
+ */
 static void
 listeners_close(struct server *s)
 {
+	struct listener *l;
 	size_t i;
 
 	for (i = 0; i < s->nlisteners; i++) {
-		evhttp_del_accept_socket(s->listeners[i].http,
-		    s->listeners[i].bound);
-		if (s->listeners[i].path != NULL &&
-		    unlink(s->listeners[i].path) == -1 && errno != ENOENT)
-			log_warn("unlink %s", s->listeners[i].path);
-		free(s->listeners[i].path);
+		l = &s->listeners[i];
+		if (l->bound == NULL)
+			continue;
+		evhttp_del_accept_socket(l->http, l->bound);
+		l->bound = NULL;
+		if (l->path != NULL && unlink(l->path) == -1 &&
+		    errno != ENOENT)
+			log_warn("unlink %s", l->path);
+		free(l->path);
+		l->path = NULL;
 	}
-	s->nlisteners = 0;
 }
 
 /* A tcp:HOST:PORT listener: TLS only, on the second evhttp. */
 static int
 listener_open_tcp(struct server *s, const char *spec, struct zs_errbuf *eb)
 {
-	struct listener *l = &s->listeners[s->nlisteners];
-	int r;
+	struct listener *l;
 
-	if ((r = security_listen_tcp(s->sec, s->https, spec + strlen("tcp:"),
-	    &l->bound, eb)) != 0)
-		return r;
-	l->path = NULL;
-	l->http = s->https;
-	s->nlisteners++;
-	return 0;
+	if ((l = listener_new(s, eb)) == NULL)
+		return eb->code;
+	return security_listen_tcp(s->sec, l->http, l->conns,
+	    spec + strlen("tcp:"), &l->bound, eb);
 }
 
-/* The same limits and dispatcher on every listener's evhttp. */
 /* Apply a generation's HTTP limits to http (at start and on reload). */
 static void
 server_http_limits(struct evhttp *http, const struct conf *cfg)
@@ -612,7 +621,7 @@ server_http_limits(struct evhttp *http, const struct conf *cfg)
 
 /* The same limits and dispatcher on every listener's evhttp. */
 static struct evhttp *
-server_http_new(struct server *s)
+server_http_new(struct server *s, struct conn *c)
 {
 	struct evhttp *http;
 
@@ -622,9 +631,49 @@ server_http_new(struct server *s)
 	evhttp_set_allowed_methods(http, ALL_METHODS);
 	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, server_request_cb, s);
-	/* tls.c replaces this on the TLS listeners with its own. */
-	evhttp_set_bevcb(http, conn_bevcb, s->conns);
+	/* c makes each connection (TLS ones through tls.c) and watches it. */
+	evhttp_set_bevcb(http, conn_bevcb, c);
 	return http;
+}
+
+/* Stop or resume accepting on one listener (its max_connections). */
+static void
+listener_pause(void *arg, int pause)
+{
+	struct listener *l = arg;
+	struct evconnlistener *lev;
+
+	if (l->bound == NULL)
+		return;
+	lev = evhttp_bound_socket_get_listener(l->bound);
+	if (pause)
+		evconnlistener_disable(lev);
+	else
+		evconnlistener_enable(lev);
+}
+
+/*
+ * The next listener slot, with its own evhttp and connection watcher
+ * under the running limits; NULL (reason in eb) when all are taken.
+ */
+static struct listener *
+listener_new(struct server *s, struct zs_errbuf *eb)
+{
+	const struct conf *cfg = &s->rt->cfg;
+	struct listener *l;
+
+	if (s->nlisteners == CONF_LISTEN_MAX) {
+		zs_errf(eb, ZS_ERR_TOO_LARGE, "more than %d listeners",
+		    CONF_LISTEN_MAX);
+		return NULL;
+	}
+	l = &s->listeners[s->nlisteners++];
+	memset(l, 0, sizeof(*l));
+	l->srv = s;
+	l->conns = conn_new(s->base, cfg->request_timeout_ms, cfg->conns_max,
+	    listener_pause, l);
+	l->http = server_http_new(s, l->conns);
+	return l;
 }
 
 /*
@@ -637,6 +686,7 @@ server_reload(struct server *s)
 {
 	struct runtime *next = NULL;
 	struct zs_errbuf eb;
+	size_t i;
 	int r;
 
 	(void)notify_reloading();
@@ -658,10 +708,11 @@ server_reload(struct server *s)
 	next->generation = s->rt->generation + 1;
 	runtime_unref(s->rt);
 	s->rt = next;
-	server_http_limits(s->http, &s->rt->cfg);
-	server_http_limits(s->https, &s->rt->cfg);
-	conn_set_limits(s->conns, s->rt->cfg.request_timeout_ms,
-	    s->rt->cfg.conns_max);
+	for (i = 0; i < s->nlisteners; i++) {
+		server_http_limits(s->listeners[i].http, &s->rt->cfg);
+		conn_set_limits(s->listeners[i].conns,
+		    s->rt->cfg.request_timeout_ms, s->rt->cfg.conns_max);
+	}
 	/* A log_level removed from the file means the default again. */
 	log_setlevel(s->rt->log_level >= 0 ? s->rt->log_level : ZS_LOG_INFO);
 	metrics_reload(s->metrics, 1);
@@ -681,25 +732,6 @@ sighup_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	server_reload(s);
-}
-
-/* Stop or resume accepting on the plain listeners (max_connections). */
-static void
-server_pause(void *arg, int pause)
-{
-	struct server *s = arg;
-	struct evconnlistener *lev;
-	size_t i;
-
-	for (i = 0; i < s->nlisteners; i++) {
-		if (s->listeners[i].http != s->http)
-			continue;
-		lev = evhttp_bound_socket_get_listener(s->listeners[i].bound);
-		if (pause)
-			evconnlistener_disable(lev);
-		else
-			evconnlistener_enable(lev);
-	}
 }
 
 static void
@@ -741,26 +773,22 @@ static int
 listener_adopt(struct server *s, const struct notify_listener *nl,
     struct zs_errbuf *eb)
 {
-	struct listener *l = &s->listeners[s->nlisteners];
-	struct evhttp *http = nl->family == AF_UNIX ? s->http : s->https;
+	struct listener *l;
 	int r;
 
-	if (s->nlisteners == CONF_LISTEN_MAX)
-		return zs_errf(eb, ZS_ERR_TOO_LARGE, "more than %d listeners",
-		    CONF_LISTEN_MAX);
+	if ((l = listener_new(s, eb)) == NULL)
+		return eb->code;
 	/* TCP is TLS only, as with tcp: listeners. */
 	if (nl->family != AF_UNIX &&
-	    (r = security_tls_http(s->sec, s->https, eb)) != 0)
+	    (r = security_tls_conn(s->sec, l->conns, eb)) != 0)
 		return r;
 	if (evutil_make_socket_nonblocking(nl->fd) != 0 ||
-	    (l->bound = evhttp_accept_socket_with_handle(http,
+	    (l->bound = evhttp_accept_socket_with_handle(l->http,
 	    nl->fd)) == NULL)
 		return zs_errf(eb, ZS_ERR_INTERNAL, "socket-activated fd %d: "
 		    "evhttp cannot accept", nl->fd);
 	/* The service manager owns the socket file: never unlink it. */
 	l->path = NULL;
-	l->http = http;
-	s->nlisteners++;
 	log_info("listening on socket-activated fd %d (%s)", nl->fd,
 	    nl->family == AF_UNIX ? "unix" : "tcp, TLS");
 	return 0;
@@ -787,10 +815,6 @@ server_new(const struct server_params *p, struct zs_errbuf *eb)
 	if ((s->metrics = metrics_new()) == NULL ||
 	    (s->base = event_base_new()) == NULL)
 		fatalx("%s: libevent set-up failed", __func__);
-	s->conns = conn_new(s->base, s->rt->cfg.request_timeout_ms,
-	    s->rt->cfg.conns_max, server_pause, s);
-	s->http = server_http_new(s);
-	s->https = server_http_new(s);
 	/* Sockets from the service manager replace the configured ones. */
 	for (i = 0; i < p->nactivated; i++) {
 		if (listener_adopt(s, &p->activated[i], eb) != 0) {
@@ -844,6 +868,8 @@ server_run(struct server *s)
 void
 server_free(struct server *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
 	listeners_close(s);
@@ -857,12 +883,11 @@ server_free(struct server *s)
 	if (s->sighup != NULL)
 		event_free(s->sighup);
 	/* Connections (and requests) go first; then the jobs that held them. */
-	if (s->http != NULL)
-		evhttp_free(s->http);
-	if (s->https != NULL)
-		evhttp_free(s->https);
+	for (i = 0; i < s->nlisteners; i++)
+		evhttp_free(s->listeners[i].http);
 	/* After evhttp: it drops the bufferevents it was watching. */
-	conn_free(s->conns);
+	for (i = 0; i < s->nlisteners; i++)
+		conn_free(s->listeners[i].conns);
 	pool_free(s->pool);
 	if (s->base != NULL)
 		event_base_free(s->base);

@@ -307,14 +307,15 @@ tls_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *portp)
 }
 
 void
-tls_wrap_http(struct tls *t, struct evhttp *http)
+tls_wrap_conn(struct tls *t, struct conn *c)
 {
-	evhttp_set_bevcb(http, tls_bevcb, t);
+	conn_set_maker(c, tls_bevcb, t);
 }
 
 int
-tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
-    struct evhttp_bound_socket **bsp, struct zs_errbuf *eb)
+tls_listen(struct tls *t, struct evhttp *http, struct conn *c,
+    const char *hostport, struct evhttp_bound_socket **bsp,
+    struct zs_errbuf *eb)
 {
 	struct evhttp_bound_socket *bs;
 	struct sockaddr_storage ss;
@@ -326,7 +327,7 @@ tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
 	if (tls_split_hostport(hostport, host, sizeof(host), &port) != 0)
 		return zs_errf(eb, ZS_ERR_USAGE, "listener \"tcp:%s\": want "
 		    "tcp:HOST:PORT", hostport);
-	evhttp_set_bevcb(http, tls_bevcb, t);
+	tls_wrap_conn(t, c);
 	bs = evhttp_bind_socket_with_handle(http,
 	    host[0] != '\0' ? host : "0.0.0.0", port);
 	if (bs == NULL)

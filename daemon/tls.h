@@ -11,6 +11,7 @@
 #include <event2/http.h>
 
 #include "common/zserr.h"
+#include "daemon/conn.h"
 
 /* Longest "HOST:PORT" listener text. */
 #define TLS_HOSTPORT_MAX	300
@@ -36,13 +37,17 @@ void	tls_free(struct tls *t);
 int	tls_reload(struct tls *t, struct zs_errbuf *eb);
 /* Ask for cb on certificate refusals (handshake time, event loop thread). */
 void	tls_set_refusal_cb(struct tls *t, tls_refusal_cb *cb, void *arg);
-/* Make every connection http accepts a TLS one (for adopted sockets). */
-void	tls_wrap_http(struct tls *t, struct evhttp *http);
 /*
- * Make every connection of http speak TLS with t, bind it to "HOST:PORT"
- * (PORT 0 picks one) and log the address actually bound.
+ * Make every connection the watcher c makes a TLS one (for adopted
+ * sockets); c keeps its deadline and cap on them.
  */
-int	tls_listen(struct tls *t, struct evhttp *http, const char *hostport,
-	    struct evhttp_bound_socket **bsp, struct zs_errbuf *eb);
+void	tls_wrap_conn(struct tls *t, struct conn *c);
+/*
+ * Make every connection of http (watched by c) speak TLS with t, bind it
+ * to "HOST:PORT" (PORT 0 picks one) and log the address actually bound.
+ */
+int	tls_listen(struct tls *t, struct evhttp *http, struct conn *c,
+	    const char *hostport, struct evhttp_bound_socket **bsp,
+	    struct zs_errbuf *eb);
 
 #endif /* ZS_TLS_H */
