@@ -51,6 +51,6 @@ bench_zsign_tls_load_LDADD = libzsign.a $(LIBCURL_LIBS) $(LIBZSIGN_DEPS)
 EXTRA_DIST += bench/tls.sh
 
 SECURITY_E2E_TESTS = tests/e2e/security-tls.sh tests/e2e/security-reload.sh \
-	tests/e2e/soak-tls.sh
+	tests/e2e/soak-tls.sh tests/e2e/limits-tls.sh
 TESTS += $(SECURITY_E2E_TESTS)
 EXTRA_DIST += $(SECURITY_E2E_TESTS) tests/e2e/security-lib.sh docs/SECURITY.md
