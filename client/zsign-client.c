@@ -27,8 +27,8 @@
 #define CLIENT_MMAP_THRESHOLD	(256 * 1024 * 1024)
 
 static const char usage_text[] =
-"usage: zsign-client [--server unix:PATH|https://HOST:PORT] [TLS OPTIONS]\n"
-"                    COMMAND [ARGS...]\n"
+"usage: zsign-client [-s|--server unix:PATH|https://HOST:PORT]\n"
+"                    [TLS OPTIONS] COMMAND [ARGS...]\n"
 "\n"
 "commands:\n"
 "  sign [-d BUILD_DIR] -t imgtool [-q] [-f] [--bin|--no-bin] [-B FILE]\n"
@@ -45,7 +45,7 @@ static const char usage_text[] =
 "  keys                    list the server's keys\n"
 "  health                  check that the server is up\n"
 "\n"
-"The server is --server, else $ZSIGN_SERVER, else "
+"The server is -s/--server, else $ZSIGN_SERVER, else "
     ZSCLIENT_DEFAULT_SERVER ".\n"
 "TLS options (https:// servers):\n"
 TLSOPTS_USAGE

@@ -73,7 +73,8 @@ usage(FILE *f)
 "              [--no-client-rimage-configs]\n"
 "       zsignd --verify-audit FILE\n"
 "       zsignd --hash-token < TOKENFILE\n"
-"  -c, --config FILE            JSON configuration file (-f: the same)\n"
+"  -c, --config FILE            JSON configuration file\n"
+"  -f, --config-file FILE       the same as -c\n"
 "  -l, --listen unix:PATH       listen there (repeatable; replaces the\n"
 "                               file's listeners; default %s)\n"
 "  -l, --listen tcp:HOST:PORT   listen there with TLS only\n"
@@ -131,7 +132,7 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-		case 'f':	/* the systemd unit's spelling */
+		case 'f':	/* an older spelling of -c, kept */
 			cl->config = optarg;
 			break;
 		case 'l':
