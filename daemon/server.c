@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -45,6 +46,8 @@
 
 /* Pending connections the kernel queues per listener. */
 #define LISTEN_BACKLOG		1024
+/* Descriptors kept beside the connections: keys, logs, listeners, pool. */
+#define FD_RESERVE		64
 /* Mode of the socket files: owner and group may connect. */
 #define LISTEN_SOCKET_MODE	0660
 /* Every method evhttp knows, so that we answer 405 ourselves, in JSON. */
@@ -677,6 +680,28 @@ listener_new(struct server *s, struct zs_errbuf *eb)
 }
 
 /*
+ * max_connections counts per listener: raise the descriptor limit to
+ * cover every listener full, else accept() fails with EMFILE and spins.
+ */
+static void
+server_fd_limit(struct server *s)
+{
+	struct rlimit rl;
+	rlim_t need;
+
+	need = (rlim_t)s->nlisteners * s->rt->cfg.conns_max + FD_RESERVE;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ?
+	    rl.rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < need)
+		log_warnx("%zu listener(s) x max_connections %u need %llu "
+		    "descriptors; the limit is %llu", s->nlisteners,
+		    s->rt->cfg.conns_max, (unsigned long long)need,
+		    (unsigned long long)rl.rlim_cur);
+}
+
+/*
  * SIGHUP: build a complete new generation (file, keys, certificates) and
  * swap it in only if every part loaded; else keep serving the old one.
  * Requests in flight keep the generation they hold a reference to.
@@ -716,6 +741,7 @@ server_reload(struct server *s)
 	/* A log_level removed from the file means the default again. */
 	log_setlevel(s->rt->log_level >= 0 ? s->rt->log_level : ZS_LOG_INFO);
 	metrics_reload(s->metrics, 1);
+	server_fd_limit(s);
 	log_info("configuration reloaded (#%lu): %zu key(s)",
 	    s->rt->generation, keyring_count(s->rt->kr));
 	(void)notify_sendf("READY=1\nSTATUS=serving %zu key(s), "
@@ -832,6 +858,7 @@ server_new(const struct server_params *p, struct zs_errbuf *eb)
 			return NULL;
 		}
 	}
+	server_fd_limit(s);
 	if (notify_watchdog_start(s->base, &s->watchdog, eb) != 0) {
 		server_free(s);
 		return NULL;
