@@ -4,7 +4,7 @@ set -e
 PKGS="build-essential autoconf automake pkg-config libevent-dev
 libjansson-dev libfdt-dev device-tree-compiler libssl-dev libp11-kit-dev
 libcurl4-openssl-dev libcmocka-dev liblzma-dev softhsm2 opensc curl clang
-libclang-rt-14-dev systemd openssl procps jq"
+libclang-rt-14-dev systemd openssl procps jq groff-base man-db"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
