@@ -194,6 +194,8 @@ static int
 p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 {
 	int sp[P11_CHANNELS][2], hi[P11_CHANNELS], i, n = 0, err, null;
+	struct timespec pause;
+	long long since;
 	char path[PATH_MAX + sizeof(P11_HELPER_NAME) + 1];
 	char nchan[16];
 	char *argv[4];
@@ -204,10 +206,18 @@ p11_helper_spawn(struct p11_helper *h, struct zs_errbuf *eb)
 		return zs_errf(eb, ZS_ERR_UNAVAILABLE, "cannot run the PKCS#11 "
 		    "helper %s: %s (is it installed? %s overrides the path)",
 		    path, strerror(errno), P11_HELPER_ENV);
+	/*
+	 * Pace restarts (no fork loop) by waiting out the rest of the
+	 * interval: failing instead would refuse a sign that a new helper
+	 * can serve a moment later.
+	 */
 	if (h->started.tv_sec != 0 &&
-	    p11_ms_since(&h->started) < P11_RESTART_MIN_MS)
-		return zs_errf(eb, ZS_ERR_UNAVAILABLE, "PKCS#11 helper for %s "
-		    "was restarted moments ago; try again", h->module);
+	    (since = p11_ms_since(&h->started)) < P11_RESTART_MIN_MS) {
+		pause.tv_sec = 0;
+		pause.tv_nsec = (long)(P11_RESTART_MIN_MS - since) * 1000000L;
+		while (nanosleep(&pause, &pause) == -1 && errno == EINTR)
+			;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &h->started);
 	for (n = 0; n < P11_CHANNELS; n++) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,

@@ -122,17 +122,26 @@ else
 	zs_fail "helper found and killed"
 fi
 # Dead (a zombie, or reaped already), not merely being killed.
-i=0
-while [ "$i" -lt 50 ]; do
-	st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$hp/stat" 2>/dev/null)
-	[ -z "$st" ] || [ "$st" = Z ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+helper_dead() {
+	i=0
+	while [ "$i" -lt 50 ]; do
+		st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+		[ -z "$st" ] || [ "$st" = Z ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+helper_dead "$hp"
 zs_post /v1/sign req.json
 zs_is "$ZS_STATUS" 200 "helper killed: the next sign works"
 hp2=$(helper_pid)
 tap_check "a new helper runs ($hp -> $hp2)" test -n "$hp2" -a "$hp2" != "$hp"
+# Killed again moments after its start: restarts are paced, not refused.
+kill -KILL "$hp2" 2>/dev/null
+helper_dead "$hp2"
+zs_post /v1/sign req.json
+zs_is "$ZS_STATUS" 200 "helper killed right after a restart: the next sign works"
+hp2=$(helper_pid)
 zs_wait_log "PKCS#11 helper .*restarting" 5
 zs_ok $? "the restart is logged"
 tap_check "no daemon restart throughout" test "$ZS_PID" = "$pid0" -a \
