@@ -1,15 +1,18 @@
 # SPDX-License-Identifier: Apache-2.0
-# zsign-client: the protocol client (zsclient.c) and the command line; all
-# but main() lives in libzsign.a.
+# zsign-client: the protocol client (zsclient.c over transport.c) and the
+# command line; all but main() lives in libzsign.a.
 libzsign_a_SOURCES += \
+	client/transport.c client/transport.h \
 	client/zsclient.c client/zsclient.h \
 	client/cli.c client/cli.h \
 	client/cli-imgtool.c client/cli-west.c
 
 bin_PROGRAMS += zsign-client
 zsign_client_SOURCES = client/zsign-client.c
-zsign_client_CFLAGS = $(AM_CFLAGS) $(LIBCURL_CFLAGS)
-zsign_client_LDADD = libzsign.a $(LIBCURL_LIBS) $(LIBZSIGN_DEPS)
+# --as-needed: the client loads only the libraries it calls into (no
+# p11-kit, libfdt or liblzma), which is most of its start-up time.
+zsign_client_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
+zsign_client_LDADD = libzsign.a $(HTTP_PARSER_LIBS) $(LIBZSIGN_DEPS)
 dist_man_MANS += docs/zsign-client.1
 
 # End-to-end and compatibility tests against a real zsignd (TAP).

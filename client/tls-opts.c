@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TLS and bearer-token options of zsign-client, kept apart from the
- * protocol code: parsing, the environment fallbacks and the libcurl setup
+ * protocol code: parsing, the environment fallbacks and the OpenSSL context
  * for https:// servers.
  */
 #include "config.h"
@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "client/tls-opts.h"
 #include "common/util.h"
@@ -103,36 +104,71 @@ tlsopts_load(struct tlsopts *o, struct zs_errbuf *eb)
 	return 0;
 }
 
-int
-tlsopts_apply(const struct tlsopts *o, CURL *curl, struct curl_slist **hdrsp,
-    struct zs_errbuf *eb)
+/* The newest OpenSSL error in words, for messages about files. */
+static const char *
+tlsopts_sslerr(char *buf, size_t len)
 {
-	struct curl_slist *h;
+	unsigned long e, last = 0;
 
-	if (curl_easy_setopt(curl, CURLOPT_SSLVERSION,
-	    (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK)
-		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl TLS option "
-		    "refused");
-	if (o == NULL)
-		return 0;
-	if ((o->cacert != NULL && curl_easy_setopt(curl, CURLOPT_CAINFO,
-	    o->cacert) != CURLE_OK) ||
-	    (o->cert != NULL && curl_easy_setopt(curl, CURLOPT_SSLCERT,
-	    o->cert) != CURLE_OK) ||
-	    (o->cert_key != NULL && curl_easy_setopt(curl, CURLOPT_SSLKEY,
-	    o->cert_key) != CURLE_OK))
-		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl TLS option "
-		    "refused");
-	if (o->cert_key != NULL && o->cert == NULL)
+	while ((e = ERR_get_error()) != 0)
+		last = e;
+	if (last == 0)
+		return "unknown error";
+	ERR_error_string_n(last, buf, len);
+	return buf;
+}
+
+int
+tlsopts_ctx(const struct tlsopts *o, SSL_CTX **ctxp, struct zs_errbuf *eb)
+{
+	SSL_CTX *ctx;
+	char err[256];
+	int r = ZS_ERR_INTERNAL;
+
+	if (o != NULL && o->cert_key != NULL && o->cert == NULL)
 		return zs_errf(eb, ZS_ERR_USAGE, "--cert-key needs --cert");
-	if (o->authz != NULL) {
-		if ((h = curl_slist_append(*hdrsp, o->authz)) == NULL)
-			return zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
-		*hdrsp = h;
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return zs_errf(eb, ZS_ERR_CRYPTO, "SSL_CTX_new: %s",
+		    tlsopts_sslerr(err, sizeof(err)));
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		r = zs_errf(eb, ZS_ERR_CRYPTO, "TLS 1.2: %s",
+		    tlsopts_sslerr(err, sizeof(err)));
+		goto out;
 	}
-	return 0;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (o != NULL && o->cacert != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, o->cacert, NULL) != 1) {
+			r = zs_errf(eb, ZS_ERR_USAGE, "CA file %s: %s",
+			    o->cacert, tlsopts_sslerr(err, sizeof(err)));
+			goto out;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		r = zs_errf(eb, ZS_ERR_CRYPTO, "system CA certificates: %s",
+		    tlsopts_sslerr(err, sizeof(err)));
+		goto out;
+	}
+	if (o != NULL && o->cert != NULL) {
+		if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
+			r = zs_errf(eb, ZS_ERR_USAGE, "client certificate %s: "
+			    "%s", o->cert, tlsopts_sslerr(err, sizeof(err)));
+			goto out;
+		}
+		/* Without --cert-key, the key is in the certificate file. */
+		if (SSL_CTX_use_PrivateKey_file(ctx, o->cert_key != NULL ?
+		    o->cert_key : o->cert, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(ctx) != 1) {
+			r = zs_errf(eb, ZS_ERR_USAGE, "client key %s: %s",
+			    o->cert_key != NULL ? o->cert_key : o->cert,
+			    tlsopts_sslerr(err, sizeof(err)));
+			goto out;
+		}
+	}
+	*ctxp = ctx;
+	ctx = NULL;
+	r = 0;
+ out:
+	SSL_CTX_free(ctx);
+	return r;
 }
 
 void

@@ -7,7 +7,7 @@
 #ifndef ZS_TLS_OPTS_H
 #define ZS_TLS_OPTS_H
 
-#include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include "common/zserr.h"
 
@@ -47,12 +47,12 @@ void	tlsopts_from_env(struct tlsopts *o);
 /* Read the token file, if any; the token never appears in messages. */
 int	tlsopts_load(struct tlsopts *o, struct zs_errbuf *eb);
 /*
- * Set up curl for an https:// request with o (which may be NULL): TLS 1.2
- * or later, peer and host verified, and the Authorization header added to
- * *hdrsp.
+ * Make the TLS context for an https:// server with o (which may be NULL):
+ * TLS 1.2 or later, the peer verified against --cacert (else the system's
+ * CAs), and the client certificate loaded; the caller SSL_CTX_free()s it.
  */
-int	tlsopts_apply(const struct tlsopts *o, CURL *curl,
-	    struct curl_slist **hdrsp, struct zs_errbuf *eb);
+int	tlsopts_ctx(const struct tlsopts *o, SSL_CTX **ctxp,
+	    struct zs_errbuf *eb);
 /* Zeroize the loaded token. */
 void	tlsopts_clear(struct tlsopts *o);
 

@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * zsign protocol client over libcurl: builds the HTTP requests of
- * docs/PROTOCOL.md, reads the JSON replies with a size cap and turns error
- * replies into ZS_ERR_* codes carrying the server's message.
+ * zsign protocol client: builds the HTTP requests of docs/PROTOCOL.md,
+ * sends them through transport.c (a Unix socket, or TLS), reads the JSON
+ * replies with a size cap and turns error replies into ZS_ERR_* codes
+ * carrying the server's message.
  */
 #include "config.h"
 
-#include <errno.h>
+#include <sys/uio.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
+#include "client/transport.h"
 #include "client/zsclient.h"
 #include "common/buf.h"
 #include "common/jsonlift.h"
@@ -25,24 +28,65 @@
 
 /* Longest server address accepted (a Unix socket path is at most 108). */
 #define ZSCLIENT_ADDR_MAX	4096
+/* Port of an https:// server given without one. */
+#define ZSCLIENT_HTTPS_PORT	"443"
 
 struct zsclient {
-	CURL	*curl;
 	char	*addr;		/* as given, for messages */
 	char	*sockpath;	/* Unix socket path, or NULL for https */
-	char	*base;		/* URL the request paths are appended to */
+	char	*host;		/* https: host name or address */
+	char	*port;
 	const struct tlsopts *tls;	/* https only (tls-opts.c) */
-	char	 curlerr[CURL_ERROR_SIZE];
+	SSL_CTX	*ctx;		/* https: made on first use */
 };
 
-/* The host part is a placeholder: the request goes to the socket. */
-#define ZSCLIENT_URL_BASE	"http://zsign"
+/* Split "https://HOST[:PORT][/]" ("[v6]:PORT" too) into cl's host and port. */
+static int
+zsclient_parse_https(struct zsclient *cl, const char *server,
+    struct zs_errbuf *eb)
+{
+	const char *h = server + strlen("https://"), *end, *colon;
+	size_t n;
+
+	n = strcspn(h, "/");
+	if (h[n] == '/' && h[n + 1] != '\0')
+		return zs_errf(eb, ZS_ERR_USAGE, "server address '%s' has a "
+		    "path (expected https://HOST:PORT)", server);
+	end = h + n;
+	if (*h == '[') {
+		if ((colon = memchr(h, ']', n)) == NULL)
+			goto bad;
+		cl->host = xstrndup(h + 1, (size_t)(colon - h - 1));
+		colon++;
+		if (colon != end && *colon != ':')
+			goto bad;
+	} else {
+		colon = memchr(h, ':', n);
+		cl->host = xstrndup(h, (size_t)((colon != NULL ? colon :
+		    end) - h));
+	}
+	if (colon != NULL && colon != end) {
+		colon++;
+		if (colon == end || strspn(colon, "0123456789") !=
+		    (size_t)(end - colon))
+			goto bad;
+		cl->port = xstrndup(colon, (size_t)(end - colon));
+	} else
+		cl->port = xstrdup(ZSCLIENT_HTTPS_PORT);
+	if (*cl->host == '\0')
+		goto bad;
+	return 0;
+ bad:
+	return zs_errf(eb, ZS_ERR_USAGE, "bad server address '%s' (expected "
+	    "https://HOST:PORT)", server);
+}
 
 int
 zsclient_open(const char *server, struct zsclient **clp, struct zs_errbuf *eb)
 {
 	struct zsclient *cl;
 	const char *path;
+	int r;
 
 	if (server == NULL || *server == '\0')
 		return zs_errf(eb, ZS_ERR_USAGE, "empty server address");
@@ -62,22 +106,13 @@ zsclient_open(const char *server, struct zsclient **clp, struct zs_errbuf *eb)
 	if (path != NULL && *path == '\0')
 		return zs_errf(eb, ZS_ERR_USAGE, "empty socket path in '%s'",
 		    server);
-	/* Plain HTTP over a Unix socket needs no TLS initialisation. */
-	if (curl_global_init(path != NULL ? CURL_GLOBAL_NOTHING :
-	    CURL_GLOBAL_SSL) != CURLE_OK)
-		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl initialisation "
-		    "failed");
 	cl = xcalloc(1, sizeof(*cl));
 	cl->addr = xstrdup(server);
-	cl->sockpath = path != NULL ? xstrdup(path) : NULL;
-	cl->base = xstrdup(path != NULL ? ZSCLIENT_URL_BASE : server);
-	/* "https://host:port/" and "https://host:port" are the same server. */
-	if (cl->base[strlen(cl->base) - 1] == '/')
-		cl->base[strlen(cl->base) - 1] = '\0';
-	if ((cl->curl = curl_easy_init()) == NULL) {
+	if (path != NULL)
+		cl->sockpath = xstrdup(path);
+	else if ((r = zsclient_parse_https(cl, server, eb)) != 0) {
 		zsclient_close(cl);
-		return zs_errf(eb, ZS_ERR_INTERNAL, "libcurl initialisation "
-		    "failed");
+		return r;
 	}
 	*clp = cl;
 	return 0;
@@ -94,24 +129,12 @@ zsclient_close(struct zsclient *cl)
 {
 	if (cl == NULL)
 		return;
-	if (cl->curl != NULL)
-		curl_easy_cleanup(cl->curl);
+	SSL_CTX_free(cl->ctx);
 	free(cl->addr);
 	free(cl->sockpath);
-	free(cl->base);
+	free(cl->host);
+	free(cl->port);
 	free(cl);
-	curl_global_cleanup();
-}
-
-static size_t
-zsclient_write_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct buf *b = arg;
-
-	/* size is always 1 for libcurl's write callback. */
-	if (buf_put(b, p, size * nmemb) != 0)
-		return 0;	/* makes libcurl fail with CURLE_WRITE_ERROR */
-	return size * nmemb;
 }
 
 /* Map a wire error code ("not_found") back to its ZS_ERR_* value. */
@@ -143,87 +166,65 @@ zsclient_reply_error(long status, json_t *root, struct zs_errbuf *eb)
 }
 
 /*
- * Run one request: method GET when body is NULL, else POST of body.
+ * Run one exchange with the server: GET when rq has no body, else POST.
+ * *rp is the reply, whatever its status.
+ */
+static int
+zsclient_exchange(struct zsclient *cl, struct transport_req *rq,
+    struct transport_reply *rp, struct zs_errbuf *eb)
+{
+	struct transport_target t;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	t.addr = cl->addr;
+	t.sockpath = cl->sockpath;
+	t.host = cl->host;
+	t.port = cl->port;
+	t.connect_secs = ZSCLIENT_CONNECT_TIMEOUT;
+	t.total_secs = ZSCLIENT_REQUEST_TIMEOUT;
+	if (cl->sockpath == NULL) {
+		if (cl->ctx == NULL &&
+		    (r = tlsopts_ctx(cl->tls, &cl->ctx, eb)) != 0)
+			return r;
+		t.ctx = cl->ctx;
+		/* The token travels over TLS only. */
+		t.authz = cl->tls != NULL ? cl->tls->authz : NULL;
+	}
+	rq->method = rq->ctype != NULL ? "POST" : "GET";
+	return transport_exchange(&t, rq, ZSCLIENT_REPLY_MAX, rp, eb);
+}
+
+/*
+ * Run one request: GET when body is NULL, else POST of body (JSON).
  * On 200, *replyp is the decoded JSON object.
  */
 static int
 zsclient_request(struct zsclient *cl, const char *path, const char *body,
     size_t bodylen, json_t **replyp, struct zs_errbuf *eb)
 {
-	struct curl_slist *hdrs = NULL;
-	struct buf *resp;
+	struct transport_req rq;
+	struct transport_reply rp;
+	struct iovec iov;
 	json_t *root = NULL;
 	json_error_t jerr;
-	char *url;
-	long status = 0, oserr = 0;
-	CURLcode cr;
-	int r = ZS_ERR_INTERNAL;
+	int r;
 
-	resp = buf_new_plain(ZSCLIENT_REPLY_MAX);
-	url = xasprintf("%s%s", cl->base, path);
-	curl_easy_reset(cl->curl);
-	cl->curlerr[0] = '\0';
-	/* Without Expect: curl would wait for "100 Continue" on big bodies. */
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	if (body != NULL)
-		hdrs = curl_slist_append(hdrs,
-		    "Content-Type: application/json");
-	if (hdrs == NULL) {
-		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
-		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.path = path;
+	rq.accept = "application/json";
+	if (body != NULL) {
+		rq.ctype = "application/json";
+		iov.iov_base = (void *)(uintptr_t)body;
+		iov.iov_len = bodylen;
+		rq.body = &iov;
+		rq.nbody = 1;
 	}
-	if (cl->sockpath == NULL && (r = tlsopts_apply(cl->tls, cl->curl,
-	    &hdrs, eb)) != 0)
-		goto out;
-	if (curl_easy_setopt(cl->curl, CURLOPT_URL, url) != CURLE_OK ||
-	    (cl->sockpath != NULL && curl_easy_setopt(cl->curl,
-	    CURLOPT_UNIX_SOCKET_PATH, cl->sockpath) != CURLE_OK) ||
-	    curl_easy_setopt(cl->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_ERRORBUFFER, cl->curlerr) !=
-	    CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_WRITEFUNCTION,
-	    zsclient_write_cb) != CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_WRITEDATA, resp) != CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_CONNECTTIMEOUT,
-	    (long)ZSCLIENT_CONNECT_TIMEOUT) != CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_TIMEOUT,
-	    (long)ZSCLIENT_REQUEST_TIMEOUT) != CURLE_OK ||
-	    curl_easy_setopt(cl->curl, CURLOPT_PROTOCOLS_STR,
-	    cl->sockpath != NULL ? "http" : "https") != CURLE_OK) {
-		r = zs_errf(eb, ZS_ERR_INTERNAL, "libcurl option refused");
-		goto out;
-	}
-	if (body != NULL && (curl_easy_setopt(cl->curl, CURLOPT_POSTFIELDS,
-	    body) != CURLE_OK || curl_easy_setopt(cl->curl,
-	    CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen) != CURLE_OK)) {
-		r = zs_errf(eb, ZS_ERR_INTERNAL, "libcurl option refused");
-		goto out;
-	}
-	if ((cr = curl_easy_perform(cl->curl)) != CURLE_OK) {
-		if (cr == CURLE_WRITE_ERROR)
-			r = zs_errf(eb, ZS_ERR_TOO_LARGE, "reply from %s exceeds "
-			    "%u bytes", cl->addr, ZSCLIENT_REPLY_MAX);
-		else if (cr == CURLE_COULDNT_CONNECT) {
-			/* libcurl's text names a TCP port; errno says more. */
-			if (curl_easy_getinfo(cl->curl, CURLINFO_OS_ERRNO,
-			    &oserr) != CURLE_OK || oserr == 0)
-				oserr = ECONNREFUSED;
-			r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "cannot connect to "
-			    "zsignd at %s: %s", cl->addr, strerror((int)oserr));
-		}
-		else
-			r = zs_errf(eb, ZS_ERR_IO, "request to %s failed: %s",
-			    cl->addr, cl->curlerr[0] ? cl->curlerr :
-			    curl_easy_strerror(cr));
-		goto out;
-	}
-	(void)curl_easy_getinfo(cl->curl, CURLINFO_RESPONSE_CODE, &status);
-	root = jsonlift_loadb((const char *)buf_ptr(resp), buf_len(resp), 0,
-	    &jerr);
-	if (status != 200) {
-		r = zsclient_reply_error(status, root, eb);
+	if ((r = zsclient_exchange(cl, &rq, &rp, eb)) != 0)
+		return r;
+	root = jsonlift_loadb((const char *)rp.body, rp.len, 0, &jerr);
+	if (rp.status != 200) {
+		r = zsclient_reply_error(rp.status, root, eb);
 		goto out;
 	}
 	if (root == NULL || !json_is_object(root)) {
@@ -236,9 +237,7 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	r = 0;
  out:
 	json_decref(root);
-	curl_slist_free_all(hdrs);
-	free(url);
-	buf_free(resp);
+	transport_reply_free(&rp);
 	return r;
 }
 

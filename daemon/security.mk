@@ -22,8 +22,8 @@ tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_policy_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_tlsopts_SOURCES = tests/unit/test-tlsopts.c
-tests_unit_test_tlsopts_CFLAGS = $(UNIT_CFLAGS) $(LIBCURL_CFLAGS)
-tests_unit_test_tlsopts_LDADD = $(UNIT_LDADD) $(LIBCURL_LIBS)
+tests_unit_test_tlsopts_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tlsopts_LDADD = $(UNIT_LDADD)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-audit

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include "client/tls-opts.h"
 #include "common/util.h"
@@ -79,9 +79,7 @@ test_token_file(void **state)
 	};
 	char path[] = "/tmp/zs-test-token.XXXXXX";
 	struct tlsopts o = { 0 };
-	struct curl_slist *h = NULL;
 	struct zs_errbuf eb;
-	CURL *curl;
 	size_t i;
 	int fd;
 
@@ -102,12 +100,6 @@ test_token_file(void **state)
 	    7, 0600), 0);
 	assert_int_equal(tlsopts_load(&o, &eb), 0);
 	assert_string_equal(o.authz, "Authorization: Bearer s3cret");
-	curl = curl_easy_init();
-	assert_int_equal(tlsopts_apply(&o, curl, &h, &eb), 0);
-	assert_non_null(h);
-	assert_string_equal(h->data, "Authorization: Bearer s3cret");
-	curl_slist_free_all(h);
-	curl_easy_cleanup(curl);
 	tlsopts_clear(&o);
 	assert_null(o.authz);
 	unlink(path);
@@ -119,16 +111,20 @@ static void
 test_key_needs_cert(void **state)
 {
 	struct tlsopts o = { 0 };
-	struct curl_slist *h = NULL;
 	struct zs_errbuf eb;
-	CURL *curl = curl_easy_init();
+	SSL_CTX *ctx = NULL;
 
 	(void)state;
 	o.cert_key = "k.pem";
-	assert_int_equal(tlsopts_apply(&o, curl, &h, &eb), ZS_ERR_USAGE);
-	assert_int_equal(tlsopts_apply(NULL, curl, &h, &eb), 0);
-	assert_null(h);
-	curl_easy_cleanup(curl);
+	assert_int_equal(tlsopts_ctx(&o, &ctx, &eb), ZS_ERR_USAGE);
+	assert_null(ctx);
+	assert_int_equal(tlsopts_ctx(NULL, &ctx, &eb), 0);
+	assert_non_null(ctx);
+	SSL_CTX_free(ctx);
+	o.cert_key = NULL;
+	o.cacert = "/nonexistent/ca.pem";
+	assert_int_equal(tlsopts_ctx(&o, &ctx, &eb), ZS_ERR_USAGE);
+	assert_non_null(strstr(eb.msg, "/nonexistent/ca.pem"));
 }
 
 int
