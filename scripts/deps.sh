@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential autoconf automake pkg-config libevent-dev
 libjansson-dev libfdt-dev device-tree-compiler libssl-dev libp11-kit-dev
-libcurl4-openssl-dev libcmocka-dev liblzma-dev softhsm2 opensc curl clang
+libcurl4-openssl-dev libhttp-parser-dev libcmocka-dev liblzma-dev softhsm2 opensc curl clang
 libclang-rt-14-dev systemd openssl procps jq groff-base man-db"
 missing=""
 for p in $PKGS; do
