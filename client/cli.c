@@ -69,6 +69,22 @@ cli_key_is_path(const char *val)
 	    strcmp(val + n - 4, ".der") == 0));
 }
 
+/*
+ * Does the -k value name a server key? "zsign:NAME" always; else a value
+ * that is no file (a directory never is a key file: `-k demo` beside a
+ * demo/ directory) and does not look like a file name.
+ */
+static int
+cli_key_is_server(const char *val)
+{
+	struct stat st;
+
+	if (strncmp(val, "zsign:", 6) == 0)
+		return 1;
+	return (stat(val, &st) == -1 || S_ISDIR(st.st_mode)) &&
+	    !cli_key_is_path(val);
+}
+
 /* Read a local key file and return its public key; reports public-only. */
 static int
 cli_key_file(const char *path, EVP_PKEY **pkeyp, int *privatep,
@@ -80,9 +96,11 @@ cli_key_file(const char *path, EVP_PKEY **pkeyp, int *privatep,
 	int r;
 
 	if ((r = zs_file_read(path, CLI_KEYFILE_MAX, &pem, &len)) != 0)
-		return zs_errf(eb, r == ZS_ERR_NOT_FOUND ? ZS_ERR_USAGE : r,
-		    "key file %s: %s", path, r == ZS_ERR_NOT_FOUND ?
-		    "does not exist" : zs_strerror(r));
+		return zs_errf(eb, r == ZS_ERR_NOT_FOUND || r == ZS_ERR_INVALID ?
+		    ZS_ERR_USAGE : r, "key file %s: %s", path,
+		    r == ZS_ERR_NOT_FOUND ? "does not exist (a server key is "
+		    "named zsign:NAME)" : r == ZS_ERR_INVALID ? "not a regular "
+		    "file (a server key is named zsign:NAME)" : zs_strerror(r));
 	/* A PEM "... PRIVATE KEY" block; DER and "PUBLIC KEY" are public. */
 	*privatep = memmem(pem, len, "PRIVATE KEY-----", 16) != NULL;
 	if ((r = zs_pkey_from_pem(pem, len, pkeyp, &keb)) != 0)
@@ -94,14 +112,21 @@ cli_key_file(const char *path, EVP_PKEY **pkeyp, int *privatep,
 int
 cli_key_resolve(const char *val, json_t *req, struct zs_errbuf *eb)
 {
-	struct stat st;
+	const char *ok = getenv(CLI_PUBKEY_OK_ENV);
+
+	return cli_key_select(val, req, ok != NULL && strcmp(ok, "1") == 0,
+	    eb);
+}
+
+int
+cli_key_select(const char *val, json_t *req, int public_ok,
+    struct zs_errbuf *eb)
+{
 	EVP_PKEY *pkey = NULL;
 	char fp[ZS_FP_LEN];
-	const char *ok;
 	int private = 0, r;
 
-	if (strncmp(val, "zsign:", 6) == 0 || (stat(val, &st) == -1 &&
-	    !cli_key_is_path(val))) {
+	if (cli_key_is_server(val)) {
 		if (strncmp(val, "zsign:", 6) == 0)
 			val += 6;
 		if (*val == '\0' || strlen(val) >= ZS_KEYNAME_MAX)
@@ -114,8 +139,7 @@ cli_key_resolve(const char *val, json_t *req, struct zs_errbuf *eb)
 	}
 	if ((r = cli_key_file(val, &pkey, &private, eb)) != 0)
 		return r;
-	ok = getenv(CLI_PUBKEY_OK_ENV);
-	if (!private && (ok == NULL || strcmp(ok, "1") != 0)) {
+	if (!private && !public_ok) {
 		/* imgtool's rule; zsign:NAME names the server key instead. */
 		r = zs_errf(eb, ZS_ERR_USAGE, "Cannot sign with a public-only "
 		    "PEM; signing requires the private key (name the server "
@@ -140,11 +164,9 @@ cli_key_public(struct cli *c, const char *val, EVP_PKEY **pkeyp,
     struct zs_errbuf *eb)
 {
 	struct zsclient *cl;
-	struct stat st;
 	int private, r;
 
-	if (strncmp(val, "zsign:", 6) != 0 && (stat(val, &st) == 0 ||
-	    cli_key_is_path(val)))
+	if (!cli_key_is_server(val))
 		return cli_key_file(val, pkeyp, &private, eb);
 	if (strncmp(val, "zsign:", 6) == 0)
 		val += 6;

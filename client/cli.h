@@ -45,6 +45,12 @@ int	cli_fail(const struct cli *c, int code, const char *msg);
  * key's fingerprint is sent).
  */
 int	cli_key_resolve(const char *val, json_t *req, struct zs_errbuf *eb);
+/*
+ * The same, with public_ok saying whether a public-only file may name the
+ * key (cli_key_resolve: only with ZSIGN_PUBLIC_KEY_OK=1, as imgtool).
+ */
+int	cli_key_select(const char *val, json_t *req, int public_ok,
+	    struct zs_errbuf *eb);
 /* Load the public key named by a -k value: local PEM file or server key. */
 int	cli_key_public(struct cli *c, const char *val, EVP_PKEY **pkeyp,
 	    struct zs_errbuf *eb);
@@ -69,6 +75,8 @@ int	cli_image_read(const char *path, uint8_t **imgp, size_t *lenp,
 
 /* `zsign-client imgtool sign|verify|dumpinfo|getpub ...` */
 int	cmd_imgtool(struct cli *c, int argc, char **argv);
+/* `zsign-client raw-sign ...`: a bare signature (cli-raw.c). */
+int	cmd_raw_sign(struct cli *c, int argc, char **argv);
 /* `zsign-client rimage ARGS...`: SOF's rimage through zsignd. */
 int	cmd_rimage(struct cli *c, int argc, char **argv);
 /*

@@ -4,7 +4,7 @@
 libzsign_a_SOURCES += \
 	client/transport.c client/transport.h \
 	client/zsclient.c client/zsclient.h \
-	client/cli.c client/cli.h \
+	client/cli.c client/cli.h client/cli-raw.c \
 	client/cli-imgtool.c client/cli-west.c
 
 bin_PROGRAMS += zsign-client
@@ -17,7 +17,8 @@ dist_man_MANS += docs/zsign-client.1
 
 # End-to-end and compatibility tests against a real zsignd (TAP).
 CLIENT_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
-	tests/e2e/client-fixtures.sh tests/vectors/run-imgtool-vectors.sh
+	tests/e2e/client-fixtures.sh tests/vectors/run-imgtool-vectors.sh \
+	tests/e2e/raw-sign.sh
 TESTS += $(CLIENT_TESTS)
 EXTRA_DIST += $(CLIENT_TESTS) tests/e2e/client-common.sh scripts/demo.sh
 

@@ -409,6 +409,30 @@ zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 }
 
 int
+zsclient_raw_sign(struct zsclient *cl, json_t *req, json_t **replyp,
+    struct zs_errbuf *eb)
+{
+	json_t *reply = NULL;
+	char *body;
+	int r;
+
+	if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
+		return zs_errf(eb, ZS_ERR_NOMEM, "cannot encode the request");
+	r = zsclient_request(cl, "/v1/raw-sign", body, strlen(body), &reply,
+	    eb);
+	free(body);
+	if (r != 0)
+		return r;
+	if (!json_is_string(json_object_get(reply, "signature"))) {
+		json_decref(reply);
+		return zs_errf(eb, ZS_ERR_PROTOCOL, "/v1/raw-sign reply has no "
+		    "\"signature\"");
+	}
+	*replyp = reply;
+	return 0;
+}
+
+int
 zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
     size_t len)
 {

@@ -58,6 +58,9 @@ int	zsclient_key_public(struct zsclient *cl, const char *name,
 /* POST /v1/sign with the request object req; *replyp is the 200 reply. */
 int	zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	    struct zs_errbuf *eb);
+/* POST /v1/raw-sign with req; *replyp carries a base64 "signature". */
+int	zsclient_raw_sign(struct zsclient *cl, json_t *req, json_t **replyp,
+	    struct zs_errbuf *eb);
 
 /* Add len bytes as member name of a request's "files" object, base64. */
 int	zsclient_files_add(json_t *files, const char *name, const uint8_t *p,

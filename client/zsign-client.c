@@ -40,6 +40,8 @@ static const char usage_text[] =
 "  imgtool verify [-k KEY] IMAGE\n"
 "  imgtool dumpinfo IMAGE\n"
 "  imgtool getpub -k KEY [-e pem|c|rust|raw] [-o FILE]\n"
+"  raw-sign -k KEY [-o FILE] [--base64] [--digest HEX] [INPUT]\n"
+"                          the key's bare signature over INPUT or a digest\n"
 "  rimage RIMAGE_ARGS... MODULES...\n"
 "                          SOF's `rimage` with the key held by the server\n"
 "  keys                    list the server's keys\n"
@@ -115,6 +117,7 @@ static const struct cli_command {
 	{ "sign",	cmd_sign },
 	{ "imgtool",	cmd_imgtool },
 	{ "rimage",	cmd_rimage },
+	{ "raw-sign",	cmd_raw_sign },
 	{ "keys",	cmd_keys },
 	{ "health",	cmd_health },
 };

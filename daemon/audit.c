@@ -294,6 +294,7 @@ audit_format(const struct audit_record *rec, unsigned long long seq,
 	if (rec->outputs != NULL)
 		json_object_set_new(o, "outputs", audit_hashes(rec->outputs));
 	audit_set_str(o, "version", rec->version);
+	audit_set_str(o, "digest", rec->digest);
 	audit_set_str(o, "message", rec->message);
 	if (rec->ms >= 0)
 		json_object_set_new(o, "ms", json_integer(rec->ms));

@@ -42,6 +42,7 @@ struct audit_record {
 	const struct fileset	*inputs;	/* hashed: name -> SHA-256 */
 	const struct fileset	*outputs;	/* hashed: name -> SHA-256 */
 	const char		*version;	/* image version, when known */
+	const char		*digest;	/* what a raw signature covers */
 	enum audit_result	 result;
 	int			 error;		/* ZS_ERR_* or 0 */
 	const char		*message;	/* one line of detail */

@@ -231,11 +231,11 @@ load_keys(struct conf *cfg, json_t *keys, const char *path,
 		    path);
 	json_array_foreach(keys, i, v) {
 		pass = NULL;
-		/* allow, rules and default are policy.c's. */
+		/* allow, rules, default and raw_signing are policy.c's. */
 		if (json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:s, s?s, "
-		    "s?o, s?o, s?o}", "name", &name, "path", &kpath,
+		    "s?o, s?o, s?o, s?o}", "name", &name, "path", &kpath,
 		    "passphrase_file", &pass, "allow", &sec, "rules", &sec,
-		    "default", &sec) != 0)
+		    "default", &sec, "raw_signing", &sec) != 0)
 			return zs_errf(eb, ZS_ERR_INVALID, "%s: keys[%zu]: %s",
 			    path, i, jerr.text);
 		if ((r = conf_add_key(cfg, name, kpath, pass, eb)) != 0)

@@ -543,8 +543,8 @@ reply_sign(struct signctx *c)
  * names), so control and non-ASCII bytes become '?' and double quotes
  * single ones; a request cannot forge or break log lines.
  */
-static void
-log_text(char *out, size_t outlen, const char *msg)
+void
+handle_log_text(char *out, size_t outlen, const char *msg)
 {
 	char *p;
 
@@ -649,7 +649,7 @@ handle_sign(struct sign_job *job)
 		reply = NULL;
 		job->status = 200;
 	} else {
-		log_text(job->msg, sizeof(job->msg), c.eb.msg);
+		handle_log_text(job->msg, sizeof(job->msg), c.eb.msg);
 		job->status = proto_http_status(r);
 		job->reply = proto_error_body(r, c.eb.msg);
 	}

@@ -40,6 +40,13 @@ struct sign_job {
 
 /* Validate and run a sign request; fills status, reply and the log facts. */
 void	 handle_sign(struct sign_job *job);
+/* The same for POST /v1/raw-sign (daemon/rawsign.c); rimage is unused. */
+void	 handle_raw_sign(struct sign_job *job);
+/*
+ * Copy a message for the log: control and non-ASCII bytes become '?' and
+ * double quotes single ones, so a request cannot forge or break log lines.
+ */
+void	 handle_log_text(char *out, size_t outlen, const char *msg);
 /*
  * The GET /v1/health reply (malloc'd JSON) for load balancers: keys
  * loaded and able to sign, the audit trail's state, the configuration

@@ -5,6 +5,7 @@ libzsign_a_SOURCES += \
 	daemon/conn.c daemon/conn.h \
 	daemon/handle.c daemon/handle.h \
 	daemon/pool.c daemon/pool.h \
+	daemon/rawsign.c \
 	daemon/rimconf.c daemon/rimconf.h \
 	daemon/server.c daemon/server.h
 

@@ -56,11 +56,13 @@
 #define POLICY_DEFAULT_MAX_SECTORS	128
 #define POLICY_DEFAULT_MAX_ALIGN	8
 
-enum policy_tool { POLICY_TOOL_IMGTOOL, POLICY_TOOL_RIMAGE, POLICY_TOOL_COUNT };
+enum policy_tool { POLICY_TOOL_IMGTOOL, POLICY_TOOL_RIMAGE, POLICY_TOOL_RAW,
+    POLICY_TOOL_COUNT };
 
 static const char *const policy_tool_names[POLICY_TOOL_COUNT] = {
 	[POLICY_TOOL_IMGTOOL] = "imgtool",
 	[POLICY_TOOL_RIMAGE] = "rimage",
+	[POLICY_TOOL_RAW] = POLICY_TOOL_RAW_NAME,
 };
 
 struct policy_token {
@@ -90,6 +92,7 @@ struct policy_slotfit {
 struct policy_key {
 	char			name[ZS_KEYNAME_MAX + 1];
 	int			is_default;
+	int			raw_signing;	/* may sign bare data */
 	struct policy_allow	allow;
 	int			anti_rollback;
 	struct policy_slotfit	slot;
@@ -478,6 +481,12 @@ policy_parse_keys(struct policy *p, const json_t *arr, struct zs_errbuf *eb)
 				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
 				    "\"default\" must be a boolean", name);
 			k->is_default = json_is_true(d);
+		}
+		if ((d = json_object_get(o, "raw_signing")) != NULL) {
+			if (!json_is_boolean(d))
+				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
+				    "\"raw_signing\" must be a boolean", name);
+			k->raw_signing = json_is_true(d);
 		}
 		if ((r = policy_parse_allow(p, k, json_object_get(o, "allow"),
 		    eb)) != 0 ||
@@ -918,7 +927,14 @@ policy_authorize(struct policy *p, const struct policy_identity *id,
 	if (id->auth == POLICY_AUTH_NONE)
 		return zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
 		    id->reason);
-	if (key == NULL || (k = policy_find_key(p, key)) == NULL)
+	k = key != NULL ? policy_find_key(p, key) : NULL;
+	/* The server cannot see what a raw signature covers: opt in per key. */
+	if (tool != NULL && strcmp(tool, POLICY_TOOL_RAW_NAME) == 0 &&
+	    (k == NULL || !k->raw_signing))
+		return zs_errf(eb, ZS_ERR_DENIED, "key \"%s\" does not allow "
+		    "raw signatures (its configuration needs \"raw_signing\": "
+		    "true)", key != NULL ? key : "(none)");
+	if (k == NULL)
 		return 0;
 	if (!policy_allow_match(&k->allow, id))
 		return zs_errf(eb, ZS_ERR_DENIED, "%s may not use key \"%s\"",

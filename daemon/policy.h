@@ -32,6 +32,9 @@
 /* Longest image identifier (the input file name without extension). */
 #define POLICY_IMAGE_MAX	128
 
+/* The "tool" of POST /v1/raw-sign in allow lists, audit and metrics. */
+#define POLICY_TOOL_RAW_NAME	"raw-sign"
+
 enum policy_auth {
 	POLICY_AUTH_NONE,		/* no valid credential */
 	POLICY_AUTH_UNIX,		/* SO_PEERCRED */
@@ -59,7 +62,7 @@ struct policy;
 /*
  * Build the policy from the daemon's parsed configuration root (NULL: no
  * configuration, everything allowed). Reads "tokens", "keys"[] (only
- * "name", "allow", "rules", "default"), "limits" and "state_file", and
+ * "name", "allow", "rules", "default", "raw_signing"), "limits" and "state_file", and
  * loads the anti-rollback state.
  */
 int	policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb);
@@ -94,7 +97,8 @@ int	policy_identity_token(const struct policy *p, const char *authz,
 
 /*
  * May id use key (NULL: no key, an unsigned image) with tool? Counts the
- * request against the key's per-hour limit when granted. ZS_ERR_DENIED
+ * request against the key's per-hour limit when granted. Raw signatures
+ * (POLICY_TOOL_RAW_NAME) need a key whose entry says "raw_signing": true. ZS_ERR_DENIED
  * (403) or ZS_ERR_LIMIT (429) with the reason in eb.
  */
 int	policy_authorize(struct policy *p, const struct policy_identity *id,

@@ -40,7 +40,7 @@ static const char *const runtime_policy_members[] = {
 	"tokens", "state_file",
 };
 static const char *const runtime_policy_key_members[] = {
-	"allow", "rules", "default",
+	"allow", "rules", "default", "raw_signing",
 };
 
 struct runtime *
@@ -184,9 +184,9 @@ runtime_check_reload(const struct runtime *cur, const struct runtime *next,
 			    runtime_policy_members[i]);
 	/* Both directions: a key gaining rules counts as much as losing them. */
 	if (!keys_policy_equal(a, b, &key) || !keys_policy_equal(b, a, &key))
-		return zs_errf(eb, ZS_ERR_INVALID, "allow, rules or default of "
-		    "key \"%s\" changed: that takes a restart (systemctl "
-		    "restart zsignd)", key);
+		return zs_errf(eb, ZS_ERR_INVALID, "allow, rules, default or "
+		    "raw_signing of key \"%s\" changed: that takes a restart "
+		    "(systemctl restart zsignd)", key);
 	la = a != NULL ? json_object_get(a, "limits") : NULL;
 	lb = b != NULL ? json_object_get(b, "limits") : NULL;
 	if (!member_equal(la, lb, "per_identity_concurrency"))

@@ -374,6 +374,7 @@ security_audit(struct security *sec, const struct policy_identity *id,
 	rec.inputs = o->inputs;
 	rec.outputs = o->code == 0 ? o->outputs : NULL;
 	rec.version = o->version;
+	rec.digest = o->digest;
 	rec.result = o->code == 0 ? AUDIT_OK : (o->code == ZS_ERR_DENIED ||
 	    o->code == ZS_ERR_LIMIT) ? AUDIT_REFUSED : AUDIT_FAILED;
 	rec.error = o->code;

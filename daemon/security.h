@@ -37,6 +37,7 @@ struct security_outcome {
 	const struct fileset	*inputs;
 	const struct fileset	*outputs;	/* NULL unless signed */
 	const char		*version;	/* MCUboot image version */
+	const char		*digest;	/* raw-sign: "sha256:<hex>" */
 	int			 code;		/* 0 or ZS_ERR_* */
 	const char		*message;
 	long			 ms;

@@ -107,6 +107,7 @@ struct sreq {
 	struct reqinfo		 ri;
 	char			 path[16];
 	struct runtime		*rt;		/* the generation it began on */
+	void			(*run)(struct sign_job *);	/* worker */
 	uint8_t			*body;
 	size_t			 len;
 	struct sign_job		 job;
@@ -118,6 +119,8 @@ static void	route_health(struct server *, struct evhttp_request *,
 static void	route_keys(struct server *, struct evhttp_request *,
 		    struct reqinfo *);
 static void	route_sign(struct server *, struct evhttp_request *,
+		    struct reqinfo *);
+static void	route_raw_sign(struct server *, struct evhttp_request *,
 		    struct reqinfo *);
 static void	route_metrics(struct server *, struct evhttp_request *,
 		    struct reqinfo *);
@@ -132,6 +135,7 @@ static const struct route {
 	{ "/v1/health",	EVHTTP_REQ_GET,		route_health },
 	{ "/v1/keys",	EVHTTP_REQ_GET,		route_keys },
 	{ "/v1/sign",	EVHTTP_REQ_POST,	route_sign },
+	{ "/v1/raw-sign", EVHTTP_REQ_POST,	route_raw_sign },
 	{ "/metrics",	EVHTTP_REQ_GET,		route_metrics },
 };
 
@@ -343,7 +347,7 @@ sreq_run(void *arg)
 {
 	struct sreq *sr = arg;
 
-	handle_sign(&sr->job);
+	sr->run(&sr->job);
 }
 
 /* Loop thread: answer and log. */
@@ -394,8 +398,13 @@ sign_refused(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	server_reply_error(s, req, ri, code, msg);
 }
 
+/*
+ * Admit a signing request (image or raw) and queue it for the workers,
+ * which run handler on it; the same caps, identity slots and audit apply.
+ */
 static void
-route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
+route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
+    void (*handler)(struct sign_job *))
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct zs_errbuf eb;
@@ -431,6 +440,7 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 	/* The request keeps the generation it began on through a reload. */
 	sr->rt = runtime_ref(s->rt);
 	sr->srv = s;
+	sr->run = handler;
 	sr->req = req;
 	sr->ri = *ri;
 	snprintf(sr->path, sizeof(sr->path), "%s", ri->path);
@@ -451,6 +461,19 @@ route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 	log_debug("sign uid=%ld pid=%ld queued, %u in flight", ri->uid,
 	    ri->pid, s->in_flight);
 	pool_submit(s->pool, sr);
+}
+
+static void
+route_sign(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
+{
+	route_job(s, req, ri, handle_sign);
+}
+
+static void
+route_raw_sign(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri)
+{
+	route_job(s, req, ri, handle_raw_sign);
 }
 
 /* evhttp's callback for every complete request: the dispatcher. */

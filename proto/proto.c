@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "common/digit.h"
 #include "common/fileset.h"
 #include "common/jsonlift.h"
 #include "common/log.h"
@@ -41,6 +42,14 @@ static const struct member sign_members[] = {
 	{ "files",		MT_OBJECT,	1 },
 	{ "west",		MT_OBJECT,	0 },
 	{ "date",		MT_STRING,	0 },
+	{ NULL,			0,		0 }
+};
+
+static const struct member raw_members[] = {
+	{ "key",		MT_STRING,	0 },
+	{ "key_fingerprint",	MT_STRING,	0 },
+	{ "data",		MT_STRING,	0 },
+	{ "digest",		MT_STRING,	0 },
 	{ NULL,			0,		0 }
 };
 
@@ -396,11 +405,13 @@ parse_west(struct proto_sign_req *req, json_t *west, size_t max,
 	return 0;
 }
 
+/* "key" or "key_fingerprint" (at most one) of root, borrowed from it. */
 static int
-parse_key(struct proto_sign_req *req, struct zs_errbuf *eb)
+parse_key(json_t *root, const char **keyp, const char **fpp,
+    char fpbuf[PROTO_FP_LEN + 1], struct zs_errbuf *eb)
 {
-	json_t *k = json_object_get(req->root, "key");
-	json_t *f = json_object_get(req->root, "key_fingerprint");
+	json_t *k = json_object_get(root, "key");
+	json_t *f = json_object_get(root, "key_fingerprint");
 	const char *s;
 	int r;
 
@@ -414,13 +425,42 @@ parse_key(struct proto_sign_req *req, struct zs_errbuf *eb)
 			return zs_errf(eb, ZS_ERR_INVALID,
 			    "key: must be 1-%d of A-Z a-z 0-9 . _ -",
 			    ZS_KEYNAME_MAX - 1);
-		req->key = s;
+		*keyp = s;
 	}
 	if (f != NULL) {
-		if ((r = fp_parse(json_string_value(f), req->fpbuf, eb)) != 0)
+		if ((r = fp_parse(json_string_value(f), fpbuf, eb)) != 0)
 			return r;
-		req->key_fp = req->fpbuf;
+		*fpp = fpbuf;
 	}
+	return 0;
+}
+
+/* The JSON object of a request body; jansson's text never quotes files. */
+static int
+body_load(const void *body, size_t len, json_t **rootp, struct zs_errbuf *eb)
+{
+	json_error_t jerr;
+	json_t *root;
+	char *near;
+
+	/* json_loadb() exactly, with the base64 files kept from its lexer. */
+	if ((root = jsonlift_loadb(body, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		/*
+		 * jansson quotes the offending token ("near '...'"): up to
+		 * 160 bytes of what may be file contents, which must not
+		 * reach the log. Line and column say where.
+		 */
+		if ((near = strstr(jerr.text, " near '")) != NULL)
+			*near = '\0';
+		return zs_errf(eb, ZS_ERR_INVALID, "malformed JSON at line %d "
+		    "column %d: %s", jerr.line, jerr.column, jerr.text);
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return zs_errf(eb, ZS_ERR_INVALID, "request: must be an object");
+	}
+	*rootp = root;
 	return 0;
 }
 
@@ -429,32 +469,14 @@ proto_sign_parse(const void *body, size_t len, size_t max,
     struct proto_sign_req **reqp, struct zs_errbuf *eb)
 {
 	struct proto_sign_req *req;
-	json_error_t jerr;
 	const char *tool;
-	char *near;
 	json_t *v;
 	size_t i, total = 0;
 	int r = ZS_ERR_INTERNAL;
 
 	req = xcalloc(1, sizeof(*req));
-	/* json_loadb() exactly, with the base64 files kept from its lexer. */
-	req->root = jsonlift_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (req->root == NULL) {
-		/*
-		 * jansson quotes the offending token ("near '...'"): up to
-		 * 160 bytes of what may be file contents, which must not
-		 * reach the log. Line and column say where.
-		 */
-		if ((near = strstr(jerr.text, " near '")) != NULL)
-			*near = '\0';
-		r = zs_errf(eb, ZS_ERR_INVALID, "malformed JSON at line %d "
-		    "column %d: %s", jerr.line, jerr.column, jerr.text);
+	if ((r = body_load(body, len, &req->root, eb)) != 0)
 		goto out;
-	}
-	if (!json_is_object(req->root)) {
-		r = zs_errf(eb, ZS_ERR_INVALID, "request: must be an object");
-		goto out;
-	}
 	if ((r = members_check(req->root, sign_members, "request", eb)) != 0)
 		goto out;
 	tool = json_string_value(json_object_get(req->root, "tool"));
@@ -468,7 +490,8 @@ proto_sign_parse(const void *body, size_t len, size_t max,
 	}
 	req->tool = tools[i].tool;
 	req->tool_name = tools[i].name;
-	if ((r = parse_key(req, eb)) != 0 ||
+	if ((r = parse_key(req->root, &req->key, &req->key_fp, req->fpbuf,
+	    eb)) != 0 ||
 	    (r = parse_args(req, json_object_get(req->root, "args"),
 	    eb)) != 0 ||
 	    (r = parse_files(req, json_object_get(req->root, "files"), max,
@@ -503,6 +526,72 @@ proto_sign_free(struct proto_sign_req *req)
 	fileset_free(req->files);
 	free(req->west.dtb);
 	free(req->argv);
+	json_decref(req->root);
+	free(req);
+}
+
+/* Decode "digest": an even number of hex digits, 32 or 48 bytes. */
+static int
+parse_digest(struct proto_raw_req *req, json_t *v, struct zs_errbuf *eb)
+{
+	const char *s = json_string_value(v);
+	size_t i, n = json_string_length(v);
+	int hi, lo;
+
+	if (n != 2 * PROTO_DIGEST_SHA256 && n != 2 * PROTO_DIGEST_SHA384)
+		return zs_errf(eb, ZS_ERR_INVALID, "digest: must be %d or %d "
+		    "hex digits (SHA-256 or SHA-384)", 2 * PROTO_DIGEST_SHA256,
+		    2 * PROTO_DIGEST_SHA384);
+	for (i = 0; i < n; i += 2) {
+		if ((hi = zs_digit_value(s[i], 16)) < 0 ||
+		    (lo = zs_digit_value(s[i + 1], 16)) < 0)
+			return zs_errf(eb, ZS_ERR_INVALID, "digest: not hex");
+		req->digest[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	req->digest_len = n / 2;
+	return 0;
+}
+
+int
+proto_raw_parse(const void *body, size_t len, size_t max,
+    struct proto_raw_req **reqp, struct zs_errbuf *eb)
+{
+	struct proto_raw_req *req;
+	json_t *data, *digest;
+	int r = ZS_ERR_INTERNAL;
+
+	req = xcalloc(1, sizeof(*req));
+	if ((r = body_load(body, len, &req->root, eb)) != 0 ||
+	    (r = members_check(req->root, raw_members, "request", eb)) != 0 ||
+	    (r = parse_key(req->root, &req->key, &req->key_fp, req->fpbuf,
+	    eb)) != 0)
+		goto out;
+	data = json_object_get(req->root, "data");
+	digest = json_object_get(req->root, "digest");
+	if ((data == NULL) == (digest == NULL)) {
+		r = zs_errf(eb, ZS_ERR_INVALID, "request: give exactly one of "
+		    "\"data\" and \"digest\"");
+		goto out;
+	}
+	if (data != NULL && (r = b64_get(data, "data", max, max, &req->data,
+	    &req->data_len, eb)) != 0)
+		goto out;
+	if (digest != NULL && (r = parse_digest(req, digest, eb)) != 0)
+		goto out;
+	*reqp = req;
+	req = NULL;
+	r = 0;
+ out:
+	proto_raw_free(req);
+	return r;
+}
+
+void
+proto_raw_free(struct proto_raw_req *req)
+{
+	if (req == NULL)
+		return;
+	free(req->data);
 	json_decref(req->root);
 	free(req);
 }

@@ -70,6 +70,22 @@ struct proto_sign_req {
 	const char		*date;		/* "YYYY-MM-DD" or NULL */
 };
 
+/* Digest lengths a raw-sign request may give: SHA-256 and SHA-384. */
+#define PROTO_DIGEST_SHA256	32
+#define PROTO_DIGEST_SHA384	48
+
+/* A validated POST /v1/raw-sign body. Strings are borrowed from root. */
+struct proto_raw_req {
+	json_t		*root;
+	const char	*key;		/* key name, or NULL */
+	const char	*key_fp;	/* "SHA256:<hex>" or NULL */
+	char		 fpbuf[PROTO_FP_LEN + 1];
+	uint8_t		*data;		/* "data" decoded (owned), or NULL */
+	size_t		 data_len;
+	uint8_t		 digest[PROTO_DIGEST_SHA384];	/* "digest" */
+	size_t		 digest_len;	/* 0 when data is given */
+};
+
 /*
  * Parse and validate a sign request body of len bytes (the HTTP layer caps
  * len); max caps the total of decoded bytes (files and west.dtb). Returns
@@ -80,6 +96,15 @@ int		 proto_sign_parse(const void *body, size_t len, size_t max,
 		    struct proto_sign_req **reqp, struct zs_errbuf *eb);
 /* Free a request and zeroize its decoded files; NULL is a no-op. */
 void		 proto_sign_free(struct proto_sign_req *req);
+/*
+ * Parse and validate a raw-sign request body: at most one of key and
+ * key_fingerprint, exactly one of data (base64, at most max bytes) and
+ * digest (hex). ZS_ERR_INVALID or ZS_ERR_TOO_LARGE with the reason in eb.
+ */
+int		 proto_raw_parse(const void *body, size_t len, size_t max,
+		    struct proto_raw_req **reqp, struct zs_errbuf *eb);
+/* Free a raw-sign request; NULL is a no-op. */
+void		 proto_raw_free(struct proto_raw_req *req);
 /* Is name a valid key name (1-63 of [A-Za-z0-9._-])? */
 int		 proto_keyname_valid(const char *name);
 /* The HTTP status that carries error code code (see PROTOCOL.md). */

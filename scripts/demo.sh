@@ -57,8 +57,17 @@ openssl pkey -in "$demo/demo-ed25519.pem" -pubout \
     -out "$demo/demo-ed25519.pub.pem"
 
 step "start zsignd on $sock"
+# A configuration file, for what -k cannot say: the demo key also makes
+# raw signatures (zsign-client raw-sign).
+cat >"$demo/zsignd.conf" <<EOF
+{
+  "keys": [
+    { "name": "demo", "path": "$demo/demo-ed25519.pem", "raw_signing": true }
+  ]
+}
+EOF
 rm -f "$sock"
-"$top/build/zsignd" -l "unix:$sock" -k "demo=$demo/demo-ed25519.pem" \
+"$top/build/zsignd" -c "$demo/zsignd.conf" -l "unix:$sock" \
     >"$demo/zsignd.log" 2>&1 &
 echo $! >"$demo/zsignd.pid"
 export ZSIGN_SERVER="unix:$sock"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz the sign-request validator (proto/proto.c proto_sign_parse) and the
- * error body it leads to, on arbitrary bytes. Seeds: tests/vectors/proto.
+ * Fuzz the request validators (proto/proto.c proto_sign_parse and
+ * proto_raw_parse) and the error body they lead to, on arbitrary bytes.
+ * Seeds: tests/vectors/proto.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct proto_sign_req *req = NULL;
+	struct proto_raw_req *raw = NULL;
 	struct zs_errbuf eb;
 	char *body;
 	int r;
@@ -40,5 +42,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		body = proto_error_body(r, eb.msg);
 		free(body);
 	}
+	zs_errclear(&eb);
+	if ((r = proto_raw_parse(data, size, FUZZ_MAX, &raw, &eb)) == 0) {
+		if (raw == NULL || (raw->data == NULL) ==
+		    (raw->digest_len == 0))
+			abort();
+		proto_raw_free(raw);
+	} else if (raw != NULL || eb.msg[0] == '\0' ||
+	    proto_http_status(r) < 400)
+		abort();
 	return 0;
 }

@@ -221,6 +221,65 @@ test_malformed_not_quoted(void **state)
 	}
 }
 
+/* POST /v1/raw-sign bodies: what parses, what each refusal is. */
+static void
+test_raw_parse(void **state)
+{
+	static const char d32[] = "00112233445566778899aabbccddeeff"
+	    "00112233445566778899AABBCCDDEEFF";
+	static const struct {
+		const char	*body;
+		int		 code;
+	} bad[] = {
+		{ "{}", ZS_ERR_INVALID },
+		{ "{\"key\":\"k\"}", ZS_ERR_INVALID },
+		{ "{\"key\":\"k\",\"data\":\"AA==\",\"digest\":\"00\"}",
+		    ZS_ERR_INVALID },
+		{ "{\"key\":\"k\",\"digest\":\"0011\"}", ZS_ERR_INVALID },
+		{ "{\"key\":\"k\",\"digest\":\"00112233445566778899aabbccdd"
+		    "eeff00112233445566778899aabbccddeefg\"}", ZS_ERR_INVALID },
+		{ "{\"key\":\"k\",\"data\":\"AA=\"}", ZS_ERR_INVALID },
+		{ "{\"key\":\"k\",\"data\":\"AA==\",\"x\":1}",
+		    ZS_ERR_INVALID },
+		{ "{\"key\":\"k!\",\"data\":\"AA==\"}", ZS_ERR_INVALID },
+		{ "{\"key\":\"k\",\"key_fingerprint\":\"SHA256:00\","
+		    "\"data\":\"AA==\"}", ZS_ERR_INVALID },
+		{ "{\"key\":\"k\",\"data\":\"AAAAAAAA\"}",
+		    ZS_ERR_TOO_LARGE },
+	};
+	struct proto_raw_req *req = NULL;
+	struct zs_errbuf eb;
+	char body[256];
+	size_t i;
+
+	(void)state;
+	snprintf(body, sizeof(body), "{\"key\":\"k\",\"digest\":\"%s\"}",
+	    d32);
+	assert_int_equal(proto_raw_parse(body, strlen(body), 4, &req, &eb), 0);
+	assert_string_equal(req->key, "k");
+	assert_null(req->data);
+	assert_int_equal(req->digest_len, 32);
+	assert_int_equal(req->digest[17], 0x11);
+	assert_int_equal(req->digest[31], 0xff);
+	proto_raw_free(req);
+	req = NULL;
+	body[0] = '\0';
+	assert_int_equal(proto_raw_parse("{\"data\":\"AAEC\"}", 15, 4, &req,
+	    &eb), 0);
+	assert_null(req->key);
+	assert_int_equal(req->data_len, 3);
+	assert_int_equal(req->data[2], 2);
+	proto_raw_free(req);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		req = NULL;
+		zs_errclear(&eb);
+		assert_int_equal(proto_raw_parse(bad[i].body,
+		    strlen(bad[i].body), 4, &req, &eb), bad[i].code);
+		assert_null(req);
+		assert_true(eb.msg[0] != '\0');
+	}
+}
+
 static void
 test_status_table(void **state)
 {
@@ -295,6 +354,7 @@ main(void)
 		cmocka_unit_test(test_rimage_date),
 		cmocka_unit_test(test_cap_boundary),
 		cmocka_unit_test(test_malformed_not_quoted),
+		cmocka_unit_test(test_raw_parse),
 		cmocka_unit_test(test_status_table),
 		cmocka_unit_test(test_error_body),
 		cmocka_unit_test(test_keyname),
