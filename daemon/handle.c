@@ -543,8 +543,8 @@ reply_sign(struct signctx *c)
  * names), so control and non-ASCII bytes become '?' and double quotes
  * single ones; a request cannot forge or break log lines.
  */
-void
-handle_log_text(char *out, size_t outlen, const char *msg)
+static void
+log_text(char *out, size_t outlen, const char *msg)
 {
 	char *p;
 
@@ -555,6 +555,23 @@ handle_log_text(char *out, size_t outlen, const char *msg)
 		else if (*p == '"')
 			*p = '\'';
 	}
+}
+
+void
+handle_answer(struct sign_job *job, int r, char **replyp, const char *msg)
+{
+	job->code = r;
+	if (r == 0) {
+		job->reply = *replyp;
+		*replyp = NULL;
+		job->status = 200;
+	} else {
+		log_text(job->msg, sizeof(job->msg), msg);
+		job->status = proto_http_status(r);
+		job->reply = proto_error_body(r, msg);
+	}
+	free(*replyp);
+	*replyp = NULL;
 }
 
 /* Write the request's audit line; on failure c->eb says why. */
@@ -638,22 +655,14 @@ handle_sign(struct sign_job *job)
 	/* Fail closed: no image leaves before its audit line is on disk. */
 	if ((ar = handle_audit(&c, r, &t0)) != 0 && r == 0)
 		r = ar;
-	job->code = r;
 	if (r == 0) {
 		for (i = 0; i < fileset_count(c.out); i++)
 			if (fileset_at(c.out, i, &oname, &od, &olen) == 0)
 				job->out_bytes += olen;
 		if (log_getlevel() >= ZS_LOG_INFO)
 			files_summary(c.out, job->out, sizeof(job->out));
-		job->reply = reply;
-		reply = NULL;
-		job->status = 200;
-	} else {
-		handle_log_text(job->msg, sizeof(job->msg), c.eb.msg);
-		job->status = proto_http_status(r);
-		job->reply = proto_error_body(r, c.eb.msg);
 	}
-	free(reply);
+	handle_answer(job, r, &reply, c.eb.msg);
 	json_decref(c.params);
 	json_decref(c.info);
 	json_decref(c.warnings);

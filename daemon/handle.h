@@ -43,10 +43,11 @@ void	 handle_sign(struct sign_job *job);
 /* The same for POST /v1/raw-sign (daemon/rawsign.c); rimage is unused. */
 void	 handle_raw_sign(struct sign_job *job);
 /*
- * Copy a message for the log: control and non-ASCII bytes become '?' and
- * double quotes single ones, so a request cannot forge or break log lines.
+ * Fill job's answer: with r 0 the 200 reply *replyp (taken over), else the
+ * error body of r and msg, and msg made safe for the log line.
  */
-void	 handle_log_text(char *out, size_t outlen, const char *msg);
+void	 handle_answer(struct sign_job *job, int r, char **replyp,
+	    const char *msg);
 /*
  * The GET /v1/health reply (malloc'd JSON) for load balancers: keys
  * loaded and able to sign, the audit trail's state, the configuration

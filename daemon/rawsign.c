@@ -272,17 +272,7 @@ handle_raw_sign(struct sign_job *job)
 		if (r == 0)
 			r = zs_errf(&c.eb, ar, "%s", aeb.msg);
 	}
-	job->code = r;
-	if (r == 0) {
-		job->reply = reply;
-		reply = NULL;
-		job->status = 200;
-	} else {
-		handle_log_text(job->msg, sizeof(job->msg), c.eb.msg);
-		job->status = proto_http_status(r);
-		job->reply = proto_error_body(r, c.eb.msg);
-	}
-	free(reply);
+	handle_answer(job, r, &reply, c.eb.msg);
 	fileset_free(c.out);
 	proto_raw_free(c.req);
 }
