@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
+# The signing state store (state/store.h) and its backends, one file each.
+libzsign_a_SOURCES += \
+	state/store.c state/store.h state/store-int.h \
+	state/sqlite.c \
+	state/postgresql.c
+
+check_PROGRAMS += tests/unit/test-store
+TESTS += tests/unit/test-store
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The embedded store: one SQLite database file in WAL mode, written with
+ * synchronous=FULL so that a commit is on disk before the image it admits
+ * is returned. BEGIN IMMEDIATE takes the write lock before the rules are
+ * read, so concurrent requests (threads, or processes sharing the file)
+ * are decided one after the other.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "common/xmalloc.h"
+#include "state/store-int.h"
+
+/* How long a writer waits for another process holding the file, in ms. */
+#define SQLITE_BUSY_MS		10000
+
+struct sqlite_store {
+	sqlite3		*db;
+	char		*path;
+	char		*node;
+	pthread_mutex_t	 mtx;	/* one transaction at a time on db */
+};
+
+static const char sqlite_schema[] =
+    "CREATE TABLE zs_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE zs_marks(key TEXT NOT NULL, class TEXT NOT NULL,"
+    " version INTEGER, version_text TEXT, counter INTEGER,"
+    " PRIMARY KEY(key, class));"
+    "CREATE TABLE zs_signatures(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at INTEGER NOT NULL, node TEXT, identity TEXT NOT NULL,"
+    " key TEXT NOT NULL, record TEXT);"
+    "CREATE INDEX zs_signatures_rate ON zs_signatures(key, identity, at);"
+    "CREATE TABLE zs_kv(ns TEXT NOT NULL, name TEXT NOT NULL,"
+    " value TEXT NOT NULL, PRIMARY KEY(ns, name));";
+
+static int
+sqlite_fail(struct sqlite_store *s, int code, const char *what,
+    struct zs_errbuf *eb)
+{
+	return zs_errf(eb, code, "state %s: %s: %s", s->path, what,
+	    sqlite3_errmsg(s->db));
+}
+
+static int
+sqlite_exec(struct sqlite_store *s, const char *sql, struct zs_errbuf *eb)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sqlite_fail(s, ZS_ERR_IO, sql, eb);
+	return 0;
+}
+
+static int
+sqlite_prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **stp,
+    struct zs_errbuf *eb)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, stp, NULL) != SQLITE_OK)
+		return sqlite_fail(s, ZS_ERR_IO, "prepare", eb);
+	return 0;
+}
+
+/* The value of a meta row, or NULL (malloc'd). */
+static char *
+sqlite_meta(struct sqlite_store *s, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM zs_meta WHERE "
+	    "name = ?", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+sqlite_count_tables(struct sqlite_store *s, long long *np,
+    struct zs_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	/* The first read: a file of something else fails here. */
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1,
+	    &st, NULL) != SQLITE_OK)
+		return sqlite_fail(s, ZS_ERR_FORMAT, "not a readable SQLite "
+		    "database", eb);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = sqlite_fail(s, ZS_ERR_FORMAT, "not a readable SQLite "
+		    "database", eb);
+		sqlite3_finalize(st);
+		return r;
+	}
+	*np = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Create the schema in an empty database, in one transaction. */
+static int
+sqlite_create(struct sqlite_store *s, struct zs_errbuf *eb)
+{
+	char sql[128];
+	int r;
+
+	if ((r = sqlite_exec(s, "BEGIN IMMEDIATE", eb)) != 0)
+		return r;
+	snprintf(sql, sizeof(sql), "INSERT INTO zs_meta VALUES('magic', '%s'),"
+	    "('schema', '%d')", STORE_MAGIC, STORE_SCHEMA_VERSION);
+	if ((r = sqlite_exec(s, sqlite_schema, eb)) != 0 ||
+	    (r = sqlite_exec(s, sql, eb)) != 0) {
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return r;
+	}
+	return sqlite_exec(s, "COMMIT", eb);
+}
+
+/* Is this a zsign store of our schema, and intact? */
+static int
+sqlite_check(struct sqlite_store *s, uint64_t *seqp, struct zs_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	char *magic, *schema;
+	int r = ZS_ERR_INTERNAL;
+
+	magic = sqlite_meta(s, "magic");
+	schema = sqlite_meta(s, "schema");
+	if (magic == NULL || strcmp(magic, STORE_MAGIC) != 0) {
+		r = zs_errf(eb, ZS_ERR_FORMAT, "state %s: a SQLite database, "
+		    "but not a zsign state store", s->path);
+		goto out;
+	}
+	if (schema == NULL || atoi(schema) != STORE_SCHEMA_VERSION) {
+		r = zs_errf(eb, ZS_ERR_FORMAT, "state %s: schema version %s, "
+		    "this zsignd reads %d", s->path, schema ? schema : "(none)",
+		    STORE_SCHEMA_VERSION);
+		goto out;
+	}
+	/* Pages cut off or overwritten show up here, not at the first sign. */
+	if ((r = sqlite_prepare(s, "PRAGMA quick_check", &st, eb)) != 0)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_text(st, 0) ==
+	    NULL || strcmp((const char *)sqlite3_column_text(st, 0), "ok")
+	    != 0) {
+		r = zs_errf(eb, ZS_ERR_FORMAT, "state %s: damaged (%s)",
+		    s->path, sqlite3_column_text(st, 0) ?
+		    (const char *)sqlite3_column_text(st, 0) :
+		    sqlite3_errmsg(s->db));
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = sqlite_prepare(s, "SELECT coalesce(max(id), 0) FROM "
+	    "zs_signatures", &st, eb)) != 0)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = sqlite_fail(s, ZS_ERR_FORMAT, "reading", eb);
+		goto out;
+	}
+	*seqp = (uint64_t)sqlite3_column_int64(st, 0);
+	r = 0;
+ out:
+	sqlite3_finalize(st);
+	free(magic);
+	free(schema);
+	return r;
+}
+
+static void
+sqlite_close(void *h)
+{
+	struct sqlite_store *s = h;
+
+	if (s == NULL)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s->node);
+	pthread_mutex_destroy(&s->mtx);
+	free(s);
+}
+
+static int
+sqlite_open(const char *path, const struct store_opts *opts, void **hp,
+    uint64_t *seqp, struct zs_errbuf *eb)
+{
+	struct sqlite_store *s;
+	struct stat sb;
+	long long ntables = 0;
+	int r = ZS_ERR_INTERNAL, flags = SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_FULLMUTEX;
+
+	s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->mtx, NULL);
+	s->path = xstrdup(path);
+	s->node = xstrdup(opts->node ? opts->node : "-");
+	if (stat(path, &sb) == -1) {
+		if (errno != ENOENT || !opts->create) {
+			r = zs_errf(eb, ZS_ERR_NOT_FOUND, "state %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (!S_ISREG(sb.st_mode)) {
+		r = zs_errf(eb, ZS_ERR_FORMAT, "state %s: not a file", path);
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		r = sqlite_fail(s, ZS_ERR_IO, "open", eb);
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, SQLITE_BUSY_MS);
+	if ((r = sqlite_count_tables(s, &ntables, eb)) != 0)
+		goto out;
+	/* An existing file without tables was truncated or is not ours. */
+	if (ntables == 0 && !(flags & SQLITE_OPEN_CREATE)) {
+		r = zs_errf(eb, ZS_ERR_FORMAT, "state %s: empty database (no "
+		    "zsign tables)", path);
+		goto out;
+	}
+	/*
+	 * WAL: readers never wait for the writer; FULL syncs the log at each
+	 * commit, so an admitted mark survives a power cut.
+	 */
+	if ((r = sqlite_exec(s, "PRAGMA journal_mode=WAL", eb)) != 0 ||
+	    (r = sqlite_exec(s, "PRAGMA synchronous=FULL", eb)) != 0 ||
+	    (ntables == 0 && (r = sqlite_create(s, eb)) != 0) ||
+	    (r = sqlite_check(s, seqp, eb)) != 0)
+		goto out;
+	(void)chmod(path, 0600);
+	*hp = s;
+	s = NULL;
+	r = 0;
+ out:
+	sqlite_close(s);
+	return r;
+}
+
+/* The mark row of (key, class): *has is 0 when there is none. */
+static int
+sqlite_mark(struct sqlite_store *s, const struct store_admit *a,
+    int *has_ver, uint64_t *ver, char *vtext, size_t vtextlen,
+    int *has_cnt, uint64_t *cnt, struct zs_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	*has_ver = *has_cnt = 0;
+	if ((r = sqlite_prepare(s, "SELECT version, version_text, counter "
+	    "FROM zs_marks WHERE key = ? AND class = ?", &st, eb)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->image_class, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			*has_ver = 1;
+			*ver = store_i2u(sqlite3_column_int64(st, 0));
+			snprintf(vtext, vtextlen, "%s",
+			    sqlite3_column_text(st, 1) ?
+			    (const char *)sqlite3_column_text(st, 1) : "?");
+		}
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			*has_cnt = 1;
+			*cnt = store_i2u(sqlite3_column_int64(st, 2));
+		}
+	} else if (rc != SQLITE_DONE)
+		r = sqlite_fail(s, ZS_ERR_IO, "reading marks", eb);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+sqlite_rate(struct sqlite_store *s, const struct store_admit *a,
+    long long now, long long *np, struct zs_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = sqlite_prepare(s, "SELECT count(*) FROM zs_signatures "
+	    "WHERE key = ? AND identity = ? AND at > ?", &st, eb)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->identity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now - STORE_RATE_WINDOW);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*np = sqlite3_column_int64(st, 0);
+	else
+		r = sqlite_fail(s, ZS_ERR_IO, "counting signatures", eb);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+sqlite_update(struct sqlite_store *s, const struct store_admit *a,
+    long long now, uint64_t *seqp, struct zs_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (a->check_version || a->check_counter) {
+		if ((r = sqlite_prepare(s, "INSERT INTO zs_marks VALUES(?, ?, "
+		    "?, ?, ?) ON CONFLICT(key, class) DO UPDATE SET "
+		    "version = coalesce(excluded.version, version), "
+		    "version_text = coalesce(excluded.version_text, "
+		    "version_text), counter = coalesce(excluded.counter, "
+		    "counter)", &st, eb)) != 0)
+			return r;
+		sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, a->image_class, -1, SQLITE_STATIC);
+		if (a->check_version) {
+			sqlite3_bind_int64(st, 3, store_u2i(a->version));
+			sqlite3_bind_text(st, 4, a->version_text ?
+			    a->version_text : "?", -1, SQLITE_STATIC);
+		}
+		if (a->check_counter)
+			sqlite3_bind_int64(st, 5, store_u2i(a->counter));
+		r = sqlite3_step(st) == SQLITE_DONE ? 0 :
+		    sqlite_fail(s, ZS_ERR_IO, "writing marks", eb);
+		sqlite3_finalize(st);
+		if (r != 0)
+			return r;
+	}
+	if ((r = sqlite_prepare(s, "INSERT INTO zs_signatures(at, node, "
+	    "identity, key, record) VALUES(?, ?, ?, ?, ?)", &st, eb)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, s->node, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->identity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->key, -1, SQLITE_STATIC);
+	if (a->record != NULL)
+		sqlite3_bind_text(st, 5, a->record, -1, SQLITE_STATIC);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 :
+	    sqlite_fail(s, ZS_ERR_IO, "recording the signature", eb);
+	sqlite3_finalize(st);
+	if (r == 0)
+		*seqp = (uint64_t)sqlite3_last_insert_rowid(s->db);
+	return r;
+}
+
+static int
+sqlite_admit(void *h, const struct store_admit *a, uint64_t *seqp,
+    struct zs_errbuf *eb)
+{
+	struct sqlite_store *s = h;
+	char vtext[64];
+	long long now = (long long)time(NULL), n = 0;
+	uint64_t ver = 0, cnt = 0, seq = 0;
+	int r, has_ver, has_cnt, open = 0;
+
+	pthread_mutex_lock(&s->mtx);
+	/* The write lock first: nobody else reads the marks until COMMIT. */
+	if ((r = sqlite_exec(s, "BEGIN IMMEDIATE", eb)) != 0)
+		goto out;
+	open = 1;
+	if ((a->check_version || a->check_counter) &&
+	    (r = sqlite_mark(s, a, &has_ver, &ver, vtext, sizeof(vtext),
+	    &has_cnt, &cnt, eb)) != 0)
+		goto out;
+	if (a->check_version && has_ver && a->version < ver) {
+		r = zs_errf(eb, ZS_ERR_DENIED, "anti-rollback: version %s is "
+		    "lower than %s, already signed with key \"%s\"%s%s",
+		    a->version_text ? a->version_text : "?", vtext, a->key,
+		    a->image_class[0] ? " for image class " : "",
+		    a->image_class);
+		goto out;
+	}
+	if (a->check_counter && has_cnt && a->counter < cnt) {
+		r = zs_errf(eb, ZS_ERR_DENIED, "security counter %llu is lower "
+		    "than %llu, already signed with key \"%s\"",
+		    (unsigned long long)a->counter, (unsigned long long)cnt,
+		    a->key);
+		goto out;
+	}
+	if (a->max_per_hour != 0) {
+		if ((r = sqlite_rate(s, a, now, &n, eb)) != 0)
+			goto out;
+		if (n >= (long long)a->max_per_hour) {
+			r = zs_errf(eb, ZS_ERR_LIMIT, "%s reached %u signatures "
+			    "per hour with key \"%s\"", a->identity,
+			    a->max_per_hour, a->key);
+			goto out;
+		}
+	}
+	if (!a->update) {
+		r = 0;
+		goto out;
+	}
+	if ((r = sqlite_update(s, a, now, &seq, eb)) != 0 ||
+	    (r = sqlite_exec(s, "COMMIT", eb)) != 0)
+		goto out;
+	open = 0;
+	*seqp = seq;
+	r = 0;
+ out:
+	if (open)
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&s->mtx);
+	return r;
+}
+
+static int
+sqlite_health(void *h, struct zs_errbuf *eb)
+{
+	return 0;
+}
+
+static int
+sqlite_kv_put(void *h, const char *ns, const char *name, const char *value,
+    struct zs_errbuf *eb)
+{
+	struct sqlite_store *s = h;
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	pthread_mutex_lock(&s->mtx);
+	if ((r = sqlite_prepare(s, "INSERT OR REPLACE INTO zs_kv VALUES(?, ?, "
+	    "?)", &st, eb)) == 0) {
+		sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = sqlite_fail(s, ZS_ERR_IO, "writing a record", eb);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mtx);
+	return r;
+}
+
+static int
+sqlite_kv_get(void *h, const char *ns, const char *name, char **valuep,
+    struct zs_errbuf *eb)
+{
+	struct sqlite_store *s = h;
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	pthread_mutex_lock(&s->mtx);
+	if ((r = sqlite_prepare(s, "SELECT value FROM zs_kv WHERE ns = ? AND "
+	    "name = ?", &st, eb)) == 0) {
+		sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			*valuep = xstrdup((const char *)
+			    sqlite3_column_text(st, 0));
+		else if (rc == SQLITE_DONE)
+			r = zs_errf(eb, ZS_ERR_NOT_FOUND, "no record %s/%s",
+			    ns, name);
+		else
+			r = sqlite_fail(s, ZS_ERR_IO, "reading a record", eb);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mtx);
+	return r;
+}
+
+static int
+sqlite_kv_del(void *h, const char *ns, const char *name,
+    struct zs_errbuf *eb)
+{
+	struct sqlite_store *s = h;
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	pthread_mutex_lock(&s->mtx);
+	if ((r = sqlite_prepare(s, "DELETE FROM zs_kv WHERE ns = ? AND "
+	    "name = ?", &st, eb)) == 0) {
+		sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = sqlite_fail(s, ZS_ERR_IO, "removing a record", eb);
+		else if (sqlite3_changes(s->db) == 0)
+			r = zs_errf(eb, ZS_ERR_NOT_FOUND, "no record %s/%s",
+			    ns, name);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mtx);
+	return r;
+}
+
+static int
+sqlite_kv_list(void *h, const char *ns,
+    int (*cb)(void *, const char *, const char *), void *arg,
+    struct zs_errbuf *eb)
+{
+	struct sqlite_store *s = h;
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	pthread_mutex_lock(&s->mtx);
+	if ((r = sqlite_prepare(s, "SELECT name, value FROM zs_kv WHERE "
+	    "ns = ? ORDER BY name LIMIT ?", &st, eb)) == 0) {
+		sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, STORE_KV_LIST_MAX);
+		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			r = cb(arg, (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1));
+		if (r == 0 && rc != SQLITE_DONE)
+			r = sqlite_fail(s, ZS_ERR_IO, "listing records", eb);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mtx);
+	return r;
+}
+
+const struct store_backend store_sqlite = {
+	.name = "sqlite",
+	.prefix = "sqlite:",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.admit = sqlite_admit,
+	.record = NULL,
+	.health = sqlite_health,
+	.kv_put = sqlite_kv_put,
+	.kv_get = sqlite_kv_get,
+	.kv_del = sqlite_kv_del,
+	.kv_list = sqlite_kv_list,
+};

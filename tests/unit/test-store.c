@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests for state/store.c on the SQLite backend: the rules (marks per
+ * key and image class, security counters, signatures per hour), records,
+ * refusing damaged or foreign files, racing threads, and a store holding
+ * 100,000 images that still opens.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "common/xmalloc.h"
+#include "state/store.h"
+
+/* Threads racing in test_race_*. */
+#define RACE_THREADS	8
+/* Admissions each racing thread tries. */
+#define RACE_TRIES	12
+/* Images recorded by test_many_images. */
+#define MANY_IMAGES	100000
+
+static char dir[64];
+
+static char *
+db_path(const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+static char *
+db_url(const char *name)
+{
+	return xasprintf("sqlite:%s/%s", dir, name);
+}
+
+static struct store *
+open_new(const char *name)
+{
+	struct store_opts o = { .node = "unit", .create = 1 };
+	struct zs_errbuf eb;
+	struct store *st = NULL;
+	char *url = db_url(name);
+
+	if (store_open(url, &o, &st, &eb) != 0)
+		fail_msg("%s", eb.msg);
+	free(url);
+	return st;
+}
+
+static int
+admit_ver(struct store *st, const char *cls, uint64_t v, int update,
+    uint64_t *seqp)
+{
+	struct store_admit a = { .key = "k", .image_class = cls,
+	    .identity = "uid:1", .check_version = 1, .version = v,
+	    .version_text = "v", .update = update };
+	struct zs_errbuf eb;
+	uint64_t seq = 0;
+	int r = store_admit(st, &a, &seq, &eb);
+
+	if (seqp != NULL)
+		*seqp = seq;
+	return r;
+}
+
+static void
+test_marks(void **state)
+{
+	struct store *st = open_new("marks.db");
+	uint64_t s1, s2;
+
+	assert_string_equal(store_backend(st), "sqlite");
+	assert_int_equal(store_seq(st), 0);
+	assert_int_equal(admit_ver(st, "", 20, 1, &s1), 0);
+	assert_true(s1 > 0);
+	assert_int_equal(store_seq(st), s1);
+	/* Lower is refused, equal and higher pass. */
+	assert_int_equal(admit_ver(st, "", 10, 1, NULL), ZS_ERR_DENIED);
+	assert_int_equal(admit_ver(st, "", 20, 1, NULL), 0);
+	/* Another class has its own mark. */
+	assert_int_equal(admit_ver(st, "cid-a", 5, 1, NULL), 0);
+	assert_int_equal(admit_ver(st, "cid-a", 4, 1, NULL), ZS_ERR_DENIED);
+	/* Without update (no image returned) the mark stays. */
+	assert_int_equal(admit_ver(st, "", 30, 0, NULL), 0);
+	assert_int_equal(admit_ver(st, "", 25, 1, &s2), 0);
+	assert_true(s2 > s1);
+	/* The top bit of a version (major >= 128) orders too. */
+	assert_int_equal(admit_ver(st, "hi", UINT64_C(0x8100000000000000), 1,
+	    NULL), 0);
+	assert_int_equal(admit_ver(st, "hi", UINT64_C(0x7f00000000000000), 1,
+	    NULL), ZS_ERR_DENIED);
+	store_close(st);
+	/* Marks survive a reopen. */
+	st = open_new("marks.db");
+	assert_int_equal(store_seq(st), s2 + 1);
+	assert_int_equal(admit_ver(st, "", 24, 1, NULL), ZS_ERR_DENIED);
+	store_close(st);
+}
+
+static void
+test_counter_and_rate(void **state)
+{
+	struct store *st = open_new("rate.db");
+	struct store_admit a = { .key = "k", .image_class = "",
+	    .identity = "uid:1", .check_counter = 1, .counter = 7,
+	    .max_per_hour = 3, .update = 1 };
+	struct zs_errbuf eb;
+	uint64_t seq;
+	int i;
+
+	assert_int_equal(store_admit(st, &a, &seq, &eb), 0);
+	a.counter = 6;
+	assert_int_equal(store_admit(st, &a, &seq, &eb), ZS_ERR_DENIED);
+	assert_non_null(strstr(eb.msg, "security counter 6"));
+	/* A refusal did not count: two more fit in the hour. */
+	a.counter = 8;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(store_admit(st, &a, &seq, &eb), 0);
+	assert_int_equal(store_admit(st, &a, &seq, &eb), ZS_ERR_LIMIT);
+	/* Another identity has its own count; without update none is used. */
+	a.identity = "uid:2";
+	a.update = 0;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(store_admit(st, &a, &seq, &eb), 0);
+	store_close(st);
+}
+
+static void
+test_bad_args(void **state)
+{
+	struct store_opts o = { .create = 1 };
+	struct store *st = open_new("args.db");
+	struct store_admit a = { .key = "k", .image_class = NULL,
+	    .identity = "i" };
+	struct zs_errbuf eb;
+	char *big = xmalloc(300);
+	uint64_t seq;
+
+	assert_int_equal(store_admit(st, &a, &seq, &eb), ZS_ERR_INVALID);
+	memset(big, 'x', 299);
+	big[299] = '\0';
+	a.image_class = big;
+	assert_int_equal(store_admit(st, &a, &seq, &eb), ZS_ERR_INVALID);
+	assert_int_equal(store_kv_put(st, "", "n", "v", &eb), ZS_ERR_INVALID);
+	store_close(st);
+	free(big);
+	assert_int_equal(store_open("mysql://x", &o, &st, &eb),
+	    ZS_ERR_INVALID);
+	assert_int_equal(store_open("sqlite:", &o, &st, &eb), ZS_ERR_INVALID);
+	/* A password never travels in the URL (it would show in ps). */
+	assert_int_equal(store_open("postgresql://u:secret@/db?host=/nonexist",
+	    &o, &st, &eb), ZS_ERR_INVALID);
+	assert_non_null(strstr(eb.msg, "password file"));
+	assert_int_equal(store_open("postgresql:dbname=x password=s", &o, &st,
+	    &eb), ZS_ERR_INVALID);
+	/* A database that cannot be reached says so. */
+	assert_int_equal(store_open("postgresql:///x?host=/nonexistent", &o,
+	    &st, &eb), ZS_ERR_UNAVAILABLE);
+}
+
+static int
+kv_collect(void *arg, const char *name, const char *value)
+{
+	char *s = arg;
+
+	strcat(s, name);
+	strcat(s, "=");
+	strcat(s, value);
+	strcat(s, ";");
+	return 0;
+}
+
+static void
+test_kv(void **state)
+{
+	struct store *st = open_new("kv.db");
+	struct zs_errbuf eb;
+	char *v = NULL, list[256] = "";
+
+	assert_int_equal(store_kv_get(st, "pending", "a", &v, &eb),
+	    ZS_ERR_NOT_FOUND);
+	assert_int_equal(store_kv_put(st, "pending", "b", "2", &eb), 0);
+	assert_int_equal(store_kv_put(st, "pending", "a", "0", &eb), 0);
+	assert_int_equal(store_kv_put(st, "pending", "a", "1", &eb), 0);
+	assert_int_equal(store_kv_put(st, "other", "c", "3", &eb), 0);
+	assert_int_equal(store_kv_get(st, "pending", "a", &v, &eb), 0);
+	assert_string_equal(v, "1");
+	free(v);
+	assert_int_equal(store_kv_list(st, "pending", kv_collect, list, &eb),
+	    0);
+	assert_string_equal(list, "a=1;b=2;");
+	assert_int_equal(store_kv_del(st, "pending", "a", &eb), 0);
+	assert_int_equal(store_kv_del(st, "pending", "a", &eb),
+	    ZS_ERR_NOT_FOUND);
+	store_close(st);
+}
+
+static void
+write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+static void
+test_refused_files(void **state)
+{
+	struct store_opts o = { .create = 1 }, noc = { .create = 0 };
+	struct store *st = NULL;
+	struct zs_errbuf eb;
+	sqlite3 *db;
+	char *p, *u;
+
+	/* Not a database at all. */
+	p = db_path("garbage.db");
+	u = db_url("garbage.db");
+	write_file(p, "{\"ar\":\"garbage\"}", 16);
+	assert_int_equal(store_open(u, &o, &st, &eb), ZS_ERR_FORMAT);
+	free(p);
+	free(u);
+	/* Truncated to nothing: not silently a new, empty store. */
+	p = db_path("empty.db");
+	u = db_url("empty.db");
+	write_file(p, "", 0);
+	assert_int_equal(store_open(u, &o, &st, &eb), ZS_ERR_FORMAT);
+	assert_non_null(strstr(eb.msg, "empty"));
+	free(p);
+	free(u);
+	/* Someone else's SQLite database. */
+	p = db_path("foreign.db");
+	u = db_url("foreign.db");
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(u, &o, &st, &eb), ZS_ERR_FORMAT);
+	assert_non_null(strstr(eb.msg, "not a zsign state store"));
+	free(p);
+	free(u);
+	/* A schema from a later zsignd. */
+	st = open_new("newer.db");
+	store_close(st);
+	p = db_path("newer.db");
+	u = db_url("newer.db");
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE zs_meta SET value = '99' "
+	    "WHERE name = 'schema'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(u, &o, &st, &eb), ZS_ERR_FORMAT);
+	assert_non_null(strstr(eb.msg, "schema version 99"));
+	free(p);
+	free(u);
+	/* Missing, and not to be created. */
+	u = db_url("missing.db");
+	assert_int_equal(store_open(u, &noc, &st, &eb), ZS_ERR_NOT_FOUND);
+	free(u);
+}
+
+struct race {
+	struct store	*st;
+	int		 id;
+	unsigned	 max_per_hour;
+	uint64_t	 ver[RACE_TRIES];
+	uint64_t	 seq[RACE_TRIES];
+	int		 ok[RACE_TRIES];
+};
+
+static void *
+race_run(void *arg)
+{
+	struct race *rc = arg;
+	struct store_admit a = { .key = "k", .image_class = "",
+	    .identity = "uid:1", .update = 1, .version_text = "v" };
+	struct zs_errbuf eb;
+	int i;
+
+	a.max_per_hour = rc->max_per_hour;
+	a.check_version = rc->max_per_hour == 0;
+	for (i = 0; i < RACE_TRIES; i++) {
+		/* Versions go up and down across threads. */
+		a.version = rc->ver[i] = (uint64_t)((rc->id * 7 + i * 13) % 29);
+		rc->ok[i] = store_admit(rc->st, &a, &rc->seq[i], &eb) == 0;
+	}
+	return NULL;
+}
+
+static void
+race(struct store *st, unsigned max_per_hour, struct race *rc)
+{
+	pthread_t t[RACE_THREADS];
+	int i;
+
+	for (i = 0; i < RACE_THREADS; i++) {
+		memset(&rc[i], 0, sizeof(rc[i]));
+		rc[i].st = st;
+		rc[i].id = i;
+		rc[i].max_per_hour = max_per_hour;
+		assert_int_equal(pthread_create(&t[i], NULL, race_run, &rc[i]),
+		    0);
+	}
+	for (i = 0; i < RACE_THREADS; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* No version below one granted earlier (in commit order) is ever granted. */
+static void
+test_race_rollback(void **state)
+{
+	struct race rc[RACE_THREADS];
+	struct store *st = open_new("race.db");
+	uint64_t grants[RACE_THREADS * RACE_TRIES + 1] = { 0 }, high = 0;
+	uint64_t seq;
+	int i, j, n = 0;
+
+	race(st, 0, rc);
+	for (i = 0; i < RACE_THREADS; i++)
+		for (j = 0; j < RACE_TRIES; j++)
+			if (rc[i].ok[j]) {
+				seq = rc[i].seq[j];
+				assert_true(seq >= 1 && seq <=
+				    RACE_THREADS * RACE_TRIES);
+				assert_int_equal(grants[seq], 0);
+				grants[seq] = rc[i].ver[j] + 1;
+				n++;
+			}
+	assert_true(n > 0);
+	for (seq = 1; seq <= RACE_THREADS * RACE_TRIES; seq++) {
+		if (grants[seq] == 0)
+			continue;
+		assert_true(grants[seq] >= high);
+		high = grants[seq];
+	}
+	/* And every refusal was below the mark at its time: the top won. */
+	assert_int_equal(high, 28 + 1);
+	store_close(st);
+}
+
+/* max_per_hour 10 under 96 racing requests: exactly 10 granted. */
+static void
+test_race_rate(void **state)
+{
+	struct race rc[RACE_THREADS];
+	struct store *st = open_new("racerate.db");
+	int i, j, n = 0;
+
+	race(st, 10, rc);
+	for (i = 0; i < RACE_THREADS; i++)
+		for (j = 0; j < RACE_TRIES; j++)
+			n += rc[i].ok[j];
+	assert_int_equal(n, 10);
+	store_close(st);
+}
+
+/* A store with 100,000 images opens, and its rules still hold. */
+static void
+test_many_images(void **state)
+{
+	struct store *st = open_new("many.db");
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	char *p = db_path("many.db"), cls[32];
+	int i;
+
+	store_close(st);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO zs_marks VALUES("
+	    "'k', ?, ?, 'v', NULL)", -1, &ins, NULL), SQLITE_OK);
+	for (i = 0; i < MANY_IMAGES; i++) {
+		snprintf(cls, sizeof(cls), "class-%d", i);
+		sqlite3_bind_text(ins, 1, cls, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 2, (sqlite3_int64)(INT64_MIN + 100));
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO zs_signatures(at, "
+	    "identity, key) SELECT 0, 'uid:1', 'k' FROM zs_marks", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	st = open_new("many.db");
+	assert_int_equal(store_seq(st), MANY_IMAGES);
+	assert_int_equal(admit_ver(st, "class-99999", 99, 1, NULL),
+	    ZS_ERR_DENIED);
+	assert_int_equal(admit_ver(st, "class-99999", 100, 1, NULL), 0);
+	assert_int_equal(store_seq(st), MANY_IMAGES + 1);
+	store_close(st);
+	free(p);
+}
+
+static int
+setup(void **state)
+{
+	char tmpl[] = "/tmp/test-store.XXXXXX";
+
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not remove %s\n", dir);
+	free(cmd);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_marks),
+		cmocka_unit_test(test_counter_and_rate),
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_kv),
+		cmocka_unit_test(test_refused_files),
+		cmocka_unit_test(test_race_rollback),
+		cmocka_unit_test(test_race_rate),
+		cmocka_unit_test(test_many_images),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
