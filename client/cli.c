@@ -235,8 +235,8 @@ int
 cli_files_write(const json_t *reply, const char *const *names,
     const char *const *paths, size_t n, struct zs_errbuf *eb)
 {
-	uint8_t *data;
-	size_t i, j, len;
+	struct iovec *iov;
+	size_t i, j, niov;
 	mode_t mask;
 	int r = 0;
 
@@ -244,12 +244,13 @@ cli_files_write(const json_t *reply, const char *const *names,
 	mask = umask(022);
 	umask(mask);
 	for (i = 0; i < n; i++) {
-		if ((r = zsclient_files_get(reply, names[i], &data, &len,
+		/* Written from the pieces: the input's bytes are not copied. */
+		if ((r = zsclient_files_iov(reply, names[i], &iov, &niov,
 		    eb)) != 0)
 			break;
-		r = zs_file_write_output(paths[i], data, len,
+		r = zs_file_write_outputv(paths[i], iov, niov,
 		    (int)(0666 & ~mask));
-		free(data);
+		free(iov);
 		if (r != 0) {
 			zs_errf(eb, r, "cannot write %s: %s", paths[i],
 			    strerror(errno));

@@ -19,8 +19,6 @@
 
 /* Longest Content-Type of a reply kept (longer ones are cut). */
 #define TRANSPORT_CTYPE_MAX	128
-/* Most pieces a request body may be written from. */
-#define TRANSPORT_IOV_MAX	64
 
 /* Where the request goes. */
 struct transport_target {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -25,6 +26,7 @@
 #include "common/xmalloc.h"
 #include "common/zserr.h"
 #include "keystore/keystore.h"
+#include "proto/proto.h"
 
 /* Longest server address accepted (a Unix socket path is at most 108). */
 #define ZSCLIENT_ADDR_MAX	4096
@@ -289,94 +291,220 @@ zsclient_key_public(struct zsclient *cl, const char *name, EVP_PKEY **pkeyp,
 	return r;
 }
 
-/* Whether s[0..n) is all base64 digits or '=' (no JSON escaping needed). */
+/*
+ * The binary request (PROTOCOL.md 5.8): req's JSON with each file, and
+ * west.dtb, given as its length, a newline, then the bytes in that order.
+ * *iovp points into req and *dtbp (malloc'd); req is left as it was.
+ */
 static int
-zsclient_is_b64(const char *s, size_t n)
+zsclient_sign_body(json_t *req, char **headp, uint8_t **dtbp,
+    struct iovec **iovp, size_t *niovp)
 {
-	static unsigned char ok[256];
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/=";
-	unsigned char all = 1;
-	size_t i;
+	json_t *files, *lens, *west, *dtb = NULL, *v;
+	struct iovec *iov;
+	const char *name;
+	uint8_t *dbytes = NULL;
+	char *head = NULL;
+	size_t n = 0, dlen = 0;
+	int r = ZS_ERR_NOMEM;
 
-	/* Filled on first use; zsign-client is single-threaded. */
-	if (!ok['='])
-		for (i = 0; i < sizeof(b64) - 1; i++)
-			ok[(unsigned char)b64[i]] = 1;
-	for (i = 0; i < n; i++)
-		all &= ok[(unsigned char)s[i]];
-	return all;
+	files = json_incref(json_object_get(req, "files"));
+	west = json_object_get(req, "west");
+	if ((lens = json_object()) == NULL)
+		goto out;
+	iov = xcalloc(json_object_size(files) + 3, sizeof(*iov));
+	n = 1;		/* the head */
+	json_object_foreach(files, name, v) {
+		if (json_object_set_new(lens, name,
+		    json_integer((json_int_t)json_string_length(v))) != 0) {
+			free(iov);
+			goto out;
+		}
+		iov[n].iov_base = (void *)(uintptr_t)json_string_value(v);
+		iov[n++].iov_len = json_string_length(v);
+	}
+	/* west.dtb is small: base64 in the request object, bytes here. */
+	if ((dtb = json_incref(json_object_get(west, "dtb"))) != NULL) {
+		if (zs_b64_decode(json_string_value(dtb),
+		    json_string_length(dtb), &dbytes, &dlen) != 0) {
+			free(iov);
+			r = ZS_ERR_INVALID;
+			goto out;
+		}
+		iov[n].iov_base = dbytes;
+		iov[n++].iov_len = dlen;
+		(void)json_object_set_new(west, "dtb",
+		    json_integer((json_int_t)dlen));
+	}
+	if (files != NULL)
+		(void)json_object_set(req, "files", lens);
+	head = json_dumps(req, JSON_COMPACT);
+	if (files != NULL)
+		(void)json_object_set(req, "files", files);
+	if (dtb != NULL)
+		(void)json_object_set(west, "dtb", dtb);
+	if (head == NULL) {
+		free(iov);
+		goto out;
+	}
+	/* The head's terminating NUL is replaced by the newline. */
+	iov[0].iov_base = head;
+	iov[0].iov_len = strlen(head) + 1;
+	head[iov[0].iov_len - 1] = '\n';
+	*headp = head;
+	*dtbp = dbytes;
+	*iovp = iov;
+	*niovp = n;
+	head = NULL;
+	dbytes = NULL;
+	r = 0;
+ out:
+	free(dbytes);
+	json_decref(dtb);
+	json_decref(lens);
+	json_decref(files);
+	return r;
+}
+/* Append to pieces the len bytes at off of string v (a reference taken). */
+static int
+zsclient_piece_add(json_t *pieces, json_t *v, size_t off, size_t len)
+{
+	return json_array_append_new(pieces, json_pack("[O,I,I]", v,
+	    (json_int_t)off, (json_int_t)len));
 }
 
-/* Append v as JSON text; a base64 string needs no escaping: copied. */
+/* A JSON reply's base64 files, as one piece each. */
 static int
-zsclient_dump_value(struct buf *b, json_t *v)
+zsclient_reply_json(json_t *reply, struct zs_errbuf *eb)
 {
-	const char *s;
-	char *text;
-	size_t n;
+	json_t *files, *pieces, *raw, *v;
+	const char *name;
+	uint8_t *data;
+	size_t len;
 	int r;
 
-	if (json_is_string(v)) {
-		s = json_string_value(v);
-		n = json_string_length(v);
-		if (zsclient_is_b64(s, n))
-			return buf_put_u8(b, '"') != 0 || buf_put(b, s, n) != 0 ||
-			    buf_put_u8(b, '"') != 0 ? ZS_ERR_NOMEM : 0;
+	files = json_object_get(reply, "files");
+	json_object_foreach(files, name, v) {
+		if (!json_is_string(v) || zs_b64_decode(json_string_value(v),
+		    json_string_length(v), &data, &len) != 0)
+			return zs_errf(eb, ZS_ERR_PROTOCOL, "file '%s' in the "
+			    "reply is not valid base64", name);
+		raw = json_stringn_nocheck((const char *)data, len);
+		free(data);
+		pieces = json_array();
+		r = raw == NULL || pieces == NULL ||
+		    zsclient_piece_add(pieces, raw, 0, len) != 0;
+		json_decref(raw);
+		if (r || json_object_set_new(files, name, pieces) != 0)
+			return zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
 	}
-	if ((text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL)
-		return ZS_ERR_NOMEM;
-	r = buf_put_str(b, text);
-	free(text);
-	return r;
+	return 0;
 }
 
 /*
- * Encode a sign request. The files are base64 (no character needs
- * escaping), so they are copied in as they are: jansson's per-character
- * string dump costs milliseconds on a large image.
+ * The parts of one returned file in a binary reply: bytes taken from the
+ * data section at *usedp, or a range of one of req's files.
  */
 static int
-zsclient_sign_body(json_t *req, struct buf *b)
+zsclient_reply_parts(json_t *reqfiles, json_t *parts, const uint8_t *data,
+    size_t dlen, size_t *usedp, json_t **piecesp, struct zs_errbuf *eb)
 {
-	json_t *files, *v, *key;
-	const char *name;
-	char *head = NULL;
-	size_t n;
-	int first = 1, r = ZS_ERR_NOMEM;
+	json_t *pieces, *part, *in, *raw;
+	json_int_t n, off;
+	const char *iname;
+	size_t i;
+	int r = ZS_ERR_PROTOCOL;
 
-	files = json_incref(json_object_get(req, "files"));
-	json_object_del(req, "files");
-	head = json_dumps(req, JSON_COMPACT);
-	if (files != NULL)
-		json_object_set(req, "files", files);
-	if (head == NULL || (n = strlen(head)) < 2)
-		goto out;
-	if (files == NULL) {
-		r = buf_put(b, head, n);
+	if (!json_is_array(parts) || (pieces = json_array()) == NULL)
+		return zs_errf(eb, ZS_ERR_PROTOCOL, "binary reply: a file's "
+		    "parts are not a list");
+	json_array_foreach(parts, i, part) {
+		if (json_unpack(part, "{s:I !}", "data", &n) == 0) {
+			if (n < 0 || (uint64_t)n > dlen - *usedp)
+				goto bad;
+			raw = json_stringn_nocheck((const char *)data + *usedp,
+			    (size_t)n);
+			*usedp += (size_t)n;
+			r = raw == NULL ||
+			    zsclient_piece_add(pieces, raw, 0, (size_t)n) != 0;
+			json_decref(raw);
+			if (r)
+				goto nomem;
+			continue;
+		}
+		if (json_unpack(part, "{s:s, s:I, s:I !}", "input", &iname,
+		    "offset", &off, "length", &n) != 0 ||
+		    !json_is_string(in = json_object_get(reqfiles, iname)) ||
+		    off < 0 || n < 0 ||
+		    (uint64_t)off > json_string_length(in) ||
+		    (uint64_t)n > json_string_length(in) - (uint64_t)off)
+			goto bad;
+		if (zsclient_piece_add(pieces, in, (size_t)off, (size_t)n) != 0)
+			goto nomem;
+	}
+	*piecesp = pieces;
+	return 0;
+ nomem:
+	json_decref(pieces);
+	return zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
+ bad:
+	json_decref(pieces);
+	return zs_errf(eb, ZS_ERR_PROTOCOL, "binary reply: part %zu of a file "
+	    "is not a valid range", i);
+}
+
+/*
+ * Parse a binary 200 reply (PROTOCOL.md 5.8) to req: the JSON head with
+ * each file as pieces; pieces of req's own files share its strings.
+ */
+static int
+zsclient_reply_bin(json_t *req, const uint8_t *body, size_t len,
+    json_t **replyp, struct zs_errbuf *eb)
+{
+	json_t *root, *files, *out = NULL, *parts, *pieces = NULL;
+	json_error_t jerr;
+	const char *name;
+	size_t hl, used = 0;
+	int r = ZS_ERR_PROTOCOL;
+
+	root = json_loadb((const char *)body, len, JSON_DISABLE_EOF_CHECK,
+	    &jerr);
+	if (root == NULL || !json_is_object(root) ||
+	    (hl = (size_t)jerr.position) >= len || body[hl] != '\n' ||
+	    !json_is_object(files = json_object_get(root, "files"))) {
+		r = zs_errf(eb, ZS_ERR_PROTOCOL, "binary reply: no JSON head "
+		    "with \"files\" and a newline");
 		goto out;
 	}
-	/* head is "{...}": reopen it for one more member. */
-	if (buf_put(b, head, n - 1) != 0 || buf_printf(b, "%s\"files\":{",
-	    n > 2 ? "," : "") != 0)
+	hl++;
+	if ((out = json_object()) == NULL) {
+		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
 		goto out;
-	json_object_foreach(files, name, v) {
-		key = json_string(name);
-		r = (!first && buf_put_u8(b, ',') != 0) ||
-		    zsclient_dump_value(b, key) != 0 || buf_put_u8(b, ':') != 0 ||
-		    zsclient_dump_value(b, v) != 0 ? ZS_ERR_NOMEM : 0;
-		json_decref(key);
-		if (r != 0)
+	}
+	json_object_foreach(files, name, parts) {
+		if ((r = zsclient_reply_parts(json_object_get(req, "files"),
+		    parts, body + hl, len - hl, &used, &pieces, eb)) != 0)
 			goto out;
-		first = 0;
+		if (json_object_set_new(out, name, pieces) != 0) {
+			r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
 	}
-	r = ZS_ERR_NOMEM;
-	if (buf_put_str(b, "}}") != 0)
+	if (used != len - hl) {
+		r = zs_errf(eb, ZS_ERR_PROTOCOL, "binary reply: %zu bytes "
+		    "after the files", len - hl - used);
 		goto out;
+	}
+	if (json_object_set(root, "files", out) != 0) {
+		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	*replyp = root;
+	root = NULL;
 	r = 0;
  out:
-	json_decref(files);
-	free(head);
+	json_decref(out);
+	json_decref(root);
 	return r;
 }
 
@@ -384,28 +512,60 @@ int
 zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
     struct zs_errbuf *eb)
 {
+	struct transport_req rq;
+	struct transport_reply rp;
+	struct iovec *iov = NULL;
 	json_t *reply = NULL;
-	struct buf *body;
+	json_error_t jerr;
+	uint8_t *dtb = NULL;
+	char *head = NULL;
+	size_t niov = 0, i, total = 0;
 	int r;
 
-	body = buf_new_plain(ZSCLIENT_REQUEST_MAX);
-	if (zsclient_sign_body(req, body) != 0) {
-		buf_free(body);
-		return zs_errf(eb, ZS_ERR_TOO_LARGE, "cannot encode the "
-		    "request (more than %u bytes?)", ZSCLIENT_REQUEST_MAX);
+	if (zsclient_sign_body(req, &head, &dtb, &iov, &niov) != 0)
+		return zs_errf(eb, ZS_ERR_INVALID, "cannot encode the request");
+	for (i = 0; i < niov; i++)
+		total += iov[i].iov_len;
+	memset(&rp, 0, sizeof(rp));
+	if (total > ZSCLIENT_REQUEST_MAX) {
+		r = zs_errf(eb, ZS_ERR_TOO_LARGE, "request of %zu bytes "
+		    "(more than %u)", total, ZSCLIENT_REQUEST_MAX);
+		goto out;
 	}
-	r = zsclient_request(cl, "/v1/sign", (const char *)buf_ptr(body),
-	    buf_len(body), &reply, eb);
-	buf_free(body);
+	memset(&rq, 0, sizeof(rq));
+	rq.path = "/v1/sign";
+	rq.ctype = PROTO_BIN_TYPE;
+	/* Errors come as JSON whatever is asked. */
+	rq.accept = PROTO_BIN_TYPE ", application/json";
+	rq.body = iov;
+	rq.nbody = niov;
+	if ((r = zsclient_exchange(cl, &rq, &rp, eb)) != 0)
+		goto out;
+	if (rp.status == 200 && strncasecmp(rp.ctype, PROTO_BIN_TYPE,
+	    strlen(PROTO_BIN_TYPE)) == 0)
+		r = zsclient_reply_bin(req, rp.body, rp.len, &reply, eb);
+	else {
+		reply = jsonlift_loadb((const char *)rp.body, rp.len, 0, &jerr);
+		if (rp.status != 200)
+			r = zsclient_reply_error(rp.status, reply, eb);
+		else if (reply == NULL || !json_is_object(reply) ||
+		    !json_is_object(json_object_get(reply, "files")))
+			r = zs_errf(eb, ZS_ERR_PROTOCOL, "/v1/sign reply has "
+			    "no \"files\" object");
+		else
+			r = zsclient_reply_json(reply, eb);
+	}
 	if (r != 0)
-		return r;
-	if (!json_is_object(json_object_get(reply, "files"))) {
-		json_decref(reply);
-		return zs_errf(eb, ZS_ERR_PROTOCOL, "/v1/sign reply has no "
-		    "\"files\" object");
-	}
+		goto out;
 	*replyp = reply;
-	return 0;
+	reply = NULL;
+ out:
+	json_decref(reply);
+	transport_reply_free(&rp);
+	free(iov);
+	free(head);
+	free(dtb);
+	return r;
 }
 
 int
@@ -436,30 +596,61 @@ int
 zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
     size_t len)
 {
-	char *b64;
-	int r;
+	/* The bytes as they are: sent raw in the binary form. */
+	return json_object_set_new(files, name, json_stringn_nocheck(
+	    p != NULL ? (const char *)p : "", len)) == 0 ? 0 : ZS_ERR_NOMEM;
+}
 
-	b64 = zs_b64_encode(p, len);
-	/* ASCII by construction: no UTF-8 check over megabytes. */
-	r = json_object_set_new(files, name, json_stringn_nocheck(b64,
-	    ZS_B64_LEN(len))) == 0 ? 0 : ZS_ERR_NOMEM;
-	free(b64);
-	return r;
+int
+zsclient_files_iov(const json_t *reply, const char *name,
+    struct iovec **iovp, size_t *niovp, struct zs_errbuf *eb)
+{
+	json_t *pieces, *pc, *v;
+	json_int_t off, len;
+	struct iovec *iov;
+	size_t i;
+
+	pieces = json_object_get(json_object_get(reply, "files"), name);
+	if (!json_is_array(pieces))
+		return zs_errf(eb, ZS_ERR_PROTOCOL, "reply carries no file "
+		    "'%s'", name);
+	iov = xcalloc(json_array_size(pieces) + 1, sizeof(*iov));
+	json_array_foreach(pieces, i, pc) {
+		if (json_unpack(pc, "[o,I,I]", &v, &off, &len) != 0 ||
+		    !json_is_string(v)) {
+			free(iov);
+			return zs_errf(eb, ZS_ERR_PROTOCOL, "reply file '%s' "
+			    "is damaged", name);
+		}
+		iov[i].iov_base = (char *)(uintptr_t)json_string_value(v) +
+		    off;
+		iov[i].iov_len = (size_t)len;
+	}
+	*iovp = iov;
+	*niovp = json_array_size(pieces);
+	return 0;
 }
 
 int
 zsclient_files_get(const json_t *reply, const char *name, uint8_t **datap,
     size_t *lenp, struct zs_errbuf *eb)
 {
-	json_t *v;
+	struct iovec *iov;
+	uint8_t *data;
+	size_t i, n, len = 0;
+	int r;
 
-	v = json_object_get(json_object_get(reply, "files"), name);
-	if (!json_is_string(v))
-		return zs_errf(eb, ZS_ERR_PROTOCOL, "reply carries no file "
-		    "'%s'", name);
-	if (zs_b64_decode(json_string_value(v), json_string_length(v), datap,
-	    lenp) != 0)
-		return zs_errf(eb, ZS_ERR_PROTOCOL, "file '%s' in the reply is "
-		    "not valid base64", name);
+	if ((r = zsclient_files_iov(reply, name, &iov, &n, eb)) != 0)
+		return r;
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	data = xmalloc(len + 1);
+	for (len = 0, i = 0; i < n; i++) {
+		memcpy(data + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	free(iov);
+	*datap = data;
+	*lenp = len;
 	return 0;
 }

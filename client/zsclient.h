@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The client side of the zsign wire protocol (docs/PROTOCOL.md): one
- * function per request, HTTP/1.1 + JSON over libcurl. Errors the server
- * reports come back as their ZS_ERR_* code with the server's message.
+ * function per request, HTTP/1.1 over transport.c; sign requests and
+ * replies in the binary form. Errors the server reports come back as their
+ * ZS_ERR_* code with the server's message.
  */
 #ifndef ZS_ZSCLIENT_H
 #define ZS_ZSCLIENT_H
+
+#include <sys/uio.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -62,11 +65,20 @@ int	zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 int	zsclient_raw_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	    struct zs_errbuf *eb);
 
-/* Add len bytes as member name of a request's "files" object, base64. */
+/*
+ * Add a copy of len bytes as member name of a request's "files" object
+ * (kept raw, not base64: only zsclient_sign() sends it).
+ */
 int	zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
 	    size_t len);
-/* Decode member name of a reply's "files" object; *datap is malloc'd. */
+/* File name of a zsclient_sign() reply; *datap is malloc'd. */
 int	zsclient_files_get(const json_t *reply, const char *name,
 	    uint8_t **datap, size_t *lenp, struct zs_errbuf *eb);
+/*
+ * File name of a zsclient_sign() reply as pieces borrowed from the reply
+ * and its request (both must outlive them); *iovp is malloc'd.
+ */
+int	zsclient_files_iov(const json_t *reply, const char *name,
+	    struct iovec **iovp, size_t *niovp, struct zs_errbuf *eb);
 
 #endif /* ZS_ZSCLIENT_H */

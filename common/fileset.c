@@ -13,6 +13,7 @@ struct fileent {
 	char	*name;
 	uint8_t	*data;
 	size_t	 len;
+	int	 borrowed;	/* data is not ours to free */
 };
 
 struct fileset {
@@ -35,38 +36,60 @@ fileset_free(struct fileset *fs)
 		return;
 	for (i = 0; i < fs->n; i++) {
 		free(fs->ents[i].name);
-		free(fs->ents[i].data);
+		if (!fs->ents[i].borrowed)
+			free(fs->ents[i].data);
 	}
 	free(fs);
+}
+
+/* Add or replace name; data is freed with fs unless borrowed. */
+static int
+fileset_put(struct fileset *fs, const char *name, uint8_t *data, size_t len,
+    int borrowed)
+{
+	struct fileent *e;
+	size_t i;
+
+	if (name[0] == '\0' || strlen(name) > ZS_FILESET_NAME_MAX) {
+		if (!borrowed)
+			free(data);
+		return ZS_ERR_INVALID;
+	}
+	for (i = 0; i < fs->n; i++)
+		if (strcmp(fs->ents[i].name, name) == 0)
+			break;
+	if (i == ZS_FILESET_MAX_FILES) {
+		if (!borrowed)
+			free(data);
+		return ZS_ERR_TOO_LARGE;
+	}
+	e = &fs->ents[i];
+	if (i < fs->n) {
+		if (!e->borrowed)
+			free(e->data);
+	} else {
+		e->name = xstrdup(name);
+		fs->n++;
+	}
+	e->data = data;
+	e->len = len;
+	e->borrowed = borrowed;
+	return 0;
 }
 
 int
 fileset_add_owned(struct fileset *fs, const char *name, uint8_t *data,
     size_t len)
 {
-	size_t i;
+	return fileset_put(fs, name, data, len, 0);
+}
 
-	if (name[0] == '\0' || strlen(name) > ZS_FILESET_NAME_MAX) {
-		free(data);
-		return ZS_ERR_INVALID;
-	}
-	for (i = 0; i < fs->n; i++) {
-		if (strcmp(fs->ents[i].name, name) == 0) {
-			free(fs->ents[i].data);
-			fs->ents[i].data = data;
-			fs->ents[i].len = len;
-			return 0;
-		}
-	}
-	if (fs->n == ZS_FILESET_MAX_FILES) {
-		free(data);
-		return ZS_ERR_TOO_LARGE;
-	}
-	fs->ents[fs->n].name = xstrdup(name);
-	fs->ents[fs->n].data = data;
-	fs->ents[fs->n].len = len;
-	fs->n++;
-	return 0;
+int
+fileset_add_ref(struct fileset *fs, const char *name, const uint8_t *data,
+    size_t len)
+{
+	/* Never written through: fileset_get() hands out const pointers. */
+	return fileset_put(fs, name, (uint8_t *)(uintptr_t)data, len, 1);
 }
 
 int

@@ -29,6 +29,12 @@ int		 fileset_add(struct fileset *fs, const char *name,
 /* Add (or replace) name, taking ownership of the malloc'd data. */
 int		 fileset_add_owned(struct fileset *fs, const char *name,
 		    uint8_t *data, size_t len);
+/*
+ * Add (or replace) name with len bytes borrowed from the caller, who keeps
+ * them alive and unchanged until fs is freed (a request body's slices).
+ */
+int		 fileset_add_ref(struct fileset *fs, const char *name,
+		    const uint8_t *data, size_t len);
 /* Look up name; data is borrowed from fs. */
 int		 fileset_get(const struct fileset *fs, const char *name,
 		    const uint8_t **datap, size_t *lenp);

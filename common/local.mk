@@ -5,5 +5,5 @@ libzsign_a_SOURCES += \
 	common/xmalloc.c common/xmalloc.h \
 	common/buf.c common/buf.h \
 	common/util.c common/util.h \
-	common/fileset.c common/fileset.h \
+	common/fileset.c common/fileset.h common/delta.c common/delta.h \
 	common/digit.c common/digit.h

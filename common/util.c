@@ -234,24 +234,28 @@ zs_file_read(const char *path, size_t max, uint8_t **datap, size_t *lenp)
 
 /* Temporary file, optional fsync, rename: see zs_file_write_atomic(). */
 static int
-file_write_replace(const char *path, const uint8_t *p, size_t len, int mode,
-    int sync)
+file_write_replace(const char *path, const struct iovec *iov, size_t niov,
+    int mode, int sync)
 {
 	char *tmp;
-	size_t off = 0;
+	size_t i, off;
 	ssize_t n;
 	int fd, r = ZS_ERR_IO;
 
 	tmp = xasprintf("%s.tmpXXXXXX", path);
 	if ((fd = mkstemp(tmp)) == -1)
 		goto out;
-	while (off < len) {
-		n = write(fd, p + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
+	for (i = 0; i < niov; i++) {
+		for (off = 0; off < iov[i].iov_len; off += (size_t)n) {
+			n = write(fd, (const uint8_t *)iov[i].iov_base + off,
+			    iov[i].iov_len - off);
+			if (n == -1 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n <= 0)
+				goto fail;
+		}
 	}
 	if (fchmod(fd, (mode_t)mode) == -1 || (sync && fsync(fd) == -1))
 		goto fail;
@@ -276,13 +280,24 @@ file_write_replace(const char *path, const uint8_t *p, size_t len, int mode,
 int
 zs_file_write_atomic(const char *path, const uint8_t *p, size_t len, int mode)
 {
-	return file_write_replace(path, p, len, mode, 1);
+	struct iovec iov = { (void *)(uintptr_t)p, len };
+
+	return file_write_replace(path, &iov, 1, mode, 1);
 }
 
 int
 zs_file_write_output(const char *path, const uint8_t *p, size_t len, int mode)
 {
-	return file_write_replace(path, p, len, mode, 0);
+	struct iovec iov = { (void *)(uintptr_t)p, len };
+
+	return file_write_replace(path, &iov, 1, mode, 0);
+}
+
+int
+zs_file_write_outputv(const char *path, const struct iovec *iov, size_t niov,
+    int mode)
+{
+	return file_write_replace(path, iov, niov, mode, 0);
 }
 
 int

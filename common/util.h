@@ -3,6 +3,8 @@
 #ifndef ZS_UTIL_H
 #define ZS_UTIL_H
 
+#include <sys/uio.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +40,9 @@ int	 zs_file_write_atomic(const char *path, const uint8_t *p, size_t len,
  */
 int	 zs_file_write_output(const char *path, const uint8_t *p, size_t len,
 	    int mode);
+/* The same for the concatenation of iov[0..niov). */
+int	 zs_file_write_outputv(const char *path, const struct iovec *iov,
+	    size_t niov, int mode);
 /* Parse an unsigned integer literal as Python int() with base 0 would. */
 int	 zs_parse_uint(const char *s, unsigned long long max,
 	    unsigned long long *out);

@@ -15,6 +15,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
+#include "common/delta.h"
 #include "common/fileset.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -469,21 +470,11 @@ reply_dump(json_t *o)
 	return s;
 }
 
-/*
- * The 200 reply. The files are spliced in as text: base64 needs no JSON
- * escaping, and jansson's character-by-character dump of megabytes of it
- * cost more than the signing; they are encoded straight into the reply.
- * NULL if an output name is not valid UTF-8.
- */
-static char *
-reply_sign(struct signctx *c)
+/* The 200 reply's members but "files". */
+static json_t *
+reply_head(struct signctx *c)
 {
-	static const char filestag[] = ",\"files\":{";
-	size_t i, n = fileset_count(c->out), dl, total, hl, ql;
-	json_t *o, *key = json_null(), *js;
-	char *head, **qnames, *out = NULL, *p;
-	const char *name;
-	const uint8_t *d;
+	json_t *o, *key = json_null();
 
 	if (c->key != NULL)
 		key = json_pack("{s:s,s:s,s:s}", "name", zs_key_name(c->key),
@@ -498,7 +489,137 @@ reply_sign(struct signctx *c)
 		json_object_set_new(o, "digest", json_string(c->digest));
 	if (c->params != NULL)
 		json_object_set(o, "params", c->params);
+	return o;
+}
+
+/*
+ * The parts of output file d[0..dl) in the binary reply: a run of one of
+ * the request's files (the longest found) between the bytes around it.
+ * The bytes to send are noted in runs[0..*nrunsp) as (offset, length).
+ */
+static json_t *
+reply_parts(struct signctx *c, const uint8_t *d, size_t dl,
+    size_t runs[2][2], size_t *nrunsp)
+{
+	struct delta_run best, run;
+	const char *iname, *bestname = NULL;
+	const uint8_t *id;
+	json_t *parts;
+	size_t i, il;
+
+	memset(&best, 0, sizeof(best));
+	for (i = 0; i < fileset_count(c->req->files); i++)
+		if (fileset_at(c->req->files, i, &iname, &id, &il) == 0 &&
+		    delta_find(d, dl, id, il, &run) == 0 && run.len > best.len) {
+			best = run;
+			bestname = iname;
+		}
+	if ((parts = json_array()) == NULL)
+		fatalx("%s: out of memory", __func__);
+	*nrunsp = 0;
+	if (bestname == NULL) {
+		runs[0][0] = 0;
+		runs[0][1] = dl;
+		*nrunsp = 1;
+		if (json_array_append_new(parts, json_pack("{s:I}", "data",
+		    (json_int_t)dl)) != 0)
+			fatalx("%s: out of memory", __func__);
+		return parts;
+	}
+	if (best.outoff > 0) {
+		runs[*nrunsp][0] = 0;
+		runs[*nrunsp][1] = best.outoff;
+		(*nrunsp)++;
+		if (json_array_append_new(parts, json_pack("{s:I}", "data",
+		    (json_int_t)best.outoff)) != 0)
+			fatalx("%s: out of memory", __func__);
+	}
+	if (json_array_append_new(parts, json_pack("{s:s,s:I,s:I}", "input",
+	    bestname, "offset", (json_int_t)best.inoff, "length",
+	    (json_int_t)best.len)) != 0)
+		fatalx("%s: out of memory", __func__);
+	if (best.outoff + best.len < dl) {
+		runs[*nrunsp][0] = best.outoff + best.len;
+		runs[*nrunsp][1] = dl - best.outoff - best.len;
+		(*nrunsp)++;
+		if (json_array_append_new(parts, json_pack("{s:I}", "data",
+		    (json_int_t)runs[*nrunsp - 1][1])) != 0)
+			fatalx("%s: out of memory", __func__);
+	}
+	return parts;
+}
+
+/*
+ * The 200 reply in the binary form (PROTOCOL.md 5.8): the JSON head, whose
+ * "files" give each output file's parts, a newline, then the bytes of its
+ * "data" parts: what the client holds already is only named.
+ */
+static char *
+reply_sign_bin(struct signctx *c, size_t *lenp)
+{
+	size_t i, k, n = fileset_count(c->out), dl, hl, total;
+	size_t (*runs)[2][2], *nruns;
+	json_t *o, *files;
+	const uint8_t *d;
+	const char *name;
+	char *head, *out, *p;
+
+	o = reply_head(c);
+	if ((files = json_object()) == NULL ||
+	    json_object_set_new(o, "files", files) != 0)
+		fatalx("%s: out of memory", __func__);
+	runs = xcalloc(n + 1, sizeof(*runs));
+	nruns = xcalloc(n + 1, sizeof(*nruns));
+	total = 0;
+	for (i = 0; i < n; i++) {
+		(void)fileset_at(c->out, i, &name, &d, &dl);
+		if (json_object_set_new(files, name, reply_parts(c, d, dl,
+		    runs[i], &nruns[i])) != 0) {
+			json_decref(o);
+			out = NULL;
+			goto out;
+		}
+		for (k = 0; k < nruns[i]; k++)
+			total += runs[i][k][1];
+	}
 	head = reply_dump(o);
+	hl = strlen(head);
+	out = p = xmalloc(hl + 1 + total);
+	memcpy(p, head, hl);
+	p += hl;
+	*p++ = '\n';
+	free(head);
+	for (i = 0; i < n; i++) {
+		(void)fileset_at(c->out, i, &name, &d, &dl);
+		for (k = 0; k < nruns[i]; k++) {
+			memcpy(p, d + runs[i][k][0], runs[i][k][1]);
+			p += runs[i][k][1];
+		}
+	}
+	*lenp = (size_t)(p - out);
+ out:
+	free(runs);
+	free(nruns);
+	return out;
+}
+
+/*
+ * The 200 reply. The files are spliced in as text: base64 needs no JSON
+ * escaping, and jansson's character-by-character dump of megabytes of it
+ * cost more than the signing; they are encoded straight into the reply.
+ * NULL if an output name is not valid UTF-8.
+ */
+static char *
+reply_sign(struct signctx *c)
+{
+	static const char filestag[] = ",\"files\":{";
+	size_t i, n = fileset_count(c->out), dl, total, hl, ql;
+	json_t *js;
+	char *head, **qnames, *out = NULL, *p;
+	const char *name;
+	const uint8_t *d;
+
+	head = reply_dump(reply_head(c));
 	hl = strlen(head) - 1;		/* without the closing brace */
 	qnames = xcalloc(n + 1, sizeof(char *));
 	total = hl + sizeof(filestag) + 2;
@@ -558,20 +679,32 @@ log_text(char *out, size_t outlen, const char *msg)
 }
 
 void
-handle_answer(struct sign_job *job, int r, char **replyp, const char *msg)
+handle_answer_len(struct sign_job *job, int r, char **replyp, size_t len,
+    const char *type, const char *msg)
 {
 	job->code = r;
 	if (r == 0) {
 		job->reply = *replyp;
+		job->reply_len = len;
+		job->reply_type = type;
 		*replyp = NULL;
 		job->status = 200;
 	} else {
 		log_text(job->msg, sizeof(job->msg), msg);
 		job->status = proto_http_status(r);
 		job->reply = proto_error_body(r, msg);
+		job->reply_len = strlen(job->reply);
+		job->reply_type = "application/json";
 	}
 	free(*replyp);
 	*replyp = NULL;
+}
+
+void
+handle_answer(struct sign_job *job, int r, char **replyp, const char *msg)
+{
+	handle_answer_len(job, r, replyp, r == 0 && *replyp != NULL ?
+	    strlen(*replyp) : 0, "application/json", msg);
 }
 
 /* Write the request's audit line; on failure c->eb says why. */
@@ -610,7 +743,7 @@ handle_sign(struct sign_job *job)
 	char *reply = NULL;
 	const uint8_t *od;
 	const char *oname;
-	size_t i, olen;
+	size_t i, olen, rlen = 0;
 	int r, ar;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -623,8 +756,8 @@ handle_sign(struct sign_job *job)
 	c.out = fileset_new();
 	c.info = json_array();
 	c.warnings = json_array();
-	if ((r = proto_sign_parse(job->body, job->len, job->max, &c.req,
-	    &c.eb)) != 0)
+	if ((r = (job->bin_in ? proto_sign_parse_bin : proto_sign_parse)(
+	    job->body, job->len, job->max, &c.req, &c.eb)) != 0)
 		goto out;
 	snprintf(job->tool, sizeof(job->tool), "%s", c.req->tool_name);
 	/* Only the info log line shows the digests: hash only for it. */
@@ -643,7 +776,11 @@ handle_sign(struct sign_job *job)
 		goto out;
 	if ((r = engines[i].sign(&c)) != 0)
 		goto out;
-	if ((reply = reply_sign(&c)) == NULL) {
+	if (job->bin_out)
+		reply = reply_sign_bin(&c, &rlen);
+	else if ((reply = reply_sign(&c)) != NULL)
+		rlen = strlen(reply);
+	if (reply == NULL) {
 		r = zs_errf(&c.eb, ZS_ERR_INTERNAL, "an output name is not "
 		    "valid UTF-8");
 		goto out;
@@ -662,7 +799,11 @@ handle_sign(struct sign_job *job)
 		if (log_getlevel() >= ZS_LOG_INFO)
 			files_summary(c.out, job->out, sizeof(job->out));
 	}
-	handle_answer(job, r, &reply, c.eb.msg);
+	if (r == 0 && job->bin_out)
+		handle_answer_len(job, r, &reply, rlen, PROTO_BIN_TYPE,
+		    c.eb.msg);
+	else
+		handle_answer(job, r, &reply, c.eb.msg);
 	json_decref(c.params);
 	json_decref(c.info);
 	json_decref(c.warnings);

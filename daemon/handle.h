@@ -23,10 +23,14 @@ struct sign_job {
 	const uint8_t		*body;		/* borrowed from the server */
 	size_t			 len;
 	size_t			 max;		/* cap of decoded file bytes */
+	int			 bin_in;	/* body in the binary form */
+	int			 bin_out;	/* reply in the binary form */
 	const struct keyring	*kr;
 	const struct rimconf	*rimage;	/* NULL: the defaults */
 	int			 status;	/* HTTP status of reply */
-	char			*reply;		/* JSON text, malloc'd */
+	char			*reply;		/* malloc'd */
+	size_t			 reply_len;
+	const char		*reply_type;	/* its Content-Type */
 	int			 code;		/* 0 or the ZS_ERR_* answered */
 	char			 key[ZS_KEYNAME_MAX];	/* "-" when none */
 	char			 tool[16];
@@ -48,6 +52,9 @@ void	 handle_raw_sign(struct sign_job *job);
  */
 void	 handle_answer(struct sign_job *job, int r, char **replyp,
 	    const char *msg);
+/* The same for a 200 reply of len bytes and Content-Type type. */
+void	 handle_answer_len(struct sign_job *job, int r, char **replyp,
+	    size_t len, const char *type, const char *msg);
 /*
  * The GET /v1/health reply (malloc'd JSON) for load balancers: keys
  * loaded and able to sign, the audit trail's state, the configuration

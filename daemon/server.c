@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,6 +111,7 @@ struct sreq {
 	void			(*run)(struct sign_job *);	/* worker */
 	uint8_t			*body;
 	size_t			 len;
+	size_t			 cost;		/* file bytes, for the caps */
 	struct sign_job		 job;
 };
 
@@ -247,20 +249,28 @@ server_reply_buf(struct server *s, struct evhttp_request *req, int status,
 	evhttp_send_reply(req, status, NULL, buf);
 }
 
-/* Send status with the JSON text body (taken over) on the loop thread. */
+/* Send status with len bytes of body (taken over) on the loop thread. */
 static void
-server_reply(struct server *s, struct evhttp_request *req, int status,
-    char *body)
+server_reply_len(struct server *s, struct evhttp_request *req, int status,
+    char *body, size_t len, const char *ctype)
 {
 	struct evbuffer *buf;
 
 	if ((buf = evbuffer_new()) == NULL)
 		fatalx("%s: out of memory", __func__);
-	if (evbuffer_add_reference(buf, body, strlen(body), free_cb,
-	    NULL) != 0)
+	if (evbuffer_add_reference(buf, body, len, free_cb, NULL) != 0)
 		fatalx("%s: evbuffer_add_reference failed", __func__);
-	server_reply_buf(s, req, status, buf, "application/json");
+	server_reply_buf(s, req, status, buf, ctype);
 	evbuffer_free(buf);
+}
+
+/* Send status with the JSON text body (taken over) on the loop thread. */
+static void
+server_reply(struct server *s, struct evhttp_request *req, int status,
+    char *body)
+{
+	server_reply_len(s, req, status, body, strlen(body),
+	    "application/json");
 }
 
 static void
@@ -358,7 +368,8 @@ sreq_done(void *arg)
 	struct server *s = sr->srv;
 	struct sign_job *j = &sr->job;
 
-	server_reply(s, sr->req, j->status, j->reply);
+	server_reply_len(s, sr->req, j->status, j->reply, j->reply_len,
+	    j->reply_type);
 	j->reply = NULL;
 	metrics_request_end(s->metrics, j->tool, strcmp(j->key, "-") == 0 ?
 	    "" : j->key, j->code == 0 ? "ok" : zs_errname(j->code),
@@ -374,7 +385,7 @@ sreq_done(void *arg)
 		    sr->ri.pid, j->key, j->tool, j->in, j->status,
 		    zs_errname(j->code), ms_since(&sr->ri.t0), j->msg);
 	s->in_flight--;
-	s->bytes_in_flight -= sr->len;
+	s->bytes_in_flight -= sr->cost;
 	security_leave(s->sec, &sr->ri.id);
 	sreq_free(sr);
 	server_check_done(s);
@@ -398,6 +409,28 @@ sign_refused(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	server_reply_error(s, req, ri, code, msg);
 }
 
+/* Whether header name of req names the binary form (PROTOCOL.md 5.8). */
+static int
+header_is_bin(struct evhttp_request *req, const char *name)
+{
+	const char *v;
+	size_t n = strlen(PROTO_BIN_TYPE);
+
+	v = evhttp_find_header(evhttp_request_get_input_headers(req), name);
+	if (v == NULL)
+		return 0;
+	/* Content-Type names one type; Accept may list it among others. */
+	for (; *v != '\0'; v += strcspn(v, ",")) {
+		v += strspn(v, ", \t");
+		if (strncasecmp(v, PROTO_BIN_TYPE, n) == 0 &&
+		    strchr(",; \t", v[n]) != NULL)
+			return 1;
+		if (strcmp(name, "Accept") != 0)
+			return 0;
+	}
+	return 0;
+}
+
 /*
  * Admit a signing request (image or raw) and queue it for the workers,
  * which run handler on it; the same caps, identity slots and audit apply.
@@ -407,9 +440,13 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
     void (*handler)(struct sign_job *))
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in), cost;
 	struct zs_errbuf eb;
 	struct sreq *sr;
+	int bin_in = header_is_bin(req, "Content-Type");
 
+	/* The caps count file bytes: base64 carries 3 in 4. */
+	cost = bin_in ? len : len / 4 * 3;
 	if (s->stopping) {
 		security_refused(s->sec, &ri->id, ZS_ERR_UNAVAILABLE,
 		    "zsignd is shutting down");
@@ -425,8 +462,8 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 		return;
 	}
 	/* A body bigger than the cap still passes alone (max_body_bytes). */
-	if (s->bytes_in_flight > 0 && s->bytes_in_flight +
-	    evbuffer_get_length(in) > s->rt->cfg.in_flight_bytes_max) {
+	if (s->bytes_in_flight > 0 && s->bytes_in_flight + cost >
+	    s->rt->cfg.in_flight_bytes_max) {
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "busy: too many request bytes in flight");
 		return;
@@ -445,19 +482,22 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	sr->ri = *ri;
 	snprintf(sr->path, sizeof(sr->path), "%s", ri->path);
 	sr->ri.path = sr->path;
-	sr->len = evbuffer_get_length(in);
+	sr->len = len;
+	sr->cost = cost;
 	sr->body = xmalloc(sr->len + 1);
 	if (evbuffer_remove(in, sr->body, sr->len) != (int)sr->len)
 		fatalx("%s: evbuffer_remove failed", __func__);
 	sr->job.body = sr->body;
 	sr->job.len = sr->len;
 	sr->job.max = sr->rt->cfg.body_max;
+	sr->job.bin_in = bin_in;
+	sr->job.bin_out = header_is_bin(req, "Accept");
 	sr->job.kr = sr->rt->kr;
 	sr->job.rimage = &sr->rt->cfg.rimage;
 	sr->job.sec = s->sec;
 	sr->job.id = &sr->ri.id;
 	s->in_flight++;
-	s->bytes_in_flight += sr->len;
+	s->bytes_in_flight += sr->cost;
 	log_debug("sign uid=%ld pid=%ld queued, %u in flight", ri->uid,
 	    ri->pid, s->in_flight);
 	pool_submit(s->pool, sr);
@@ -638,7 +678,9 @@ server_http_limits(struct evhttp *http, const struct conf *cfg)
 {
 	struct timeval tv;
 
-	evhttp_set_max_body_size(http, cfg->body_max);
+	/* The binary form's head rides on top of max_body_bytes of files. */
+	evhttp_set_max_body_size(http, (ev_uint64_t)cfg->body_max +
+	    PROTO_BIN_HEAD_SLACK);
 	evhttp_set_max_headers_size(http, cfg->header_max);
 	tv.tv_sec = cfg->io_timeout_ms / 1000;
 	tv.tv_usec = (cfg->io_timeout_ms % 1000) * 1000;

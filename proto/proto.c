@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The only validator of sign requests: JSON text to struct proto_sign_req,
- * strictly (unknown members, wrong types, bad base64 and every cap are
+ * The only validator of sign requests: JSON text, or the binary form (a
+ * JSON head and the files' bytes), to struct proto_sign_req, strictly
+ * (unknown members, wrong types, bad base64, stray bytes and every cap are
  * errors), plus the error-code to HTTP-status table of docs/PROTOCOL.md.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,14 @@ enum member_type {
 	MT_ARRAY,
 	MT_OBJECT,
 	MT_BOOL,
+	MT_FILE,	/* base64 string; in the binary form, a length */
+};
+
+/* The binary form's data section, consumed file by file (PROTOCOL.md). */
+struct bindata {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 used;
 };
 
 struct member {
@@ -55,7 +65,7 @@ static const struct member raw_members[] = {
 
 static const struct member west_members[] = {
 	{ "config",		MT_STRING,	1 },
-	{ "dtb",		MT_STRING,	1 },
+	{ "dtb",		MT_FILE,	1 },
 	{ "build_dir",		MT_STRING,	1 },
 	{ "inputs",		MT_OBJECT,	1 },
 	{ "force",		MT_BOOL,	0 },
@@ -95,9 +105,11 @@ static const struct {
 };
 
 static const char *
-type_name(enum member_type t)
+type_name(enum member_type t, const struct bindata *bd)
 {
 	switch (t) {
+	case MT_FILE:
+		return bd != NULL ? "a length in bytes" : "a string";
 	case MT_STRING:
 		return "a string";
 	case MT_ARRAY:
@@ -111,9 +123,11 @@ type_name(enum member_type t)
 }
 
 static int
-type_ok(const json_t *v, enum member_type t)
+type_ok(const json_t *v, enum member_type t, const struct bindata *bd)
 {
 	switch (t) {
+	case MT_FILE:
+		return bd != NULL ? json_is_integer(v) : json_is_string(v);
 	case MT_STRING:
 		return json_is_string(v);
 	case MT_ARRAY:
@@ -129,7 +143,7 @@ type_ok(const json_t *v, enum member_type t)
 /* Check obj against a member table: no unknown members, types, required. */
 static int
 members_check(json_t *obj, const struct member *tab, const char *where,
-    struct zs_errbuf *eb)
+    const struct bindata *bd, struct zs_errbuf *eb)
 {
 	const char *k;
 	json_t *v;
@@ -142,9 +156,9 @@ members_check(json_t *obj, const struct member *tab, const char *where,
 		if (tab[i].name == NULL)
 			return zs_errf(eb, ZS_ERR_INVALID,
 			    "%s: unknown member \"%.64s\"", where, k);
-		if (!type_ok(v, tab[i].type))
+		if (!type_ok(v, tab[i].type, bd))
 			return zs_errf(eb, ZS_ERR_INVALID, "%s.%s: must be %s",
-			    where, tab[i].name, type_name(tab[i].type));
+			    where, tab[i].name, type_name(tab[i].type, bd));
 	}
 	for (i = 0; tab[i].name != NULL; i++)
 		if (tab[i].required &&
@@ -287,6 +301,34 @@ b64_get(json_t *v, const char *what, size_t room, size_t max,
 	return 0;
 }
 
+/*
+ * Take the next len bytes of the binary form's data section for one file
+ * (v is its length) of at most room bytes; max is the cap named in the
+ * message. The bytes stay in the request body.
+ */
+static int
+bin_get(json_t *v, const char *what, size_t room, size_t max,
+    struct bindata *bd, const uint8_t **datap, size_t *lenp,
+    struct zs_errbuf *eb)
+{
+	json_int_t n;
+
+	if (!json_is_integer(v) || (n = json_integer_value(v)) < 0)
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: must be a length in "
+		    "bytes", what);
+	if ((uint64_t)n > room)
+		return zs_errf(eb, ZS_ERR_TOO_LARGE,
+		    "%s: more than %zu bytes", what, max);
+	if ((uint64_t)n > bd->len - bd->used)
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: %lld bytes, but the "
+		    "body holds %zu more", what, (long long)n,
+		    bd->len - bd->used);
+	*datap = bd->p + bd->used;
+	*lenp = (size_t)n;
+	bd->used += (size_t)n;
+	return 0;
+}
+
 static int
 parse_args(struct proto_sign_req *req, json_t *args, struct zs_errbuf *eb)
 {
@@ -316,10 +358,11 @@ parse_args(struct proto_sign_req *req, json_t *args, struct zs_errbuf *eb)
 
 static int
 parse_files(struct proto_sign_req *req, json_t *files, size_t max,
-    size_t *total, struct zs_errbuf *eb)
+    size_t *total, struct bindata *bd, struct zs_errbuf *eb)
 {
 	char what[PROTO_NAME_MAX + 16];
 	const char *name;
+	const uint8_t *slice;
 	uint8_t *data;
 	json_t *v;
 	size_t len;
@@ -337,6 +380,17 @@ parse_files(struct proto_sign_req *req, json_t *files, size_t max,
 			    "files: name longer than %d bytes", PROTO_NAME_MAX);
 		if ((r = text_check(name, "files: name", eb)) != 0)
 			return r;
+		if (bd != NULL) {
+			if ((r = bin_get(v, what, max - *total, max, bd,
+			    &slice, &len, eb)) != 0)
+				return r;
+			*total += len;
+			if ((r = fileset_add_ref(req->files, name, slice,
+			    len)) != 0)
+				return zs_errf(eb, r, "%s: cannot be stored",
+				    what);
+			continue;
+		}
 		if (!json_is_string(v))
 			return zs_errf(eb, ZS_ERR_INVALID,
 			    "%s: must be a base64 string", what);
@@ -352,21 +406,21 @@ parse_files(struct proto_sign_req *req, json_t *files, size_t max,
 
 static int
 parse_west(struct proto_sign_req *req, json_t *west, size_t max,
-    size_t *total, struct zs_errbuf *eb)
+    size_t *total, struct bindata *bd, struct zs_errbuf *eb)
 {
 	struct proto_west *w = &req->west;
 	static const char *const fmts[] = { "bin", "hex" };
 	const char **slots[] = { &w->in_bin, &w->in_hex };
 	const uint8_t *d;
 	json_t *inputs, *v;
-	size_t i, dl;
+	size_t i, dl, room;
 	char what[32];
 	int r;
 
 	if (req->tool != PROTO_TOOL_IMGTOOL)
 		return zs_errf(eb, ZS_ERR_INVALID,
 		    "west: only valid with tool \"imgtool\"");
-	if ((r = members_check(west, west_members, "west", eb)) != 0)
+	if ((r = members_check(west, west_members, "west", bd, eb)) != 0)
 		return r;
 	if ((r = str_get(json_object_get(west, "config"), PROTO_CONFIG_MAX,
 	    "west.config", &w->config, &w->config_len, eb)) != 0)
@@ -376,15 +430,23 @@ parse_west(struct proto_sign_req *req, json_t *west, size_t max,
 	    eb)) != 0 || (r = text_check(w->build_dir, "west.build_dir",
 	    eb)) != 0)
 		return r;
-	if ((r = b64_get(json_object_get(west, "dtb"), "west.dtb",
-	    PROTO_DTB_MAX < max - *total ? PROTO_DTB_MAX : max - *total,
-	    PROTO_DTB_MAX, &w->dtb, &w->dtb_len, eb)) != 0)
+	room = PROTO_DTB_MAX < max - *total ? PROTO_DTB_MAX : max - *total;
+	if (bd != NULL) {
+		/* Copied: small, and west.dtb is owned in both forms. */
+		if ((r = bin_get(json_object_get(west, "dtb"), "west.dtb",
+		    room, PROTO_DTB_MAX, bd, &d, &dl, eb)) != 0)
+			return r;
+		w->dtb = xmalloc(dl + 1);
+		memcpy(w->dtb, d, dl);
+		w->dtb_len = dl;
+	} else if ((r = b64_get(json_object_get(west, "dtb"), "west.dtb",
+	    room, PROTO_DTB_MAX, &w->dtb, &w->dtb_len, eb)) != 0)
 		return r;
 	*total += w->dtb_len;
 	if ((v = json_object_get(west, "force")) != NULL)
 		w->force = json_is_true(v);
 	inputs = json_object_get(west, "inputs");
-	if ((r = members_check(inputs, inputs_members, "west.inputs",
+	if ((r = members_check(inputs, inputs_members, "west.inputs", NULL,
 	    eb)) != 0)
 		return r;
 	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
@@ -435,27 +497,35 @@ parse_key(json_t *root, const char **keyp, const char **fpp,
 	return 0;
 }
 
+/* Strip jansson's quote of the offending token: it may be file bytes. */
+static int
+json_error(const json_error_t *jerr, struct zs_errbuf *eb)
+{
+	char text[JSON_ERROR_TEXT_LENGTH], *near;
+
+	/*
+	 * jansson quotes the offending token ("near '...'"): up to 160
+	 * bytes of what may be file contents, which must not reach the
+	 * log. Line and column say where.
+	 */
+	snprintf(text, sizeof(text), "%s", jerr->text);
+	if ((near = strstr(text, " near '")) != NULL)
+		*near = '\0';
+	return zs_errf(eb, ZS_ERR_INVALID, "malformed JSON at line %d "
+	    "column %d: %s", jerr->line, jerr->column, text);
+}
+
 /* The JSON object of a request body; jansson's text never quotes files. */
 static int
 body_load(const void *body, size_t len, json_t **rootp, struct zs_errbuf *eb)
 {
 	json_error_t jerr;
 	json_t *root;
-	char *near;
 
 	/* json_loadb() exactly, with the base64 files kept from its lexer. */
 	if ((root = jsonlift_loadb(body, len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL) {
-		/*
-		 * jansson quotes the offending token ("near '...'"): up to
-		 * 160 bytes of what may be file contents, which must not
-		 * reach the log. Line and column say where.
-		 */
-		if ((near = strstr(jerr.text, " near '")) != NULL)
-			*near = '\0';
-		return zs_errf(eb, ZS_ERR_INVALID, "malformed JSON at line %d "
-		    "column %d: %s", jerr.line, jerr.column, jerr.text);
-	}
+	    &jerr)) == NULL)
+		return json_error(&jerr, eb);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return zs_errf(eb, ZS_ERR_INVALID, "request: must be an object");
@@ -464,30 +534,28 @@ body_load(const void *body, size_t len, json_t **rootp, struct zs_errbuf *eb)
 	return 0;
 }
 
-int
-proto_sign_parse(const void *body, size_t len, size_t max,
-    struct proto_sign_req **reqp, struct zs_errbuf *eb)
+/* Validate req->root; bd is the binary form's data, or NULL for JSON. */
+static int
+parse_root(struct proto_sign_req *req, size_t max, struct bindata *bd,
+    struct zs_errbuf *eb)
 {
-	struct proto_sign_req *req;
 	const char *tool;
 	json_t *v;
 	size_t i, total = 0;
-	int r = ZS_ERR_INTERNAL;
+	int r;
 
-	req = xcalloc(1, sizeof(*req));
-	if ((r = body_load(body, len, &req->root, eb)) != 0)
-		goto out;
-	if ((r = members_check(req->root, sign_members, "request", eb)) != 0)
-		goto out;
+	if (!json_is_object(req->root))
+		return zs_errf(eb, ZS_ERR_INVALID, "request: must be an object");
+	if ((r = members_check(req->root, sign_members, "request", bd,
+	    eb)) != 0)
+		return r;
 	tool = json_string_value(json_object_get(req->root, "tool"));
 	for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
 		if (strcmp(tools[i].name, tool) == 0)
 			break;
-	if (i == sizeof(tools) / sizeof(tools[0])) {
-		r = zs_errf(eb, ZS_ERR_INVALID,
+	if (i == sizeof(tools) / sizeof(tools[0]))
+		return zs_errf(eb, ZS_ERR_INVALID,
 		    "tool: must be \"imgtool\" or \"rimage\"");
-		goto out;
-	}
 	req->tool = tools[i].tool;
 	req->tool_name = tools[i].name;
 	if ((r = parse_key(req->root, &req->key, &req->key_fp, req->fpbuf,
@@ -495,21 +563,75 @@ proto_sign_parse(const void *body, size_t len, size_t max,
 	    (r = parse_args(req, json_object_get(req->root, "args"),
 	    eb)) != 0 ||
 	    (r = parse_files(req, json_object_get(req->root, "files"), max,
-	    &total, eb)) != 0)
-		goto out;
+	    &total, bd, eb)) != 0)
+		return r;
 	if ((v = json_object_get(req->root, "west")) != NULL &&
-	    (r = parse_west(req, v, max, &total, eb)) != 0)
-		goto out;
+	    (r = parse_west(req, v, max, &total, bd, eb)) != 0)
+		return r;
 	if ((v = json_object_get(req->root, "date")) != NULL) {
-		if (req->tool != PROTO_TOOL_RIMAGE) {
-			r = zs_errf(eb, ZS_ERR_INVALID,
+		if (req->tool != PROTO_TOOL_RIMAGE)
+			return zs_errf(eb, ZS_ERR_INVALID,
 			    "date: only valid with tool \"rimage\"");
-			goto out;
-		}
 		req->date = json_string_value(v);
 		if ((r = date_check(req->date, eb)) != 0)
-			goto out;
+			return r;
 	}
+	if (bd != NULL && bd->used != bd->len)
+		return zs_errf(eb, ZS_ERR_INVALID, "body: %zu bytes after the "
+		    "files", bd->len - bd->used);
+	return 0;
+}
+
+int
+proto_sign_parse(const void *body, size_t len, size_t max,
+    struct proto_sign_req **reqp, struct zs_errbuf *eb)
+{
+	struct proto_sign_req *req;
+	int r = ZS_ERR_INTERNAL;
+
+	req = xcalloc(1, sizeof(*req));
+	if ((r = body_load(body, len, &req->root, eb)) != 0 ||
+	    (r = parse_root(req, max, NULL, eb)) != 0)
+		goto out;
+	*reqp = req;
+	req = NULL;
+	r = 0;
+ out:
+	proto_sign_free(req);
+	return r;
+}
+
+int
+proto_sign_parse_bin(const void *body, size_t len, size_t max,
+    struct proto_sign_req **reqp, struct zs_errbuf *eb)
+{
+	const uint8_t *b = body;
+	struct proto_sign_req *req;
+	struct bindata bd;
+	json_error_t jerr;
+	size_t hlen;
+	int r = ZS_ERR_INTERNAL;
+
+	req = xcalloc(1, sizeof(*req));
+	/* The head ends with its object: jansson reads no further. */
+	req->root = json_loadb(body, len < PROTO_HEAD_MAX ? len :
+	    PROTO_HEAD_MAX, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK,
+	    &jerr);
+	if (req->root == NULL) {
+		r = json_error(&jerr, eb);
+		goto out;
+	}
+	hlen = (size_t)jerr.position;
+	if (hlen >= len || b[hlen] != '\n') {
+		r = zs_errf(eb, ZS_ERR_INVALID, "body: the JSON head must be "
+		    "followed by a newline");
+		goto out;
+	}
+	bd.p = b + hlen + 1;
+	bd.len = len - hlen - 1;
+	bd.used = 0;
+	if ((r = parse_root(req, max, &bd, eb)) != 0)
+		goto out;
 	*reqp = req;
 	req = NULL;
 	r = 0;
@@ -562,7 +684,8 @@ proto_raw_parse(const void *body, size_t len, size_t max,
 
 	req = xcalloc(1, sizeof(*req));
 	if ((r = body_load(body, len, &req->root, eb)) != 0 ||
-	    (r = members_check(req->root, raw_members, "request", eb)) != 0 ||
+	    (r = members_check(req->root, raw_members, "request", NULL,
+	    eb)) != 0 ||
 	    (r = parse_key(req->root, &req->key, &req->key_fp, req->fpbuf,
 	    eb)) != 0)
 		goto out;

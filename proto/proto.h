@@ -34,6 +34,18 @@
 #define PROTO_CONFIG_MAX	(4u * 1024 * 1024)
 /* Largest decoded west.dtb (lib/zephyr.h ZEPHYR_DTB_MAX). */
 #define PROTO_DTB_MAX		(4u * 1024 * 1024)
+/*
+ * Longest JSON head of a binary-form request: west.config's 4 MiB, even
+ * with every byte escaped twice over, and the rest.
+ */
+#define PROTO_HEAD_MAX		(9u * 1024 * 1024)
+/*
+ * What the HTTP layer admits on top of max_body_bytes: the JSON head of a
+ * binary-form request (its files are what max_body_bytes counts).
+ */
+#define PROTO_BIN_HEAD_SLACK	4096
+/* Media type of the binary request and reply forms (PROTOCOL.md 5.8). */
+#define PROTO_BIN_TYPE		"application/vnd.zsign.v1+bin"
 /* Length of a key fingerprint: "SHA256:" and 64 hex digits. */
 #define PROTO_FP_LEN		(7 + 64)
 
@@ -93,6 +105,13 @@ struct proto_raw_req {
  * (a cap), with a one-line reason in eb.
  */
 int		 proto_sign_parse(const void *body, size_t len, size_t max,
+		    struct proto_sign_req **reqp, struct zs_errbuf *eb);
+/*
+ * The same for the binary form (PROTOCOL.md 5.8): a JSON head whose files
+ * are lengths, a newline, then the files' bytes, which the request's
+ * fileset borrows: body must outlive *reqp.
+ */
+int		 proto_sign_parse_bin(const void *body, size_t len, size_t max,
 		    struct proto_sign_req **reqp, struct zs_errbuf *eb);
 /* Free a request and zeroize its decoded files; NULL is a no-op. */
 void		 proto_sign_free(struct proto_sign_req *req);
