@@ -1,17 +1,29 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Benchmark zsignd on this machine: signs/s and latency at 1, 4, 16 and 64
-# concurrent connections for 256 KiB images (ECDSA P-256 and Ed25519), the
-# time of one zsign-client process, the daemon's RSS idle and under load,
-# and throughput as a share of the in-process mcuboot_sign() limit.
+# Benchmark zsignd and zsign-client on this machine, side by side with
+# openssl in the same run, and print the four figures of issue 14 with
+# their ratios:
+#   1. 4 parallel `zsign-client imgtool sign` processes against 4 parallel
+#      `openssl dgst -sha256 -sign` on the same 256 KiB file (P-256),
+#      runs per second (target: ratio >= 1.0);
+#   2. 1, 4, 16 and 64 MiB images: one client process against openssl
+#      dgst on the same file, median wall time (target: ratio <= 3);
+#   3. memory for one N-byte image: zsignd's peak above idle (target
+#      <= 3N) and the client's peak above its start-up size (<= 2N);
+#   4. zsignd at 1, 4, 16, 64 connections (256 KiB, binary form, as the
+#      client sends it) as a share of the in-process mcuboot_sign() limit
+#      of this run (target at 16: >= 50%).
+# The machine's load average is printed with each part.
 # Usage: sh bench/run.sh [BUILD_DIR] (default ./build; build it first).
-# Environment: SECS (seconds per load run, default 3), RUNS (client runs
-# for the median, default 21), CONNS (default "1 4 16 64").
+# Environment: SECS (seconds per load run, default 3), RUNS (runs of part
+# 1, default 200), SIZES (MiB, default "1 4 16 64"), CONNS (default
+# "1 4 16 64").
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 b=$(cd "${1:-$top/build}" && pwd) || exit 1
 SECS=${SECS:-3}
-RUNS=${RUNS:-21}
+RUNS=${RUNS:-200}
+SIZES=${SIZES:-"1 4 16 64"}
 CONNS=${CONNS:-"1 4 16 64"}
 for p in zsignd zsign-client bench/zsign-load; do
 	[ -x "$b/$p" ] || { echo "run.sh: $b/$p missing; build first" >&2; exit 1; }
@@ -24,11 +36,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+get() { echo "$1" | sed "s/.*$2=\([^ ]*\).*/\1/"; }
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+kib() { awk "/^$1:/ { print \$2 }" "/proc/$pid/status"; }
+
 sock=$tmp/zsignd.sock
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
     -out "$tmp/p256.pem" 2>/dev/null
 openssl genpkey -algorithm ed25519 -out "$tmp/ed25519.pem" 2>/dev/null
 head -c 262144 /dev/urandom >"$tmp/img.bin"
+# Default limits: 64 MiB images must pass them (part 2).
 "$b/zsignd" -q -l "unix:$sock" -k "p256=$tmp/p256.pem" \
     -k "ed25519=$tmp/ed25519.pem" 2>"$tmp/zsignd.log" &
 pid=$!
@@ -39,47 +57,113 @@ until "$b/zsign-client" --server "unix:$sock" health >/dev/null 2>&1; do
 	sleep 0.05
 done
 sleep 1
-rss_idle=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+rss_idle=$(kib VmRSS)
 ncpu=$(nproc)
+OPENSSL=$(command -v openssl)
+ZC="$b/zsign-client --server unix:$sock"
+EX="$b/bench/zsign-load exec"
 
-# imgtool arguments of every signing: header room added, 512 KiB slot.
-ARGS='"--version","1.2.3","--header-size","0x200","--pad-header","--slot-size","0x80000","img.bin","img.signed.bin"'
-
-echo "zsign benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $ncpu CPUs ($(uname -m)), 256 KiB images"
+echo "zsign benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $ncpu CPUs ($(uname -m))"
 echo "(shared, noisy machine: other builds and tests run at the same time)"
-echo "zsignd RSS idle: $rss_idle KiB"
+echo "zsignd RSS idle: $rss_idle KiB; zsign-client loads" \
+    "$(ldd "$b/zsign-client" | grep -c '=>') shared libraries"
+
+# Part 1: two rounds, openssl and client alternating, RUNS/2 runs each.
+echo
+echo "== 1. 256 KiB, P-256, 4 processes at a time, $RUNS runs each (load $(load))"
+half=$((RUNS / 2))
+zr=0 orr=0
+for round in 1 2; do
+	o=$(cd "$tmp" && $EX -n "$half" -j 4 -- "$OPENSSL" dgst \
+	    -sha256 -sign p256.pem -out sig.bin img.bin)
+	z=$(cd "$tmp" && $EX -n "$half" -j 4 -- $ZC imgtool sign -k zsign:p256 \
+	    --version 1.2.3 --header-size 0x200 --pad-header \
+	    --slot-size 0x80000 img.bin img.client.bin)
+	echo "  round $round: openssl dgst -sign $(get "$o" runs_per_s)/s" \
+	    "(median $(get "$o" median_ms) ms), zsign-client" \
+	    "$(get "$z" runs_per_s)/s (median $(get "$z" median_ms) ms)"
+	orr=$(echo "$orr $(get "$o" runs_per_s)" | awk '{ print $1 + $2 }')
+	zr=$(echo "$zr $(get "$z" runs_per_s)" | awk '{ print $1 + $2 }')
+done
+echo "goal 1: zsign-client $(echo "$zr" | awk '{ printf "%.0f", $1 / 2 }')/s," \
+    "openssl $(echo "$orr" | awk '{ printf "%.0f", $1 / 2 }')/s:" \
+    "ratio $(ratio "$zr" "$orr") (target >= 1.0)"
+
+# Parts 2 and 3: one image of each size, P-256, default limits.
+echo
+echo "== 2-3. one image, P-256: median wall time, peak memory (load $(load))"
+su=$($EX -n 3 -- $ZC --version)
+rss_start=$(get "$su" maxrss_kib)
+echo "zsign-client start-up max RSS: $rss_start KiB"
+printf '%8s %11s %11s %7s %14s %8s %14s %8s\n' MiB openssl_ms \
+    client_ms ratio zsignd_peak_N x_N client_peak_N x_N
+worst2=0 worst3d=0 worst3c=0
+for m in $SIZES; do
+	n=$((m * 1048576))
+	head -c "$n" /dev/urandom >"$tmp/s.bin"
+	runs=5
+	[ "$m" -ge 64 ] && runs=3
+	slot=$(printf '0x%x' $((n + 1048576)))
+	o=$(cd "$tmp" && $EX -n "$runs" -- "$OPENSSL" dgst -sha256 \
+	    -sign p256.pem -out sig.bin s.bin)
+	idle=$(kib VmRSS)
+	echo 5 >"/proc/$pid/clear_refs"
+	z=$(cd "$tmp" && $EX -n "$runs" -- $ZC imgtool sign -k zsign:p256 \
+	    --version 1.2.3 --header-size 0x200 --pad-header \
+	    --slot-size "$slot" s.bin s.signed.bin) || {
+		echo "$m MiB: zsign-client failed" >&2
+		continue
+	}
+	hwm=$(kib VmHWM)
+	dpeak=$(((hwm - idle) * 1024))
+	cpeak=$((($(get "$z" maxrss_kib) - rss_start) * 1024))
+	r2=$(ratio "$(get "$z" median_ms)" "$(get "$o" median_ms)")
+	r3d=$(ratio "$dpeak" "$n")
+	r3c=$(ratio "$cpeak" "$n")
+	printf '%8s %11s %11s %7s %14s %8s %14s %8s\n' "$m" \
+	    "$(get "$o" median_ms)" "$(get "$z" median_ms)" "$r2" \
+	    "$((dpeak / 1024)) KiB" "$r3d" "$((cpeak / 1024)) KiB" "$r3c"
+	worst2=$(echo "$worst2 $r2" | awk '{ print ($2 > $1) ? $2 : $1 }')
+	worst3d=$(echo "$worst3d $r3d" | awk '{ print ($2 > $1) ? $2 : $1 }')
+	worst3c=$(echo "$worst3c $r3c" | awk '{ print ($2 > $1) ? $2 : $1 }')
+done
+rm -f "$tmp/s.bin" "$tmp/s.signed.bin"
+echo "goal 2: worst client/openssl time ratio $worst2 (target <= 3)"
+echo "goal 3: worst zsignd peak $worst3d N (target <= 3), worst client" \
+    "peak $worst3c N (target <= 2)"
+
+# Part 4: throughput against the in-process limit, binary form.
+ARGS='"--version","1.2.3","--header-size","0x200","--pad-header","--slot-size","0x80000","img.bin","img.signed.bin"'
+echo
 for key in p256 ed25519; do
 	{
-		printf '{"tool":"imgtool","key":"%s","args":[%s],"files":{"img.bin":"' \
+		printf '{"tool":"imgtool","key":"%s","args":[%s],"files":{"img.bin":262144}}\n' \
 		    "$key" "$ARGS"
-		base64 -w0 "$tmp/img.bin"
-		printf '"}}'
-	} >"$tmp/body-$key.json"
+		cat "$tmp/img.bin"
+	} >"$tmp/body-$key.bin"
 	inproc=$(cd "$tmp" && "$b/bench/zsign-load" inproc -k "$tmp/$key.pem" \
 	    -d 2 -- --version 1.2.3 --header-size 0x200 --pad-header \
 	    --slot-size 0x80000 img.bin img.signed.bin)
-	inrps=$(echo "$inproc" | sed 's/.*inproc_rps=\([0-9.]*\).*/\1/')
-	echo
-	echo "== $key: in-process mcuboot_sign: $inproc" \
-	    "(limit with $ncpu cores: $(echo "$inrps $ncpu" | awk '{ printf "%.0f", $1 * $2 }')/s)"
+	inrps=$(get "$inproc" inproc_rps)
+	echo "== 4. $key, 256 KiB: in-process mcuboot_sign: $inproc" \
+	    "(limit with $ncpu cores: $(echo "$inrps $ncpu" | awk '{ printf "%.0f", $1 * $2 }')/s; load $(load))"
 	printf '%6s %10s %9s %9s %9s %12s %11s\n' conns signs/s p50_ms p99_ms \
 	    errors rss_max_KiB "of_limit"
 	for c in $CONNS; do
 		line=$("$b/bench/zsign-load" load -s "$sock" -c "$c" -d "$SECS" \
-		    -w 0.5 -b "$tmp/body-$key.json" -p "$pid" 2>"$tmp/load.err")
-		get() { echo "$line" | sed "s/.*$1=\([^ ]*\).*/\1/"; }
-		rps=$(get rps)
+		    -w 0.5 -b "$tmp/body-$key.bin" -t application/vnd.zsign.v1+bin \
+		    -a application/vnd.zsign.v1+bin -p "$pid" 2>"$tmp/load.err")
+		rps=$(get "$line" rps)
+		share=$(echo "$rps $inrps $ncpu" |
+		    awk '{ printf "%.0f", 100 * $1 / ($2 * $3) }')
 		printf '%6s %10s %9s %9s %9s %12s %10s%%\n' "$c" "$rps" \
-		    "$(get p50_ms)" "$(get p99_ms)" "$(get errors)" \
-		    "$(get rss_max_kib)" "$(echo "$rps $inrps $ncpu" |
-		    awk '{ printf "%.0f", 100 * $1 / ($2 * $3) }')"
+		    "$(get "$line" p50_ms)" "$(get "$line" p99_ms)" \
+		    "$(get "$line" errors)" "$(get "$line" rss_max_kib)" "$share"
 		[ -s "$tmp/load.err" ] && sed 's/^/  /' "$tmp/load.err"
+		[ "$key" = p256 ] && [ "$c" = 16 ] && goal4=$share
 	done
-	echo "one zsign-client imgtool sign process ($RUNS runs):" \
-	    "$(cd "$tmp" && "$b/bench/zsign-load" exec -n "$RUNS" -- \
-	    "$b/zsign-client" --server "unix:$sock" imgtool sign \
-	    -k "zsign:$key" --version 1.2.3 --header-size 0x200 --pad-header \
-	    --slot-size 0x80000 img.bin img.client.bin)"
 done
+echo "goal 4: P-256 at 16 connections: ${goal4:-?}% of the in-process limit" \
+    "(target >= 50%)"
 echo
-echo "zsignd RSS after load: $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status") KiB"
+echo "zsignd RSS after load: $(kib VmRSS) KiB; load $(load)"

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -267,23 +268,33 @@ percentile(double *v, size_t n, double q)
 	return v[i == 0 ? 0 : (i > n ? n : i) - 1];
 }
 
-/* `load -s SOCK -c CONNS -d SECS -w WARMUP -b BODY [-p PID]` */
+/*
+ * `load -s SOCK -c CONNS -d SECS -w WARMUP -b BODY [-t TYPE] [-a ACCEPT]
+ * [-p PID]`
+ */
 static int
 cmd_load(int argc, char **argv)
 {
 	struct load l = { 0 };
 	struct conn *conns;
 	struct pollfd *pfd;
-	const char *bodyfile = NULL;
+	const char *bodyfile = NULL, *ctype = "application/json";
+	const char *accept = "application/json";
 	uint8_t *body = NULL, *req;
 	size_t bodylen = 0, hlen;
 	double secs = 3, warm = 0.5, t0, tend, tmeas, next_rss, t;
-	char hdr[256];
+	char hdr[512];
 	int nconn = 1, i, ch, measuring = 0;
 	long v;
 
-	while ((ch = getopt(argc, argv, "s:c:d:w:b:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:c:d:w:b:t:a:p:")) != -1) {
 		switch (ch) {
+		case 't':
+			ctype = optarg;
+			break;
+		case 'a':
+			accept = optarg;
+			break;
 		case 's':
 			l.sock = optarg;
 			break;
@@ -309,7 +320,8 @@ cmd_load(int argc, char **argv)
 	if (l.sock == NULL || bodyfile == NULL || nconn < 1 ||
 	    nconn > LOAD_CONNS_MAX || secs <= 0) {
 		fprintf(stderr, "usage: zsign-load load -s SOCK -c CONNS "
-		    "-d SECS [-w WARMUP] -b BODY [-p PID]\n");
+		    "-d SECS [-w WARMUP] -b BODY [-t TYPE] [-a ACCEPT] "
+		    "[-p PID]\n");
 		return 2;
 	}
 	if (zs_file_read(bodyfile, LOAD_BODY_MAX, &body, &bodylen) != 0) {
@@ -317,8 +329,8 @@ cmd_load(int argc, char **argv)
 		return 1;
 	}
 	hlen = (size_t)snprintf(hdr, sizeof(hdr), "POST /v1/sign HTTP/1.1\r\n"
-	    "Host: zsign\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n\r\n", bodylen);
+	    "Host: zsign\r\nContent-Type: %.100s\r\nAccept: %.100s\r\n"
+	    "Content-Length: %zu\r\n\r\n", ctype, accept, bodylen);
 	req = xmalloc(hlen + bodylen);
 	memcpy(req, hdr, hlen);
 	memcpy(req + hlen, body, bodylen);
@@ -388,45 +400,76 @@ cmd_load(int argc, char **argv)
 	return l.ok > 0 && l.errors == 0 ? 0 : 1;
 }
 
-/* `exec -n N -- CMD ARGS...`: median wall time of N runs of CMD. */
+/*
+ * `exec -n N [-j JOBS] -- CMD ARGS...`: N runs of CMD, JOBS at a time: the
+ * median wall time of one run, the runs per second, and the largest
+ * maximum RSS of a run (wait4).
+ */
 static int
 cmd_exec(int argc, char **argv)
 {
-	double *t, t0;
-	pid_t pid;
-	int n = 11, i, ch, status;
+	struct rusage ru;
+	double *t, *t0, start, total;
+	pid_t *pids, pid;
+	long maxrss = 0;
+	int n = 11, jobs = 1, k, ch, status, started = 0, done = 0;
 
-	while ((ch = getopt(argc, argv, "n:")) != -1) {
-		if (ch != 'n')
+	while ((ch = getopt(argc, argv, "n:j:")) != -1) {
+		if (ch == 'n')
+			n = atoi(optarg);
+		else if (ch == 'j')
+			jobs = atoi(optarg);
+		else
 			return 2;
-		n = atoi(optarg);
 	}
-	if (optind >= argc || n < 1 || n > LOAD_EXEC_MAX) {
-		fprintf(stderr, "usage: zsign-load exec -n N -- CMD...\n");
+	if (optind >= argc || n < 1 || n > LOAD_EXEC_MAX || jobs < 1 ||
+	    jobs > LOAD_CONNS_MAX) {
+		fprintf(stderr, "usage: zsign-load exec -n N [-j JOBS] -- "
+		    "CMD...\n");
 		return 2;
 	}
 	t = xcalloc((size_t)n, sizeof(double));
-	for (i = 0; i < n; i++) {
-		t0 = now();
-		if (posix_spawn(&pid, argv[optind], NULL, NULL, argv + optind,
-		    environ) != 0) {
-			fprintf(stderr, "zsign-load: cannot run %s\n",
-			    argv[optind]);
-			return 1;
+	t0 = xcalloc((size_t)jobs, sizeof(double));
+	pids = xcalloc((size_t)jobs, sizeof(pid_t));
+	start = now();
+	while (done < n) {
+		for (k = 0; k < jobs && started < n; k++) {
+			if (pids[k] != 0)
+				continue;
+			t0[k] = now();
+			if (posix_spawn(&pids[k], argv[optind], NULL, NULL,
+			    argv + optind, environ) != 0) {
+				fprintf(stderr, "zsign-load: cannot run %s\n",
+				    argv[optind]);
+				return 1;
+			}
+			started++;
 		}
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		while ((pid = wait4(-1, &status, 0, &ru)) == -1 &&
+		    errno == EINTR)
 			;
-		t[i] = now() - t0;
+		for (k = 0; k < jobs && pids[k] != pid; k++)
+			;
+		if (pid == -1 || k == jobs)
+			return 1;
+		pids[k] = 0;
+		t[done++] = now() - t0[k];
+		if (ru.ru_maxrss > maxrss)
+			maxrss = ru.ru_maxrss;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "zsign-load: %s failed (run %d)\n",
-			    argv[optind], i);
+			    argv[optind], done);
 			return 1;
 		}
 	}
+	total = now() - start;
 	qsort(t, (size_t)n, sizeof(double), cmp_double);
-	printf("runs=%d median_ms=%.2f min_ms=%.2f max_ms=%.2f\n", n,
-	    t[n / 2] * 1e3, t[0] * 1e3, t[n - 1] * 1e3);
+	printf("runs=%d jobs=%d median_ms=%.2f min_ms=%.2f max_ms=%.2f "
+	    "runs_per_s=%.1f maxrss_kib=%ld\n", n, jobs, t[n / 2] * 1e3,
+	    t[0] * 1e3, t[n - 1] * 1e3, n / total, maxrss);
 	free(t);
+	free(t0);
+	free(pids);
 	return 0;
 }
 

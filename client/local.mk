@@ -17,6 +17,7 @@ dist_man_MANS += docs/zsign-client.1
 
 # End-to-end and compatibility tests against a real zsignd (TAP).
 CLIENT_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
+	tests/e2e/client-binary.sh \
 	tests/e2e/client-fixtures.sh tests/vectors/run-imgtool-vectors.sh \
 	tests/e2e/raw-sign.sh
 TESTS += $(CLIENT_TESTS)

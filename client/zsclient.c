@@ -163,6 +163,10 @@ zsclient_reply_error(long status, json_t *root, struct zs_errbuf *eb)
 	if (status == 404)
 		return zs_errf(eb, ZS_ERR_NOT_FOUND, "server replied HTTP 404 "
 		    "(not a zsignd?)");
+	/* libevent's HTTP layer answers an oversized body itself. */
+	if (status == 413)
+		return zs_errf(eb, ZS_ERR_TOO_LARGE, "server refused the "
+		    "request as too large (HTTP 413: over its max_body_bytes)");
 	return zs_errf(eb, ZS_ERR_PROTOCOL, "server replied HTTP %ld without "
 	    "an error object", status);
 }
