@@ -6,4 +6,5 @@ libzsign_a_SOURCES += \
 	common/buf.c common/buf.h \
 	common/util.c common/util.h \
 	common/fileset.c common/fileset.h common/delta.c common/delta.h \
-	common/digit.c common/digit.h
+	common/digit.c common/digit.h \
+	common/harden.c common/harden.h

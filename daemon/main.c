@@ -19,7 +19,7 @@
 #include "common/zserr.h"
 #include "daemon/audit.h"
 #include "daemon/conf.h"
-#include "daemon/harden.h"
+#include "common/harden.h"
 #include "daemon/notify.h"
 #include "daemon/policy.h"
 #include "daemon/runtime.h"
@@ -373,9 +373,16 @@ main(int argc, char *argv[])
 		return hash_token();
 	log_init("zsignd", cl.foreground || cl.check || stderr_is_kept() ||
 	    notify_under_systemd(), cl.level >= 0 ? cl.level : ZS_LOG_INFO);
-	/* Before any private key is in memory; -n only checks and exits. */
-	if (!cl.check)
+	/*
+	 * Private keys live in the key holder; this process keeps only
+	 * their public halves. What it holds still stays out of cores and
+	 * ptrace (TLS keys, tokens, requests). -n only checks and exits: it
+	 * reads the keys itself, as the holder would, and serves nothing.
+	 */
+	if (!cl.check) {
+		keystore_use_holder(1);
 		harden_process();
+	}
 	zs_errclear(&eb);
 	if (!cl.check && notify_listen_fds(act, NOTIFY_LISTEN_FDS_MAX, &nact,
 	    &eb) != 0)
@@ -398,7 +405,6 @@ main(int argc, char *argv[])
 		r = 0;
 		goto out;
 	}
-	harden_lock_memory();
 	memset(&sp, 0, sizeof(sp));
 	sp.rt = rt;
 	sp.sec = sec;

@@ -5,7 +5,6 @@ libzsign_a_SOURCES += \
 	daemon/audit.c daemon/audit.h \
 	daemon/policy.c daemon/policy.h \
 	daemon/tls.c daemon/tls.h \
-	daemon/harden.c daemon/harden.h \
 	daemon/security.c daemon/security.h
 
 SECURITY_UNIT_TESTS = tests/unit/test-audit tests/unit/test-policy \

@@ -19,6 +19,7 @@ struct zs_key {
 	atomic_int			 refs;
 	char				*name;
 	const struct keystore_ops	*ops;
+	const char			*backend;	/* where it lives */
 	void				*priv;
 	EVP_PKEY			*pub;
 	enum zs_keytype			 type;
@@ -34,6 +35,15 @@ static const struct keystore_ops *backends[] = {
 	&keystore_file_ops,
 	NULL
 };
+
+/* Set by keystore_use_holder(): keys are opened in the key holder. */
+static int keystore_remote;
+
+void
+keystore_use_holder(int on)
+{
+	keystore_remote = on;
+}
 
 int
 zs_pkey_type(EVP_PKEY *pkey, enum zs_keytype *typep)
@@ -141,11 +151,14 @@ zs_key_load(const char *name, const char *spec, const char *passfile,
 	if (ops == NULL)
 		return zs_errf(eb, ZS_ERR_INVALID, "%s: no key store for this "
 		    "key (is PKCS#11 support built in?)", spec);
-	if ((r = ops->load(spec, passfile, &priv, &pub, eb)) != 0)
-		return r;
 	key = xcalloc(1, sizeof(*key));
 	atomic_init(&key->refs, 1);
 	key->name = xstrdup(name);
+	key->backend = ops->name;
+	if (keystore_remote)
+		ops = &keystore_holder_ops;
+	if ((r = ops->load(spec, passfile, &priv, &pub, eb)) != 0)
+		goto fail;
 	key->ops = ops;
 	key->priv = priv;
 	key->pub = pub;
@@ -193,7 +206,7 @@ zs_key_name(const struct zs_key *key)
 const char *
 zs_key_backend(const struct zs_key *key)
 {
-	return key->ops->name;
+	return key->backend;
 }
 
 enum zs_keytype

@@ -67,6 +67,15 @@ struct keystore_ops {
 
 extern const struct keystore_ops keystore_file_ops;
 extern const struct keystore_ops keystore_pkcs11_ops;
+extern const struct keystore_ops keystore_holder_ops;
+
+/*
+ * With on set, open every key loaded from now on in the key holder process
+ * (zsign-keyholder): this process keeps public keys only. zsignd sets it
+ * before its first key; the holder itself and offline tools keep the
+ * stores in-process.
+ */
+void		 keystore_use_holder(int on);
 
 /* Load a key from spec (PEM path or pkcs11: URI) under name. */
 int		 zs_key_load(const char *name, const char *spec,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Codec and socket I/O for the daemon <-> PKCS#11 helper frames. Every
+ * Codec and socket I/O for the keystore protocol's frames. Every
  * length is checked against its cap before anything is allocated, and a
  * body must be consumed exactly.
  */
@@ -29,6 +29,7 @@ enum p11_field {
 	F_PIN,		/* u32 length + bytes */
 	F_DATA,		/* u32 length + bytes */
 	F_TEXT,		/* u32 length + bytes, no NUL */
+	F_PATH,		/* u32 length + bytes, no NUL */
 };
 
 /* Most fields of one message. */
@@ -41,6 +42,8 @@ static const struct p11_layout {
 	{ P11_MSG_LOAD,   { F_KEYID, F_URI, F_PIN, F_END } },
 	{ P11_MSG_SIGN,   { F_KEYID, F_ALG, F_DATA, F_END } },
 	{ P11_MSG_STATUS, { F_KEYID, F_END } },
+	{ P11_MSG_OPEN,   { F_KEYID, F_URI, F_PATH, F_END } },
+	{ P11_MSG_CLOSE,  { F_KEYID, F_END } },
 	{ P11_MSG_OK,     { F_DATA, F_END } },
 	{ P11_MSG_ERR,    { F_CODE, F_TEXT, F_END } },
 };
@@ -55,6 +58,8 @@ static const struct p11_varfield {
 } p11_varfields[] = {
 	{ F_URI, offsetof(struct p11_msg, uri),
 	    offsetof(struct p11_msg, urilen), P11_URI_MAX, 1 },
+	{ F_PATH, offsetof(struct p11_msg, path),
+	    offsetof(struct p11_msg, pathlen), P11_PATH_MAX, 1 },
 	{ F_PIN, offsetof(struct p11_msg, pin),
 	    offsetof(struct p11_msg, pinlen), P11_PIN_MAX, 0 },
 	{ F_DATA, offsetof(struct p11_msg, data),

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The wire protocol between zsignd and zsign-pkcs11-helper: frames of a
- * big-endian u32 body length and a body of version, type and typed fields
- * (the ssh-pkcs11-helper pattern). Both ends decode with the same capped,
- * table-driven codec here.
+ * The keystore protocol: zsignd asks the key holder (zsign-keyholder), and
+ * the key holder asks a PKCS#11 helper (zsign-pkcs11-helper), in frames of
+ * a big-endian u32 body length and a body of version, type and typed
+ * fields (the ssh-pkcs11-helper pattern). Every end decodes with the same
+ * capped, table-driven codec here.
  */
 #ifndef ZS_P11_PROTO_H
 #define ZS_P11_PROTO_H
@@ -15,16 +16,18 @@
 
 struct buf;
 
-/* The helper's channels are fds P11_FD_BASE.. (0-2 stay stdio). */
+/* A child's channels are fds P11_FD_BASE.. (0-2 stay stdio). */
 #define P11_FD_BASE		3
-/* Bump when any message layout changes; both ends come from one build. */
-#define P11_PROTO_VERSION	1
+/* Bump when any message layout changes; all ends come from one build. */
+#define P11_PROTO_VERSION	2
 /* Largest message an Ed25519 key signs whole (imgtool may sign an image). */
 #define P11_TBS_MAX		(64u * 1024 * 1024)
 /* Largest frame body: a sign request of P11_TBS_MAX plus its header. */
 #define P11_FRAME_MAX		(P11_TBS_MAX + 1024)
 /* Longest PKCS#11 URI accepted. */
 #define P11_URI_MAX		4096
+/* Longest passphrase file path accepted. */
+#define P11_PATH_MAX		4096
 /* Longest PIN accepted (PKCS#11 tokens take far less). */
 #define P11_PIN_MAX		256
 /* Longest error detail carried in a reply. */
@@ -37,7 +40,9 @@ struct buf;
 enum p11_msgtype {
 	P11_MSG_LOAD = 1,	/* keyid, uri, pin -> OK data=SPKI DER */
 	P11_MSG_SIGN = 2,	/* keyid, alg, data=tbs -> OK data=raw sig */
-	P11_MSG_STATUS = 3,	/* keyid -> OK when the token is usable */
+	P11_MSG_STATUS = 3,	/* keyid -> OK when the key is usable */
+	P11_MSG_OPEN = 4,	/* keyid, uri=spec, path -> OK data=SPKI DER */
+	P11_MSG_CLOSE = 5,	/* keyid -> OK */
 	P11_MSG_OK = 0x80,	/* data */
 	P11_MSG_ERR = 0x81,	/* code, text */
 };
@@ -53,6 +58,8 @@ struct p11_msg {
 	int32_t		 code;		/* ZS_ERR_* of an error reply */
 	const char	*uri;		/* not NUL-terminated */
 	size_t		 urilen;
+	const char	*path;		/* not NUL-terminated; may be empty */
+	size_t		 pathlen;
 	const uint8_t	*pin;
 	size_t		 pinlen;
 	const uint8_t	*data;

@@ -23,6 +23,7 @@
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 
+#include "common/log.h"
 #include "common/xmalloc.h"
 #include "keystore/p11-proto.h"
 #include "keystore/p11-token.h"
@@ -252,8 +253,7 @@ p11_module_close(struct p11_module *m)
 			p11_token_reset(m, tok, 1);
 		p11_kit_uri_free(tok->uri);
 		free(tok->match);
-		OPENSSL_cleanse(tok->pin, sizeof(tok->pin));
-		free(tok);
+		OPENSSL_secure_clear_free(tok, sizeof(*tok));
 	}
 	if (m->initialized)
 		(void)m->f->C_Finalize(NULL);
@@ -679,7 +679,9 @@ p11_token_get(struct p11_module *m, P11KitUri *uri, struct p11_token **tokp,
 			return 0;
 		}
 	}
-	tok = xcalloc(1, sizeof(*tok));
+	/* The token holds the PIN: in the locked secure heap. */
+	if ((tok = OPENSSL_secure_zalloc(sizeof(*tok))) == NULL)
+		fatalx("%s: out of memory", __func__);
 	tok->match = xstrdup(match);
 	free(match);
 	tok->uri = turi;

@@ -1,14 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
-# PKCS#11 key store: the daemon side, the helper that loads modules, the
-# framing both share; their unit test, e2e tests and fuzz target.
+# PKCS#11 key store and the keystore protocol's framing; their unit test,
+# e2e tests and fuzz target (the helper program is in libexec/local.mk).
 libzsign_a_SOURCES += \
 	keystore/keystore-pkcs11.c \
 	keystore/p11-proto.c keystore/p11-proto.h \
 	keystore/p11-token.c keystore/p11-token.h
-
-pkglibexec_PROGRAMS += zsign-pkcs11-helper
-zsign_pkcs11_helper_SOURCES = libexec/zsign-pkcs11-helper.c
-zsign_pkcs11_helper_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 
 check_PROGRAMS += tests/unit/test-pkcs11
 TESTS += tests/unit/test-pkcs11

@@ -2,6 +2,7 @@
 # End-to-end tests of zsignd: real daemons on temporary Unix sockets
 # (tests/e2e/lib.sh), driven with curl; TAP.
 DAEMON_E2E_TESTS = \
+	tests/e2e/keyholder.sh \
 	tests/e2e/daemon-api.sh \
 	tests/e2e/daemon-sign.sh \
 	tests/e2e/daemon-load.sh \
@@ -13,3 +14,7 @@ EXTRA_DIST += $(DAEMON_E2E_TESTS) tests/e2e/lib.sh tests/e2e/daemon-api.json
 check_PROGRAMS += tests/e2e/zsd-verify
 tests_e2e_zsd_verify_SOURCES = tests/e2e/zsd-verify.c
 tests_e2e_zsd_verify_LDADD = libzsign.a $(LIBZSIGN_DEPS)
+
+# Looks into another process's memory and ptrace rights (keyholder.sh).
+check_PROGRAMS += tests/e2e/keyscan
+tests_e2e_keyscan_SOURCES = tests/e2e/keyscan.c

@@ -31,6 +31,7 @@ fi
 sbindir=$(dir sbindir)
 want="$(dir sbindir)/zsignd
 $(dir bindir)/zsign-client
+$(dir pkglibexecdir)/zsign-keyholder
 $(dir pkglibexecdir)/zsign-pkcs11-helper
 $(dir systemdsystemunitdir)/zsignd.service
 $(dir systemdsystemunitdir)/zsignd.socket

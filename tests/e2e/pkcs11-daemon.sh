@@ -3,7 +3,8 @@
 # zsignd serving keys of a SoftHSM2 token (-k NAME=pkcs11:...): keys and
 # health list them, zsign-client and curl sign with every type (Ed25519
 # byte-identical to the PEM key's image), and one daemon rides out a token
-# that goes away and comes back and a helper killed with SIGKILL. A wrong
+# that goes away and comes back and a helper (the key holder's child)
+# killed with SIGKILL. A wrong
 # PIN stops start-up with a clear message. TAP skip without softhsm2.
 . "$ZS_TOP_SRCDIR/tests/e2e/client-common.sh"
 
@@ -24,9 +25,10 @@ uri() {
 	echo "pkcs11:token=$ZS_P11_TOKEN;object=$1?module-path=$ZS_P11_MODULE&pin-source=file:${2:-$ZS_P11_PIN_FILE}"
 }
 
-# helper_pid: the daemon's zsign-pkcs11-helper child, if any.
+# helper_pid: the zsign-pkcs11-helper child of the daemon's key holder.
 helper_pid() {
-	pgrep -P "$ZS_PID" zsign-pkcs11 | head -1
+	hp_holder=$(pgrep -P "$ZS_PID" -x zsign-keyholder | head -1)
+	[ -n "$hp_holder" ] && pgrep -P "$hp_holder" zsign-pkcs11 | head -1
 }
 
 # wait_available N SECS: ask /v1/health (bounded) until N keys are

@@ -125,13 +125,16 @@ kill -0 "$ZPID" 2>/dev/null && grep -q "reloaded" "$T/zsignd.log"
 ok $? "zsignd survived SIGHUP and logged the reload"
 
 # Hardening: no core file, and (outside sanitizer builds) the key's numbers
-# in OpenSSL's locked secure heap: its 1 MiB locked, and in use by the key.
-lck=$(sed -n 's/^VmLck:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$ZPID/status")
+# in the key holder's locked secure heap: its 1 MiB locked, in use by keys.
+holder=$(pgrep -P "$ZPID" -x zsign-keyholder | head -1)
+lck=$(sed -n 's/^VmLck:[[:space:]]*\([0-9]*\) kB/\1/p' \
+    "/proc/${holder:-0}/status")
 heap=$(sed -n 's/.*in the locked secure heap: \([0-9]*\) of.*/\1/p' \
     "$T/zsignd.log" | tail -n 1)
 grep -Eq '^Max core file size +0 +0 ' "/proc/$ZPID/limits" &&
+    grep -Eq '^Max core file size +0 +0 ' "/proc/${holder:-0}/limits" &&
     { { [ "${lck:-0}" -ge 1024 ] && [ "${heap:-0}" -gt 0 ]; } ||
     grep -q "skipped in a sanitizer" "$T/zsignd.log"; }
-ok $? "core dumps off (RLIMIT_CORE 0), key in the locked secure heap \
+ok $? "core dumps off (RLIMIT_CORE 0), keys in the holder's locked secure heap \
 (${heap:-?} bytes in use, VmLck ${lck:-?} kB)"
 exit 0

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzzes the daemon <-> PKCS#11 helper codec (keystore/p11-proto.c):
+ * Fuzzes the keystore protocol codec (keystore/p11-proto.c):
  * p11_frame_len on the 4-byte header and p11_msg_decode on the body; what
  * decodes must encode back to the very same bytes.
  */

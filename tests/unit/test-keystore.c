@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for the key store: PEM loading, fingerprints, signatures. */
+/*
+ * Unit tests for the key store: PEM loading, fingerprints, signatures; each
+ * in-process and again through the key holder (zsign-keyholder).
+ */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/evp.h>
@@ -148,6 +154,107 @@ test_pem_forms(void **state)
 	    KEYDIR "test-ecdsa-p256.pem", &a, &eb), ZS_ERR_KEY);
 }
 
+/* How many zsign-keyholder processes are children of this one. */
+static int
+holder_children(void)
+{
+	char path[64], comm[64];
+	struct dirent *d;
+	FILE *f;
+	DIR *dir;
+	int n = 0, ppid;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%.20s/stat", d->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%*d (%63[^)]) %*c %d", comm, &ppid) == 2 &&
+		    ppid == (int)getpid() && strcmp(comm, "zsign-keyholder") == 0)
+			n++;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+static int
+holder_on(void **state)
+{
+	char path[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/zsign-keyholder",
+	    getenv("ZS_TOP_BUILDDIR") != NULL ? getenv("ZS_TOP_BUILDDIR") : ".");
+	setenv("ZSIGN_KEYHOLDER", path, 1);
+	keystore_use_holder(1);
+	return 0;
+}
+
+static int
+holder_off(void **state)
+{
+	(void)state;
+	keystore_use_holder(0);
+	return 0;
+}
+
+/* Keys loaded through the holder live there and report their store. */
+static void
+test_holder_runs(void **state)
+{
+	struct zs_errbuf eb;
+	struct zs_key *k = NULL;
+
+	(void)state;
+	assert_int_equal(holder_children(), 0);
+	assert_int_equal(zs_key_load("ed", KEYDIR "test-ed25519.pem", NULL,
+	    &k, &eb), 0);
+	assert_int_equal(holder_children(), 1);
+	assert_string_equal(zs_key_backend(k), "file");
+	assert_null(zs_key_location(k));
+	assert_true(zs_key_available(k));
+	zs_key_free(k);
+	/* The last key gone, the holder exits. */
+	assert_int_equal(holder_children(), 0);
+	setenv("ZSIGN_KEYHOLDER", "/nonexistent/zsign-keyholder", 1);
+	assert_int_equal(zs_key_load("ed", KEYDIR "test-ed25519.pem", NULL,
+	    &k, &eb), ZS_ERR_UNAVAILABLE);
+	assert_non_null(strstr(eb.msg, "/nonexistent/zsign-keyholder"));
+	holder_on(state);
+}
+
+/* Ed25519 is deterministic: the holder's signature is the local one. */
+static void
+test_holder_same_signature(void **state)
+{
+	struct zs_errbuf eb;
+	struct zs_key *a, *b;
+	uint8_t *sa, *sb;
+	size_t la, lb;
+
+	(void)state;
+	keystore_use_holder(0);
+	assert_int_equal(zs_key_load("a", KEYDIR "test-ed25519.pem", NULL,
+	    &a, &eb), 0);
+	keystore_use_holder(1);
+	assert_int_equal(zs_key_load("b", KEYDIR "test-ed25519.pem", NULL,
+	    &b, &eb), 0);
+	assert_int_equal(zs_key_sign(a, ZS_SIG_ED25519,
+	    (const uint8_t *)"image", 5, &sa, &la, &eb), 0);
+	assert_int_equal(zs_key_sign(b, ZS_SIG_ED25519,
+	    (const uint8_t *)"image", 5, &sb, &lb, &eb), 0);
+	assert_memory_equal(sa, sb, 64);
+	assert_int_equal(la, lb);
+	free(sa);
+	free(sb);
+	zs_key_free(a);
+	zs_key_free(b);
+}
+
+#define HOLDER_TEST(f) cmocka_unit_test_setup_teardown(f, holder_on, holder_off)
+
 int
 main(void)
 {
@@ -157,6 +264,13 @@ main(void)
 		cmocka_unit_test(test_public_only_refused),
 		cmocka_unit_test(test_keyring),
 		cmocka_unit_test(test_pem_forms),
+		HOLDER_TEST(test_holder_runs),
+		HOLDER_TEST(test_holder_same_signature),
+		HOLDER_TEST(test_load_and_sign_ed25519),
+		HOLDER_TEST(test_ecdsa_digest),
+		HOLDER_TEST(test_public_only_refused),
+		HOLDER_TEST(test_keyring),
+		HOLDER_TEST(test_pem_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

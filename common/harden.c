@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Keep private keys out of core files, ptrace and swap (OpenSSL's locked
- * secure heap holds their numbers). Failures are logged, not fatal: an
+ * Keep secrets out of core files, ptrace and swap (OpenSSL's locked secure
+ * heap holds private key numbers and PINs). Failures are logged, not fatal: an
  * unprivileged test run must still work, and the operator sees what
  * protection is missing.
  */
@@ -13,7 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "common/log.h"
-#include "daemon/harden.h"
+#include "common/harden.h"
 
 /*
  * OpenSSL secure heap (mlock'd, excluded from core dumps) for private key
