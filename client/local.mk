@@ -5,6 +5,7 @@ libzsign_a_SOURCES += \
 	client/transport.c client/transport.h \
 	client/zsclient.c client/zsclient.h \
 	client/cli.c client/cli.h client/cli-raw.c \
+	client/clientconf.c client/clientconf.h \
 	client/cli-imgtool.c client/cli-west.c
 
 bin_PROGRAMS += zsign-client
@@ -15,11 +16,21 @@ zsign_client_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed
 zsign_client_LDADD = libzsign.a $(HTTP_PARSER_LIBS) $(LIBZSIGN_DEPS)
 dist_man_MANS += docs/zsign-client.1
 
+# imgtool.py for Zephyr's CMake (-DIMGTOOL=...): runs zsign-client imgtool;
+# in the build tree it finds the zsign-client beside it.
+pkgdata_SCRIPTS = imgtool.py
+CLEANFILES += imgtool.py
+EXTRA_DIST += scripts/imgtool.py.in tests/vectors/imgtool-cmake
+imgtool.py: $(srcdir)/scripts/imgtool.py.in Makefile
+	$(AM_V_GEN)sed -e 's|@bindir[@]|$(bindir)|g' \
+	    $(srcdir)/scripts/imgtool.py.in >$@.tmp && chmod +x $@.tmp && \
+	    mv $@.tmp $@
+
 # End-to-end and compatibility tests against a real zsignd (TAP).
 CLIENT_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
 	tests/e2e/client-binary.sh \
 	tests/e2e/client-fixtures.sh tests/vectors/run-imgtool-vectors.sh \
-	tests/e2e/raw-sign.sh
+	tests/e2e/raw-sign.sh tests/vectors/run-imgtool-py.sh
 TESTS += $(CLIENT_TESTS)
 EXTRA_DIST += $(CLIENT_TESTS) tests/e2e/client-common.sh scripts/demo.sh
 

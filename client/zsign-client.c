@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "client/cli.h"
+#include "client/clientconf.h"
 #include "client/zsclient.h"
 #include "common/zserr.h"
 
@@ -47,8 +48,9 @@ static const char usage_text[] =
 "  keys                    list the server's keys\n"
 "  health                  check that the server is up\n"
 "\n"
-"The server is -s/--server, else $ZSIGN_SERVER, else "
-    ZSCLIENT_DEFAULT_SERVER ".\n"
+"The server is -s/--server, else $ZSIGN_SERVER, else \"server\" in\n"
+"~/.config/zsign/client.conf or " CLIENTCONF_SYSTEM ", else\n"
+ZSCLIENT_DEFAULT_SERVER ".\n"
 "TLS options (https:// servers):\n"
 TLSOPTS_USAGE
 "Exit status: 0 ok, 1 signing refused or failed, 2 usage.\n";
@@ -126,6 +128,7 @@ int
 main(int argc, char **argv)
 {
 	struct cli c = { .progname = "zsign-client" };
+	struct clientconf conf = { { NULL, NULL } };
 	struct zs_errbuf eb = { 0 };
 	size_t i;
 	int ai, rc;
@@ -159,8 +162,6 @@ main(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (c.server == NULL || *c.server == '\0')
-		c.server = ZSCLIENT_DEFAULT_SERVER;
 	tlsopts_from_env(&c.tls);
 	if (ai >= argc) {
 		fputs(usage_text, stderr);
@@ -174,8 +175,15 @@ main(int argc, char **argv)
 		    argv[ai], usage_text);
 		return CLI_EXIT_USAGE;
 	}
+	if ((rc = clientconf_apply(&conf, &c.server, &c.tls, &eb)) != 0) {
+		clientconf_free(&conf);
+		return cli_fail(&c, rc, eb.msg);
+	}
+	if (c.server == NULL || *c.server == '\0')
+		c.server = ZSCLIENT_DEFAULT_SERVER;
 	rc = cli_commands[i].run(&c, argc - ai, argv + ai);
 	zsclient_close(c.cl);
 	tlsopts_clear(&c.tls);
+	clientconf_free(&conf);
 	return rc;
 }

@@ -330,7 +330,7 @@ compare_structural(const char *vecdir, json_t *c, const uint8_t *out,
 		goto out;
 	/* Padding: slot-sized, erased gap, identical trailer. */
 	lay = json_object_get(c, "layout");
-	if ((tr = json_object_get(lay, "trailer")) != NULL && !hex) {
+	if ((tr = json_object_get(lay, "trailer")) != NULL) {
 		tsize = (size_t)json_integer_value(json_object_get(tr,
 		    "trailer_size"));
 		erased = json_string_value(json_object_get(tr, "erased_val")) !=
