@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "daemon/audit.h"
@@ -31,6 +32,7 @@ struct audit {
 	char			 brokenmsg[ZS_ERRMSG_MAX];
 	unsigned long long	 seq;		/* seq of the last line */
 	char			 head[65];	/* hash of the last line */
+	unsigned long long	 state;		/* highest "state" written */
 };
 
 static const char *const audit_result_names[] = {
@@ -45,9 +47,9 @@ static const char *const audit_result_names[] = {
  */
 static int
 audit_read_head(int fd, off_t size, unsigned long long *seqp, char head[65],
-    struct zs_errbuf *eb)
+    unsigned long long *statep, struct zs_errbuf *eb)
 {
-	json_t *root = NULL, *seq;
+	json_t *root = NULL, *seq, *state;
 	char *tail = NULL, *line;
 	size_t want, n, i;
 	off_t start;
@@ -95,6 +97,9 @@ audit_read_head(int fd, off_t size, unsigned long long *seqp, char head[65],
 		goto out;
 	}
 	*seqp = (unsigned long long)json_integer_value(seq);
+	state = json_object_get(root, "state");
+	*statep = json_is_integer(state) && json_integer_value(state) > 0 ?
+	    (unsigned long long)json_integer_value(state) : 0;
 	zs_sha256_hex((const uint8_t *)line, n, head);
 	r = 0;
  out:
@@ -105,7 +110,7 @@ audit_read_head(int fd, off_t size, unsigned long long *seqp, char head[65],
 
 static int
 audit_open_fd(const char *path, int *fdp, unsigned long long *seqp,
-    char head[65], struct zs_errbuf *eb)
+    char head[65], unsigned long long *statep, struct zs_errbuf *eb)
 {
 	struct zs_errbuf sub;
 	struct stat st;
@@ -121,13 +126,14 @@ audit_open_fd(const char *path, int *fdp, unsigned long long *seqp,
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && st.st_size > 0) {
-		if ((r = audit_read_head(fd, st.st_size, seqp, head,
+		if ((r = audit_read_head(fd, st.st_size, seqp, head, statep,
 		    &sub)) != 0) {
 			zs_errf(eb, r, "audit log %s: %s", path, sub.msg);
 			goto out;
 		}
 	} else {
 		*seqp = 0;
+		*statep = 0;
 		memcpy(head, AUDIT_GENESIS, 65);
 	}
 	*fdp = fd;
@@ -147,7 +153,8 @@ audit_open(const char *path, struct audit **ap, struct zs_errbuf *eb)
 
 	a = xcalloc(1, sizeof(*a));
 	a->fd = -1;
-	if ((r = audit_open_fd(path, &a->fd, &a->seq, a->head, eb)) != 0) {
+	if ((r = audit_open_fd(path, &a->fd, &a->seq, a->head, &a->state,
+	    eb)) != 0) {
 		free(a);
 		return r;
 	}
@@ -176,6 +183,12 @@ audit_path(const struct audit *a)
 }
 
 unsigned long long
+audit_state(const struct audit *a)
+{
+	return a->state;
+}
+
+unsigned long long
 audit_count(const struct audit *a)
 {
 	return a->seq;
@@ -192,16 +205,18 @@ audit_head(struct audit *a, char out[65])
 int
 audit_reopen(struct audit *a, struct zs_errbuf *eb)
 {
-	unsigned long long seq;
+	unsigned long long seq, state;
 	char head[65];
 	int fd, r;
 
-	if ((r = audit_open_fd(a->path, &fd, &seq, head, eb)) != 0)
+	if ((r = audit_open_fd(a->path, &fd, &seq, head, &state, eb)) != 0)
 		return r;
 	pthread_mutex_lock(&a->mtx);
 	close(a->fd);
 	a->fd = fd;
 	a->seq = seq;
+	if (state > a->state)
+		a->state = state;
 	memcpy(a->head, head, sizeof(a->head));
 	a->broken = 0;
 	pthread_mutex_unlock(&a->mtx);
@@ -267,16 +282,16 @@ audit_now(char out[48])
 	snprintf(out, 48, "%s.%03dZ", tmp, (int)(ts.tv_nsec / 1000000));
 }
 
-/* Build the line for rec as the successor of seq/head (malloc'd, no newline). */
-static char *
-audit_format(const struct audit_record *rec, unsigned long long seq,
-    const char *head)
+/* The fields of rec, after "seq" when seq is not 0. */
+static json_t *
+audit_fields(const struct audit_record *rec, unsigned long long seq)
 {
 	json_t *o = json_object();
-	char now[48], *line;
+	char now[48];
 
 	audit_now(now);
-	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+	if (seq != 0)
+		json_object_set_new(o, "seq", json_integer((json_int_t)seq));
 	json_object_set_new(o, "time", json_string(now));
 	json_object_set_new(o, "result",
 	    json_string(audit_result_names[rec->result]));
@@ -294,14 +309,41 @@ audit_format(const struct audit_record *rec, unsigned long long seq,
 	if (rec->outputs != NULL)
 		json_object_set_new(o, "outputs", audit_hashes(rec->outputs));
 	audit_set_str(o, "version", rec->version);
+	audit_set_str(o, "node", rec->node);
+	if (rec->state != 0)
+		json_object_set_new(o, "state", json_integer((json_int_t)
+		    rec->state));
 	audit_set_str(o, "digest", rec->digest);
 	audit_set_str(o, "message", rec->message);
 	if (rec->ms >= 0)
 		json_object_set_new(o, "ms", json_integer(rec->ms));
+	return o;
+}
+
+/* Build the line for rec as the successor of seq/head (malloc'd, no newline). */
+static char *
+audit_format(const struct audit_record *rec, unsigned long long seq,
+    const char *head)
+{
+	json_t *o = audit_fields(rec, seq);
+	char *line;
+
 	json_object_set_new(o, "prev", json_string(head));
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return line;
+}
+
+char *
+audit_record_json(const struct audit_record *rec)
+{
+	json_t *o = audit_fields(rec, 0);
+	char *text;
+
+	if ((text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+		fatalx("%s: out of memory", __func__);
+	json_decref(o);
+	return text;
 }
 
 int
@@ -371,6 +413,8 @@ audit_append(struct audit *a, const struct audit_record *rec,
 		goto out;
 	}
 	a->seq++;
+	if (rec->state > a->state)
+		a->state = rec->state;
 	zs_sha256_hex((const uint8_t *)line, len, a->head);
 	r = 0;
  out:

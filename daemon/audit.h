@@ -47,6 +47,8 @@ struct audit_record {
 	int			 error;		/* ZS_ERR_* or 0 */
 	const char		*message;	/* one line of detail */
 	long			 ms;		/* duration, -1 when unknown */
+	const char		*node;		/* replica name, when shared */
+	unsigned long long	 state;		/* state store change, 0: none */
 };
 
 struct audit;
@@ -61,6 +63,11 @@ int	audit_open(const char *path, struct audit **ap, struct zs_errbuf *eb);
 void	audit_close(struct audit *a);
 /* Path of the audit file (borrowed). */
 const char *audit_path(const struct audit *a);
+/*
+ * The state store's change number on the last line ("state"), or the
+ * highest appended since: the store must hold at least that one.
+ */
+unsigned long long audit_state(const struct audit *a);
 /* Lines appended since open plus those found at open. */
 unsigned long long audit_count(const struct audit *a);
 /* Copy the hash of the last line (the chain's head) to out. */
@@ -72,6 +79,11 @@ void	audit_head(struct audit *a, char out[65]);
  */
 int	audit_append(struct audit *a, const struct audit_record *rec,
 	    struct zs_errbuf *eb);
+/*
+ * rec as the JSON object its line carries, without the chain fields
+ * ("seq", "prev"): what a shared database keeps beside the state (malloc'd).
+ */
+char	*audit_record_json(const struct audit_record *rec);
 /* Is the log refusing appends since a failed write (until audit_reopen)? */
 int	audit_broken(struct audit *a);
 /*

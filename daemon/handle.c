@@ -48,6 +48,8 @@ struct signctx {
 	json_t			*params;
 	char			 digest[129];
 	char			 version[64];	/* of the MCUboot image */
+	struct policy_image	 image;		/* what the rules judge */
+	int			 has_image;
 	int			 authorized;
 	struct zs_errbuf	 eb;
 };
@@ -195,17 +197,31 @@ base_name(const char *name)
 	return s != NULL ? s + 1 : name;
 }
 
-/* The image input of parsed imgtool args (anti-rollback names images by it). */
-static const char *
-imgtool_input(const struct mcuboot_args *a)
+/*
+ * Take what the key's rules judge from an MCUboot result and check the
+ * stateless ones; west's two runs (bin, hex) must describe one image.
+ */
+static int
+image_rules(struct signctx *c, const struct mcuboot_result *res)
 {
-	const struct mcuboot_fileref *refs;
-	size_t i, n = mcuboot_args_files(a, &refs);
+	struct policy_image img;
 
-	for (i = 0; i < n; i++)
-		if (refs[i].role == MCUBOOT_IN_IMAGE)
-			return refs[i].name;
-	return "-";
+	memset(&img, 0, sizeof(img));
+	img.signed_image = res->signed_image;
+	snprintf(img.version, sizeof(img.version), "%s", res->version);
+	snprintf(img.cid, sizeof(img.cid), "%s", res->cid);
+	img.has_counter = res->has_seccnt;
+	img.counter = res->seccnt;
+	img.image_size = res->image_size;
+	img.flash_size = res->flash_size;
+	if (c->has_image && (strcmp(img.version, c->image.version) != 0 ||
+	    strcmp(img.cid, c->image.cid) != 0 ||
+	    img.counter != c->image.counter))
+		return zs_errf(&c->eb, ZS_ERR_INVALID, "the outputs of one "
+		    "request carry different versions or classes");
+	c->image = img;
+	c->has_image = 1;
+	return security_check_image(c->job->sec, c->key, &img, &c->eb);
 }
 
 static int
@@ -227,8 +243,7 @@ sign_imgtool_args(struct signctx *c)
 		goto out;
 	if ((r = mcuboot_sign(a, req->files, c->key, c->out, &res,
 	    &c->eb)) != 0 ||
-	    (r = security_check_image(c->job->sec, c->key, imgtool_input(a),
-	    res.version, res.image_size, &c->eb)) != 0)
+	    (r = image_rules(c, &res)) != 0)
 		goto out;
 	snprintf(c->digest, sizeof(c->digest), "%s", res.digest_hex);
 	snprintf(c->version, sizeof(c->version), "%s", res.version);
@@ -348,8 +363,7 @@ sign_imgtool_west(struct signctx *c)
 	for (i = 0; i < nruns; i++) {
 		if ((r = mcuboot_sign(a[i], req->files, c->key, c->out, &res,
 		    &c->eb)) != 0 ||
-		    (r = security_check_image(c->job->sec, c->key, ins[i],
-		    res.version, res.image_size, &c->eb)) != 0)
+		    (r = image_rules(c, &res)) != 0)
 			goto out;
 		snprintf(c->version, sizeof(c->version), "%s", res.version);
 		if (i == 0)
@@ -723,6 +737,7 @@ handle_audit(struct signctx *c, int code, const struct timespec *t0)
 	o.inputs = c->req != NULL ? c->req->files : NULL;
 	o.outputs = c->out;
 	o.version = c->version[0] != '\0' ? c->version : NULL;
+	o.image = c->has_image ? &c->image : NULL;
 	o.code = code;
 	o.message = code != 0 ? c->eb.msg : NULL;
 	o.ms = (long)(t.tv_sec - t0->tv_sec) * 1000 +
@@ -813,7 +828,8 @@ handle_sign(struct sign_job *job)
 
 char *
 handle_health(const struct keyring *kr, const char *audit,
-    unsigned long generation, int *statusp)
+    const char *state, const char *state_error, unsigned long generation,
+    int *statusp)
 {
 	size_t i, n = keyring_count(kr), avail = 0;
 	struct zs_key *k;
@@ -834,11 +850,15 @@ handle_health(const struct keyring *kr, const char *audit,
 	}
 	ok = strcmp(audit, "failing") != 0 && (n == 0 || avail > 0);
 	*statusp = ok ? 200 : 503;
-	return reply_dump(json_pack("{s:s,s:s,s:I,s:I,s:o,s:s,s:I}", "status",
-	    ok ? "ok" : "degraded", "version", PACKAGE_VERSION, "keys",
-	    (json_int_t)n, "keys_available", (json_int_t)avail,
-	    "unavailable", down, "audit", audit, "config",
-	    (json_int_t)generation));
+	/*
+	 * An unreachable state store stays a 200: keys without rules that
+	 * keep state still sign, so the replica must stay in service.
+	 */
+	return reply_dump(json_pack("{s:s,s:s,s:I,s:I,s:o,s:s,s:s,s:s*,s:I}",
+	    "status", ok ? "ok" : "degraded", "version", PACKAGE_VERSION,
+	    "keys", (json_int_t)n, "keys_available", (json_int_t)avail,
+	    "unavailable", down, "audit", audit, "state", state,
+	    "state_error", state_error, "config", (json_int_t)generation));
 }
 
 /* The public key as PEM text (SubjectPublicKeyInfo); malloc'd. */

@@ -57,11 +57,13 @@ void	 handle_answer_len(struct sign_job *job, int r, char **replyp,
 	    size_t len, const char *type, const char *msg);
 /*
  * The GET /v1/health reply (malloc'd JSON) for load balancers: keys
- * loaded and able to sign, the audit trail's state, the configuration
- * generation. *statusp is 503 when no request could be signed (audit
+ * loaded and able to sign, the audit trail's state, the state store's
+ * (with why it is unavailable), the configuration generation. *statusp
+ * is 503 when no request could be signed (audit
  * failing, or keys configured but none available), else 200.
  */
 char	*handle_health(const struct keyring *kr, const char *audit,
+	    const char *state, const char *state_error,
 	    unsigned long generation, int *statusp);
 /* The GET /v1/keys reply; malloc'd JSON. */
 char	*handle_keys(const struct keyring *kr);

@@ -26,6 +26,7 @@
 #include "daemon/security.h"
 #include "daemon/server.h"
 #include "keystore/keystore.h"
+#include "state/store.h"
 
 /* Exit status for a bad command line. */
 #define EXIT_USAGE	2
@@ -34,6 +35,7 @@
 enum {
 	OPT_TLS_CERT = 256, OPT_TLS_KEY, OPT_TLS_CLIENT_CA, OPT_AUDIT_LOG,
 	OPT_VERIFY_AUDIT, OPT_HASH_TOKEN, OPT_RIMAGE_DIR, OPT_NO_CLIENT_RIMAGE,
+	OPT_STATE, OPT_INIT_STATE, OPT_ALLOW_STATE_ROLLBACK,
 };
 
 static const struct option longopts[] = {
@@ -59,6 +61,10 @@ static const struct option longopts[] = {
 	{ "rimage-config-dir",	required_argument,	NULL, OPT_RIMAGE_DIR },
 	{ "no-client-rimage-configs", no_argument,	NULL,
 	    OPT_NO_CLIENT_RIMAGE },
+	{ "state",		required_argument,	NULL, OPT_STATE },
+	{ "init-state",		required_argument,	NULL, OPT_INIT_STATE },
+	{ "allow-state-rollback", no_argument,		NULL,
+	    OPT_ALLOW_STATE_ROLLBACK },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -71,6 +77,8 @@ usage(FILE *f)
 "              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
 "              [--audit-log FILE] [--rimage-config-dir DIR]\n"
 "              [--no-client-rimage-configs]\n"
+"              [--state URL [--allow-state-rollback]]\n"
+"       zsignd --init-state URL\n"
 "       zsignd --verify-audit FILE\n"
 "       zsignd --hash-token < TOKENFILE\n"
 "  -c, --config FILE            JSON configuration file\n"
@@ -82,6 +90,11 @@ usage(FILE *f)
 "      --tls-key FILE           its private key (PEM)\n"
 "      --tls-client-ca FILE     CA bundle for client certificates\n"
 "      --audit-log FILE         hash-chained audit log (fail closed)\n"
+"      --state URL              where the rules keep their state:\n"
+"                               sqlite:PATH or postgresql://...\n"
+"      --allow-state-rollback   start although the state store is\n"
+"                               behind the audit log (restored copy)\n"
+"      --init-state URL         create the state store's tables, and exit\n"
 "      --verify-audit FILE      check an audit log's chain and exit\n"
 "      --hash-token             print the configuration form of the\n"
 "                               bearer token read from stdin, and exit\n"
@@ -117,6 +130,7 @@ struct cmdline {
 	int		 check;
 	struct security_opts sec;
 	const char	*verify_audit;
+	const char	*init_state;
 	int		 hash_token;
 	const char	*rimage_dir;
 	int		 no_client_rimage;
@@ -206,6 +220,15 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 			break;
 		case OPT_NO_CLIENT_RIMAGE:
 			cl->no_client_rimage = 1;
+			break;
+		case OPT_STATE:
+			cl->sec.state_url = optarg;
+			break;
+		case OPT_INIT_STATE:
+			cl->init_state = optarg;
+			break;
+		case OPT_ALLOW_STATE_ROLLBACK:
+			cl->sec.allow_state_rollback = 1;
 			break;
 		default:
 			usage(stderr);
@@ -371,6 +394,14 @@ main(int argc, char *argv[])
 		    0 : 1;
 	if (cl.hash_token)
 		return hash_token();
+	if (cl.init_state != NULL) {
+		if (store_init(cl.init_state, &eb) != 0) {
+			fprintf(stderr, "zsignd: %s\n", eb.msg);
+			return 1;
+		}
+		printf("state store %s ready\n", cl.init_state);
+		return 0;
+	}
 	log_init("zsignd", cl.foreground || cl.check || stderr_is_kept() ||
 	    notify_under_systemd(), cl.level >= 0 ? cl.level : ZS_LOG_INFO);
 	/*

@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "common/zserr.h"
+#include "state/store.h"
 
 /* Longest identity or name text, NUL included. */
 #define POLICY_NAME_MAX		256
@@ -29,8 +30,6 @@
 #define POLICY_CERTNAMES_MAX	16
 /* Longest bearer token accepted from a request. */
 #define POLICY_TOKEN_MAX	1024
-/* Longest image identifier (the input file name without extension). */
-#define POLICY_IMAGE_MAX	128
 
 /* The "tool" of POST /v1/raw-sign in allow lists, audit and metrics. */
 #define POLICY_TOOL_RAW_NAME	"raw-sign"
@@ -62,8 +61,8 @@ struct policy;
 /*
  * Build the policy from the daemon's parsed configuration root (NULL: no
  * configuration, everything allowed). Reads "tokens", "keys"[] (only
- * "name", "allow", "rules", "default", "raw_signing"), "limits" and "state_file", and
- * loads the anti-rollback state.
+ * "name", "allow", "rules", "default", "raw_signing") and "limits"; the
+ * rules' state lives in the store (state/store.h).
  */
 int	policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb);
 /* Free p; NULL is a no-op. */
@@ -111,19 +110,45 @@ int	policy_authorize(struct policy *p, const struct policy_identity *id,
 int	policy_default_key(const struct policy *p,
 	    const struct policy_identity *id, const char *tool,
 	    const char **keyp, struct zs_errbuf *eb);
-/* Does key have rules that need the signed image (policy_admit_image)? */
+/* What the rules of a key judge in a signed MCUboot image. */
+struct policy_image {
+	int		signed_image;	/* a signature leaves (no vector) */
+	char		version[64];	/* "maj.min.rev+build" */
+	char		cid[33];	/* CID TLV in hex, "" without */
+	int		has_counter;	/* security counter TLV written */
+	uint64_t	counter;
+	size_t		image_size;	/* header + body + TLVs */
+	size_t		flash_size;	/* as written, --pad included */
+};
+
+/* Does key have rules that need the signed image (policy_check_image)? */
 int	policy_key_has_image_rules(const struct policy *p, const char *key);
+/* Does key have rules kept in the state store (marks, per-hour counts)? */
+int	policy_key_needs_state(const struct policy *p, const char *key);
+/* Does any key have rules kept in the state store? */
+int	policy_needs_state(const struct policy *p);
+/* Does any key keep marks that must survive a restart? */
+int	policy_needs_durable_state(const struct policy *p);
 /*
- * Check a freshly signed MCUboot image against key's rules before it is
- * returned: it must fit the slot with its trailer, and its version
- * ("maj.min.rev+build") must not be below the highest signed so far for
- * key and image; the new high mark is persisted before returning 0.
+ * Check a freshly signed MCUboot image against key's stateless rules
+ * before it is returned: it must fit the slot with its trailer, as
+ * written (--pad included).
  */
-int	policy_admit_image(struct policy *p, const char *key,
-	    const char *image, const char *version, size_t image_size,
+int	policy_check_image(const struct policy *p, const char *key,
+	    const struct policy_image *img, struct zs_errbuf *eb);
+/*
+ * Say what the store must check for id's signature with key (img: NULL
+ * unless an MCUboot image was made): the mark's class (configured
+ * image_class, else the image's CID, else the key), version, security
+ * counter and per-hour limit. The strings in a are borrowed from p, id
+ * and img.
+ */
+int	policy_admission(const struct policy *p,
+	    const struct policy_identity *id, const char *key,
+	    const struct policy_image *img, struct store_admit *a,
 	    struct zs_errbuf *eb);
-/* The image identifier of an input file name: no directory, no extension. */
-void	policy_image_id(const char *input, char out[POLICY_IMAGE_MAX]);
+/* Parse "maj[.min[.rev]][+build]" into one comparable number. */
+int	policy_version(const char *s, uint64_t *vp);
 
 /* Take one of id's concurrent request slots; ZS_ERR_LIMIT when all are busy. */
 int	policy_enter(struct policy *p, const struct policy_identity *id,

@@ -28,7 +28,7 @@ static const char *const runtime_levels[] = {
 
 /* Top-level members only read at start-up: a change waits for a restart. */
 static const char *const runtime_startup_members[] = {
-	"socket_mode", "socket_group", "audit", "tls",
+	"socket_mode", "socket_group", "audit", "tls", "state", "node",
 };
 
 /*

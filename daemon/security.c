@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,14 +26,25 @@
 #include "daemon/policy.h"
 #include "daemon/security.h"
 #include "daemon/tls.h"
+#include "state/store.h"
 
 /* Highest socket_mode accepted: permission bits only. */
 #define SECURITY_MODE_MAX	0777
+/* Largest legacy state_file imported into the store. */
+#define SECURITY_STATE_FILE_MAX	(64u * 1024 * 1024)
+/* Where rules that need no durable state (max_per_hour) keep it. */
+#define SECURITY_VOLATILE_STATE	"sqlite::memory:"
+/* The record saying the legacy state_file was imported (store_kv_*). */
+#define SECURITY_IMPORT_NS	"zsignd"
+#define SECURITY_IMPORT_NAME	"state_file_imported"
 
 struct security {
 	struct policy	*policy;
 	struct audit	*audit;
 	struct tls	*tls;
+	struct store	*store;		/* NULL: no rule keeps state */
+	int		 durable;	/* store survives restarts */
+	char		 node[STORE_NAME_MAX];	/* this replica's name */
 	int		 socket_mode;	/* -1: leave the server's default */
 	gid_t		 socket_gid;
 	int		 have_gid;
@@ -114,6 +126,159 @@ security_socket_conf(struct security *sec, const json_t *root,
 	return 0;
 }
 
+/*
+ * Import the marks of a legacy "state_file" ({key: {image: version}})
+ * into a store that has never seen it: the highest version of each key
+ * becomes the key-wide mark, since file names no longer name images.
+ */
+static int
+security_import(struct security *sec, const char *path, struct zs_errbuf *eb)
+{
+	struct store_admit a;
+	struct zs_errbuf sub;
+	json_error_t jerr;
+	json_t *root = NULL, *marks, *v;
+	const char *key, *image;
+	uint8_t *data = NULL;
+	uint64_t best, ver, seq;
+	char *done = NULL;
+	size_t len, n = 0;
+	int r;
+
+	if (store_kv_get(sec->store, SECURITY_IMPORT_NS, SECURITY_IMPORT_NAME,
+	    &done, &sub) == 0) {
+		free(done);
+		return 0;
+	}
+	if ((r = zs_file_read(path, SECURITY_STATE_FILE_MAX, &data, &len)) ==
+	    ZS_ERR_NOT_FOUND)
+		return 0;
+	if (r != 0)
+		return zs_errf(eb, r, "state_file %s: %s", path, zs_strerror(r));
+	root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
+	    &jerr);
+	free(data);
+	r = zs_errf(eb, ZS_ERR_FORMAT, "state_file %s: not {\"key\": "
+	    "{\"image\": \"version\"}}; nothing imported", path);
+	if (root == NULL || !json_is_object(root))
+		goto out;
+	json_object_foreach(root, key, marks) {
+		if (!json_is_object(marks) || strlen(key) >= STORE_NAME_MAX)
+			goto out;
+		best = 0;
+		json_object_foreach(marks, image, v) {
+			if (!json_is_string(v) ||
+			    policy_version(json_string_value(v), &ver) != 0)
+				goto out;
+			if (ver >= best)
+				best = ver;
+		}
+		if (json_object_size(marks) == 0)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.key = key;
+		a.image_class = "";
+		a.identity = "state_file";
+		a.check_version = 1;
+		a.version = best;
+		a.version_text = "(imported)";
+		a.update = 1;
+		if ((r = store_admit(sec->store, &a, &seq, eb)) != 0)
+			goto out;
+		n++;
+	}
+	if ((r = store_kv_put(sec->store, SECURITY_IMPORT_NS,
+	    SECURITY_IMPORT_NAME, path, eb)) != 0)
+		goto out;
+	log_info("state_file %s: %zu key mark(s) imported into the state "
+	    "store; the file is no longer read", path, n);
+	r = 0;
+ out:
+	json_decref(root);
+	return r;
+}
+
+/*
+ * Open the state store the rules need: the configured one, or a volatile
+ * one when only max_per_hour keeps state. A store older than the audit
+ * log (deleted, truncated or restored from a copy) is refused unless the
+ * operator says otherwise.
+ */
+static int
+security_state_open(struct security *sec, const json_t *root,
+    const struct security_opts *opts, struct zs_errbuf *eb)
+{
+	struct store_opts so = { .create = 1 };
+	const char *url = opts->state_url, *legacy = NULL;
+	unsigned long long seen;
+	const json_t *v;
+	int r;
+
+	if (root != NULL && (v = json_object_get(root, "node")) != NULL) {
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    json_string_length(v) >= sizeof(sec->node))
+			return zs_errf(eb, ZS_ERR_INVALID, "\"node\" must be "
+			    "a name of at most %zu bytes",
+			    sizeof(sec->node) - 1);
+		snprintf(sec->node, sizeof(sec->node), "%s",
+		    json_string_value(v));
+	} else if (gethostname(sec->node, sizeof(sec->node)) != 0)
+		snprintf(sec->node, sizeof(sec->node), "zsignd");
+	sec->node[sizeof(sec->node) - 1] = '\0';
+	if (root != NULL && (v = json_object_get(root, "state")) != NULL &&
+	    url == NULL) {
+		if (!json_is_string(v))
+			return zs_errf(eb, ZS_ERR_INVALID, "\"state\" must "
+			    "be a URL (sqlite:PATH, postgresql://...)");
+		url = json_string_value(v);
+	}
+	if (root != NULL && (v = json_object_get(root, "state_file")) !=
+	    NULL) {
+		if (!json_is_string(v))
+			return zs_errf(eb, ZS_ERR_INVALID, "\"state_file\" "
+			    "must be a path");
+		legacy = json_string_value(v);
+	}
+	if (url == NULL && policy_needs_durable_state(sec->policy))
+		return zs_errf(eb, ZS_ERR_INVALID, "anti_rollback and "
+		    "security_counter keep marks in a state store: set "
+		    "\"state\": \"sqlite:PATH\" (or --state URL)%s",
+		    legacy ? "; the old state_file is imported into it once" :
+		    "");
+	if (url == NULL && !policy_needs_state(sec->policy))
+		return 0;
+	if (opts->check_only)
+		return 0;
+	sec->durable = url != NULL;
+	so.node = sec->node;
+	if ((r = store_open(url ? url : SECURITY_VOLATILE_STATE, &so,
+	    &sec->store, eb)) != 0)
+		return r;
+	if (!sec->durable)
+		return 0;
+	seen = sec->audit != NULL ? audit_state(sec->audit) : 0;
+	if (seen > store_seq(sec->store)) {
+		if (!opts->allow_state_rollback)
+			return zs_errf(eb, ZS_ERR_FORMAT, "state store %s holds "
+			    "changes up to #%llu but the audit log %s recorded "
+			    "#%llu: the store was deleted, truncated or "
+			    "replaced by an older copy; restore it, or start "
+			    "once with --allow-state-rollback to accept its "
+			    "older marks", url,
+			    (unsigned long long)store_seq(sec->store),
+			    audit_path(sec->audit), seen);
+		log_warnx("state store %s is behind the audit log (#%llu < "
+		    "#%llu): continuing as --allow-state-rollback says", url,
+		    (unsigned long long)store_seq(sec->store), seen);
+	}
+	if (legacy != NULL && (r = security_import(sec, legacy, eb)) != 0)
+		return r;
+	log_info("state store %s (%s): change #%llu", url,
+	    store_backend(sec->store),
+	    (unsigned long long)store_seq(sec->store));
+	return 0;
+}
+
 /* Audit a client certificate the TLS handshake refused. */
 static void
 security_tls_refused(void *arg, const char *peer, const char *why)
@@ -164,11 +329,14 @@ security_new(const json_t *root, const struct security_opts *opts,
 		tls_set_refusal_cb(sec->tls, security_tls_refused, sec);
 	} else if (files.cert != NULL)
 		log_warnx("TLS settings given but no tcp: listener");
+	if (!opts->check_only && (opts->audit_path || auditv[0]) &&
+	    (r = audit_open(opts->audit_path ? opts->audit_path : auditv[0],
+	    &sec->audit, eb)) != 0)
+		goto fail;
+	if ((r = security_state_open(sec, root, opts, eb)) != 0)
+		goto fail;
 	if (opts->check_only)
 		goto done;
-	if ((opts->audit_path || auditv[0]) && (r = audit_open(opts->audit_path ?
-	    opts->audit_path : auditv[0], &sec->audit, eb)) != 0)
-		goto fail;
 	if (sec->audit == NULL)
 		log_warnx("no audit log configured (\"audit\": {\"path\": ...} "
 		    "or --audit-log): requests are not recorded");
@@ -197,6 +365,7 @@ security_free(struct security *sec)
 		    audit_path(sec->audit), audit_count(sec->audit), head);
 	}
 	policy_free(sec->policy);
+	store_close(sec->store);
 	audit_close(sec->audit);
 	tls_free(sec->tls);
 	free(sec);
@@ -343,17 +512,38 @@ security_authorize(struct security *sec, const struct policy_identity *id,
 
 int
 security_check_image(struct security *sec, const struct zs_key *key,
-    const char *input, const char *version, size_t image_size,
+    const struct policy_image *img, struct zs_errbuf *eb)
+{
+	if (sec == NULL || key == NULL)
+		return 0;
+	return policy_check_image(sec->policy, zs_key_name(key), img, eb);
+}
+
+/*
+ * Check and record the rules of a signature about to be returned; 0 and
+ * rec->state set, or the refusal in eb. The audit record travels with
+ * the state change where the store keeps records.
+ */
+static int
+security_admit(struct security *sec, const struct policy_identity *id,
+    const struct security_outcome *o, struct audit_record *rec,
     struct zs_errbuf *eb)
 {
-	char image[POLICY_IMAGE_MAX];
+	struct store_admit a;
+	uint64_t seq = 0;
+	char *json;
+	int r;
 
-	if (sec == NULL || key == NULL || !policy_key_has_image_rules(sec->policy,
-	    zs_key_name(key)))
-		return 0;
-	policy_image_id(input, image);
-	return policy_admit_image(sec->policy, zs_key_name(key), image,
-	    version, image_size, eb);
+	if ((r = policy_admission(sec->policy, id, zs_key_name(o->key),
+	    o->image, &a, eb)) != 0)
+		return r;
+	json = audit_record_json(rec);
+	a.record = json;
+	r = store_admit(sec->store, &a, &seq, eb);
+	free(json);
+	if (r == 0 && a.update)
+		rec->state = seq;
+	return r;
 }
 
 int
@@ -361,9 +551,14 @@ security_audit(struct security *sec, const struct policy_identity *id,
     const struct security_outcome *o, struct zs_errbuf *eb)
 {
 	struct audit_record rec;
+	struct zs_errbuf seb, reb;
+	char *json;
+	int code = o->code, refused = 0, shared, r;
 
-	if (sec == NULL || sec->audit == NULL)
+	if (sec == NULL)
 		return 0;
+	shared = sec->store != NULL && o->key != NULL &&
+	    policy_key_needs_state(sec->policy, zs_key_name(o->key));
 	memset(&rec, 0, sizeof(rec));
 	rec.identity = id->name;
 	rec.auth = security_auth_names[id->auth];
@@ -375,12 +570,50 @@ security_audit(struct security *sec, const struct policy_identity *id,
 	rec.outputs = o->code == 0 ? o->outputs : NULL;
 	rec.version = o->version;
 	rec.digest = o->digest;
-	rec.result = o->code == 0 ? AUDIT_OK : (o->code == ZS_ERR_DENIED ||
-	    o->code == ZS_ERR_LIMIT) ? AUDIT_REFUSED : AUDIT_FAILED;
-	rec.error = o->code;
+	rec.result = AUDIT_OK;
 	rec.message = o->message;
 	rec.ms = o->ms;
-	return audit_append(sec->audit, &rec, eb);
+	rec.node = sec->durable ? sec->node : NULL;
+	/* The rules decide last, on the image as it would leave. */
+	if (code == 0 && shared &&
+	    (refused = security_admit(sec, id, o, &rec, &seb)) != 0) {
+		code = refused;
+		rec.outputs = NULL;
+		rec.message = seb.msg;
+	}
+	if (code != 0)
+		rec.result = (code == ZS_ERR_DENIED || code == ZS_ERR_LIMIT) ?
+		    AUDIT_REFUSED : AUDIT_FAILED;
+	rec.error = code;
+	/* Refusals of shared rules join the shared records (PostgreSQL). */
+	if (code != 0 && shared && sec->durable) {
+		json = audit_record_json(&rec);
+		if (store_record(sec->store, id->name, rec.key, code ==
+		    ZS_ERR_DENIED || code == ZS_ERR_LIMIT ? "refused" :
+		    "failed", json, &reb) != 0)
+			log_warnx("%s", reb.msg);
+		free(json);
+	}
+	if (rec.state == 0 && sec->durable)
+		rec.state = store_seq(sec->store);
+	r = sec->audit != NULL ? audit_append(sec->audit, &rec, eb) : 0;
+	if (refused != 0)
+		return zs_errf(eb, refused, "%s", seb.msg);
+	return r;
+}
+
+const char *
+security_state_health(struct security *sec, struct zs_errbuf *eb)
+{
+	if (sec == NULL || sec->store == NULL)
+		return "off";
+	return store_last_health(sec->store, eb) == 0 ? "ok" : "unavailable";
+}
+
+struct store *
+security_store(struct security *sec)
+{
+	return sec != NULL ? sec->store : NULL;
 }
 
 const char *

@@ -26,6 +26,8 @@ struct security_opts {
 	const char	*tls_key;
 	const char	*tls_client_ca;
 	const char	*audit_path;
+	const char	*state_url;	/* --state */
+	int		 allow_state_rollback;	/* --allow-state-rollback */
 	int		 need_tls;	/* a tcp: listener is configured */
 	int		 check_only;	/* zsignd -n: audit log not opened */
 };
@@ -38,6 +40,7 @@ struct security_outcome {
 	const struct fileset	*outputs;	/* NULL unless signed */
 	const char		*version;	/* MCUboot image version */
 	const char		*digest;	/* raw-sign: "sha256:<hex>" */
+	const struct policy_image *image;	/* MCUboot facts, or NULL */
 	int			 code;		/* 0 or ZS_ERR_* */
 	const char		*message;
 	long			 ms;
@@ -74,6 +77,14 @@ int	security_tls_conn(struct security *sec, struct conn *c,
  */
 int	security_reload(struct security *sec, struct zs_errbuf *eb);
 
+/*
+ * The state store for /v1/health, as its last use found it: "off", "ok"
+ * or "unavailable" (the reason in eb); never blocks.
+ */
+const char *security_state_health(struct security *sec, struct zs_errbuf *eb);
+/* The state store (borrowed; NULL when no rule needs one). */
+struct store *security_store(struct security *sec);
+
 /* The audit trail for /v1/health: "off", "ok" or "failing" (fail closed). */
 const char *security_audit_state(struct security *sec);
 
@@ -99,13 +110,16 @@ void	security_leave(struct security *sec, const struct policy_identity *id);
 int	security_authorize(struct security *sec,
 	    const struct policy_identity *id, const struct keyring *kr,
 	    const char *tool, struct zs_key **keyp, struct zs_errbuf *eb);
-/* Check a signed MCUboot image against its key's rules before replying. */
+/* Check a signed MCUboot image against its key's stateless rules. */
 int	security_check_image(struct security *sec, const struct zs_key *key,
-	    const char *input, const char *version, size_t image_size,
-	    struct zs_errbuf *eb);
+	    const struct policy_image *img, struct zs_errbuf *eb);
 /*
- * Write the request's audit line and sync it (worker thread). A failure
- * means the signed image must not be returned.
+ * Finish a request (worker thread): for a signature with a key whose
+ * rules keep state, check and record them in the state store (one
+ * transaction, with the audit record where the store keeps them), then
+ * write the request's audit line and sync it. A failure (a rule refusing,
+ * ZS_ERR_DENIED or ZS_ERR_LIMIT; the store or the log failing) means the
+ * signed image must not be returned; eb says why.
  */
 int	security_audit(struct security *sec, const struct policy_identity *id,
 	    const struct security_outcome *o, struct zs_errbuf *eb);

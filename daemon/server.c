@@ -289,11 +289,15 @@ static void
 route_health(struct server *s, struct evhttp_request *req,
     struct reqinfo *ri)
 {
+	struct zs_errbuf seb;
+	const char *state;
 	char *body;
 	int status;
 
-	body = handle_health(s->rt->kr, security_audit_state(s->sec),
-	    s->rt->generation, &status);
+	zs_errclear(&seb);
+	state = security_state_health(s->sec, &seb);
+	body = handle_health(s->rt->kr, security_audit_state(s->sec), state,
+	    seb.msg[0] != '\0' ? seb.msg : NULL, s->rt->generation, &status);
 	server_reply(s, req, status, body);
 	log_debug("%s %s uid=%ld pid=%ld status=%d ms=%ld", ri->method,
 	    ri->path, ri->uid, ri->pid, status, ms_since(&ri->t0));

@@ -6,7 +6,9 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,9 @@ struct store {
 	const struct store_backend	*be;
 	void				*h;
 	_Atomic uint64_t		 seq;
+	pthread_mutex_t			 mtx;	/* guards down, downmsg */
+	int				 down;	/* last use: unreachable */
+	char				 downmsg[ZS_ERRMSG_MAX];
 };
 
 static const struct store_backend *
@@ -81,6 +86,7 @@ store_open(const char *url, const struct store_opts *opts,
 		return r;
 	}
 	atomic_init(&st->seq, seq);
+	pthread_mutex_init(&st->mtx, NULL);
 	*stp = st;
 	return 0;
 }
@@ -104,6 +110,7 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	st->be->close(st->h);
+	pthread_mutex_destroy(&st->mtx);
 	free(st);
 }
 
@@ -129,6 +136,21 @@ store_saw(struct store *st, uint64_t seq)
 		;
 }
 
+/* Remember whether the database answered, for store_health(). */
+static int
+store_note(struct store *st, int r, const struct zs_errbuf *eb)
+{
+	pthread_mutex_lock(&st->mtx);
+	if (r == ZS_ERR_UNAVAILABLE) {
+		st->down = 1;
+		snprintf(st->downmsg, sizeof(st->downmsg), "%s", eb->msg);
+	} else if (r == 0 || r == ZS_ERR_DENIED || r == ZS_ERR_LIMIT ||
+	    r == ZS_ERR_NOT_FOUND)
+		st->down = 0;
+	pthread_mutex_unlock(&st->mtx);
+	return r;
+}
+
 static int
 store_name_ok(const char *s, int empty_ok)
 {
@@ -151,7 +173,7 @@ store_admit(struct store *st, const struct store_admit *a, uint64_t *seqp,
 	if (a->record != NULL && strlen(a->record) > STORE_RECORD_MAX)
 		return zs_errf(eb, ZS_ERR_TOO_LARGE, "state: audit record "
 		    "over %u bytes", STORE_RECORD_MAX);
-	if ((r = st->be->admit(st->h, a, &seq, eb)) != 0)
+	if ((r = store_note(st, st->be->admit(st->h, a, &seq, eb), eb)) != 0)
 		return r;
 	if (a->update) {
 		store_saw(st, seq);
@@ -171,13 +193,26 @@ store_record(struct store *st, const char *identity, const char *key,
 	    strlen(record) > STORE_RECORD_MAX)
 		return zs_errf(eb, ZS_ERR_INVALID, "state: audit record "
 		    "fields too long");
-	return st->be->record(st->h, identity, key, result, record, eb);
+	return store_note(st, st->be->record(st->h, identity, key, result,
+	    record, eb), eb);
 }
 
 int
 store_health(struct store *st, struct zs_errbuf *eb)
 {
-	return st->be->health(st->h, eb);
+	return store_note(st, st->be->health(st->h, eb), eb);
+}
+
+int
+store_last_health(struct store *st, struct zs_errbuf *eb)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&st->mtx);
+	if (st->down)
+		r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "%s", st->downmsg);
+	pthread_mutex_unlock(&st->mtx);
+	return r;
 }
 
 static int

@@ -87,8 +87,16 @@ int	store_admit(struct store *st, const struct store_admit *a,
  */
 int	store_record(struct store *st, const char *identity, const char *key,
 	    const char *result, const char *record, struct zs_errbuf *eb);
-/* Can the store be used right now? Fills eb with the reason when not. */
+/*
+ * Can the store be used right now? Asks the database (may block up to a
+ * connection timeout); fills eb with the reason when not.
+ */
 int	store_health(struct store *st, struct zs_errbuf *eb);
+/*
+ * What the last use of the store found (never blocks): 0, or
+ * ZS_ERR_UNAVAILABLE with the reason in eb.
+ */
+int	store_last_health(struct store *st, struct zs_errbuf *eb);
 
 /* Store value under (ns, name), replacing what was there. */
 int	store_kv_put(struct store *st, const char *ns, const char *name,

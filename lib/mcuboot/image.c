@@ -55,6 +55,9 @@ struct signctx {
 	size_t				 body_off;	/* header space */
 	uint32_t			 base;		/* HEX base address */
 	int				 has_base;
+	char				 cid[33];	/* written CID, hex */
+	int				 has_seccnt;
+	uint32_t			 seccnt;	/* written counter */
 };
 
 /* A TLV value produced by the first pass for the compressed one. */
@@ -143,6 +146,8 @@ w_seccnt(struct signctx *c, struct pass *p, struct mcuboot_tlvs *t,
 		return zs_errf(eb, ZS_ERR_INVALID, "security counter %llu does "
 		    "not fit in 32 bits", v);
 	zs_set_u32(b, (uint32_t)v, a->big_endian);
+	c->has_seccnt = 1;
+	c->seccnt = (uint32_t)v;
 	return mcuboot_tlvs_add(t, TLV_SEC_CNT, 0, b, sizeof(b), eb);
 }
 
@@ -259,6 +264,9 @@ w_uuid(struct signctx *c, struct mcuboot_tlvs *t, unsigned type,
 	}
 	if (r == 0)
 		r = mcuboot_tlvs_add(t, type, 0, v, len, eb);
+	/* The image class anti-rollback marks belong to (policy.c). */
+	if (r == 0 && type == TLV_UUID_CID && len * 2 < sizeof(c->cid))
+		zs_hex_encode(v, len, c->cid);
 	free(v);
 	return r;
 }
@@ -1070,6 +1078,18 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 		res->image_size = p->vector_done ? buf_len(img) :
 		    buf_len(p->img);
 		res->output_size = len;
+		res->flash_size = res->image_size;
+		if (padded) {
+			/* As written: padded up to the slot, trailer last. */
+			mcuboot_trailer_compute(a, c->rcpt != NULL,
+			    p->enctlv_len, &t);
+			res->flash_size = res->image_size + t.size;
+			if (a->slot_size > res->flash_size)
+				res->flash_size = (size_t)a->slot_size;
+		}
+		snprintf(res->cid, sizeof(res->cid), "%s", c->cid);
+		res->has_seccnt = c->has_seccnt;
+		res->seccnt = c->seccnt;
 	}
 	r = 0;
  out:

@@ -66,6 +66,11 @@ struct mcuboot_result {
 	int	signed_image;		/* 1 if a signature TLV was made */
 	size_t	image_size;		/* header + body + TLVs */
 	size_t	output_size;		/* bytes of the output image file */
+	size_t	flash_size;		/* bytes it fills in the slot, trailer
+					   of --pad/--confirm included */
+	char	cid[33];		/* CID TLV (--cid) in hex, "" if none */
+	int	has_seccnt;		/* a security counter TLV was written */
+	uint32_t seccnt;		/* its value (--security-counter) */
 };
 
 /*

@@ -255,14 +255,14 @@ test_rate_and_concurrency(void **state)
 	assert_int_equal(policy_new(j, &p, &eb), 0);
 	ident_unix(&a, 4242, 1);
 	ident_unix(&b, 1000, 777);
+	/* max_per_hour counts signatures returned: the store does (test-store). */
 	assert_int_equal(policy_authorize(p, &a, "prod", "imgtool", &eb), 0);
 	assert_int_equal(policy_authorize(p, &a, "prod", "imgtool", &eb), 0);
-	assert_int_equal(policy_authorize(p, &a, "prod", "imgtool", &eb),
-	    ZS_ERR_LIMIT);
-	assert_non_null(strstr(eb.msg, "per hour"));
-	/* Another identity has its own budget; other keys are unlimited. */
-	assert_int_equal(policy_authorize(p, &b, "prod", "imgtool", &eb), 0);
-	assert_int_equal(policy_authorize(p, &a, "open", "imgtool", &eb), 0);
+	assert_int_equal(policy_authorize(p, &a, "prod", "imgtool", &eb), 0);
+	assert_true(policy_needs_state(p));
+	assert_true(policy_needs_durable_state(p));
+	assert_true(policy_key_needs_state(p, "prod"));
+	assert_false(policy_key_needs_state(p, "open"));
 
 	assert_int_equal(policy_enter(p, &a, &eb), 0);
 	assert_int_equal(policy_enter(p, &a, &eb), 0);
@@ -278,72 +278,101 @@ test_rate_and_concurrency(void **state)
 }
 
 static void
-test_anti_rollback(void **state)
+test_admission(void **state)
 {
 	static const struct {
-		const char	*image, *version;
+		const char	*version;
+		uint64_t	 value;
 		int		 want;
 	} steps[] = {
-		{ "zephyr", "1.2.0+0", 0 },
-		{ "zephyr", "1.1.9+9", ZS_ERR_DENIED },
-		{ "zephyr", "1.2.0", 0 },		/* same version again */
-		{ "zephyr", "1.2.0+1", 0 },
-		{ "zephyr", "1.2.0+0", ZS_ERR_DENIED },	/* build counts */
-		{ "other", "0.0.1", 0 },		/* per image */
-		{ "zephyr", "junk", ZS_ERR_DENIED },
-		{ "zephyr", "2", 0 },
+		{ "1.2.0+0", UINT64_C(0x0102000000000000), 0 },
+		{ "1.2.0+1", UINT64_C(0x0102000000000001), 0 },
+		{ "2", UINT64_C(0x0200000000000000), 0 },
+		{ "255.255.65535+4294967295", UINT64_MAX, 0 },
+		{ "junk", 0, ZS_ERR_DENIED },
+		{ "1.2.3.4", 0, ZS_ERR_DENIED },
 	};
+	struct policy_identity id;
+	struct policy_image img;
+	struct store_admit a;
 	struct zs_errbuf eb;
 	struct policy *p;
-	json_t *j = conf(base_conf);
+	json_t *j = conf(base_conf), *k;
 	size_t i;
 
 	(void)state;
 	assert_int_equal(policy_new(j, &p, &eb), 0);
+	ident_unix(&id, 4242, 1);
 	assert_true(policy_key_has_image_rules(p, "prod"));
 	assert_false(policy_key_has_image_rules(p, "open"));
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		assert_int_equal(policy_admit_image(p, "prod", steps[i].image,
-		    steps[i].version, 100, &eb), steps[i].want);
-	policy_free(p);
-
-	/* The marks survive a restart. */
-	assert_int_equal(policy_new(j, &p, &eb), 0);
-	assert_int_equal(policy_admit_image(p, "prod", "zephyr", "1.9.9", 100,
-	    &eb), ZS_ERR_DENIED);
-	assert_non_null(strstr(eb.msg, "lower than 2"));
-	assert_int_equal(policy_admit_image(p, "prod", "zephyr", "2.0.0+0",
-	    100, &eb), 0);
+	memset(&img, 0, sizeof(img));
+	img.signed_image = 1;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		snprintf(img.version, sizeof(img.version), "%s",
+		    steps[i].version);
+		assert_int_equal(policy_admission(p, &id, "prod", &img, &a,
+		    &eb), steps[i].want);
+		if (steps[i].want != 0)
+			continue;
+		assert_true(a.check_version);
+		assert_true(a.version == steps[i].value);
+		assert_string_equal(a.key, "prod");
+		assert_string_equal(a.identity, "uid:4242");
+		assert_int_equal(a.max_per_hour, 2);
+		assert_true(a.update);
+	}
+	/* The class: the image's CID, never a file name; else the key. */
+	snprintf(img.version, sizeof(img.version), "1.0.0");
+	assert_int_equal(policy_admission(p, &id, "prod", &img, &a, &eb), 0);
+	assert_string_equal(a.image_class, "");
+	snprintf(img.cid, sizeof(img.cid), "00112233445566778899aabbccddeeff");
+	assert_int_equal(policy_admission(p, &id, "prod", &img, &a, &eb), 0);
+	assert_string_equal(a.image_class, img.cid);
+	/* A vector to sign raises nothing. */
+	img.signed_image = 0;
+	assert_int_equal(policy_admission(p, &id, "prod", &img, &a, &eb), 0);
+	assert_false(a.update);
+	/* Rules that judge an image refuse a request without one. */
+	assert_int_equal(policy_admission(p, &id, "prod", NULL, &a, &eb),
+	    ZS_ERR_DENIED);
+	assert_int_equal(policy_authorize(p, &id, "prod", "rimage", &eb),
+	    ZS_ERR_DENIED);
 
 	/* Slot fit: 0x1000 slot, default trailer 128*3*1 + 4*8 + 16 = 432. */
-	assert_int_equal(policy_admit_image(p, "prod", "zephyr", "2.0.0",
-	    0x1000 - 432, &eb), 0);
-	assert_int_equal(policy_admit_image(p, "prod", "zephyr", "2.0.0",
-	    0x1000 - 431, &eb), ZS_ERR_DENIED);
+	img.image_size = img.flash_size = 0x1000 - 432;
+	assert_int_equal(policy_check_image(p, "prod", &img, &eb), 0);
+	img.image_size = img.flash_size = 0x1000 - 431;
+	assert_int_equal(policy_check_image(p, "prod", &img, &eb),
+	    ZS_ERR_DENIED);
 	assert_non_null(strstr(eb.msg, "does not fit"));
+	/* --pad: judged as written, padded to the client's slot size. */
+	img.image_size = 0x100;
+	img.flash_size = 0x2000;
+	assert_int_equal(policy_check_image(p, "prod", &img, &eb),
+	    ZS_ERR_DENIED);
+	img.flash_size = 0x1000;
+	assert_int_equal(policy_check_image(p, "prod", &img, &eb), 0);
 	policy_free(p);
-	json_decref(j);
-}
 
-static void
-test_state_unwritable(void **state)
-{
-	struct zs_errbuf eb;
-	struct policy *p;
-	json_t *j;
-
-	(void)state;
-	snprintf(statepath, sizeof(statepath), "/nonexistent/zs/state.json");
-	j = conf(base_conf);
+	/* A configured class wins over the image's; counters are required. */
+	k = json_array_get(json_object_get(j, "keys"), 0);
+	json_object_set_new(json_object_get(k, "rules"), "image_class",
+	    json_string("board-a"));
+	json_object_set_new(json_object_get(k, "rules"), "security_counter",
+	    json_true());
 	assert_int_equal(policy_new(j, &p, &eb), 0);
-	assert_int_equal(policy_admit_image(p, "prod", "zephyr", "1.0.0", 1,
-	    &eb), ZS_ERR_IO);
-	/* The mark was not kept, so a lower version is still judged fresh. */
-	assert_int_equal(policy_admit_image(p, "prod", "zephyr", "0.9.0", 1,
-	    &eb), ZS_ERR_IO);
+	img.signed_image = 1;
+	assert_int_equal(policy_admission(p, &id, "prod", &img, &a, &eb),
+	    ZS_ERR_DENIED);
+	assert_non_null(strstr(eb.msg, "security counter"));
+	img.has_counter = 1;
+	img.counter = 7;
+	assert_int_equal(policy_admission(p, &id, "prod", &img, &a, &eb), 0);
+	assert_string_equal(a.image_class, "board-a");
+	assert_true(a.check_counter);
+	assert_true(a.counter == 7);
 	policy_free(p);
 	json_decref(j);
-	snprintf(statepath, sizeof(statepath), "%s/state.json", statedir);
 }
 
 static void
@@ -357,7 +386,8 @@ test_config_errors(void **state)
 		"{\"keys\": [{\"name\": \"a\", \"allow\": {\"uids\": [\"no-such-user-zs\"]}}]}",
 		"{\"keys\": [{\"name\": \"a\", \"allow\": {\"tokens\": [\"nope\"]}}]}",
 		"{\"keys\": [{\"name\": \"a\", \"allow\": {\"tools\": [\"gcc\"]}}]}",
-		"{\"keys\": [{\"name\": \"a\", \"rules\": {\"anti_rollback\": true}}]}",
+		"{\"keys\": [{\"name\": \"a\", \"rules\": {\"image_class\": \"a b\"}}]}",
+		"{\"keys\": [{\"name\": \"a\", \"rules\": {\"security_counter\": 1}}]}",
 		"{\"keys\": [{\"name\": \"a\", \"rules\": {\"max_per_hour\": -1}}]}",
 		"{\"keys\": [{\"name\": \"a\", \"rules\": {\"slot_fit\": {}}}]}",
 		"{\"keys\": [{\"name\": \"a\", \"rules\": {\"slot_fit\": {\"slot_size\": 64, \"align\": 3}}}]}",
@@ -435,23 +465,6 @@ test_identity_cert(void **state)
 	X509_free(x);
 }
 
-static void
-test_image_id(void **state)
-{
-	static const char *const v[][2] = {
-		{ "zephyr.bin", "zephyr" }, { "build/zephyr.signed.hex",
-		"zephyr.signed" }, { "noext", "noext" }, { ".hidden", ".hidden" },
-	};
-	char out[POLICY_IMAGE_MAX];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		policy_image_id(v[i][0], out);
-		assert_string_equal(out, v[i][1]);
-	}
-}
-
 int
 main(void)
 {
@@ -461,12 +474,10 @@ main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_default_key),
 		cmocka_unit_test(test_rate_and_concurrency),
-		cmocka_unit_test(test_anti_rollback),
-		cmocka_unit_test(test_state_unwritable),
+		cmocka_unit_test(test_admission),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_identity_unix),
 		cmocka_unit_test(test_identity_cert),
-		cmocka_unit_test(test_image_id),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
