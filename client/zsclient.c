@@ -203,11 +203,11 @@ zsclient_exchange(struct zsclient *cl, struct transport_req *rq,
 
 /*
  * Run one request: GET when body is NULL, else POST of body (JSON).
- * On 200, *replyp is the decoded JSON object.
+ * On 200 (or also_ok, when not 0), *replyp is the decoded JSON object.
  */
 static int
-zsclient_request(struct zsclient *cl, const char *path, const char *body,
-    size_t bodylen, json_t **replyp, struct zs_errbuf *eb)
+zsclient_request_ok(struct zsclient *cl, const char *path, const char *body,
+    size_t bodylen, long also_ok, json_t **replyp, struct zs_errbuf *eb)
 {
 	struct transport_req rq;
 	struct transport_reply rp;
@@ -229,7 +229,7 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	if ((r = zsclient_exchange(cl, &rq, &rp, eb)) != 0)
 		return r;
 	root = jsonlift_loadb((const char *)rp.body, rp.len, 0, &jerr);
-	if (rp.status != 200) {
+	if (rp.status != 200 && (also_ok == 0 || rp.status != also_ok)) {
 		r = zsclient_reply_error(rp.status, root, eb);
 		goto out;
 	}
@@ -247,10 +247,20 @@ zsclient_request(struct zsclient *cl, const char *path, const char *body,
 	return r;
 }
 
+/* Run one request; on 200, *replyp is the decoded JSON object. */
+static int
+zsclient_request(struct zsclient *cl, const char *path, const char *body,
+    size_t bodylen, json_t **replyp, struct zs_errbuf *eb)
+{
+	return zsclient_request_ok(cl, path, body, bodylen, 0, replyp, eb);
+}
+
 int
 zsclient_health(struct zsclient *cl, json_t **replyp, struct zs_errbuf *eb)
 {
-	return zsclient_request(cl, "/v1/health", NULL, 0, replyp, eb);
+	/* 503 "degraded" is a health answer too, with the same members. */
+	return zsclient_request_ok(cl, "/v1/health", NULL, 0, 503, replyp,
+	    eb);
 }
 
 int

@@ -49,7 +49,10 @@ void	zsclient_set_tls(struct zsclient *cl, const struct tlsopts *tls);
 /* Close the connection and free cl; NULL is a no-op. */
 void	zsclient_close(struct zsclient *cl);
 
-/* GET /v1/health; *replyp is the decoded object (caller json_decref()s). */
+/*
+ * GET /v1/health; *replyp is the decoded object (caller json_decref()s),
+ * for a 503 "degraded" answer as well.
+ */
 int	zsclient_health(struct zsclient *cl, json_t **replyp,
 	    struct zs_errbuf *eb);
 /* GET /v1/keys; *replyp is the decoded object with its "keys" array. */

@@ -51,6 +51,7 @@ struct signctx {
 	struct policy_image	 image;		/* what the rules judge */
 	int			 has_image;
 	int			 authorized;
+	int			 unsigned_only;	/* nothing to sign: no default */
 	struct zs_errbuf	 eb;
 };
 
@@ -95,6 +96,13 @@ key_resolve(struct signctx *c, const char *argkey)
 			    "unknown key \"%.64s\"", name);
 	}
 	/* The key is known (or the default chosen): may they use it? */
+	if (!c->authorized && c->key == NULL && c->unsigned_only) {
+		/* An image that is never signed takes no default key. */
+		if ((r = security_authorize_unsigned(c->job->sec, c->job->id,
+		    req->tool_name, &c->eb)) != 0)
+			return r;
+		c->authorized = 1;
+	}
 	if (!c->authorized) {
 		if ((r = security_authorize(c->job->sec, c->job->id, kr,
 		    req->tool_name, &c->key, &c->eb)) != 0)
@@ -432,6 +440,7 @@ sign_rimage(struct signctx *c)
 	    &tomllen) == 0 && (r = rimage_config_needs_key(toml, tomllen,
 	    &need, &c->eb)) != 0)
 		goto out;
+	c->unsigned_only = !need;
 	if ((r = key_resolve(c, need ? argkey : NULL)) != 0)
 		goto out;
 	if (req->date != NULL)

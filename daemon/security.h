@@ -110,6 +110,13 @@ void	security_leave(struct security *sec, const struct policy_identity *id);
 int	security_authorize(struct security *sec,
 	    const struct policy_identity *id, const struct keyring *kr,
 	    const char *tool, struct zs_key **keyp, struct zs_errbuf *eb);
+/*
+ * May id make an image that is never signed (rimage's i.MX format) with
+ * tool? No key, not even a default one, is chosen for it.
+ */
+int	security_authorize_unsigned(struct security *sec,
+	    const struct policy_identity *id, const char *tool,
+	    struct zs_errbuf *eb);
 /* Check a signed MCUboot image against its key's stateless rules. */
 int	security_check_image(struct security *sec, const struct zs_key *key,
 	    const struct policy_image *img, struct zs_errbuf *eb);

@@ -51,10 +51,16 @@
 #define FD_RESERVE		64
 /* Mode of the socket files: owner and group may connect. */
 #define LISTEN_SOCKET_MODE	0660
-/* Every method evhttp knows, so that we answer 405 ourselves, in JSON. */
+/*
+ * libevent 2.1's type for a method token it does not know (its private
+ * EVHTTP_REQ_UNKNOWN_, http-internal.h); allowed, such a request reaches
+ * the dispatcher instead of evhttp's 501 HTML page.
+ */
+#define REQ_UNKNOWN	(1 << 15)
+/* Every method, known or not, so that we answer 405/400 ourselves, in JSON. */
 #define ALL_METHODS	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | \
 	EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
-	EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
+	EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH | REQ_UNKNOWN)
 
 /*
  * One listener: its own evhttp and connection watcher, so that every limit
@@ -538,6 +544,12 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	ri.method = method_name(m);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	ri.path = "-";
+	/* PROTOCOL.md §1: an unknown method token is a bad request. */
+	if (strcmp(ri.method, "?") == 0) {
+		server_reply_error(s, req, &ri, ZS_ERR_INVALID, "unknown HTTP "
+		    "method");
+		return;
+	}
 	if (path == NULL) {
 		server_reply_error(s, req, &ri, ZS_ERR_INVALID, "bad request "
 		    "target");

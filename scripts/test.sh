@@ -11,11 +11,24 @@ sh scripts/deps.sh || exit 1
 pass=0
 fail=0
 status=0
+# configured DIR ARGS...: is DIR configured, with exactly these configure
+# arguments? A build/ that scripts/demo.sh configured without
+# --enable-werror must not be reused, silently dropping -Werror.
+configured() {
+	cf_dir=$1
+	shift
+	[ -f "$cf_dir/Makefile" ] || return 1
+	cf_got=$(cd "$cf_dir" && ./config.status --config 2>/dev/null | tr -d "'")
+	[ "$cf_got" = "$*" ] && return 0
+	echo "$cf_dir: configured with '$cf_got', not '$*': configuring again" >&2
+	return 1
+}
+
 run_build() {	# dir, configure flags...
 	dir=$1
 	shift
 	mkdir -p "$dir"
-	( cd "$dir" && { [ -f Makefile ] || ../configure --enable-werror "$@" >configure.out 2>&1; } ) ||
+	( cd "$dir" && { configured . --enable-werror "$@" || ../configure --enable-werror "$@" >configure.out 2>&1; } ) ||
 	    { echo "configure failed in $dir" >&2; cat "$dir/configure.out" >&2; status=1; return; }
 	if ! make -C "$dir" -j"$(nproc)" >"$dir/make.out" 2>&1; then
 		tail -40 "$dir/make.out" >&2
@@ -51,7 +64,7 @@ run_fuzz() {	# dir
 	dir=$1
 	command -v clang >/dev/null 2>&1 || { echo "[$dir] SKIP: no clang"; return; }
 	mkdir -p "$dir"
-	( cd "$dir" && { [ -f Makefile ] || CC=clang ../configure --enable-werror --enable-fuzzing >configure.out 2>&1; } ) ||
+	( cd "$dir" && { configured . --enable-werror --enable-fuzzing CC=clang || CC=clang ../configure --enable-werror --enable-fuzzing >configure.out 2>&1; } ) ||
 	    { echo "[$dir] FAIL: configure" ; fail=$((fail + 1)); status=1; return; }
 	if ! make -C "$dir" -j"$(nproc)" >"$dir/make.out" 2>&1; then
 		tail -40 "$dir/make.out" >&2

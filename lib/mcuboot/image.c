@@ -787,7 +787,7 @@ prepare(struct signctx *c, struct zs_errbuf *eb)
 		c->pub = zs_key_public(c->key);
 		/* imgtool crashes on an X25519 -k; we refuse it cleanly. */
 		if ((c->kt = mcuboot_keytype_of(c->pub)) == NULL)
-			return zs_errf(eb, ZS_ERR_INVALID, "key '%s' (%s) "
+			return zs_errf(eb, ZS_ERR_KEY, "key '%s' (%s) "
 			    "cannot sign MCUboot images", zs_key_name(c->key),
 			    zs_key_type_name(c->key));
 	}

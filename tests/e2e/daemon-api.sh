@@ -5,7 +5,7 @@
 # request logging, and a clean SIGTERM.
 . "${ZS_TOP_SRCDIR:?}/tests/e2e/lib.sh"
 
-zs_plan 52
+zs_plan 54
 
 zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TOP_SRCDIR/tests/e2e/daemon-api.json" ||
     zs_bail "zsignd did not start"
@@ -51,6 +51,11 @@ grep -qi '^Allow: POST' "$ZS_TMP/headers"
 zs_ok $? "405 names the allowed method"
 zs_curl DELETE /v1/keys
 expect 405 invalid "DELETE /v1/keys: 405 invalid"
+# An unknown method token: 400 in JSON (PROTOCOL.md §1), not evhttp's 501.
+zs_curl BREW /v1/health
+expect 400 invalid "BREW /v1/health: 400 invalid"
+zs_curl BREW /v1/sign -d '{}'
+expect 400 invalid "BREW /v1/sign with a body: 400 invalid"
 
 # post DESCRIPTION STATUS CODE JSON: POST JSON text to /v1/sign.
 post() {

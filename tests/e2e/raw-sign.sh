@@ -24,7 +24,8 @@ cat >"$T/zsignd.conf" <<EOF
     { "name": "not-raw-tool", "path": "$K/ed25519.pem", "raw_signing": true,
       "allow": { "tools": ["imgtool"] } },
     { "name": "enc", "path": "$K/x25519.pem", "raw_signing": true,
-      "allow": { "tools": ["raw-sign"] } }
+      "allow": { "tools": ["raw-sign"] } },
+    { "name": "x25519", "path": "$K/x25519.pem" }
   ],
   "audit": { "path": "$T/audit.log" }
 }
@@ -139,6 +140,12 @@ refused "an allow list without raw-sign refuses" \
     'may not be used with raw-sign' -k not-raw-tool inputs/rand-1000.bin
 refused "an encryption-only key: bad_key" 'encryption only' -k enc \
     inputs/rand-1000.bin
+# shellcheck disable=SC2086
+"$CLIENT" imgtool sign -k zsign:x25519 $fixsig_args inputs/rand-1000.bin \
+    "$T/x.bin" 2>"$T/err"
+rc=$?
+zs_is "$rc:$(tail -1 "$T/audit.log" | jq -r .error)" 1:bad_key \
+    "an image signed with an encryption-only key: bad_key, exit 1"
 refused "Ed25519 refuses a digest" 'send "data", not a digest' -k ed \
     --digest "$dg"
 refused "ECDSA P-384 refuses a SHA-256 digest" 'cannot sign a 32-byte' \
