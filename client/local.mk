@@ -30,7 +30,8 @@ imgtool.py: $(srcdir)/scripts/imgtool.py.in Makefile
 CLIENT_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
 	tests/e2e/client-binary.sh \
 	tests/e2e/client-fixtures.sh tests/vectors/run-imgtool-vectors.sh \
-	tests/e2e/raw-sign.sh tests/vectors/run-imgtool-py.sh
+	tests/e2e/raw-sign.sh tests/vectors/run-imgtool-py.sh \
+	tests/e2e/readme.sh
 TESTS += $(CLIENT_TESTS)
 EXTRA_DIST += $(CLIENT_TESTS) tests/e2e/client-common.sh scripts/demo.sh
 

@@ -11,6 +11,7 @@
 
 VEC=$ZS_TOP_SRCDIR/tests/vectors/imgtool
 K=$VEC/keys
+RV=$ZS_TOP_SRCDIR/tests/vectors/rimage
 T=$ZS_TMP
 cat >"$T/zsignd.conf" <<EOF
 {
@@ -25,7 +26,9 @@ cat >"$T/zsignd.conf" <<EOF
       "allow": { "tools": ["imgtool"] } },
     { "name": "enc", "path": "$K/x25519.pem", "raw_signing": true,
       "allow": { "tools": ["raw-sign"] } },
-    { "name": "x25519", "path": "$K/x25519.pem" }
+    { "name": "x25519", "path": "$K/x25519.pem" },
+    { "name": "sof", "path": "$RV/keys/rsa3072-a.pem", "default": true,
+      "allow": { "tools": ["rimage"] } }
   ],
   "audit": { "path": "$T/audit.log" }
 }
@@ -179,6 +182,15 @@ else
 	tap_not_ok "-k DIR/: usage error suggesting zsign:NAME" "exit $rc" \
 	    "$(cat "$T/err")"
 fi
+
+# Beside raw signatures, the same daemon's audit: an i.MX rimage request
+# (never signed) names no key, not even the default one for rimage.
+(cd "$RV/cases/imx8m_sof" && "$CLIENT" rimage -o "$T/imx.ri" \
+    -k "key param ignored by imx8m" -f 2.8.0 -b 1 -e \
+    -c ../../configs/imx8m.toml input/zephyr.elf >/dev/null 2>"$T/err")
+rc=$?
+zs_is "$rc:$(tail -1 "$T/audit.log" | jq -r '.tool + " " + (.key // "none")')" \
+    "0:rimage none" "an i.MX rimage request is audited with no key"
 
 "$ZS_ZSIGND" --verify-audit "$T/audit.log" >/dev/null 2>&1
 zs_ok $? "the audit chain verifies"
