@@ -186,7 +186,7 @@ zs_b64() {
 # zs_check_log DESCRIPTION: one TAP line; fails on sanitizer reports or
 # crashes in the zsignd log (which is shown then).
 zs_check_log() {
-	if grep -Eq 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: |Segmentation fault|Aborted' \
+	if grep -Eq 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|Sanitizer has encountered|runtime error:|SUMMARY: |Segmentation fault|Aborted' \
 	    "$ZS_LOG" 2>/dev/null; then
 		zs_fail "$1"
 		sed 's/^/# zsignd: /' "$ZS_LOG" | tail -60
