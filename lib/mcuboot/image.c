@@ -50,7 +50,8 @@ struct signctx {
 	size_t				 keyhashlen;
 	struct custom_val		 custom[MCUBOOT_CUSTOM_TLVS_MAX];
 	size_t				 ncustom;
-	uint8_t				*input;		/* as loaded */
+	const uint8_t			*input;		/* as loaded */
+	uint8_t				*input_owned;	/* from HEX */
 	size_t				 inputlen;
 	size_t				 body_off;	/* header space */
 	uint32_t			 base;		/* HEX base address */
@@ -560,15 +561,16 @@ load_input(struct signctx *c, struct zs_errbuf *eb)
 		return zs_errf(eb, ZS_ERR_USAGE, "Input file not found");
 	if (is_hex_name(a->infile)) {
 		if ((r = ihex_read((const char *)d, len, 0xff, &c->base,
-		    &c->input, &c->inputlen, eb)) != 0)
+		    &c->input_owned, &c->inputlen, eb)) != 0)
 			return r;
+		c->input = c->input_owned;
 		c->has_base = 1;
 	} else {
 		if (len > MCUBOOT_IMAGE_MAX)
 			return zs_errf(eb, ZS_ERR_TOO_LARGE, "%s: larger than "
 			    "%u bytes", a->infile, MCUBOOT_IMAGE_MAX);
-		c->input = xmalloc(len + 1);
-		memcpy(c->input, d, len);
+		/* Borrowed from the fileset, which outlives the signing. */
+		c->input = d;
 		c->inputlen = len;
 	}
 	if (c->inputlen > MCUBOOT_IMAGE_MAX)
@@ -1017,7 +1019,7 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 	const struct mcuboot_hash *h = c->h;
 	char *b64 = NULL;
 	uint8_t *data;
-	size_t len;
+	size_t len, img_len = buf_len(p->img);
 	int padded = (a->pad || a->confirm || a->test) && !p->vector_done;
 	int r;
 
@@ -1035,12 +1037,21 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 		if ((r = write_hex(c, img, padded, p->enctlv_len, o, eb)) != 0)
 			goto out;
 	} else {
-		if ((r = buf_put(o, buf_ptr(img), buf_len(img))) != 0)
-			goto out;
+		/*
+		 * The image buffer itself becomes the output (a copy of a
+		 * whole image cost as much as hashing it).
+		 */
+		buf_free(o);
+		o = img;
+		if (img == p->img)
+			p->img = NULL;
+		else
+			img_len = buf_len(img);
+		img = NULL;
 		if (padded) {
 			mcuboot_trailer_compute(a, c->rcpt != NULL,
 			    p->enctlv_len, &t);
-			if ((r = mcuboot_trailer_append(a, &t, buf_len(img),
+			if ((r = mcuboot_trailer_append(a, &t, buf_len(o),
 			    o)) != 0) {
 				zs_errf(eb, r, "padded image too large");
 				goto out;
@@ -1075,8 +1086,8 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 		    "%llu.%llu.%llu+%llu", a->ver.major, a->ver.minor,
 		    a->ver.revision, a->ver.build);
 		res->signed_image = p->sig != NULL && !p->vector_done;
-		res->image_size = p->vector_done ? buf_len(img) :
-		    buf_len(p->img);
+		res->image_size = p->vector_done && img != NULL ?
+		    buf_len(img) : img_len;
 		res->output_size = len;
 		res->flash_size = res->image_size;
 		if (padded) {
@@ -1146,6 +1157,6 @@ mcuboot_sign(const struct mcuboot_args *args, const struct fileset *in,
 	free(c.pubbytes);
 	EVP_PKEY_free(c.fixpub);
 	EVP_PKEY_free(c.rcpt);
-	free(c.input);		/* the image: not secret */
+	free(c.input_owned);	/* the image: not secret */
 	return r;
 }
