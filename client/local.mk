@@ -53,3 +53,13 @@ tests_fuzz_fuzz_jsonlift_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_jsonlift_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 endif
 EXTRA_DIST += tests/fuzz/corpus/jsonlift
+
+# zsign-client's parser of binary sign replies (PROTOCOL.md 5.8).
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-reply
+tests_fuzz_fuzz_reply_SOURCES = tests/fuzz/fuzz-reply.c client/zsclient.c
+tests_fuzz_fuzz_reply_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_reply_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_reply_LDADD = libzsign.a $(HTTP_PARSER_LIBS) $(LIBZSIGN_DEPS)
+endif
+EXTRA_DIST += tests/fuzz/corpus/reply

@@ -467,11 +467,7 @@ zsclient_reply_parts(json_t *reqfiles, json_t *parts, const uint8_t *data,
 	    "is not a valid range", i);
 }
 
-/*
- * Parse a binary 200 reply (PROTOCOL.md 5.8) to req: the JSON head with
- * each file as pieces; pieces of req's own files share its strings.
- */
-static int
+int
 zsclient_reply_bin(json_t *req, const uint8_t *body, size_t len,
     json_t **replyp, struct zs_errbuf *eb)
 {

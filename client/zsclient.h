@@ -69,6 +69,13 @@ int	zsclient_raw_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	    struct zs_errbuf *eb);
 
 /*
+ * Parse the binary form of a 200 sign reply (PROTOCOL.md 5.8) to req into
+ * *replyp, each file as pieces (zsclient_files_iov()); pieces of req's own
+ * files share its strings. Every range is checked against the file sent.
+ */
+int	zsclient_reply_bin(json_t *req, const uint8_t *body, size_t len,
+	    json_t **replyp, struct zs_errbuf *eb);
+/*
  * Add a copy of len bytes as member name of a request's "files" object
  * (kept raw, not base64: only zsclient_sign() sends it).
  */

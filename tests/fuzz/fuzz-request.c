@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz the request validators (proto/proto.c proto_sign_parse and
- * proto_raw_parse) and the error body they lead to, on arbitrary bytes.
- * Seeds: tests/vectors/proto.
+ * Fuzz the request validators (proto/proto.c proto_sign_parse, its binary
+ * form proto_sign_parse_bin, and proto_raw_parse) and the error body they
+ * lead to, on arbitrary bytes. Seeds: tests/vectors/proto and
+ * tests/fuzz/corpus/request (binary bodies).
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fileset.h"
 #include "common/zserr.h"
 #include "proto/proto.h"
 
@@ -42,6 +44,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		body = proto_error_body(r, eb.msg);
 		free(body);
 	}
+	zs_errclear(&eb);
+	req = NULL;
+	r = proto_sign_parse_bin(data, size, FUZZ_MAX, &req, &eb);
+	if (r == 0) {
+		/* Every file lies inside the body it was cut from. */
+		if (req == NULL || req->files == NULL ||
+		    fileset_bytes(req->files) > size)
+			abort();
+		proto_sign_free(req);
+	} else if (req != NULL || eb.msg[0] == '\0' ||
+	    proto_http_status(r) < 400)
+		abort();
 	zs_errclear(&eb);
 	if ((r = proto_raw_parse(data, size, FUZZ_MAX, &raw, &eb)) == 0) {
 		if (raw == NULL || (raw->data == NULL) ==
