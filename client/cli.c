@@ -224,10 +224,10 @@ cli_file_upload(json_t *files, const char *name, const char *path,
 		return zs_errf(eb, r, "%s: %s", path, r == ZS_ERR_IO ?
 		    strerror(errno) : zs_strerror(r));
 	}
-	if (zsclient_files_add(files, name, data, len) != 0)
+	/* Taken over: an image is not copied again before it is sent. */
+	if (zsclient_files_add_owned(files, name, data, len) != 0)
 		r = zs_errf(eb, ZS_ERR_USAGE, "file name '%s' is not valid "
 		    "UTF-8", name);
-	free(data);
 	return r;
 }
 

@@ -42,6 +42,58 @@ struct zsclient {
 	SSL_CTX	*ctx;		/* https: made on first use */
 };
 
+/*
+ * Files handed over with zsclient_files_add_owned(): the request holds a
+ * placeholder object per file and the bytes stay where they were read
+ * (jansson would copy them into a string). An entry is dropped once only
+ * the list still holds its placeholder.
+ */
+struct owned {
+	json_t		*v;		/* the placeholder */
+	uint8_t		*data;
+	size_t		 len;
+	struct owned	*next;
+};
+static struct owned *owned_files;
+
+/* Free the entries whose requests (and replies) are gone. */
+static void
+zsclient_owned_gc(void)
+{
+	struct owned **op, *o;
+
+	for (op = &owned_files; (o = *op) != NULL;) {
+		if (o->v->refcount > 1) {
+			op = &o->next;
+			continue;
+		}
+		*op = o->next;
+		json_decref(o->v);
+		free(o->data);
+		free(o);
+	}
+}
+
+/* The bytes of a request file: a string or a placeholder; -1 if neither. */
+static int
+zsclient_file_bytes(const json_t *v, const uint8_t **pp, size_t *lenp)
+{
+	struct owned *o;
+
+	if (json_is_string(v)) {
+		*pp = (const uint8_t *)json_string_value(v);
+		*lenp = json_string_length(v);
+		return 0;
+	}
+	for (o = owned_files; o != NULL; o = o->next)
+		if (o->v == v) {
+			*pp = o->data;
+			*lenp = o->len;
+			return 0;
+		}
+	return -1;
+}
+
 /* Split "https://HOST[:PORT][/]" ("[v6]:PORT" too) into cl's host and port. */
 static int
 zsclient_parse_https(struct zsclient *cl, const char *server,
@@ -129,6 +181,7 @@ zsclient_set_tls(struct zsclient *cl, const struct tlsopts *tls)
 void
 zsclient_close(struct zsclient *cl)
 {
+	zsclient_owned_gc();
 	if (cl == NULL)
 		return;
 	SSL_CTX_free(cl->ctx);
@@ -316,7 +369,9 @@ zsclient_sign_body(json_t *req, char **headp, uint8_t **dtbp,
 {
 	json_t *files, *lens, *west, *dtb = NULL, *v;
 	struct iovec *iov;
+	const uint8_t *fp;
 	const char *name;
+	size_t flen;
 	uint8_t *dbytes = NULL;
 	char *head = NULL;
 	size_t n = 0, dlen = 0;
@@ -329,13 +384,14 @@ zsclient_sign_body(json_t *req, char **headp, uint8_t **dtbp,
 	iov = xcalloc(json_object_size(files) + 3, sizeof(*iov));
 	n = 1;		/* the head */
 	json_object_foreach(files, name, v) {
-		if (json_object_set_new(lens, name,
-		    json_integer((json_int_t)json_string_length(v))) != 0) {
+		if (zsclient_file_bytes(v, &fp, &flen) != 0 ||
+		    json_object_set_new(lens, name,
+		    json_integer((json_int_t)flen)) != 0) {
 			free(iov);
 			goto out;
 		}
-		iov[n].iov_base = (void *)(uintptr_t)json_string_value(v);
-		iov[n++].iov_len = json_string_length(v);
+		iov[n].iov_base = (void *)(uintptr_t)fp;
+		iov[n++].iov_len = flen;
 	}
 	/* west.dtb is small: base64 in the request object, bytes here. */
 	if ((dtb = json_incref(json_object_get(west, "dtb"))) != NULL) {
@@ -425,8 +481,9 @@ zsclient_reply_parts(json_t *reqfiles, json_t *parts, const uint8_t *data,
 {
 	json_t *pieces, *part, *in, *raw;
 	json_int_t n, off;
+	const uint8_t *ip;
 	const char *iname;
-	size_t i;
+	size_t i, ilen;
 	int r = ZS_ERR_PROTOCOL;
 
 	if (!json_is_array(parts) || (pieces = json_array()) == NULL)
@@ -448,10 +505,9 @@ zsclient_reply_parts(json_t *reqfiles, json_t *parts, const uint8_t *data,
 		}
 		if (json_unpack(part, "{s:s, s:I, s:I !}", "input", &iname,
 		    "offset", &off, "length", &n) != 0 ||
-		    !json_is_string(in = json_object_get(reqfiles, iname)) ||
-		    off < 0 || n < 0 ||
-		    (uint64_t)off > json_string_length(in) ||
-		    (uint64_t)n > json_string_length(in) - (uint64_t)off)
+		    zsclient_file_bytes(in = json_object_get(reqfiles, iname),
+		    &ip, &ilen) != 0 || off < 0 || n < 0 ||
+		    (uint64_t)off > ilen || (uint64_t)n > ilen - (uint64_t)off)
 			goto bad;
 		if (zsclient_piece_add(pieces, in, (size_t)off, (size_t)n) != 0)
 			goto nomem;
@@ -612,13 +668,37 @@ zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
 }
 
 int
+zsclient_files_add_owned(json_t *files, const char *name, uint8_t *data,
+    size_t len)
+{
+	struct owned *o;
+	json_t *v;
+
+	zsclient_owned_gc();
+	if ((v = json_pack("{s:I}", "bytes", (json_int_t)len)) == NULL ||
+	    json_object_set(files, name, v) != 0) {
+		json_decref(v);
+		free(data);
+		return ZS_ERR_NOMEM;
+	}
+	o = xcalloc(1, sizeof(*o));
+	o->v = v;		/* the list's reference */
+	o->data = data;
+	o->len = len;
+	o->next = owned_files;
+	owned_files = o;
+	return 0;
+}
+
+int
 zsclient_files_iov(const json_t *reply, const char *name,
     struct iovec **iovp, size_t *niovp, struct zs_errbuf *eb)
 {
 	json_t *pieces, *pc, *v;
 	json_int_t off, len;
 	struct iovec *iov;
-	size_t i;
+	const uint8_t *p;
+	size_t i, plen;
 
 	pieces = json_object_get(json_object_get(reply, "files"), name);
 	if (!json_is_array(pieces))
@@ -627,13 +707,14 @@ zsclient_files_iov(const json_t *reply, const char *name,
 	iov = xcalloc(json_array_size(pieces) + 1, sizeof(*iov));
 	json_array_foreach(pieces, i, pc) {
 		if (json_unpack(pc, "[o,I,I]", &v, &off, &len) != 0 ||
-		    !json_is_string(v)) {
+		    zsclient_file_bytes(v, &p, &plen) != 0 || off < 0 ||
+		    len < 0 || (uint64_t)off > plen ||
+		    (uint64_t)len > plen - (uint64_t)off) {
 			free(iov);
 			return zs_errf(eb, ZS_ERR_PROTOCOL, "reply file '%s' "
 			    "is damaged", name);
 		}
-		iov[i].iov_base = (char *)(uintptr_t)json_string_value(v) +
-		    off;
+		iov[i].iov_base = (uint8_t *)(uintptr_t)p + off;
 		iov[i].iov_len = (size_t)len;
 	}
 	*iovp = iov;

@@ -81,6 +81,12 @@ int	zsclient_reply_bin(json_t *req, const uint8_t *body, size_t len,
  */
 int	zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
 	    size_t len);
+/*
+ * The same without the copy: data (malloc'd) is taken over and freed once
+ * the request and the replies that name it are gone.
+ */
+int	zsclient_files_add_owned(json_t *files, const char *name,
+	    uint8_t *data, size_t len);
 /* File name of a zsclient_sign() reply; *datap is malloc'd. */
 int	zsclient_files_get(const json_t *reply, const char *name,
 	    uint8_t **datap, size_t *lenp, struct zs_errbuf *eb);
