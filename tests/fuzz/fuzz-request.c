@@ -2,8 +2,8 @@
 /*
  * Fuzz the request validators (proto/proto.c proto_sign_parse, its binary
  * form proto_sign_parse_bin, and proto_raw_parse) and the error body they
- * lead to, on arbitrary bytes. Seeds: tests/vectors/proto and
- * tests/fuzz/corpus/request (binary bodies).
+ * lead to, on arbitrary bytes. Seeds: tests/vectors/proto (bin-*: bodies
+ * in the binary form).
  */
 #include "config.h"
 
