@@ -92,7 +92,7 @@ echo "goal 1: zsign-client $(echo "$zr" | awk '{ printf "%.0f", $1 / 2 }')/s," \
 # Parts 2 and 3: one image of each size, P-256, default limits.
 echo
 echo "== 2-3. one image, P-256: median wall time, peak memory (load $(load))"
-su=$($EX -n 3 -- $ZC --version)
+su=$($EX -n 3 -- $ZC --version | tail -n 1)
 rss_start=$(get "$su" maxrss_kib)
 echo "zsign-client start-up max RSS: $rss_start KiB"
 printf '%8s %11s %11s %7s %14s %8s %14s %8s\n' MiB openssl_ms \
