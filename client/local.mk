@@ -6,7 +6,8 @@ libzsign_a_SOURCES += \
 	client/zsclient.c client/zsclient.h \
 	client/cli.c client/cli.h client/cli-raw.c \
 	client/clientconf.c client/clientconf.h \
-	client/cli-imgtool.c client/cli-west.c
+	client/cli-imgtool.c client/cli-west.c \
+	client/imgtool-help.c client/imgtool-help.h
 
 bin_PROGRAMS += zsign-client
 zsign_client_SOURCES = client/zsign-client.c
@@ -31,7 +32,7 @@ CLIENT_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
 	tests/e2e/client-binary.sh \
 	tests/e2e/client-fixtures.sh tests/vectors/run-imgtool-vectors.sh \
 	tests/e2e/raw-sign.sh tests/vectors/run-imgtool-py.sh \
-	tests/e2e/readme.sh
+	tests/e2e/readme.sh tests/vectors/run-imgtool-cmds.sh
 TESTS += $(CLIENT_TESTS)
 EXTRA_DIST += $(CLIENT_TESTS) tests/e2e/client-common.sh scripts/demo.sh
 

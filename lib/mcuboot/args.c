@@ -582,6 +582,45 @@ parse_long(struct mcuboot_args *a, int argc, char *const argv[], int *ip,
 	    ip, eb);
 }
 
+int
+mcuboot_args_help(int argc, char *const argv[])
+{
+	const struct opt *o;
+	const char *a, *p;
+	int i;
+
+	for (i = 0; i < argc && argv[i] != NULL; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0)
+			return 0;
+		if (strcmp(a, "--help") == 0)
+			return 1;
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] == '-') {
+			/* Skip the values an option takes from argv. */
+			p = strchr(a, '=');
+			o = find_long(a, p != NULL ? (size_t)(p - a) :
+			    strlen(a));
+			if (o != NULL && p == NULL && o->kind != OPT_FLAG)
+				i += o->kind == OPT_PAIR ? 2 : 1;
+			continue;
+		}
+		for (p = a + 1; *p != '\0'; p++) {
+			if (*p == 'h')
+				return 1;
+			if ((o = find_short(*p)) == NULL)
+				break;
+			if (o->kind != OPT_FLAG) {
+				if (p[1] == '\0')
+					i += o->kind == OPT_PAIR ? 2 : 1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 static int
 cmp_ref(const void *x, const void *y)
 {

@@ -240,35 +240,27 @@ w_uuid(struct signctx *c, struct mcuboot_tlvs *t, unsigned type,
     struct zs_errbuf *eb)
 {
 	const char *vid = c->a->vid, *cid = c->a->cid;
-	uint8_t *v = NULL, *nsb = NULL;
-	size_t len = 0, nslen = 0;
+	uint8_t v[16], ns[16];
 	int r;
 
 	if (type == TLV_UUID_VID) {
 		if (vid == NULL)
 			return 0;
-		r = mcuboot_uuid_parse(mcuboot_uuid_ns_dns, vid, &v, &len, eb);
+		r = mcuboot_uuid_parse(mcuboot_uuid_ns_dns, vid, v, eb);
 	} else {
 		if (cid == NULL)
 			return 0;
 		/* A CID name lives in the namespace of the VID UUID. */
 		if (vid != NULL && (r = mcuboot_uuid_parse(mcuboot_uuid_ns_dns,
-		    vid, &nsb, &nslen, eb)) != 0)
+		    vid, ns, eb)) != 0)
 			return r;
-		if (nsb != NULL && nslen != 16) {
-			free(nsb);
-			return zs_errf(eb, ZS_ERR_INVALID, "--vid is not a "
-			    "16-byte UUID");
-		}
-		r = mcuboot_uuid_parse(nsb, cid, &v, &len, eb);
-		free(nsb);
+		r = mcuboot_uuid_parse(vid != NULL ? ns : NULL, cid, v, eb);
 	}
 	if (r == 0)
-		r = mcuboot_tlvs_add(t, type, 0, v, len, eb);
+		r = mcuboot_tlvs_add(t, type, 0, v, sizeof(v), eb);
 	/* The image class anti-rollback marks belong to (policy.c). */
-	if (r == 0 && type == TLV_UUID_CID && len * 2 < sizeof(c->cid))
-		zs_hex_encode(v, len, c->cid);
-	free(v);
+	if (r == 0 && type == TLV_UUID_CID)
+		zs_hex_encode(v, sizeof(v), c->cid);
 	return r;
 }
 

@@ -75,8 +75,9 @@ mcuboot_key_shortname(EVP_PKEY *pub)
 	case ZS_KEY_RSA:
 		return "rsa";
 	case ZS_KEY_EC_P256:
-	case ZS_KEY_EC_P384:
 		return "ecdsa";
+	case ZS_KEY_EC_P384:
+		return "ecdsap384";
 	case ZS_KEY_ED25519:
 		return "ed25519";
 	case ZS_KEY_X25519:

@@ -4,7 +4,8 @@ MCUBOOT_SRCS = \
 	lib/mcuboot/mcuboot.h lib/mcuboot/mcuboot-int.h \
 	lib/mcuboot/args.c lib/mcuboot/image.c lib/mcuboot/tlv.c \
 	lib/mcuboot/keys.c lib/mcuboot/trailer.c lib/mcuboot/enc.c \
-	lib/mcuboot/compress.c lib/mcuboot/verify.c
+	lib/mcuboot/compress.c lib/mcuboot/verify.c \
+	lib/mcuboot/dumpinfo.c lib/mcuboot/getkey.c
 libzsign_a_SOURCES += $(MCUBOOT_SRCS)
 
 # The imgtool reference cases, run in-process; the comparison code is
@@ -21,7 +22,7 @@ tests_vectors_imgtool_compare_SOURCES = \
 	tests/vectors/imgtool-compare.c tests/vectors/imgtool-compare.h
 tests_vectors_imgtool_compare_CFLAGS = $(UNIT_CFLAGS)
 tests_vectors_imgtool_compare_LDADD = $(UNIT_LDADD)
-EXTRA_DIST += tests/vectors/imgtool
+EXTRA_DIST += tests/vectors/imgtool tests/vectors/imgtool-cmds
 
 check_PROGRAMS += tests/unit/test-mcuboot-verify
 TESTS += tests/unit/test-mcuboot-verify

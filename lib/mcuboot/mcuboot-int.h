@@ -212,9 +212,12 @@ int	mcuboot_boot_record(const char *sw_type,
 	    const struct mcuboot_version *v, const char *hash_name,
 	    size_t digest_len, const uint8_t *signer, size_t signer_len,
 	    struct buf *out);
-/* imgtool's parse_uuid(): raw forms or a UUIDv5 name in namespace ns. */
+/*
+ * imgtool 2.4.0's parse_uuid(): 8-4-4-4-12 or 32 hex digits (any case) are
+ * the UUID, any other printable text a UUIDv5 name in namespace ns.
+ */
 int	mcuboot_uuid_parse(const uint8_t *ns, const char *value,
-	    uint8_t **outp, size_t *lenp, struct zs_errbuf *eb);
+	    uint8_t out[16], struct zs_errbuf *eb);
 /* RFC 4122 name-based UUID (version 5, SHA-1). */
 int	mcuboot_uuid5(const uint8_t ns[16], const char *name, uint8_t out[16]);
 /* The DNS namespace UUID (RFC 4122 appendix C). */

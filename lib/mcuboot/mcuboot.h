@@ -55,6 +55,8 @@ struct mcuboot_fileref {
 int	mcuboot_args_parse(int argc, char *const argv[],
 	    struct mcuboot_args **argsp, struct zs_errbuf *eb);
 void	mcuboot_args_free(struct mcuboot_args *args);
+/* Does a sign argument list ask for -h/--help (where click would see it)? */
+int	mcuboot_args_help(int argc, char *const argv[]);
 /* The file arguments, in argv order (borrowed from args). */
 size_t	mcuboot_args_files(const struct mcuboot_args *args,
 	    const struct mcuboot_fileref **refsp);
@@ -83,8 +85,19 @@ int	mcuboot_sign(const struct mcuboot_args *args, const struct fileset *in,
 	    struct zs_key *key, struct fileset *out,
 	    struct mcuboot_result *res, struct zs_errbuf *eb);
 
-/* Parsed view of an image, as verify and dumpinfo report it. */
+/* imgtool verify's verdict (its VerifyResult). */
+enum mcuboot_verdict {
+	MCUBOOT_VERIFY_OK,
+	MCUBOOT_VERIFY_INVALID_MAGIC,
+	MCUBOOT_VERIFY_INVALID_TLV_INFO_MAGIC,
+	MCUBOOT_VERIFY_INVALID_HASH,
+	MCUBOOT_VERIFY_INVALID_SIGNATURE,
+	MCUBOOT_VERIFY_KEY_MISMATCH,
+};
+
+/* Parsed view of an image, as verify reports it. */
 struct mcuboot_info {
+	enum mcuboot_verdict	verdict;
 	uint32_t	hdr_size;
 	uint32_t	img_size;
 	uint32_t	protect_tlv_size;
@@ -93,24 +106,64 @@ struct mcuboot_info {
 	uint8_t		ver_major, ver_minor;
 	uint16_t	ver_rev;
 	uint32_t	ver_build;
-	char		digest_hex[129];
-	int		hash_ok;		/* digest TLV matches */
-	int		sig_ok;			/* signature verified with pub */
-	int		has_sig;
+	char		digest_hex[129];	/* "" when imgtool prints none */
+	char		sig_hex[129];		/* pure signature, else "" */
+	int		hash_ok;		/* a hash TLV matched */
+	int		sig_ok;			/* signature verified with key */
+	int		has_sig;		/* a signature TLV for key */
 };
 
 /*
- * Check an image (flat .bin bytes) like `imgtool verify`: hash, and the
- * signature when pub is given. Returns 0 when valid, ZS_ERR_VERIFY when
- * not (info still filled as far as parsed), ZS_ERR_FORMAT when unreadable.
+ * Check an image (flat .bin bytes) the way `imgtool verify` does, with
+ * key (NULL: the hash only); key_private says whether imgtool would have
+ * loaded a private key, which changes the hashes it accepts. Returns 0
+ * with info->verdict set, or an error when imgtool itself would have
+ * failed (a truncated image, a key type it cannot verify with).
  */
-int	mcuboot_verify(const uint8_t *img, size_t len, EVP_PKEY *pub,
-	    struct mcuboot_info *info, struct zs_errbuf *eb);
-/* Append a human-readable dump of the image (imgtool dumpinfo style) to out. */
-int	mcuboot_dumpinfo(const uint8_t *img, size_t len, struct buf *out,
+int	mcuboot_verify(const uint8_t *img, size_t len, EVP_PKEY *key,
+	    int key_private, struct mcuboot_info *info, struct zs_errbuf *eb);
+/* imgtool's line for a verdict ("Image has an invalid hash", ...). */
+const char	*mcuboot_verdict_str(enum mcuboot_verdict v);
+
+/* dumpinfo's output formats (-f). */
+enum mcuboot_dump_format {
+	MCUBOOT_DUMP_HUMAN,
+	MCUBOOT_DUMP_YAML,
+	MCUBOOT_DUMP_JSON,
+};
+
+/*
+ * Append `imgtool dumpinfo` of an image to out in format fmt, for a file
+ * whose base name is name. *warnp is set when imgtool would print its
+ * "trailer magic value is invalid" warning (on stdout, before the dump).
+ */
+int	mcuboot_dumpinfo(const uint8_t *img, size_t len, const char *name,
+	    enum mcuboot_dump_format fmt, struct buf *out, int *warnp,
 	    struct zs_errbuf *eb);
-/* Append `imgtool getpub -e ENC` output (pem, c, rust, raw) for pub to out. */
-int	mcuboot_getpub(EVP_PKEY *pub, const char *encoding, struct buf *out,
-	    struct zs_errbuf *eb);
+
+/* getpub/getpubhash encodings. */
+enum mcuboot_key_encoding {
+	MCUBOOT_ENC_LANG_C,
+	MCUBOOT_ENC_LANG_RUST,
+	MCUBOOT_ENC_PEM,
+	MCUBOOT_ENC_RAW,
+};
+
+/*
+ * Append `imgtool getpub` output for pub to out; suffix ends the C/Rust
+ * symbol names (imgtool's --name-suffix, "" for none).
+ */
+int	mcuboot_getpub(EVP_PKEY *pub, enum mcuboot_key_encoding enc,
+	    const char *suffix, struct buf *out, struct zs_errbuf *eb);
+/* Append `imgtool getpubhash` (lang-c or raw) output for pub to out. */
+int	mcuboot_getpubhash(EVP_PKEY *pub, enum mcuboot_key_encoding enc,
+	    const char *suffix, struct buf *out, struct zs_errbuf *eb);
+/*
+ * Append `imgtool getpriv` output (a C array of the private key DER) to
+ * out, a zeroizing buffer; format is "openssl", "pkcs8" or NULL for the
+ * key type's default. Usage errors carry imgtool's message.
+ */
+int	mcuboot_getpriv(EVP_PKEY *key, const char *format, int minimal,
+	    struct buf *out, struct zs_errbuf *eb);
 
 #endif /* ZS_MCUBOOT_H */

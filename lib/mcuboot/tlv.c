@@ -260,95 +260,100 @@ mcuboot_uuid5(const uint8_t ns[16], const char *name, uint8_t out[16])
 	return 0;
 }
 
-/* Do n chars at p match [0-9a-f] (lower case only, like imgtool's regex)? */
+/* Do n chars at p match [0-9a-fA-F], as imgtool 2.4.0's regexes? */
 static int
-lowhex(const char *p, size_t n)
+allhex(const char *p, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') ||
-		    (p[i] >= 'a' && p[i] <= 'f')))
+		if (zs_digit_value(p[i], 16) < 0)
 			return 0;
 	return 1;
 }
 
-/* Python bytes.fromhex() of s with every '-' removed when strip is set. */
-static int
-fromhex(const char *s, int strip, uint8_t **outp, size_t *lenp)
+/* The 16 bytes of hex digits at s, skipping the '-' at dash positions. */
+static void
+hexbytes16(const char *s, uint8_t out[16])
 {
-	size_t n = strlen(s), i, k = 0;
-	uint8_t *o = xmalloc(n / 2 + 1);
-	int hi = -1, d;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (strip && s[i] == '-')
-			continue;
-		if (hi < 0 && isspace((unsigned char)s[i]))
-			continue;
-		if ((d = zs_digit_value(s[i], 16)) < 0)
-			goto bad;
-		if (hi < 0)
-			hi = d;
-		else {
-			o[k++] = (uint8_t)(hi << 4 | d);
-			hi = -1;
-		}
+	for (i = 0; i < 16; i++) {
+		while (*s == '-')
+			s++;
+		out[i] = (uint8_t)(zs_digit_value(s[0], 16) << 4 |
+		    zs_digit_value(s[1], 16));
+		s += 2;
 	}
-	if (hi >= 0)
-		goto bad;
-	*outp = o;
-	*lenp = k;
-	return 0;
- bad:
-	free(o);
-	return ZS_ERR_INVALID;
 }
 
-/* Python str.isprintable() for UTF-8 text, approximated on bytes. */
+/*
+ * Python's str.isprintable() on UTF-8 text: false for invalid UTF-8 (argv
+ * bytes Python cannot decode), control and format characters and the
+ * separators other than the space; the rest of Unicode's "Other" and
+ * "Separator" categories (unassigned code points) is not told apart.
+ */
 static int
 printable(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	int n, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		n = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+		    (*p & 0xf8) == 0xf0 ? 4 : 0;
+		if (n == 0)
 			return 0;
+		cp = *p & (0x7f >> n);
+		for (i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		/* C1 controls, NBSP, soft hyphen, the Z and Cf blocks. */
+		if (cp < 0xa1 || cp == 0xad || cp == 0x1680 ||
+		    (cp >= 0x2000 && cp <= 0x200f) ||
+		    (cp >= 0x2028 && cp <= 0x202f) ||
+		    (cp >= 0x205f && cp <= 0x206f) || cp == 0x3000 ||
+		    cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) ||
+		    (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000)
+			return 0;
+		p += n;
+	}
 	return 1;
 }
 
 int
-mcuboot_uuid_parse(const uint8_t *ns, const char *value, uint8_t **outp,
-    size_t *lenp, struct zs_errbuf *eb)
+mcuboot_uuid_parse(const uint8_t *ns, const char *value, uint8_t o[16],
+    struct zs_errbuf *eb)
 {
-	uint8_t *o;
+	size_t n = strlen(value);
 
-	/* re.match: a prefix match, then the whole string goes to fromhex. */
-	if (strlen(value) >= 36 && lowhex(value, 8) && value[8] == '-' &&
-	    lowhex(value + 9, 4) && value[13] == '-' &&
-	    lowhex(value + 14, 4) && value[18] == '-' &&
-	    lowhex(value + 19, 4) && value[23] == '-' &&
-	    lowhex(value + 24, 12)) {
-		if (fromhex(value, 1, outp, lenp) != 0)
-			return zs_errf(eb, ZS_ERR_INVALID, "UUID '%.80s' is "
-			    "not hexadecimal", value);
-		return 0;
-	}
-	if (strlen(value) >= 32 && lowhex(value, 32)) {
-		if (fromhex(value, 0, outp, lenp) != 0)
-			return zs_errf(eb, ZS_ERR_INVALID, "UUID '%.80s' is "
-			    "not hexadecimal", value);
-		return 0;
-	}
-	if (!printable(value))
-		return zs_errf(eb, ZS_ERR_INVALID, "Unknown UUID format");
-	if (ns == NULL)
-		return zs_errf(eb, ZS_ERR_INVALID, "a --cid name needs --vid "
-		    "as its namespace");
-	o = xmalloc(16);
-	if (mcuboot_uuid5(ns, value, o) != 0) {
-		free(o);
+	/* imgtool 2.4.0: re.fullmatch of 8-4-4-4-12, then of 32 digits. */
+	if ((n == 36 && allhex(value, 8) && value[8] == '-' &&
+	    allhex(value + 9, 4) && value[13] == '-' &&
+	    allhex(value + 14, 4) && value[18] == '-' &&
+	    allhex(value + 19, 4) && value[23] == '-' &&
+	    allhex(value + 24, 12)) || (n == 32 && allhex(value, 32)))
+		hexbytes16(value, o);
+	else if (!printable(value))
+		return zs_errf(eb, ZS_ERR_INVALID, "Unknown UUID format: "
+		    "%.80s", value);
+	else if (ns == NULL)
+		return zs_errf(eb, ZS_ERR_INVALID, "Unknown namespace for "
+		    "UUID: %.80s", value);
+	else if (mcuboot_uuid5(ns, value, o) != 0)
 		return zs_errf(eb, ZS_ERR_CRYPTO, "SHA-1 failed");
-	}
-	*outp = o;
-	*lenp = 16;
 	return 0;
 }

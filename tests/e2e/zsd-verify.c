@@ -62,7 +62,10 @@ main(int argc, char *argv[])
 		free(pem);
 	}
 	memset(&info, 0, sizeof(info));
-	r = mcuboot_verify(img, imglen, pub, &info, &eb);
+	r = mcuboot_verify(img, imglen, pub, 0, &info, &eb);
+	if (r == 0 && info.verdict != MCUBOOT_VERIFY_OK)
+		r = zs_errf(&eb, ZS_ERR_VERIFY, "%s",
+		    mcuboot_verdict_str(info.verdict));
 	printf("version=%u.%u.%u+%u hash=%s sig=%s digest=%s\n",
 	    info.ver_major, info.ver_minor, info.ver_rev, info.ver_build,
 	    info.hash_ok ? "ok" : "bad", !info.has_sig ? "none" :

@@ -25,6 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mcuboot_info info;
 	struct zs_errbuf eb;
 	struct buf *out = buf_new(0);
+	int fmt, warn;
 
 	if (pub == NULL)
 		pub = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
@@ -33,10 +34,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (mcuboot_parse(data, size, p, &eb) == 0 && p->end > size)
 		abort();
-	(void)mcuboot_verify(data, size, NULL, &info, &eb);
-	if (mcuboot_verify(data, size, pub, &info, &eb) == 0 && !info.sig_ok)
+	(void)mcuboot_verify(data, size, NULL, 0, &info, &eb);
+	if (mcuboot_verify(data, size, pub, 1, &info, &eb) == 0 &&
+	    info.verdict == MCUBOOT_VERIFY_OK && !info.sig_ok)
 		abort();
-	(void)mcuboot_dumpinfo(data, size, out, &eb);
+	for (fmt = MCUBOOT_DUMP_HUMAN; fmt <= MCUBOOT_DUMP_JSON; fmt++) {
+		(void)mcuboot_dumpinfo(data, size, "f.bin", fmt, out, &warn,
+		    &eb);
+		buf_reset(out);
+	}
 	buf_free(out);
 	free(p);
 	return 0;

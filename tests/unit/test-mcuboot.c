@@ -407,37 +407,55 @@ test_uuid(void **state)
 	/* Python: uuid.uuid5(uuid.NAMESPACE_DNS, "python.org"). */
 	static const uint8_t py[16] = { 0x88, 0x63, 0x13, 0xe1, 0x3b, 0x8a,
 	    0x53, 0x72, 0x9b, 0x90, 0x0c, 0x9a, 0xee, 0x19, 0x9e, 0x5d };
+	/* uuid5(NAMESPACE_DNS, "{6BA7B810-9DAD-11D1-80B4-00C04FD430C8}"). */
+	static const uint8_t braces[16] = { 0x4b, 0xec, 0x3d, 0x88, 0x10, 0xa4,
+	    0x50, 0x53, 0xac, 0xf0, 0x88, 0x0f, 0x06, 0xc1, 0xc7, 0x41 };
+	/* uuid5(NAMESPACE_DNS, "vendor-\u00e9"): the UTF-8 bytes are hashed. */
+	static const uint8_t utf8[16] = { 0x6e, 0xfa, 0x46, 0xa7, 0x7e, 0xfc,
+	    0x50, 0x3d, 0x91, 0x5c, 0xc9, 0x3c, 0xf0, 0xcd, 0x63, 0x3c };
 	struct zs_errbuf eb;
-	uint8_t u[16], *o;
-	size_t len;
+	uint8_t u[16], o[16];
 
 	(void)state;
 	assert_int_equal(mcuboot_uuid5(mcuboot_uuid_ns_dns, "python.org", u),
 	    0);
 	assert_memory_equal(u, py, 16);
 	assert_int_equal(mcuboot_uuid_parse(mcuboot_uuid_ns_dns,
-	    "python.org", &o, &len, &eb), 0);
+	    "python.org", o, &eb), 0);
 	assert_memory_equal(o, py, 16);
-	free(o);
 	assert_int_equal(mcuboot_uuid_parse(NULL,
-	    "12345678-1234-5678-1234-567812345678", &o, &len, &eb), 0);
-	assert_int_equal(len, 16);
-	assert_memory_equal(o, "\x12\x34\x56\x78\x12\x34", 6);
-	free(o);
+	    "12345678-1234-5678-1234-567812345678", o, &eb), 0);
+	assert_memory_equal(o, "\x12\x34\x56\x78\x12\x34\x56\x78", 8);
 	assert_int_equal(mcuboot_uuid_parse(NULL,
-	    "00112233445566778899aabbccddeeff", &o, &len, &eb), 0);
+	    "00112233445566778899aabbccddeeff", o, &eb), 0);
 	assert_int_equal(o[15], 0xff);
-	free(o);
-	/* Upper case is not the raw form: it is a name. */
+	/* imgtool 2.4.0 takes upper case as the UUID itself. */
+	assert_int_equal(mcuboot_uuid_parse(NULL,
+	    "00112233445566778899AABBCCDDEEFF", o, &eb), 0);
+	assert_int_equal(o[10], 0xaa);
+	assert_int_equal(mcuboot_uuid_parse(NULL,
+	    "6BA7B810-9DAD-11D1-80B4-00C04FD430C8", o, &eb), 0);
+	assert_memory_equal(o, mcuboot_uuid_ns_dns, 16);
+	/* Braces, urn:uuid: and trailing text are names (fullmatch). */
 	assert_int_equal(mcuboot_uuid_parse(mcuboot_uuid_ns_dns,
-	    "00112233445566778899AABBCCDDEEFF", &o, &len, &eb), 0);
-	assert_int_equal(o[6] >> 4, 5);
-	free(o);
-	assert_int_equal(mcuboot_uuid_parse(mcuboot_uuid_ns_dns, "a\tb", &o,
-	    &len, &eb), ZS_ERR_INVALID);
+	    "{6BA7B810-9DAD-11D1-80B4-00C04FD430C8}", o, &eb), 0);
+	assert_memory_equal(o, braces, 16);
+	assert_int_equal(mcuboot_uuid_parse(NULL,
+	    "6ba7b810-9dad-11d1-80b4-00c04fd430c8x", o, &eb), ZS_ERR_INVALID);
+	assert_int_equal(mcuboot_uuid_parse(mcuboot_uuid_ns_dns,
+	    "vendor-\xc3\xa9", o, &eb), 0);
+	assert_memory_equal(o, utf8, 16);
+	/* Not printable for Python: controls, NBSP, bad UTF-8. */
+	assert_int_equal(mcuboot_uuid_parse(mcuboot_uuid_ns_dns, "a\tb", o,
+	    &eb), ZS_ERR_INVALID);
+	assert_int_equal(mcuboot_uuid_parse(mcuboot_uuid_ns_dns, "a\xc2\xa0",
+	    o, &eb), ZS_ERR_INVALID);
+	assert_int_equal(mcuboot_uuid_parse(mcuboot_uuid_ns_dns, "a\xff", o,
+	    &eb), ZS_ERR_INVALID);
 	/* A --cid name without --vid has no namespace. */
-	assert_int_equal(mcuboot_uuid_parse(NULL, "app", &o, &len, &eb),
+	assert_int_equal(mcuboot_uuid_parse(NULL, "app", o, &eb),
 	    ZS_ERR_INVALID);
+	assert_string_equal(eb.msg, "Unknown namespace for UUID: app");
 }
 
 /* The value of the first TLV of type in out (protected area included). */
@@ -538,7 +556,7 @@ test_sign_checks(void **state)
 		    ZS_ERR_USAGE, "'ABCDEFGHIJKLM' is too long (13 characters)"
 		    " for sw_type" },
 		{ "--cid name in.bin out.bin", NULL, ZS_ERR_INVALID,
-		    "needs --vid" },
+		    "Unknown namespace for UUID: name" },
 		{ "--pure in.bin out.bin", "ecdsa-p256.pem", ZS_ERR_USAGE,
 		    "Could not find allowed hash algorithms for <class "
 		    "'imgtool.keys.ecdsa.ECDSA256P1'>" },
