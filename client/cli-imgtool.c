@@ -112,6 +112,7 @@ struct iargs {
 	const char	*key, *encoding, *lang, *output, *suffix, *format;
 	const char	*type, *require, *image;
 	int		 minimal, password, silent, help;
+	int		 click;		/* the error is click's (usage_err) */
 };
 
 /* One click option of a local command. */
@@ -137,7 +138,8 @@ struct icmd {
 };
 
 /* An error click reports as "Error: ..." after the usage, exit 2. */
-#define usage_err(eb, ...)	zs_errf((eb), ZS_ERR_USAGE, __VA_ARGS__)
+#define usage_err(a, eb, ...) \
+	((a)->click = 1, zs_errf((eb), ZS_ERR_USAGE, __VA_ARGS__))
 
 /* click's "'-k' / '--key'" rendering of an option's names. */
 static void
@@ -156,14 +158,14 @@ opt_set(const struct iopt *o, const char *shown, const char *inl,
 {
 	if (o->flag) {
 		if (inl != NULL)
-			return usage_err(eb, "Option '%s' does not take a "
+			return usage_err(a, eb, "Option '%s' does not take a "
 			    "value.", shown);
 		*(int *)((char *)a + o->off) = 1;
 		return 0;
 	}
 	if (inl == NULL) {
 		if (*ip + 1 >= argc)
-			return usage_err(eb, "Option '%s' requires an "
+			return usage_err(a, eb, "Option '%s' requires an "
 			    "argument.", shown);
 		inl = argv[++*ip];
 	}
@@ -266,7 +268,7 @@ iparse(const struct icmd *cmd, int argc, char **argv, struct iargs *a,
 			snprintf(shown, sizeof(shown), "%.*s",
 			    (int)(len < 60 ? len : 60), arg);
 			if ((o = opt_long(cmd, arg, len)) == NULL)
-				return usage_err(eb, "No such option: %s",
+				return usage_err(a, eb, "No such option: %s",
 				    shown);
 			if ((r = opt_set(o, shown, eq != NULL ? eq + 1 : NULL,
 			    argc, argv, &ai, a, eb)) != 0)
@@ -275,7 +277,7 @@ iparse(const struct icmd *cmd, int argc, char **argv, struct iargs *a,
 			for (p = arg + 1; *p != '\0'; p++) {
 				snprintf(shown, sizeof(shown), "-%c", *p);
 				if ((o = opt_short(cmd, *p)) == NULL)
-					return usage_err(eb, "No such option: "
+					return usage_err(a, eb, "No such option: "
 					    "%s", shown);
 				if ((r = opt_set(o, shown, o->flag ||
 				    p[1] == '\0' ? NULL : p + 1, argc, argv,
@@ -297,21 +299,23 @@ iparse(const struct icmd *cmd, int argc, char **argv, struct iargs *a,
 			o = j == 0 ? seen[i] : &cmd->opts[i];
 			if (o->lname == NULL)
 				break;
-			if ((r = opt_check(o, opt_value(o, a), eb)) != 0)
+			if ((r = opt_check(o, opt_value(o, a), eb)) != 0) {
+				a->click = 1;
 				return r;
+			}
 			if (o->required && opt_value(o, a) == NULL) {
 				opt_names(o, names, sizeof(names));
-				return usage_err(eb, "Missing option %s.",
+				return usage_err(a, eb, "Missing option %s.",
 				    names);
 			}
 		}
 	if (cmd->argname != NULL && a->image == NULL)
-		return usage_err(eb, "Missing argument '%s'.", cmd->argname);
+		return usage_err(a, eb, "Missing argument '%s'.", cmd->argname);
 	if (nextra == 1)
-		return usage_err(eb, "Got unexpected extra argument (%.200s)",
+		return usage_err(a, eb, "Got unexpected extra argument (%.200s)",
 		    extra);
 	if (nextra > 1)
-		return usage_err(eb, "Got unexpected extra arguments (%.200s "
+		return usage_err(a, eb, "Got unexpected extra arguments (%.200s "
 		    "...)", extra);
 	return 0;
 }
@@ -447,7 +451,7 @@ run_verify(struct cli *c, const struct icmd *cmd, struct iargs *a,
 	    eb)) != 0)
 		return r;
 	if (access(a->image, F_OK) != 0 && errno == ENOENT) {
-		r = usage_err(eb, "Image file %.200s not found", a->image);
+		r = usage_err(a, eb, "Image file %.200s not found", a->image);
 		goto out;
 	}
 	if ((r = cli_image_read(a->image, &img, &len, eb)) != 0 ||
@@ -492,7 +496,7 @@ run_dumpinfo(struct cli *c, const struct icmd *cmd, struct iargs *a,
 		    strcmp(a->format, "yaml") == 0 ? MCUBOOT_DUMP_YAML :
 		    MCUBOOT_DUMP_HUMAN;
 	if (access(a->image, F_OK) != 0 && errno == ENOENT)
-		return usage_err(eb, "Image file not found (%.200s)",
+		return usage_err(a, eb, "Image file not found (%.200s)",
 		    a->image);
 	if ((r = cli_image_read(a->image, &img, &len, eb)) != 0)
 		return r;
@@ -518,14 +522,14 @@ run_dumpinfo(struct cli *c, const struct icmd *cmd, struct iargs *a,
 
 /* imgtool's _validate_name_suffix(): [A-Za-z0-9_]* */
 static int
-suffix_check(const char *s, struct zs_errbuf *eb)
+suffix_check(struct iargs *a, const char *s, struct zs_errbuf *eb)
 {
 	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789_";
 
 	if (s == NULL || s[strspn(s, ok)] == '\0')
 		return 0;
-	return usage_err(eb, "Invalid value for '--name-suffix': '%.100s' "
+	return usage_err(a, eb, "Invalid value for '--name-suffix': '%.100s' "
 	    "must contain only [A-Za-z0-9_]; it is appended directly to a "
 	    "C/Rust identifier.", s);
 }
@@ -552,16 +556,16 @@ run_getpub(struct cli *c, const struct icmd *cmd, struct iargs *a,
 	struct buf *text;
 	EVP_PKEY *key = NULL;
 
-	if ((r = suffix_check(a->suffix, eb)) != 0)
+	if ((r = suffix_check(a, a->suffix, eb)) != 0)
 		return r;
 	if (a->encoding != NULL && a->lang != NULL)
-		return usage_err(eb, "Please use only one of `--encoding/-e` "
+		return usage_err(a, eb, "Please use only one of `--encoding/-e` "
 		    "or `--lang/-l`");
 	enc = encoding_of(a->encoding != NULL ? a->encoding : a->lang !=
 	    NULL ? a->lang : "lang-c");
 	if (*suffix != '\0' && (enc == MCUBOOT_ENC_PEM ||
 	    enc == MCUBOOT_ENC_RAW))
-		return usage_err(eb, "`--name-suffix` is only meaningful for "
+		return usage_err(a, eb, "`--name-suffix` is only meaningful for "
 		    "%s", hash ? "the lang-c encoding" :
 		    "lang-c / lang-rust encodings");
 	if ((r = key_load(c, a->key, 0, 0, &key, &private, eb)) != 0)
@@ -589,10 +593,11 @@ run_getpriv(struct cli *c, const struct icmd *cmd, struct iargs *a,
 		return r;
 	text = buf_new(IMGTOOL_TEXT_MAX);	/* zeroized: key material */
 	if (!private)
-		r = usage_err(eb, "Operation get_private_bytes requires private "
+		r = usage_err(a, eb, "Operation get_private_bytes requires private "
 		    "key");
-	else
-		r = mcuboot_getpriv(key, a->format, a->minimal, text, eb);
+	else if ((r = mcuboot_getpriv(key, a->format, a->minimal, text,
+	    eb)) == ZS_ERR_USAGE)
+		a->click = 1;	/* imgtool's UsageError of the key class */
 	if (r == 0)
 		r = text_emit(text, NULL, eb);
 	buf_free(text);
@@ -613,7 +618,7 @@ run_keyinfo(struct cli *c, const struct icmd *cmd, struct iargs *a,
 	if ((r = key_load(c, a->key, 0, 1, &key, &private, eb)) != 0) {
 		if (r != ZS_ERR_DENIED)
 			return r;
-		return usage_err(eb, "Cannot inspect %.200s: key is "
+		return usage_err(a, eb, "Cannot inspect %.200s: key is "
 		    "password-protected or unreadable. keyinfo runs "
 		    "non-interactively and does not prompt for a passphrase.",
 		    a->key);
@@ -622,7 +627,7 @@ run_keyinfo(struct cli *c, const struct icmd *cmd, struct iargs *a,
 	kind = private ? "private" : "public";
 	printf("%s\n", kind);
 	if (a->require != NULL && strcmp(a->require, kind) != 0)
-		return zs_errf(eb, ZS_ERR_USAGE, "Key %.200s is %s, but %s was "
+		return usage_err(a, eb, "Key %.200s is %s, but %s was "
 		    "required.", a->key, kind, a->require);
 	return 0;
 }
@@ -872,12 +877,11 @@ cmd_imgtool(struct cli *c, int argc, char **argv)
 		if (mcuboot_args_help(argc - 2, argv + 2))
 			return print_help(c, cmd);
 		r = imgtool_sign(c, argc - 2, argv + 2, &eb);
-		if (r == ZS_ERR_USAGE)
-			return usage_fail(c, cmd, eb.msg);
-		/* imgtool fails on other bad input with a traceback, exit 1. */
-		if (r != 0)
-			(void)cli_fail(c, r, eb.msg);
-		return r == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+		if (r == 0)
+			return CLI_EXIT_OK;
+		/* One line; imgtool dies on other bad input with exit 1. */
+		(void)cli_fail(c, r, eb.msg);
+		return r == ZS_ERR_USAGE ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 	}
 	for (i = 0; i < sizeof(icmds) / sizeof(icmds[0]); i++)
 		if (strcmp(cmd, icmds[i].name) == 0)
@@ -899,7 +903,7 @@ cmd_imgtool(struct cli *c, int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if (r == ZS_ERR_USAGE && eb.msg[0] == '\0')	/* "Aborted!" */
 		return CLI_EXIT_FAIL;
-	if (r == ZS_ERR_USAGE)
+	if (a.click)
 		return usage_fail(c, cmd, eb.msg);
 	return cli_fail(c, r, eb.msg);
 }
