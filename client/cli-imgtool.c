@@ -8,8 +8,6 @@
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -392,26 +390,12 @@ key_file(const char *path, int noprompt, EVP_PKEY **pkeyp, int *privatep,
 	return r;
 }
 
-/* Is a -k value a server key (zsign:NAME, or a name that is no file)? */
-static int
-key_is_server(const char *val)
-{
-	struct stat st;
-	size_t n = strlen(val);
-
-	if (strncmp(val, "zsign:", 6) == 0)
-		return 1;
-	return stat(val, &st) != 0 && strchr(val, '/') == NULL &&
-	    !(n > 4 && (strcmp(val + n - 4, ".pem") == 0 ||
-	    strcmp(val + n - 4, ".der") == 0));
-}
-
 /* The key of a -k value: its public half for a server key. */
 static int
 key_load(struct cli *c, const char *val, int local_only, int noprompt,
     EVP_PKEY **pkeyp, int *privatep, struct zs_errbuf *eb)
 {
-	if (!key_is_server(val))
+	if (!cli_key_is_server(val))
 		return key_file(val, noprompt, pkeyp, privatep, eb);
 	if (local_only)
 		return zs_errf(eb, ZS_ERR_USAGE, "%s: this command works on "
@@ -697,7 +681,7 @@ run_keygen(struct cli *c, const struct icmd *cmd, struct iargs *a,
 
 	(void)c;
 	(void)cmd;
-	if (key_is_server(a->key) && strncmp(a->key, "zsign:", 6) == 0)
+	if (strncmp(a->key, "zsign:", 6) == 0)
 		return zs_errf(eb, ZS_ERR_USAGE, "%s: keygen writes a local "
 		    "key file; server keys are made with zsignd "
 		    "--generate-key", a->key);

@@ -69,12 +69,7 @@ cli_key_is_path(const char *val)
 	    strcmp(val + n - 4, ".der") == 0));
 }
 
-/*
- * Does the -k value name a server key? "zsign:NAME" always; else a value
- * that is no file (a directory never is a key file: `-k demo` beside a
- * demo/ directory) and does not look like a file name.
- */
-static int
+int
 cli_key_is_server(const char *val)
 {
 	struct stat st;

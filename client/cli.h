@@ -51,6 +51,12 @@ int	cli_key_resolve(const char *val, json_t *req, struct zs_errbuf *eb);
  */
 int	cli_key_select(const char *val, json_t *req, int public_ok,
 	    struct zs_errbuf *eb);
+/*
+ * Does the -k value name a server key? "zsign:NAME" always; else a value
+ * that is no file (a directory never is a key file: `-k demo` beside a
+ * demo/ directory) and does not look like a file name.
+ */
+int	cli_key_is_server(const char *val);
 /* Load the public key named by a -k value: local PEM file or server key. */
 int	cli_key_public(struct cli *c, const char *val, EVP_PKEY **pkeyp,
 	    struct zs_errbuf *eb);
