@@ -71,15 +71,6 @@ static const struct {
 	{ MCUBOOT_F_COMPRESSED_ARM_THUMB, "COMPRESSED_ARM_THUMB" },
 };
 
-/* The trailer magic of a max-align 8 slot (BOOT_MAGIC). */
-static const uint8_t boot_magic[MCUBOOT_MAGIC_LEN] = {
-	0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2, 0xef, 0x7f,
-	0x35, 0x52, 0x50, 0x0f, 0x2c, 0xb6, 0x79, 0x80 };
-/* Its last 14 bytes for other alignments, after a u16 max-align. */
-static const uint8_t boot_magic_2[MCUBOOT_MAGIC_LEN - 2] = {
-	0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d, 0x77,
-	0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a };
-
 static void
 area_free(struct dump_area *a)
 {
@@ -142,19 +133,23 @@ read_trailer(const uint8_t *img, size_t len, struct dump *d,
     struct zs_errbuf *eb)
 {
 	long long off = -MCUBOOT_MAGIC_LEN, max_align;
+	uint8_t want[MCUBOOT_MAGIC_LEN];
 	size_t start, i;
 	unsigned b;
 	int r;
 
 	d->has_trailer = 1;
 	d->tmagic = img + len - MCUBOOT_MAGIC_LEN;
-	if (memcmp(d->tmagic, boot_magic, MCUBOOT_MAGIC_LEN) == 0)
-		max_align = 8;
-	else if (memcmp(d->tmagic + 2, boot_magic_2,
-	    sizeof(boot_magic_2)) == 0)
+	/* BOOT_MAGIC, else a u16 max-align and BOOT_MAGIC_2. */
+	mcuboot_boot_magic(MCUBOOT_MAX_ALIGN_DEF, 0, want);
+	if (memcmp(d->tmagic, want, MCUBOOT_MAGIC_LEN) == 0)
+		max_align = MCUBOOT_MAX_ALIGN_DEF;
+	else {
+		mcuboot_boot_magic(2 * MCUBOOT_MAX_ALIGN_DEF, 0, want);
+		if (memcmp(d->tmagic + 2, want + 2, MCUBOOT_MAGIC_LEN - 2) != 0)
+			return 0;
 		max_align = zs_get_u16(d->tmagic, 0);
-	else
-		return 0;
+	}
 	if (max_align > MCUBOOT_MAGIC_LEN)
 		off -= max_align - MCUBOOT_MAGIC_LEN;
 	off -= max_align;

@@ -47,6 +47,19 @@ emit_array(struct buf *out, const char *header, const char *trailer,
 	return r;
 }
 
+/* A C array named <sn><mid><suffix> and its _len, as emit_c_public(). */
+static int
+emit_c(struct buf *out, const char *sn, const char *mid, const char *suffix,
+    const uint8_t *p, size_t len)
+{
+	char sym[SYMBOL_MAX], len_sym[SYMBOL_MAX + 8], hdr[2 * SYMBOL_MAX];
+
+	snprintf(sym, sizeof(sym), "%s%s%s", sn, mid, suffix);
+	snprintf(hdr, sizeof(hdr), "const unsigned char %s[] = {", sym);
+	snprintf(len_sym, sizeof(len_sym), "%s_len", sym);
+	return emit_array(out, hdr, "};", p, len, len_sym);
+}
+
 /* s upper-cased into a buffer of n bytes (Python's str.upper on ASCII). */
 static void
 upper(char *dst, const char *s, size_t n)
@@ -64,8 +77,7 @@ mcuboot_getpub(EVP_PKEY *pub, enum mcuboot_key_encoding enc,
     const char *suffix, struct buf *out, struct zs_errbuf *eb)
 {
 	const char *sn = mcuboot_key_shortname(pub);
-	char sym[SYMBOL_MAX], len_sym[SYMBOL_MAX + 8], hdr[2 * SYMBOL_MAX];
-	char usn[32], usuf[SUFFIX_MAX + 1];
+	char hdr[2 * SYMBOL_MAX], usn[32], usuf[SUFFIX_MAX + 1];
 	uint8_t *kb = NULL;
 	size_t kblen = 0;
 	BIO *bio = NULL;
@@ -94,10 +106,7 @@ mcuboot_getpub(EVP_PKEY *pub, enum mcuboot_key_encoding enc,
 		r = buf_put(out, kb, kblen);
 		break;
 	case MCUBOOT_ENC_LANG_C:
-		snprintf(sym, sizeof(sym), "%s_pub_key%s", sn, suffix);
-		snprintf(hdr, sizeof(hdr), "const unsigned char %s[] = {", sym);
-		snprintf(len_sym, sizeof(len_sym), "%s_len", sym);
-		r = emit_array(out, hdr, "};", kb, kblen, len_sym);
+		r = emit_c(out, sn, "_pub_key", suffix, kb, kblen);
 		break;
 	case MCUBOOT_ENC_LANG_RUST:
 		/* Rust statics: name and suffix upper-cased, no length. */
@@ -125,7 +134,6 @@ mcuboot_getpubhash(EVP_PKEY *pub, enum mcuboot_key_encoding enc,
     const char *suffix, struct buf *out, struct zs_errbuf *eb)
 {
 	const char *sn = mcuboot_key_shortname(pub);
-	char sym[SYMBOL_MAX], len_sym[SYMBOL_MAX + 8], hdr[2 * SYMBOL_MAX];
 	uint8_t *kb = NULL, md[32];
 	size_t kblen = 0;
 	int r;
@@ -143,12 +151,9 @@ mcuboot_getpubhash(EVP_PKEY *pub, enum mcuboot_key_encoding enc,
 	}
 	if (enc == MCUBOOT_ENC_RAW)
 		r = buf_put(out, md, sizeof(md));
-	else if (enc == MCUBOOT_ENC_LANG_C) {
-		snprintf(sym, sizeof(sym), "%s_pub_key_hash%s", sn, suffix);
-		snprintf(hdr, sizeof(hdr), "const unsigned char %s[] = {", sym);
-		snprintf(len_sym, sizeof(len_sym), "%s_len", sym);
-		r = emit_array(out, hdr, "};", md, sizeof(md), len_sym);
-	} else {
+	else if (enc == MCUBOOT_ENC_LANG_C)
+		r = emit_c(out, sn, "_pub_key_hash", suffix, md, sizeof(md));
+	else {
 		r = zs_errf(eb, ZS_ERR_USAGE, "unknown encoding");
 		goto out;
 	}

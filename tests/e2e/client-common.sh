@@ -16,6 +16,16 @@ client_start() {
 	export ZSIGN_SERVER
 }
 
+# client_start_vectors: zsignd with the signing keys of the imgtool vectors
+# under their names; x25519 and the enc-* keys are encryption recipients.
+client_start_vectors() {
+	set --
+	for k in rsa-2048 rsa-3072 ecdsa-p256 ecdsa-p384 ed25519; do
+		set -- "$@" "$k=$ZS_TOP_SRCDIR/tests/vectors/imgtool/keys/$k.pem"
+	done
+	client_start "$@"
+}
+
 # tap_not_ok DESC [DIAGNOSTIC...]
 tap_not_ok() {
 	zs_fail "$1"

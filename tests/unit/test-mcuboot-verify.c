@@ -2,7 +2,9 @@
 /*
  * mcuboot_verify() and mcuboot_dumpinfo() on every expected output of the
  * imgtool reference cases: the verdict and digest must be imgtool
- * verify's, the dump must be imgtool dumpinfo's text. Plus getpub.
+ * verify's, the dump must be imgtool dumpinfo's text. Plus getpub, and
+ * in-process the getpub, getpubhash, getpriv and dumpinfo cases of
+ * tests/vectors/imgtool-cmds: the same bytes imgtool printed.
  */
 #include "config.h"
 
@@ -24,6 +26,7 @@
 #include "tests/vectors/imgtool-compare.h"
 
 #define VECDIR		ZS_TOP_SRCDIR "/tests/vectors/imgtool"
+#define CMDSDIR		ZS_TOP_SRCDIR "/tests/vectors/imgtool-cmds"
 /* Largest file read. */
 #define FILE_MAX	(8u * 1024 * 1024)
 
@@ -239,17 +242,178 @@ test_verify_garbage(void **state)
 	free(img);
 }
 
+/* A key file of a command case: private PEM, else public. */
+static EVP_PKEY *
+cmds_key(const char *rel)
+{
+	char path[1024];
+	uint8_t *d = NULL;
+	size_t len;
+	BIO *b;
+	EVP_PKEY *k;
+
+	snprintf(path, sizeof(path), "%s/%s", CMDSDIR, rel);
+	assert_int_equal(zs_file_read(path, FILE_MAX, &d, &len), 0);
+	b = BIO_new_mem_buf(d, (int)len);
+	if ((k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL) {
+		(void)BIO_reset(b);
+		k = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+	}
+	assert_non_null(k);
+	BIO_free(b);
+	free(d);
+	return k;
+}
+
+static enum mcuboot_key_encoding
+cmds_encoding(const char *e)
+{
+	if (e == NULL || strcmp(e, "lang-c") == 0 || strcmp(e, "c") == 0)
+		return MCUBOOT_ENC_LANG_C;
+	if (strcmp(e, "lang-rust") == 0 || strcmp(e, "rust") == 0)
+		return MCUBOOT_ENC_LANG_RUST;
+	return strcmp(e, "pem") == 0 ? MCUBOOT_ENC_PEM : MCUBOOT_ENC_RAW;
+}
+
+/* One getpub/getpubhash/getpriv/dumpinfo case of imgtool-cmds. */
+static void
+cmds_case(void **state)
+{
+	json_t *c = *state, *args = json_object_get(c, "args");
+	const char *cmd = json_string_value(json_array_get(args, 0));
+	const char *key = NULL, *enc = NULL, *suffix = "", *fmt = NULL;
+	const char *image = NULL, *a, *nx, *err;
+	char path[1024];
+	struct buf *out = buf_new(0), *want = buf_new(0);
+	struct zs_errbuf eb;
+	EVP_PKEY *k = NULL;
+	uint8_t *d, *img;
+	size_t i, len, imglen;
+	uint32_t base;
+	int minimal = 0, warn = 0, r;
+
+	for (i = 1; i < json_array_size(args); i++) {
+		a = json_string_value(json_array_get(args, i));
+		nx = json_string_value(json_array_get(args, i + 1));
+		if (strcmp(a, "-k") == 0)
+			key = nx;
+		else if (strcmp(a, "-e") == 0 || strcmp(a, "-l") == 0)
+			enc = nx;
+		else if (strcmp(a, "--name-suffix") == 0)
+			suffix = nx;
+		else if (strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0)
+			fmt = nx;
+		else if (strcmp(a, "--minimal") == 0 || strcmp(a, "-s") == 0) {
+			minimal = a[1] == '-';
+			continue;
+		} else {
+			image = a;
+			continue;
+		}
+		i++;
+	}
+	if (key != NULL)
+		k = cmds_key(key);
+	if (strcmp(cmd, "getpub") == 0)
+		r = mcuboot_getpub(k, cmds_encoding(enc), suffix, out, &eb);
+	else if (strcmp(cmd, "getpubhash") == 0)
+		r = mcuboot_getpubhash(k, cmds_encoding(enc), suffix, out, &eb);
+	else if (strcmp(cmd, "getpriv") == 0)
+		r = mcuboot_getpriv(k, fmt, minimal, out, &eb);
+	else {
+		snprintf(path, sizeof(path), "%s/%s", CMDSDIR, image);
+		assert_int_equal(zs_file_read(path, FILE_MAX, &d, &len), 0);
+		img = d;
+		imglen = len;
+		if (strstr(image, ".hex") != NULL) {
+			assert_int_equal(ihex_read((const char *)d, len, 0xff,
+			    &base, &img, &imglen, &eb), 0);
+			free(d);
+		}
+		/* The client prints the warning first, then the dump. */
+		r = mcuboot_dumpinfo(img, imglen, strrchr(image, '/') + 1,
+		    fmt == NULL || strcmp(fmt, "human") == 0 ?
+		    MCUBOOT_DUMP_HUMAN : strcmp(fmt, "yaml") == 0 ?
+		    MCUBOOT_DUMP_YAML : MCUBOOT_DUMP_JSON, want, &warn, &eb);
+		if (warn)
+			assert_int_equal(buf_put_str(out, "Warning: the "
+			    "trailer magic value is invalid!\n"), 0);
+		assert_int_equal(buf_put(out, buf_ptr(want), buf_len(want)),
+		    0);
+		buf_reset(want);
+		if (r == 0 && fmt != NULL && strcmp(fmt, "json") == 0)
+			assert_int_equal(buf_put_str(out, "\n"), 0);
+		free(img);
+	}
+	if (json_integer_value(json_object_get(c, "exit_code")) != 0) {
+		/* The key classes' UsageErrors (getpriv). */
+		err = json_string_value(json_object_get(c, "error"));
+		assert_int_equal(r, ZS_ERR_USAGE);
+		assert_string_equal(eb.msg, err);
+	} else {
+		if (r != 0)
+			fail_msg("%s", eb.msg);
+		snprintf(path, sizeof(path), "%s/%s", CMDSDIR,
+		    json_string_value(json_object_get(c, "stdout")));
+		assert_int_equal(zs_file_read(path, FILE_MAX, &d, &len), 0);
+		assert_int_equal(buf_put(want, d, len), 0);
+		free(d);
+		assert_int_equal(buf_len(out), buf_len(want));
+		assert_memory_equal(buf_ptr(out), buf_ptr(want), buf_len(out));
+	}
+	EVP_PKEY_free(k);
+	buf_free(out);
+	buf_free(want);
+}
+
 int
 main(void)
 {
-	json_t *root = NULL, *cases, *c;
+	static const char *const cmds[] = { "getpub", "getpubhash", "getpriv",
+	    "dumpinfo" };
+	json_t *root = NULL, *cases, *c, *croot, *ccases;
 	struct CMUnitTest *tests;
-	size_t i, n = 0;
+	const char *cmd, *name;
+	char *flat;
+	size_t i, j, n = 0;
 	int r;
 
-	if ((cases = imgtool_cases_load(VECDIR, &root)) == NULL)
+	if ((cases = imgtool_cases_load(VECDIR, &root)) == NULL ||
+	    (croot = json_load_file(CMDSDIR "/cases.json", 0, NULL)) == NULL)
 		return 1;
-	tests = calloc(json_array_size(cases) + 3, sizeof(*tests));
+	ccases = json_object_get(croot, "cases");
+	tests = calloc(json_array_size(cases) + json_array_size(ccases) + 3,
+	    sizeof(*tests));
+	/*
+	 * The command cases the library answers alone: no output file, no
+	 * --opt=value forms, none of click's own errors or the client's.
+	 */
+	json_array_foreach(ccases, i, c) {
+		cmd = json_string_value(json_array_get(json_object_get(c,
+		    "args"), 0));
+		name = json_string_value(json_object_get(c, "name"));
+		if (cmd == NULL)	/* imgtool alone */
+			continue;
+		flat = json_dumps(json_object_get(c, "args"), 0);
+		for (j = 0; j < sizeof(cmds) / sizeof(cmds[0]); j++)
+			if (strcmp(cmd, cmds[j]) == 0)
+				break;
+		if (j < sizeof(cmds) / sizeof(cmds[0]) &&
+		    strstr(flat, "{OUT}") == NULL &&
+		    strstr(flat, "=") == NULL && strstr(name, "joined") ==
+		    NULL && strstr(name, "missing") == NULL &&
+		    strstr(name, "help") == NULL &&
+		    (json_integer_value(json_object_get(c, "exit_code")) == 0 ||
+		    (strcmp(cmd, "getpriv") == 0 && strstr(name, "pubfile") ==
+		    NULL && strstr(name, "bad-format") == NULL &&
+		    strstr(name, "no-key") == NULL))) {
+			tests[n].name = name;
+			tests[n].test_func = cmds_case;
+			tests[n].initial_state = c;
+			n++;
+		}
+		free(flat);
+	}
 	json_array_foreach(cases, i, c) {
 		if (json_object_get(c, "imgtool_verify") == NULL)
 			continue;
@@ -267,5 +431,6 @@ main(void)
 	r = _cmocka_run_group_tests("mcuboot-verify", tests, n, NULL, NULL);
 	free(tests);
 	json_decref(root);
+	json_decref(croot);
 	return r;
 }

@@ -8,13 +8,7 @@
 . "$ZS_TOP_SRCDIR/tests/e2e/client-common.sh"
 
 VEC=$ZS_TOP_SRCDIR/tests/vectors/imgtool-cmds
-KEYS=$ZS_TOP_SRCDIR/tests/vectors/imgtool/keys
-
-set --
-for k in rsa-2048 rsa-3072 ecdsa-p256 ecdsa-p384 ed25519; do
-	set -- "$@" "$k=$KEYS/$k.pem"
-done
-client_start "$@"
+client_start_vectors
 
 cd "$VEC" || exit 1
 # One line per case: name, exit code, error kind, stderr file, output

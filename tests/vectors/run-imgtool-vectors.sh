@@ -10,12 +10,7 @@
 VEC=$ZS_TOP_SRCDIR/tests/vectors/imgtool
 COMPARE=$ZS_TOP_BUILDDIR/tests/vectors/imgtool-compare
 
-# The signing keys; x25519 and the enc-* keys are encryption recipients.
-set --
-for k in rsa-2048 rsa-3072 ecdsa-p256 ecdsa-p384 ed25519; do
-	set -- "$@" "$k=$VEC/keys/$k.pem"
-done
-client_start "$@"
+client_start_vectors
 
 cd "$VEC" || exit 1
 # One line per case (jq once: it is the slow part): name, output
