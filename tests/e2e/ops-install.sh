@@ -37,7 +37,7 @@ $(dir systemdsystemunitdir)/zsignd.service
 $(dir systemdsystemunitdir)/zsignd.socket
 $(dir tmpfilesdir)/zsignd.conf
 $(dir sysusersdir)/zsignd.conf
-$(dir docdir)/examples/zsignd.conf
+$(dir examplesdir)/zsignd.conf
 $(dir mandir)/man1/zsign-client.1
 $(dir mandir)/man5/zsignd.conf.5
 $(dir mandir)/man8/zsignd.8"
