@@ -8,7 +8,8 @@ PKGS="build-essential autoconf automake pkg-config libevent-dev
 libjansson-dev libfdt-dev device-tree-compiler libssl-dev libp11-kit-dev
 libcurl4-openssl-dev libhttp-parser-dev libcmocka-dev liblzma-dev softhsm2 opensc curl clang
 libclang-rt-14-dev systemd openssl procps jq groff-base man-db
-libsqlite3-dev libpq-dev postgresql haproxy util-linux libseccomp-dev"
+libsqlite3-dev libpq-dev postgresql haproxy util-linux libseccomp-dev
+debhelper dpkg-dev lintian"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

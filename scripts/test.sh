@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build zsign twice (warnings as errors; ASan+UBSan) and run every test in
-# both builds, then run each libFuzzer target briefly. Ends with one line:
+# both builds, then run each libFuzzer target briefly, then build and check
+# the Debian packages (tests/deb/packages.sh). Ends with one line:
 # "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,10 +93,32 @@ run_fuzz() {	# dir
 	done
 }
 
+# Build the Debian packages from a clean copy of the tree, lint them and
+# check them unpacked (tests/deb/packages.sh, TAP); each case counts.
+run_deb() {
+	out=$(sh tests/deb/packages.sh 2>&1)
+	echo "$out" | grep -v '^ok\|^not ok' | grep -v '^1\.\.' >&2
+	echo "$out" | sed -n 's/^ok [0-9]* - \(.*# SKIP.*\)/[deb] SKIP: \1/p;
+	    s/^ok [0-9]* - \(.*\)/[deb] PASS: \1/p;
+	    s/^not ok [0-9]* - \(.*\)/[deb] FAIL: \1/p'
+	p=$(echo "$out" | grep '^ok ' | grep -vc '# SKIP')
+	f=$(echo "$out" | grep -c '^not ok ')
+	planned=$(echo "$out" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p')
+	ran=$(echo "$out" | grep -c '^\(not \)\{0,1\}ok ')
+	# A bail-out or a crash leaves cases unreported: each one fails.
+	[ -n "$planned" ] && [ "$ran" -lt "$planned" ] &&
+	    f=$((f + planned - ran))
+	[ -z "$planned" ] && f=$((f + 1))
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$f" -gt 0 ] && status=1
+}
+
 run_build build
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_build build-asan --enable-asan
 run_fuzz build-fuzz
+run_deb
 [ "$fail" -gt 0 ] && status=1
 echo "$pass passed, $fail failed"
 exit $status
