@@ -63,7 +63,8 @@ files() { dpkg-deb -c "$1" | awk '$1 !~ /^d/ { print substr($6, 2) }' | sort; }
 files "$zsignd_deb" >"$tmp/zsignd.files"
 files "$client_deb" >"$tmp/client.files"
 missing=""
-for f in /usr/sbin/zsignd /usr/libexec/zsign/zsign-pkcs11-helper \
+for f in /usr/sbin/zsignd /usr/libexec/zsign/zsign-keyholder \
+    /usr/libexec/zsign/zsign-pkcs11-helper \
     "$unitdir/zsignd.service" "$unitdir/zsignd.socket" \
     /usr/lib/sysusers.d/zsignd.conf /usr/lib/tmpfiles.d/zsignd.conf \
     /etc/zsign/zsignd.conf /usr/share/doc/zsignd/examples/zsignd.conf \
@@ -128,8 +129,9 @@ check "installed zsignd --version" sh -c \
     "'$root/usr/sbin/zsignd' --version | grep -qx 'zsignd [0-9.]*'"
 check "installed zsign-client --version" sh -c \
     "'$root/usr/bin/zsign-client' --version | grep -qx 'zsign-client [0-9.]*'"
-check "installed zsign-pkcs11-helper is executable" \
-    test -x "$root/usr/libexec/zsign/zsign-pkcs11-helper"
+check "installed zsign-keyholder and zsign-pkcs11-helper are executable" \
+    test -x "$root/usr/libexec/zsign/zsign-keyholder" -a \
+    -x "$root/usr/libexec/zsign/zsign-pkcs11-helper"
 check "the packaged /etc/zsign/zsignd.conf loads (--check-config)" \
     "$root/usr/sbin/zsignd" --check-config -c "$root/etc/zsign/zsignd.conf"
 
