@@ -30,7 +30,7 @@ silent() {
 	else nok "$d"; sed 's/^/# /' "$tmp/out"; fi
 }
 
-echo 1..13
+echo 1..14
 DEB_BUILD_OPTIONS="nocheck parallel=2" DEB_BUILD_PROFILES=nocheck \
     sh "$top/scripts/package.sh" "$tmp/debs" >"$tmp/build.out" 2>&1
 zsignd_deb=$(ls "$tmp"/debs/zsignd_*.deb 2>/dev/null)
@@ -71,7 +71,8 @@ for f in /usr/sbin/zsignd /usr/libexec/zsign/zsign-keyholder \
     /usr/share/man/man8/zsignd.8.gz /usr/share/man/man5/zsignd.conf.5.gz; do
 	grep -qx "$f" "$tmp/zsignd.files" || missing="$missing zsignd:$f"
 done
-for f in /usr/bin/zsign-client /usr/share/man/man1/zsign-client.1.gz; do
+for f in /usr/bin/zsign-client /usr/share/man/man1/zsign-client.1.gz \
+    /usr/share/zsign/imgtool.py; do
 	grep -qx "$f" "$tmp/client.files" || missing="$missing zsign-client:$f"
 done
 both=$(comm -12 "$tmp/zsignd.files" "$tmp/client.files")
@@ -132,6 +133,15 @@ check "installed zsign-client --version" sh -c \
 check "installed zsign-keyholder and zsign-pkcs11-helper are executable" \
     test -x "$root/usr/libexec/zsign/zsign-keyholder" -a \
     -x "$root/usr/libexec/zsign/zsign-pkcs11-helper"
+# Zephyr's CMake runs imgtool.py with its Python; it runs the packaged
+# client.
+imgtool_client=$(sed -n 's/^ *client = "\(.*\)"$/\1/p' \
+    "$root/usr/share/zsign/imgtool.py" 2>/dev/null)
+check "imgtool.py parses and runs the packaged zsign-client" sh -c \
+    "python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read())' \
+    '$root/usr/share/zsign/imgtool.py' &&
+    test '$imgtool_client' = /usr/bin/zsign-client &&
+    test -x '$root$imgtool_client'"
 check "the packaged /etc/zsign/zsignd.conf loads (--check-config)" \
     "$root/usr/sbin/zsignd" --check-config -c "$root/etc/zsign/zsignd.conf"
 
@@ -166,15 +176,19 @@ else
 	    systemd-tmpfiles --root="$root" --create zsignd.conf >>"$tmp/out" 2>&1
 	uid=$(awk -F: '$1 == "zsignd" { print $3 }' "$root/etc/passwd")
 	gid=$(awk -F: '$1 == "zsignd" { print $3 }' "$root/etc/group")
-	st=$(stat -c '%u:%g %a' "$root/var/lib/zsign" 2>&1)
+	# The directory of the packaged SQLite state store belongs to zsignd.
+	state=$(jq -r '.state // empty' "$root/etc/zsign/zsignd.conf")
+	statedir=$(dirname "${state#sqlite:}")
+	st=$(stat -c '%u:%g %a' "$root$statedir" 2>&1)
 	keys=$(stat -c '%u:%g %a' "$root/etc/zsign/keys" 2>&1)
-	if [ -n "$uid" ] && [ "$st" = "$uid:$gid 750" ] &&
+	if [ -n "$uid" ] && [ "$statedir" = /var/lib/zsign ] &&
+	    [ "$st" = "$uid:$gid 750" ] &&
 	    [ "$keys" = "0:$gid 750" ] &&
 	    grep -q '^zsign:' "$root/etc/group"; then
 		ok "sysusers and tmpfiles in the root"
 	else
 		nok "sysusers and tmpfiles in the root"
-		echo "# /var/lib/zsign $st, /etc/zsign/keys $keys, zsignd $uid:$gid"
+		echo "# $statedir $st, /etc/zsign/keys $keys, zsignd $uid:$gid"
 		sed 's/^/# /' "$tmp/out"
 	fi
 fi
