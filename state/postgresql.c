@@ -64,6 +64,7 @@ struct pg_conn {
 	struct pg_store	*s;
 	int		 slot;
 	PGconn		*c;
+	int		 reused;	/* opened by an earlier request */
 };
 
 /* libpq's message is multi-line; the first line says it. */
@@ -125,11 +126,13 @@ pg_get(struct pg_store *s, struct pg_conn *pc, struct zs_errbuf *eb)
 	pthread_mutex_unlock(&s->mtx);
 	pc->s = s;
 	pc->slot = slot;
+	pc->reused = pc->c != NULL;
 	if (pc->c != NULL && PQstatus(pc->c) != CONNECTION_OK) {
 		PQfinish(pc->c);
 		pc->c = NULL;
 	}
 	if (pc->c == NULL) {
+		pc->reused = 0;
 		pc->c = pg_connect(s);
 		if (PQstatus(pc->c) != CONNECTION_OK) {
 			pg_fail(pc->c, "connect", eb);
@@ -199,6 +202,28 @@ pg_exec_script(PGconn *c, const char *sql, struct zs_errbuf *eb)
 		r = pg_fail(c, "creating the schema", eb);
 	PQclear(res);
 	return r;
+}
+
+/*
+ * The first statement on a pooled connection: an idle connection the
+ * server dropped (a restart) is only noticed now, before anything ran,
+ * so it is reopened and the statement tried once more.
+ */
+static int
+pg_first(struct pg_conn *pc, const char *sql, int n,
+    const char *const *params, PGresult **resp, struct zs_errbuf *eb)
+{
+	int r;
+
+	if ((r = pg_exec(pc->c, sql, n, params, resp, eb)) == 0 ||
+	    !pc->reused || PQstatus(pc->c) == CONNECTION_OK)
+		return r;
+	PQfinish(pc->c);
+	pc->reused = 0;
+	pc->c = pg_connect(pc->s);
+	if (PQstatus(pc->c) != CONNECTION_OK)
+		return pg_fail(pc->c, "connect", eb);
+	return pg_exec(pc->c, sql, n, params, resp, eb);
 }
 
 static void
@@ -358,17 +383,19 @@ pg_open(const char *url, const struct store_opts *opts, void **hp,
 }
 
 static int
-pg_admit_tx(struct pg_store *s, PGconn *c, const struct store_admit *a,
-    uint64_t *seqp, struct zs_errbuf *eb)
+pg_admit_tx(struct pg_store *s, struct pg_conn *pc,
+    const struct store_admit *a, uint64_t *seqp, struct zs_errbuf *eb)
 {
 	char ver[24], cnt[24];
 	const char *p[5];
 	PGresult *res = NULL;
+	PGconn *c;
 	uint64_t have;
 	int r;
 
-	if ((r = pg_exec(c, "BEGIN", 0, NULL, NULL, eb)) != 0)
+	if ((r = pg_first(pc, "BEGIN", 0, NULL, NULL, eb)) != 0)
 		return r;
+	c = pc->c;
 	p[0] = a->key;
 	p[1] = a->image_class;
 	if (a->check_version || a->check_counter) {
@@ -474,7 +501,7 @@ pg_admit(void *h, const struct store_admit *a, uint64_t *seqp,
 
 	if ((r = pg_get(s, &pc, eb)) != 0)
 		return r;
-	r = pg_admit_tx(s, pc.c, a, seqp, eb);
+	r = pg_admit_tx(s, &pc, a, seqp, eb);
 	pg_put(&pc);
 	return r;
 }
@@ -490,7 +517,7 @@ pg_record(void *h, const char *identity, const char *key,
 
 	if ((r = pg_get(s, &pc, eb)) != 0)
 		return r;
-	r = pg_exec(pc.c, "INSERT INTO zs_audit(node, identity, key, result, "
+	r = pg_first(&pc, "INSERT INTO zs_audit(node, identity, key, result, "
 	    "record) VALUES($1, $2, $3, $4, $5)", 5, p, NULL, eb);
 	pg_put(&pc);
 	return r;
@@ -505,7 +532,7 @@ pg_health(void *h, struct zs_errbuf *eb)
 
 	if ((r = pg_get(s, &pc, eb)) != 0)
 		return r;
-	r = pg_exec(pc.c, "SELECT 1", 0, NULL, NULL, eb);
+	r = pg_first(&pc, "SELECT 1", 0, NULL, NULL, eb);
 	pg_put(&pc);
 	return r;
 }
@@ -520,7 +547,7 @@ pg_run(struct pg_store *s, const char *sql, int n, const char *const *p,
 
 	if ((r = pg_get(s, &pc, eb)) != 0)
 		return r;
-	r = pg_exec(pc.c, sql, n, p, resp, eb);
+	r = pg_first(&pc, sql, n, p, resp, eb);
 	pg_put(&pc);
 	return r;
 }
