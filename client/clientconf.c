@@ -110,9 +110,8 @@ clientconf_apply(struct clientconf *cc, const char **serverp,
     struct tlsopts *tls, struct zs_errbuf *eb)
 {
 	char user[CLIENTCONF_PATH_MAX];
-	const char *dir, *home, *s, **slot;
-	size_t f, i;
-	int n, r;
+	const char *dir, *home;
+	int n;
 
 	user[0] = '\0';
 	if ((dir = getenv("XDG_CONFIG_HOME")) != NULL && dir[0] == '/')
@@ -125,9 +124,21 @@ clientconf_apply(struct clientconf *cc, const char **serverp,
 		n = 0;
 	if (n < 0 || (size_t)n >= sizeof(user))
 		user[0] = '\0';
-	if ((user[0] != '\0' &&
+	return clientconf_load(cc, user[0] != '\0' ? user : NULL,
+	    CLIENTCONF_SYSTEM, serverp, tls, eb);
+}
+
+int
+clientconf_load(struct clientconf *cc, const char *user, const char *sys,
+    const char **serverp, struct tlsopts *tls, struct zs_errbuf *eb)
+{
+	const char *s, **slot;
+	size_t f, i;
+	int r;
+
+	if ((user != NULL &&
 	    (r = clientconf_read(user, &cc->files[0], eb)) != 0) ||
-	    (r = clientconf_read(CLIENTCONF_SYSTEM, &cc->files[1], eb)) != 0)
+	    (r = clientconf_read(sys, &cc->files[1], eb)) != 0)
 		return r;
 	for (f = 0; f < 2; f++) {
 		for (i = 0; cc->files[f] != NULL && i < CLIENTCONF_N; i++) {

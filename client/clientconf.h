@@ -35,6 +35,10 @@ struct clientconf {
  */
 int	clientconf_apply(struct clientconf *cc, const char **serverp,
 	    struct tlsopts *tls, struct zs_errbuf *eb);
+/* The same with the two files named (user may be NULL): for tests. */
+int	clientconf_load(struct clientconf *cc, const char *user,
+	    const char *sys, const char **serverp, struct tlsopts *tls,
+	    struct zs_errbuf *eb);
 /* Free what clientconf_apply() read. */
 void	clientconf_free(struct clientconf *cc);
 

@@ -36,6 +36,13 @@ CLIENT_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
 TESTS += $(CLIENT_TESTS)
 EXTRA_DIST += $(CLIENT_TESTS) tests/e2e/client-common.sh scripts/demo.sh
 
+# The client configuration files: unit test.
+check_PROGRAMS += tests/unit/test-clientconf
+TESTS += tests/unit/test-clientconf
+tests_unit_test_clientconf_SOURCES = tests/unit/test-clientconf.c
+tests_unit_test_clientconf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_clientconf_LDADD = $(UNIT_LDADD)
+
 # jsonlift (common/): json_loadb() with the base64 files lifted out, for the
 # client's replies and the daemon's requests; unit test and fuzz target.
 libzsign_a_SOURCES += common/jsonlift.c common/jsonlift.h
