@@ -39,16 +39,21 @@
 enum load_role { ROLE_VALID, ROLE_NOCERT, ROLE_BADTOKEN, ROLE_MALFORMED,
     ROLE_PLAIN, ROLE_COUNT };
 
-/* What each role sends and the answer it must get (0: no HTTP reply). */
+/*
+ * What each role sends and the answer it must get (0: no HTTP reply), or
+ * also (else 0) "also": unauthenticated peers past their refusal rate get
+ * 429.
+ */
 static const struct {
 	const char	*name;
 	long		 want;
+	long		 also;
 } load_roles[ROLE_COUNT] = {
-	[ROLE_VALID] = { "valid", 200 },
-	[ROLE_NOCERT] = { "no-cert", 403 },
-	[ROLE_BADTOKEN] = { "bad-token", 403 },
-	[ROLE_MALFORMED] = { "malformed", 400 },
-	[ROLE_PLAIN] = { "plain-http", 0 },
+	[ROLE_VALID] = { "valid", 200, 0 },
+	[ROLE_NOCERT] = { "no-cert", 403, 429 },
+	[ROLE_BADTOKEN] = { "bad-token", 403, 429 },
+	[ROLE_MALFORMED] = { "malformed", 400, 0 },
+	[ROLE_PLAIN] = { "plain-http", 0, 0 },
 };
 
 struct client {
@@ -239,7 +244,8 @@ main(int argc, char **argv)
 				status = 0;
 			dt = load_now() - ((double)c->t0.tv_sec +
 			    (double)c->t0.tv_nsec / 1e9);
-			if (status == load_roles[c->role].want &&
+			if ((status == load_roles[c->role].want ||
+			    (status != 0 && status == load_roles[c->role].also)) &&
 			    (c->role != ROLE_VALID || (c->reply != NULL &&
 			    strstr(c->reply, "\"files\"") != NULL))) {
 				st.good[c->role]++;

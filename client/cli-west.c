@@ -275,6 +275,7 @@ west_subst(const char *line, const char *build_dir)
 static int
 west_error(const struct west_opts *o, int code, const char *msg)
 {
+	char *safe = cli_term(msg);
 	size_t i;
 
 	for (i = 0; i < sizeof(west_forceable) / sizeof(west_forceable[0]);
@@ -283,10 +284,12 @@ west_error(const struct west_opts *o, int code, const char *msg)
 		    strlen(west_forceable[i])) == 0) {
 			fprintf(stderr, "ERROR: %s\nFATAL ERROR: refusing to "
 			    "proceed without --force due to above error\n",
-			    msg);
+			    safe);
+			free(safe);
 			return CLI_EXIT_FAIL;
 		}
-	fprintf(stderr, "FATAL ERROR: %s\n", msg);
+	fprintf(stderr, "FATAL ERROR: %s\n", safe);
+	free(safe);
 	return code == ZS_ERR_BUILD ? CLI_EXIT_FAIL : cli_exit_code(code);
 }
 
@@ -523,13 +526,15 @@ west_print_reply(const struct west_opts *o, const struct west_state *st)
 	json_t *v;
 	size_t i;
 	const char *s;
-	char *line;
+	char *line, *safe;
 
 	json_array_foreach(json_object_get(st->reply, "warnings"), i, v) {
 		if ((s = json_string_value(v)) == NULL)
 			continue;
 		line = west_subst(s, st->build_dir);
-		fprintf(stderr, "WARNING: %s\n", line);
+		safe = cli_term(line);
+		fprintf(stderr, "WARNING: %s\n", safe);
+		free(safe);
 		free(line);
 	}
 	if (o->quiet)
@@ -544,7 +549,9 @@ west_print_reply(const struct west_opts *o, const struct west_state *st)
 			printf("signed hex:   %s\n", o->shex);
 		else {
 			line = west_subst(s, st->build_dir);
-			printf("%s\n", line);
+			safe = cli_term(line);
+			printf("%s\n", safe);
+			free(safe);
 			free(line);
 		}
 	}

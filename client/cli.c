@@ -50,11 +50,74 @@ cli_exit_code(int r)
 	return CLI_EXIT_FAIL;
 }
 
+/* Length of the UTF-8 sequence at p that prints as text, 0 if none. */
+static size_t
+cli_term_seq(const unsigned char *p)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (*p >= 0x20 && *p < 0x7f)
+		return 1;
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2, cp = *p & 0x1f;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3, cp = *p & 0x0f;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4, cp = *p & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong, surrogates, past U+10FFFF: not text. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	/* C1 controls; bidirectional overrides and isolates. */
+	if (cp <= 0x9f || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return 0;
+	return n;
+}
+
+char *
+cli_term(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *o;
+	size_t n;
+
+	/* Each byte becomes at most four ("\xHH"). */
+	out = o = xmalloc(strlen(s) * 4 + 1);
+	while (*p != '\0') {
+		if (*p == '\n' || (n = cli_term_seq(p)) > 0) {
+			n = *p == '\n' ? 1 : n;
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+			continue;
+		}
+		*o++ = '\\';
+		*o++ = 'x';
+		*o++ = hex[*p >> 4];
+		*o++ = hex[*p & 0xf];
+		p++;
+	}
+	*o = '\0';
+	return out;
+}
+
 int
 cli_fail(const struct cli *c, int code, const char *msg)
 {
-	fprintf(stderr, "%s: %s\n", c->progname, msg[0] != '\0' ? msg :
-	    zs_strerror(code));
+	char *safe = cli_term(msg[0] != '\0' ? msg : zs_strerror(code));
+
+	fprintf(stderr, "%s: %s\n", c->progname, safe);
+	free(safe);
 	return cli_exit_code(code);
 }
 

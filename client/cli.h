@@ -37,7 +37,15 @@ struct cli {
 int	cli_client(struct cli *c, struct zsclient **clp, struct zs_errbuf *eb);
 /* The exit status for an error code: 2 for usage errors, else 1. */
 int	cli_exit_code(int r);
-/* Print "zsign-client: MSG" on stderr and return cli_exit_code(code). */
+/*
+ * A copy of s (from the server) safe to print on a terminal, malloc'd:
+ * C0 controls (but newline), DEL, C1 controls (raw or UTF-8), the
+ * bidirectional overrides and isolates (U+202A..E, U+2066..9) and bytes
+ * that are not UTF-8 become \xHH; other text, UTF-8 included, is kept.
+ */
+char	*cli_term(const char *s);
+/* Print "zsign-client: MSG" (escaped, cli_term) on stderr and return
+ * cli_exit_code(code). */
 int	cli_fail(const struct cli *c, int code, const char *msg);
 /*
  * Turn a -k value into the request's "key" (a server key name, or

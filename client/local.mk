@@ -32,9 +32,11 @@ CLIENT_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
 	tests/e2e/client-binary.sh \
 	tests/e2e/client-fixtures.sh tests/vectors/run-imgtool-vectors.sh \
 	tests/e2e/raw-sign.sh tests/vectors/run-imgtool-py.sh \
-	tests/e2e/readme.sh tests/vectors/run-imgtool-cmds.sh
+	tests/e2e/readme.sh tests/vectors/run-imgtool-cmds.sh \
+	tests/e2e/client-escape.sh
 TESTS += $(CLIENT_TESTS)
-EXTRA_DIST += $(CLIENT_TESTS) tests/e2e/client-common.sh scripts/demo.sh
+EXTRA_DIST += $(CLIENT_TESTS) tests/e2e/client-common.sh scripts/demo.sh \
+	tests/e2e/evilserver.py
 
 # The client configuration files: unit test.
 check_PROGRAMS += tests/unit/test-clientconf

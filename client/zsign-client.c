@@ -16,6 +16,7 @@
 #include "client/cli.h"
 #include "client/clientconf.h"
 #include "client/zsclient.h"
+#include "common/xmalloc.h"
 #include "common/zserr.h"
 
 /*
@@ -62,6 +63,7 @@ cmd_health(struct cli *c, int argc, char **argv)
 	struct zsclient *cl;
 	json_t *reply = NULL;
 	const char *status = "?", *version = "?";
+	char *sstatus, *sversion;
 	json_int_t nkeys = -1;
 	int r;
 
@@ -72,8 +74,12 @@ cmd_health(struct cli *c, int argc, char **argv)
 		return cli_fail(c, r, eb.msg);
 	(void)json_unpack(reply, "{s?:s, s?:s, s?:I}", "status", &status,
 	    "version", &version, "keys", &nkeys);
-	printf("%s: %s, zsignd %s, %lld key%s\n", c->server, status, version,
-	    (long long)nkeys, nkeys == 1 ? "" : "s");
+	sstatus = cli_term(status);
+	sversion = cli_term(version);
+	printf("%s: %s, zsignd %s, %lld key%s\n", c->server, sstatus,
+	    sversion, (long long)nkeys, nkeys == 1 ? "" : "s");
+	free(sstatus);
+	free(sversion);
 	r = strcmp(status, "ok") == 0 ? 0 : ZS_ERR_UNAVAILABLE;
 	json_decref(reply);
 	return cli_exit_code(r);
@@ -86,6 +92,7 @@ cmd_keys(struct cli *c, int argc, char **argv)
 	struct zsclient *cl;
 	json_t *reply = NULL, *k;
 	const char *name, *type, *fp, *backend, *pem;
+	char *line, *safe;
 	int available, r;
 	size_t i;
 
@@ -105,8 +112,14 @@ cmd_keys(struct cli *c, int argc, char **argv)
 			return cli_fail(c, ZS_ERR_PROTOCOL, "malformed key "
 			    "entry in the /v1/keys reply");
 		}
-		printf("%s%s %s %s %s%s\n%s", i > 0 ? "\n" : "", name, type,
-		    fp, backend, available ? "" : " (unavailable)", pem);
+		/* One string of the server's, escaped as a whole. */
+		line = xasprintf("%s%s %s %s %s%s\n%s", i > 0 ? "\n" : "",
+		    name, type, fp, backend, available ? "" :
+		    " (unavailable)", pem);
+		safe = cli_term(line);
+		fputs(safe, stdout);
+		free(safe);
+		free(line);
 	}
 	json_decref(reply);
 	return CLI_EXIT_OK;

@@ -346,3 +346,45 @@ zs_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 	*out = v;
 	return 0;
 }
+
+/* Bytes zs_escape() writes for byte c. */
+static size_t
+zs_escape_len(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') ? 1 :
+	    ZS_ESCAPE_RATIO;
+}
+
+size_t
+zs_escape(char *out, size_t outlen, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t o = 0, need, total = 0, room;
+
+	if (outlen == 0)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		total += zs_escape_len(*p);
+	/* Cut short: keep room for "..." and the NUL. */
+	room = total < outlen ? outlen - 1 : outlen > 4 ? outlen - 4 : 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		need = zs_escape_len(*p);
+		if (o + need > room)
+			break;
+		if (need == 1) {
+			out[o++] = (char)*p;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[*p >> 4];
+		out[o++] = hex[*p & 0xf];
+	}
+	if (*p != '\0' && o + 3 < outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return o;
+}

@@ -47,4 +47,17 @@ int	 zs_file_write_outputv(const char *path, const struct iovec *iov,
 int	 zs_parse_uint(const char *s, unsigned long long max,
 	    unsigned long long *out);
 
+/* Bytes zs_escape() may write for one byte of input (\xHH). */
+#define ZS_ESCAPE_RATIO		4
+/*
+ * Copy s into out (outlen bytes with the NUL) as printable ASCII,
+ * losslessly: every byte outside 0x20..0x7e (controls, C1, any UTF-8 such
+ * as U+202E), the backslash and the double quote become \xHH. Between
+ * double quotes the result is one value of a key=value log line that no
+ * client string can end early, and different inputs stay different. A
+ * copy that does not fit is cut at an escape boundary and ends in "...";
+ * returns the length written.
+ */
+size_t	 zs_escape(char *out, size_t outlen, const char *s);
+
 #endif /* ZS_UTIL_H */

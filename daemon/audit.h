@@ -13,13 +13,27 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <openssl/evp.h>
+
 #include "common/fileset.h"
 #include "common/zserr.h"
+#include "keystore/keystore.h"
 
 /* Longest audit line accepted (written or verified), newline excluded. */
 #define AUDIT_LINE_MAX		(64u * 1024)
 /* Longest free-text field (message, identity, peer) put into a line. */
 #define AUDIT_FIELD_MAX		512
+/* Records between two signed checkpoints (with an audit key). */
+#define AUDIT_CHECKPOINT_EVERY	100
+/* "event" of a checkpoint record. */
+#define AUDIT_EVENT_CP		"checkpoint"
+/* What a checkpoint's signature is over begins with this line. */
+#define AUDIT_CP_CONTEXT	"zsignd audit checkpoint v1"
+/*
+ * "event" of the first record of a file that replaced a removed one: its
+ * seq and prev carry on the old file's chain.
+ */
+#define AUDIT_EVENT_CONTINUED	"continued"
 /* "prev" of the first line: 64 zeros. */
 #define AUDIT_GENESIS \
 	"0000000000000000000000000000000000000000000000000000000000000000"
@@ -49,6 +63,8 @@ struct audit_record {
 	long			 ms;		/* duration, -1 when unknown */
 	const char		*node;		/* replica name, when shared */
 	unsigned long long	 state;		/* state store change, 0: none */
+	unsigned long		 count;		/* >0: refusals aggregated */
+	const char		*since;		/* and the time of the first */
 };
 
 struct audit;
@@ -59,6 +75,18 @@ struct audit;
  * fields is refused rather than silently continued.
  */
 int	audit_open(const char *path, struct audit **ap, struct zs_errbuf *eb);
+/*
+ * Sign checkpoints with key (Ed25519, ECDSA or RSA; a reference is taken)
+ * through its keystore: a record signed over the chain's head every
+ * AUDIT_CHECKPOINT_EVERY records and at audit_checkpoint().
+ */
+int	audit_set_key(struct audit *a, struct zs_key *key,
+	    struct zs_errbuf *eb);
+/*
+ * Write a signed checkpoint now if records came since the last one (at
+ * shutdown); 0 without a key.
+ */
+int	audit_checkpoint(struct audit *a, struct zs_errbuf *eb);
 /* Close the file and free a; NULL is a no-op. */
 void	audit_close(struct audit *a);
 /* Path of the audit file (borrowed). */
@@ -84,18 +112,33 @@ int	audit_append(struct audit *a, const struct audit_record *rec,
  * ("seq", "prev"): what a shared database keeps beside the state (malloc'd).
  */
 char	*audit_record_json(const struct audit_record *rec);
-/* Is the log refusing appends since a failed write (until audit_reopen)? */
+/*
+ * Is the log refusing appends since a failed write or since its file was
+ * removed or replaced (checked before each append), until audit_reopen?
+ */
 int	audit_broken(struct audit *a);
+/*
+ * Can nothing be signed now: the log is broken, or its last append
+ * failed? The reason (or "") goes to err (errlen bytes) when not NULL.
+ */
+int	audit_failing(struct audit *a, char *err, size_t errlen);
 /*
  * Reopen the same path and continue the chain of what is there (SIGHUP,
  * after an operator fixed the disk); clears the latch; keeps a on failure.
+ * A new empty file (the old one was removed) starts with an "event":
+ * "continued" record carrying on the old chain's seq and head.
  */
 int	audit_reopen(struct audit *a, struct zs_errbuf *eb);
 
 /* Incremental chain checker: feed lines in order, then ask for the head. */
 struct audit_verifier {
-	unsigned long long	lines;		/* lines accepted so far */
+	unsigned long long	lines;		/* seq of the last line accepted */
 	char			head[65];	/* SHA-256 hex of the last line */
+	unsigned long long	from;		/* 0, or the seq a file continues */
+	char			from_head[65];	/* and that chain's head then */
+	EVP_PKEY		*pub;		/* checks checkpoints (borrowed) */
+	unsigned long long	signed_upto;	/* seq of the last good one */
+	unsigned long long	checkpoints;	/* seen */
 };
 
 /* Start checking a chain from its genesis. */
@@ -111,8 +154,11 @@ int	audit_verify_buf(const uint8_t *data, size_t len,
 	    unsigned long long *linesp, struct zs_errbuf *eb);
 /*
  * Check the file at path (streamed, any size) and print a one-line verdict
- * to out: "ok N lines, head HASH" or the first broken line and why.
+ * to out: "ok N lines, head HASH" or the first broken line and why. With
+ * pub (the audit key's public half, else NULL), every checkpoint's
+ * signature is checked and the file must end with one.
  */
-int	audit_verify_file(const char *path, FILE *out, struct zs_errbuf *eb);
+int	audit_verify_file(const char *path, EVP_PKEY *pub, FILE *out,
+	    struct zs_errbuf *eb);
 
 #endif /* ZS_AUDIT_H */

@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Request deadlines and the connection cap for one listener's evhttp
- * connections, plain or TLS alike: each connection's bufferevent is made
- * here (evhttp_set_bevcb, through tls.c for TLS) and kept
- * referenced. A periodic sweep notes since when it has been reading
- * (EV_READ enabled: request line, headers, body, or waiting for the next
- * request) and past the limit raises the same timeout event a stalled read
- * would, so evhttp closes the connection through its usual path.
- * evhttp's own bufferevent_free() clears the callbacks: the sweep then
- * drops its reference, counts the connection gone and, below the cap,
- * lets the listeners accept again.
+ * Request deadlines, the connection cap and reply bookkeeping for one
+ * listener's evhttp connections, plain or TLS alike. Each connection's
+ * bufferevent is made here (evhttp_set_bevcb, through tls.c for TLS);
+ * once evhttp has wrapped it, its connection's close callback tells us
+ * the moment evhttp frees it, so we never hold a reference past that:
+ * no event of a closed connection stays registered on a descriptor the
+ * kernel may hand to the next accept, whichever listener makes it.
+ * A periodic sweep notes since when each connection has been reading
+ * and past the limit raises the same timeout event a stalled read would,
+ * so evhttp closes the connection through its usual path.
  */
 #include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <stdlib.h>
 #include <time.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/http.h>
 
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -32,13 +38,20 @@
 #define CONN_WRITE_MAX	(1024 * 1024)
 
 struct watched {
-	struct bufferevent	*bev;
+	struct conn		*c;
+	struct bufferevent	*bev;		/* evhttp's: valid while listed */
+	struct evhttp_connection *evcon;	/* NULL until attached */
+	struct event		*attach;	/* pending: we hold a bev ref */
 	struct timespec		 since;		/* reading since */
 	int			 reading;
-	struct watched		*next;
+	conn_done_fn		*done;		/* reply being written, or NULL */
+	void			*done_arg;
+	size_t			 done_len;
+	struct watched		*prev, *next;
 };
 
 struct conn {
+	struct event_base	*base;
 	struct event		*tick;
 	unsigned int		 limit_ms;
 	unsigned int		 max_conns;
@@ -74,42 +87,93 @@ conn_admit(struct conn *c)
 	}
 }
 
+/* Settle w's reply, if one is being written: it is done either way. */
+static void
+conn_reply_settle(struct watched *w)
+{
+	conn_done_fn *done = w->done;
+
+	if (done == NULL)
+		return;
+	w->done = NULL;
+	done(w->done_arg, w->done_len);
+}
+
+/* Forget w: its connection is gone (or never became one). */
+static void
+conn_forget(struct watched *w)
+{
+	struct conn *c = w->c;
+
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		c->list = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	if (w->attach != NULL) {
+		event_free(w->attach);
+		bufferevent_decref(w->bev);
+	}
+	conn_reply_settle(w);
+	free(w);
+	c->count--;
+	conn_admit(c);
+}
+
+/* evhttp is about to free the connection and its bufferevent. */
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	conn_forget(arg);
+}
+
 /*
- * Drop our reference to the bufferevents evhttp has freed (it clears
- * their callbacks). Until then their events stay registered on the fd
- * evhttp closed: a new connection given the same fd number would have
- * its bytes read by the dead one (every other "Connection: close"
- * request failed that way), so this also runs before each new one.
+ * Right after accept, in the same loop pass: evhttp has made the
+ * connection around our bufferevent (its callbacks' argument) or, on an
+ * error, already freed it (callbacks cleared). Only this reference kept
+ * the bufferevent alive in between.
  */
 static void
-conn_reap(struct conn *c)
+conn_attach(evutil_socket_t fd, short what, void *arg)
 {
-	struct watched **wp, *w;
+	struct watched *w = arg;
 	bufferevent_event_cb ecb;
+	void *cbarg;
+	int one = 1;
 
-	for (wp = &c->list; (w = *wp) != NULL;) {
-		bufferevent_getcb(w->bev, NULL, NULL, &ecb, NULL);
-		if (ecb == NULL) {
-			*wp = w->next;
-			bufferevent_decref(w->bev);
-			free(w);
-			c->count--;
-			continue;
-		}
-		wp = &w->next;
+	bufferevent_getcb(w->bev, NULL, NULL, &ecb, &cbarg);
+	if (ecb == NULL || cbarg == NULL ||
+	    evhttp_connection_get_bufferevent(cbarg) != w->bev) {
+		conn_forget(w);
+		return;
 	}
+	event_free(w->attach);
+	w->attach = NULL;
+	/*
+	 * TLS writes a reply as several records: with Nagle, the last one
+	 * waited for the peer's delayed ACK (40 ms a request on a kept-alive
+	 * connection). Unix sockets refuse the option; that is fine.
+	 */
+	(void)setsockopt(bufferevent_getfd(w->bev), IPPROTO_TCP, TCP_NODELAY,
+	    &one, sizeof(one));
+	w->evcon = cbarg;
+	evhttp_connection_set_closecb(w->evcon, conn_closed, w);
+	bufferevent_decref(w->bev);
 }
 
 static void
 conn_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	struct watched *w;
+	struct watched *w, *next;
 	struct timespec now;
 
-	conn_reap(c);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	for (w = c->list; w != NULL; w = w->next) {
+	for (w = c->list; w != NULL; w = next) {
+		next = w->next;
+		if (w->evcon == NULL)
+			continue;
 		if (!(bufferevent_get_enabled(w->bev) & EV_READ)) {
 			w->reading = 0;
 			continue;
@@ -125,7 +189,7 @@ conn_sweep(evutil_socket_t fd, short what, void *arg)
 		w->reading = 0;
 		log_debug("connection reading for over %u ms: closed",
 		    c->limit_ms);
-		/* As if the read timed out: evhttp closes (and may free). */
+		/* As if the read timed out: evhttp closes (w may go). */
 		bufferevent_trigger_event(w->bev,
 		    BEV_EVENT_READING | BEV_EVENT_TIMEOUT, 0);
 	}
@@ -140,6 +204,7 @@ conn_new(struct event_base *base, unsigned int limit_ms,
 	struct timeval tv;
 
 	c = xcalloc(1, sizeof(*c));
+	c->base = base;
 	c->limit_ms = limit_ms;
 	c->max_conns = max_conns;
 	c->pause = pause;
@@ -181,7 +246,6 @@ conn_bevcb(struct event_base *base, void *arg)
 	struct bufferevent *bev;
 	struct watched *w;
 
-	conn_reap(c);
 	/* What evhttp makes itself when no callback is set, or TLS. */
 	if (c->make != NULL)
 		bev = c->make(base, c->make_arg);
@@ -190,30 +254,62 @@ conn_bevcb(struct event_base *base, void *arg)
 	if (bev == NULL)
 		return NULL;
 	(void)bufferevent_set_max_single_write(bev, CONN_WRITE_MAX);
-	bufferevent_incref(bev);
 	w = xcalloc(1, sizeof(*w));
+	w->c = c;
 	w->bev = bev;
+	if ((w->attach = event_new(base, -1, 0, conn_attach, w)) == NULL)
+		fatalx("%s: event_new failed", __func__);
+	/* Until conn_attach(): evhttp may free it on an error before. */
+	bufferevent_incref(bev);
+	event_active(w->attach, EV_TIMEOUT, 0);
 	w->reading = 1;
 	clock_gettime(CLOCK_MONOTONIC, &w->since);
 	w->next = c->list;
+	if (c->list != NULL)
+		c->list->prev = w;
 	c->list = w;
 	c->count++;
 	conn_admit(c);
 	return bev;
 }
 
+/* Reply bookkeeping: the request finished writing its reply. */
+static void
+conn_reply_written(struct evhttp_request *req, void *arg)
+{
+	conn_reply_settle(arg);
+}
+
+int
+conn_reply(struct conn *c, struct evhttp_request *req, size_t len,
+    conn_done_fn *done, void *arg)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct watched *w;
+
+	if (evcon == NULL)
+		return -1;
+	for (w = c->list; w != NULL; w = w->next)
+		if (w->evcon == evcon)
+			break;
+	/* evhttp answers one request at a time per connection. */
+	if (w == NULL || w->done != NULL)
+		return -1;
+	w->done = done;
+	w->done_arg = arg;
+	w->done_len = len;
+	evhttp_request_set_on_complete_cb(req, conn_reply_written, w);
+	return 0;
+}
+
 void
 conn_free(struct conn *c)
 {
-	struct watched *w;
-
 	if (c == NULL)
 		return;
-	while ((w = c->list) != NULL) {
-		c->list = w->next;
-		bufferevent_decref(w->bev);
-		free(w);
-	}
+	/* evhttp_free() closed the attached ones; these never attached. */
+	while (c->list != NULL)
+		conn_forget(c->list);
 	event_free(c->tick);
 	free(c);
 }

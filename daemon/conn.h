@@ -3,18 +3,25 @@
  * What evhttp 2.1 does not bound per connection: the time to receive a
  * whole request (its only timer is an inactivity one, which a client
  * trickling a byte now and then never trips) and the number of open
- * connections (past the fd limit, accept() fails and the listener spins).
+ * connections (past the fd limit, accept() fails and the listener spins);
+ * and when a reply has left, so that replies being written can be
+ * counted against the daemon's memory budget.
  */
 #ifndef ZS_CONN_H
 #define ZS_CONN_H
 
+#include <stddef.h>
+
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/http.h>
 
 struct conn;
 
 /* Called with 1 to stop accepting (the cap is reached), 0 to resume. */
 typedef void	conn_pause_fn(void *arg, int pause);
+/* A reply of len bytes is written, or its connection is gone. */
+typedef void	conn_done_fn(void *arg, size_t len);
 /* Makes a connection's bufferevent (fd -1: evhttp sets it), e.g. a TLS one. */
 typedef struct bufferevent *conn_make_fn(struct event_base *base, void *arg);
 
@@ -41,6 +48,14 @@ unsigned int		 conn_count(const struct conn *c);
  * makes each connection's bufferevent and watches it.
  */
 struct bufferevent	*conn_bevcb(struct event_base *base, void *arg);
+/*
+ * The reply to req (len bytes, on a connection of c) is handed to evhttp:
+ * done(arg, len) runs exactly once, when it is written or when its
+ * connection is gone. Returns -1 (done never runs) when req has lost its
+ * connection already.
+ */
+int			 conn_reply(struct conn *c, struct evhttp_request *req,
+			    size_t len, conn_done_fn *done, void *arg);
 /* Stop watching (after evhttp_free); NULL is a no-op. */
 void			 conn_free(struct conn *c);
 

@@ -457,13 +457,16 @@ sign_rimage(struct signctx *c)
 	return r;
 }
 
-/* "name:sha256,..." of a fileset, cut to the log summary's size. */
+/*
+ * "name:sha256,..." of a fileset, the names escaped (zs_escape) for the
+ * quoted value of a log field, cut to the log summary's size.
+ */
 static void
 files_summary(const struct fileset *fs, char *out, size_t outlen)
 {
 	const char *name;
 	const uint8_t *d;
-	char hex[65];
+	char hex[65], qname[HANDLE_LOGNAME_MAX];
 	size_t i, dl, o = 0;
 	int n;
 
@@ -472,8 +475,9 @@ files_summary(const struct fileset *fs, char *out, size_t outlen)
 		if (fileset_at(fs, i, &name, &d, &dl) != 0)
 			break;
 		zs_sha256_hex(d, dl, hex);
-		n = snprintf(out + o, outlen - o, "%s%.64s:%s", i ? "," : "",
-		    name, hex);
+		zs_escape(qname, sizeof(qname), name);
+		n = snprintf(out + o, outlen - o, "%s%s:%s", i ? "," : "",
+		    qname, hex);
 		if (n < 0 || (size_t)n >= outlen - o)
 			break;
 		o += (size_t)n;
@@ -682,25 +686,6 @@ reply_sign(struct signctx *c)
 	return out;
 }
 
-/*
- * Copy a message for the log: it may quote client bytes (member and file
- * names), so control and non-ASCII bytes become '?' and double quotes
- * single ones; a request cannot forge or break log lines.
- */
-static void
-log_text(char *out, size_t outlen, const char *msg)
-{
-	char *p;
-
-	snprintf(out, outlen, "%s", msg);
-	for (p = out; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			*p = '?';
-		else if (*p == '"')
-			*p = '\'';
-	}
-}
-
 void
 handle_answer_len(struct sign_job *job, int r, char **replyp, size_t len,
     const char *type, const char *msg)
@@ -713,7 +698,8 @@ handle_answer_len(struct sign_job *job, int r, char **replyp, size_t len,
 		*replyp = NULL;
 		job->status = 200;
 	} else {
-		log_text(job->msg, sizeof(job->msg), msg);
+		/* It may quote client bytes (member and file names). */
+		zs_escape(job->msg, sizeof(job->msg), msg);
 		job->status = proto_http_status(r);
 		job->reply = proto_error_body(r, msg);
 		job->reply_len = strlen(job->reply);
@@ -809,6 +795,11 @@ handle_sign(struct sign_job *job)
 		    "valid UTF-8");
 		goto out;
 	}
+	/* Held until written: it must fit the memory budget (audited). */
+	if (job->reserve != NULL &&
+	    (r = job->reserve(job->reserve_arg, rlen, &c.eb)) != 0)
+		goto out;
+	job->reserved = job->reserve != NULL ? rlen : 0;
 	r = 0;
  out:
 	if (r != 0 && c.eb.msg[0] == '\0')
@@ -837,8 +828,8 @@ handle_sign(struct sign_job *job)
 
 char *
 handle_health(const struct keyring *kr, const char *audit,
-    const char *state, const char *state_error, unsigned long generation,
-    int *statusp)
+    const char *audit_error, const char *state, const char *state_error,
+    unsigned long generation, int *statusp)
 {
 	size_t i, n = keyring_count(kr), avail = 0;
 	struct zs_key *k;
@@ -863,11 +854,13 @@ handle_health(const struct keyring *kr, const char *audit,
 	 * An unreachable state store stays a 200: keys without rules that
 	 * keep state still sign, so the replica must stay in service.
 	 */
-	return reply_dump(json_pack("{s:s,s:s,s:I,s:I,s:o,s:s,s:s,s:s*,s:I}",
-	    "status", ok ? "ok" : "degraded", "version", PACKAGE_VERSION,
-	    "keys", (json_int_t)n, "keys_available", (json_int_t)avail,
-	    "unavailable", down, "audit", audit, "state", state,
-	    "state_error", state_error, "config", (json_int_t)generation));
+	return reply_dump(json_pack("{s:s,s:s,s:I,s:I,s:o,s:s,s:s*,s:s,s:s*,"
+	    "s:I}", "status", ok ? "ok" : "degraded", "version",
+	    PACKAGE_VERSION, "keys", (json_int_t)n, "keys_available",
+	    (json_int_t)avail, "unavailable", down, "audit", audit,
+	    "audit_error", audit_error[0] != '\0' ? audit_error : NULL,
+	    "state", state, "state_error", state_error, "config",
+	    (json_int_t)generation));
 }
 
 /* The public key as PEM text (SubjectPublicKeyInfo); malloc'd. */

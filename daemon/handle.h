@@ -17,6 +17,8 @@
 
 /* Longest per-request file summary ("name:sha256,...") kept for the log. */
 #define HANDLE_LOGSUM_MAX	1024
+/* Longest file name (escaped) in that summary. */
+#define HANDLE_LOGNAME_MAX	128
 
 /* One POST /v1/sign: the body in, the reply and the audit facts out. */
 struct sign_job {
@@ -38,6 +40,14 @@ struct sign_job {
 	char			 out[HANDLE_LOGSUM_MAX];
 	char			 msg[ZS_ERRMSG_MAX];
 	uint64_t		 out_bytes;	/* signed bytes returned */
+	size_t			 reserved;	/* of the budget, for reply */
+	/*
+	 * May a signed reply of len bytes be held until written (the
+	 * memory budget)? 0, or a ZS_ERR_* with eb; NULL: always.
+	 */
+	int			(*reserve)(void *arg, size_t len,
+				    struct zs_errbuf *eb);
+	void			*reserve_arg;
 	struct security		*sec;		/* hooks, may be NULL */
 	const struct policy_identity *id;	/* who asked */
 };
@@ -57,14 +67,15 @@ void	 handle_answer_len(struct sign_job *job, int r, char **replyp,
 	    size_t len, const char *type, const char *msg);
 /*
  * The GET /v1/health reply (malloc'd JSON) for load balancers: keys
- * loaded and able to sign, the audit trail's state, the state store's
- * (with why it is unavailable), the configuration generation. *statusp
- * is 503 when no request could be signed (audit
- * failing, or keys configured but none available), else 200.
+ * loaded and able to sign, the audit trail's state and why it fails
+ * (audit_error, "" if it does not), the state store's (with why it is
+ * unavailable), the configuration generation. *statusp is 503 when no
+ * request could be signed (audit failing, or keys configured but none
+ * available), else 200.
  */
 char	*handle_health(const struct keyring *kr, const char *audit,
-	    const char *state, const char *state_error,
-	    unsigned long generation, int *statusp);
+	    const char *audit_error, const char *state,
+	    const char *state_error, unsigned long generation, int *statusp);
 /* The GET /v1/keys reply; malloc'd JSON. */
 char	*handle_keys(const struct keyring *kr);
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -35,7 +37,7 @@
 enum {
 	OPT_TLS_CERT = 256, OPT_TLS_KEY, OPT_TLS_CLIENT_CA, OPT_AUDIT_LOG,
 	OPT_VERIFY_AUDIT, OPT_HASH_TOKEN, OPT_RIMAGE_DIR, OPT_NO_CLIENT_RIMAGE,
-	OPT_STATE, OPT_INIT_STATE, OPT_ALLOW_STATE_ROLLBACK,
+	OPT_STATE, OPT_INIT_STATE, OPT_ALLOW_STATE_ROLLBACK, OPT_AUDIT_KEY,
 };
 
 static const struct option longopts[] = {
@@ -56,6 +58,7 @@ static const struct option longopts[] = {
 	{ "tls-key",		required_argument,	NULL, OPT_TLS_KEY },
 	{ "tls-client-ca",	required_argument,	NULL, OPT_TLS_CLIENT_CA },
 	{ "audit-log",		required_argument,	NULL, OPT_AUDIT_LOG },
+	{ "audit-key",		required_argument,	NULL, OPT_AUDIT_KEY },
 	{ "verify-audit",	required_argument,	NULL, OPT_VERIFY_AUDIT },
 	{ "hash-token",		no_argument,		NULL, OPT_HASH_TOKEN },
 	{ "rimage-config-dir",	required_argument,	NULL, OPT_RIMAGE_DIR },
@@ -75,11 +78,11 @@ usage(FILE *f)
 "usage: zsignd [-dFnqvV] [-c FILE] [-l unix:PATH|tcp:HOST:PORT]...\n"
 "              [-k NAME=KEYFILE]... [-p NAME=PASSFILE]... [-w N]\n"
 "              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
-"              [--audit-log FILE] [--rimage-config-dir DIR]\n"
-"              [--no-client-rimage-configs]\n"
+"              [--audit-log FILE [--audit-key KEYFILE]]\n"
+"              [--rimage-config-dir DIR] [--no-client-rimage-configs]\n"
 "              [--state URL [--allow-state-rollback]]\n"
 "       zsignd --init-state URL\n"
-"       zsignd --verify-audit FILE\n"
+"       zsignd --verify-audit FILE [-k PUBKEYFILE]\n"
 "       zsignd --hash-token < TOKENFILE\n"
 "  -c, --config FILE            JSON configuration file\n"
 "  -f, --config-file FILE       the same as -c\n"
@@ -95,7 +98,9 @@ usage(FILE *f)
 "      --allow-state-rollback   start although the state store is\n"
 "                               behind the audit log (restored copy)\n"
 "      --init-state URL         create the state store's tables, and exit\n"
-"      --verify-audit FILE      check an audit log's chain and exit\n"
+"      --audit-key KEYFILE      sign the audit log's checkpoints with it\n"
+"      --verify-audit FILE      check an audit log's chain and exit; with\n"
+"                               -k PUBKEYFILE also its signed checkpoints\n"
 "      --hash-token             print the configuration form of the\n"
 "                               bearer token read from stdin, and exit\n"
 "  -k, --key NAME=KEYFILE       serve the PEM key (or pkcs11: URI) as NAME\n"
@@ -209,6 +214,9 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 		case OPT_AUDIT_LOG:
 			cl->sec.audit_path = optarg;
 			break;
+		case OPT_AUDIT_KEY:
+			cl->sec.audit_key = optarg;
+			break;
 		case OPT_VERIFY_AUDIT:
 			cl->verify_audit = optarg;
 			break;
@@ -241,6 +249,38 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 		usage(stderr);
 		exit(EXIT_USAGE);
 	}
+}
+
+/*
+ * zsignd --verify-audit FILE [-k PUBKEYFILE]: check the chain and, with the
+ * audit key's public half (a private PEM gives it too), every checkpoint.
+ */
+static int
+verify_audit(const struct cmdline *cl)
+{
+	struct zs_errbuf eb;
+	EVP_PKEY *pub = NULL;
+	uint8_t *pem = NULL;
+	size_t len;
+	int r;
+
+	if (cl->nkeys > 1 || (cl->nkeys == 1 && cl->keys[0][0] != 'k')) {
+		fprintf(stderr, "zsignd: --verify-audit takes one -k PUBKEYFILE\n");
+		return EXIT_USAGE;
+	}
+	zs_errclear(&eb);
+	if (cl->nkeys == 1 && ((r = zs_file_read(cl->keys[0] + 1,
+	    CONF_FILE_MAX, &pem, &len)) != 0 ||
+	    (r = zs_pkey_from_pem(pem, len, &pub, &eb)) != 0)) {
+		fprintf(stderr, "zsignd: %s: %s\n", cl->keys[0] + 1,
+		    eb.msg[0] != '\0' ? eb.msg : zs_strerror(r));
+		free(pem);
+		return 1;
+	}
+	free(pem);
+	r = audit_verify_file(cl->verify_audit, pub, stdout, NULL);
+	EVP_PKEY_free(pub);
+	return r == 0 ? 0 : 1;
 }
 
 /* Apply -l, -k, -p, -w and the rimage options over the file's settings. */
@@ -390,8 +430,7 @@ main(int argc, char *argv[])
 	cl.level = -1;
 	cmdline_parse(&cl, argc, argv);
 	if (cl.verify_audit != NULL)
-		return audit_verify_file(cl.verify_audit, stdout, NULL) == 0 ?
-		    0 : 1;
+		return verify_audit(&cl);
 	if (cl.hash_token)
 		return hash_token();
 	if (cl.init_state != NULL) {

@@ -24,6 +24,7 @@
 #include "common/xmalloc.h"
 #include "daemon/audit.h"
 #include "daemon/policy.h"
+#include "daemon/refagg.h"
 #include "daemon/security.h"
 #include "daemon/tls.h"
 #include "state/store.h"
@@ -41,6 +42,7 @@
 struct security {
 	struct policy	*policy;
 	struct audit	*audit;
+	struct refagg	*anon;		/* unauthenticated refusals */
 	struct tls	*tls;
 	struct store	*store;		/* NULL: no rule keeps state */
 	int		 durable;	/* store survives restarts */
@@ -279,18 +281,61 @@ security_state_open(struct security *sec, const json_t *root,
 	return 0;
 }
 
-/* Audit a client certificate the TLS handshake refused. */
+/* One aggregate audit record: a peer's unauthenticated refusals. */
+static void
+security_anon_record(void *arg, const struct refagg_entry *e)
+{
+	struct security *sec = arg;
+	struct audit_record rec = { .identity = "anonymous", .auth = e->auth,
+	    .peer = e->peer, .result = AUDIT_REFUSED, .error = ZS_ERR_DENIED,
+	    .ms = -1, .count = e->count, .since = e->since };
+	struct zs_errbuf eb;
+	char msg[REFAGG_REASON_MAX + 80];
+
+	snprintf(msg, sizeof(msg), "%s (%lu more refused, %lu of them rate "
+	    "limited)", e->reason, e->count, e->limited);
+	rec.message = msg;
+	if (sec->audit != NULL && audit_append(sec->audit, &rec, &eb) != 0)
+		log_warnx("%s", eb.msg);
+}
+
+/*
+ * Count a refusal of an unauthenticated peer (peer text, uid for Unix
+ * ones) for the aggregate record; returns 1 when it is past its rate.
+ */
+static int
+security_anon_refused(struct security *sec, const char *peer, long uid,
+    const char *auth, const char *why)
+{
+	struct audit_record rec = { .identity = "anonymous", .auth = auth,
+	    .peer = peer, .result = AUDIT_REFUSED, .error = ZS_ERR_DENIED,
+	    .message = why, .ms = -1 };
+	char key[REFAGG_PEER_MAX], safe[REFAGG_REASON_MAX];
+	struct zs_errbuf eb;
+	int r;
+
+	refagg_peer_key(peer, uid, key);
+	r = refagg_count(sec->anon, key, auth, why);
+	if (r == 1) {
+		/* The first of its kind from this peer: on its own, at once. */
+		zs_escape(safe, sizeof(safe), why);
+		log_info("refused unauthenticated %s: \"%s\" (more like it "
+		    "counted, audited every %u s)", key, safe,
+		    REFAGG_INTERVAL_MS / 1000);
+		if (sec->audit != NULL && audit_append(sec->audit, &rec,
+		    &eb) != 0)
+			log_warnx("%s", eb.msg);
+	}
+	return r == 2;
+}
+
+/* A client certificate the TLS handshake refused: counted for the audit. */
 static void
 security_tls_refused(void *arg, const char *peer, const char *why)
 {
 	struct security *sec = arg;
-	struct audit_record rec = { .identity = "anonymous", .auth = "cert",
-	    .peer = peer, .result = AUDIT_REFUSED, .error = ZS_ERR_DENIED,
-	    .message = why, .ms = -1 };
-	struct zs_errbuf eb;
 
-	if (sec->audit != NULL && audit_append(sec->audit, &rec, &eb) != 0)
-		log_warnx("%s", eb.msg);
+	(void)security_anon_refused(sec, peer, -1, "cert", why);
 }
 
 int
@@ -298,18 +343,21 @@ security_new(const json_t *root, const struct security_opts *opts,
     struct security **secp, struct zs_errbuf *eb)
 {
 	static const char *const tls_names[] = { "cert", "key", "client_ca" };
-	static const char *const audit_names[] = { "path" };
+	static const char *const audit_names[] = { "path", "key" };
 	struct tls_files files = { NULL, NULL, NULL };
-	const char *tlsv[3] = { NULL, NULL, NULL }, *auditv[1] = { NULL };
+	const char *tlsv[3] = { NULL, NULL, NULL };
+	const char *auditv[2] = { NULL, NULL }, *akey;
 	struct security *sec;
+	struct zs_key *key = NULL;
 	int r;
 
 	sec = xcalloc(1, sizeof(*sec));
+	sec->anon = refagg_new();
 	if ((r = policy_new(root, &sec->policy, eb)) != 0 ||
 	    (root != NULL && ((r = security_strings(json_object_get(root,
 	    "tls"), "tls", tls_names, tlsv, 3, eb)) != 0 ||
 	    (r = security_strings(json_object_get(root, "audit"), "audit",
-	    audit_names, auditv, 1, eb)) != 0 ||
+	    audit_names, auditv, 2, eb)) != 0 ||
 	    (r = security_socket_conf(sec, root, eb)) != 0)))
 		goto fail;
 	if (root == NULL)
@@ -337,12 +385,26 @@ security_new(const json_t *root, const struct security_opts *opts,
 		goto fail;
 	if (opts->check_only)
 		goto done;
+	akey = opts->audit_key != NULL ? opts->audit_key : auditv[1];
+	if (akey != NULL && sec->audit == NULL) {
+		r = zs_errf(eb, ZS_ERR_USAGE, "an audit key but no audit log");
+		goto fail;
+	}
+	/* Through its keystore, as signing keys: audit.c sees no key bytes. */
+	if (akey != NULL && ((r = zs_key_load("audit", akey, NULL, &key,
+	    eb)) != 0 || (r = audit_set_key(sec->audit, key, eb)) != 0)) {
+		zs_key_free(key);
+		goto fail;
+	}
 	if (sec->audit == NULL)
 		log_warnx("no audit log configured (\"audit\": {\"path\": ...} "
 		    "or --audit-log): requests are not recorded");
 	else
-		log_info("audit log %s: %llu line(s) so far",
-		    audit_path(sec->audit), audit_count(sec->audit));
+		log_info("audit log %s: %llu line(s) so far, %s",
+		    audit_path(sec->audit), audit_count(sec->audit),
+		    key != NULL ? "checkpoints signed" : "no audit key: "
+		    "checkpoints unsigned (\"audit\": {\"key\"})");
+	zs_key_free(key);
  done:
 	*secp = sec;
 	return 0;
@@ -354,10 +416,14 @@ security_new(const json_t *root, const struct security_opts *opts,
 void
 security_free(struct security *sec)
 {
+	struct zs_errbuf eb;
 	char head[65];
 
 	if (sec == NULL)
 		return;
+	security_flush(sec);
+	if (sec->audit != NULL && audit_checkpoint(sec->audit, &eb) != 0)
+		log_warnx("audit log: no closing checkpoint: %s", eb.msg);
 	if (sec->audit != NULL) {
 		/* An anchor kept outside the file: see docs/SECURITY.md. */
 		audit_head(sec->audit, head);
@@ -366,6 +432,7 @@ security_free(struct security *sec)
 	}
 	policy_free(sec->policy);
 	store_close(sec->store);
+	refagg_free(sec->anon);
 	audit_close(sec->audit);
 	tls_free(sec->tls);
 	free(sec);
@@ -453,25 +520,47 @@ security_refused(struct security *sec, const struct policy_identity *id,
 	struct security_outcome o = { .code = code, .message = msg, .ms = -1 };
 	struct zs_errbuf eb;
 
+	if (sec != NULL && id->auth == POLICY_AUTH_NONE) {
+		(void)security_anon_refused(sec, id->peer, (long)id->uid,
+		    security_auth_names[id->auth], msg);
+		return;
+	}
 	if (security_audit(sec, id, &o, &eb) != 0)
 		log_warnx("%s", eb.msg);
+}
+
+void
+security_flush(struct security *sec)
+{
+	if (sec != NULL && refagg_pending(sec->anon))
+		refagg_flush(sec->anon, security_anon_record, sec);
 }
 
 int
 security_enter(struct security *sec, const struct policy_identity *id,
     struct zs_errbuf *eb)
 {
+	char name[AUDIT_FIELD_MAX + 1], msg[AUDIT_FIELD_MAX + 1];
 	int r;
 
 	if (sec == NULL)
 		return 0;
-	if (id->auth == POLICY_AUTH_NONE)
-		r = zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
+	if (id->auth == POLICY_AUTH_NONE) {
+		/* Cheap and bounded: counted, audited in aggregate. */
+		zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
 		    id->reason);
-	else
-		r = policy_enter(sec->policy, id, eb);
+		if (security_anon_refused(sec, id->peer, (long)id->uid,
+		    security_auth_names[id->auth], eb->msg))
+			return zs_errf(eb, ZS_ERR_LIMIT, "too many "
+			    "unauthenticated requests from this peer");
+		return ZS_ERR_DENIED;
+	}
+	r = policy_enter(sec->policy, id, eb);
 	if (r != 0) {
-		log_info("refused %s from %s: %s", id->name, id->peer, eb->msg);
+		zs_escape(name, sizeof(name), id->name);
+		zs_escape(msg, sizeof(msg), eb->msg);
+		log_info("refused \"%s\" from %s: \"%s\"", name, id->peer,
+		    msg);
 		security_refused(sec, id, r, eb->msg);
 	}
 	return r;
@@ -626,9 +715,10 @@ security_store(struct security *sec)
 }
 
 const char *
-security_audit_state(struct security *sec)
+security_audit_state(struct security *sec, char *err, size_t errlen)
 {
+	err[0] = '\0';
 	if (sec == NULL || sec->audit == NULL)
 		return "off";
-	return audit_broken(sec->audit) ? "failing" : "ok";
+	return audit_failing(sec->audit, err, errlen) ? "failing" : "ok";
 }

@@ -28,6 +28,7 @@ struct security_opts {
 	const char	*audit_path;
 	const char	*state_url;	/* --state */
 	int		 allow_state_rollback;	/* --allow-state-rollback */
+	const char	*audit_key;	/* signs the audit checkpoints */
 	int		 need_tls;	/* a tcp: listener is configured */
 	int		 check_only;	/* zsignd -n: audit log not opened */
 };
@@ -85,22 +86,37 @@ const char *security_state_health(struct security *sec, struct zs_errbuf *eb);
 /* The state store (borrowed; NULL when no rule needs one). */
 struct store *security_store(struct security *sec);
 
-/* The audit trail for /v1/health: "off", "ok" or "failing" (fail closed). */
-const char *security_audit_state(struct security *sec);
+/*
+ * The audit trail for /v1/health: "off", "ok" or "failing" (latched shut,
+ * its file removed, or its last write failed: nothing can be signed);
+ * the reason, or "", goes to err (errlen bytes).
+ */
+const char *security_audit_state(struct security *sec, char *err,
+	    size_t errlen);
 
 /* Who sent req (event loop thread). */
 void	security_identify(const struct security *sec,
 	    struct evhttp_request *req, struct policy_identity *id);
 /*
- * Let a sign request in: refuse the unauthenticated (403) and an identity
- * at its concurrency cap (429), auditing the refusal. On 0 the caller
- * owes a security_leave().
+ * Let a sign request in: refuse the unauthenticated (403; 429 past
+ * REFAGG_RATE a second from one peer; audited in aggregate) and an
+ * identity at its concurrency cap (429, audited). On 0 the caller owes a
+ * security_leave().
  */
 int	security_enter(struct security *sec, const struct policy_identity *id,
 	    struct zs_errbuf *eb);
-/* Audit a sign request refused before security_enter() (busy, stopping). */
+/*
+ * Audit a sign request refused before security_enter() (busy, stopping);
+ * those of unauthenticated peers are counted for an aggregate record.
+ */
 void	security_refused(struct security *sec,
 	    const struct policy_identity *id, int code, const char *msg);
+/*
+ * Write the aggregate records of unauthenticated refusals (one per peer
+ * since the last flush); the server calls it every REFAGG_INTERVAL_MS and
+ * security_free() a last time.
+ */
+void	security_flush(struct security *sec);
 /* The request that security_enter() let in is answered. */
 void	security_leave(struct security *sec, const struct policy_identity *id);
 /*

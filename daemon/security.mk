@@ -5,7 +5,8 @@ libzsign_a_SOURCES += \
 	daemon/audit.c daemon/audit.h \
 	daemon/policy.c daemon/policy.h \
 	daemon/tls.c daemon/tls.h \
-	daemon/security.c daemon/security.h
+	daemon/security.c daemon/security.h \
+	daemon/refagg.c daemon/refagg.h
 
 SECURITY_UNIT_TESTS = tests/unit/test-audit tests/unit/test-policy \
 	tests/unit/test-tlsopts
@@ -50,6 +51,8 @@ bench_zsign_tls_load_LDADD = libzsign.a $(LIBCURL_LIBS) $(LIBZSIGN_DEPS)
 EXTRA_DIST += bench/tls.sh
 
 SECURITY_E2E_TESTS = tests/e2e/security-tls.sh tests/e2e/security-reload.sh \
-	tests/e2e/soak-tls.sh tests/e2e/limits-tls.sh
+	tests/e2e/soak-tls.sh tests/e2e/limits-tls.sh \
+	tests/e2e/security-anon.sh
 TESTS += $(SECURITY_E2E_TESTS)
-EXTRA_DIST += $(SECURITY_E2E_TESTS) tests/e2e/security-lib.sh docs/SECURITY.md
+EXTRA_DIST += $(SECURITY_E2E_TESTS) tests/e2e/security-lib.sh docs/SECURITY.md \
+	tests/e2e/anon-flood.py

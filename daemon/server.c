@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/pool.h"
+#include "daemon/refagg.h"
 #include "daemon/runtime.h"
 #include "daemon/security.h"
 #include "daemon/server.h"
@@ -88,17 +90,26 @@ struct server {
 	struct event		*sigterm;
 	struct event		*sigint;
 	struct event		*grace;
+	struct event		*flush;		/* aggregate audit records */
 	struct listener		 listeners[CONF_LISTEN_MAX];
 	size_t			 nlisteners;
 	unsigned int		 in_flight;	/* sign jobs not yet answered */
-	size_t			 bytes_in_flight; /* their request bodies */
 	unsigned int		 writing;	/* replies not yet written */
+	/*
+	 * The memory budget (max_in_flight_bytes), shared with the workers:
+	 * request bodies being signed and signed replies from the moment a
+	 * worker reserves them until written or their connection is gone.
+	 */
+	pthread_mutex_t		 budget_mtx;
+	size_t			 bytes_in_flight; /* request bodies */
+	size_t			 reply_bytes;	/* signed replies */
 	int			 stopping;
 	int			 cut_off;	/* shutdown timeout expired */
 };
 
 /* Who asked what, for the audit line. */
 struct reqinfo {
+	struct conn	*conn;		/* its listener's connections */
 	long		 uid;
 	long		 pid;
 	const char	*method;
@@ -216,20 +227,16 @@ reply_end(struct server *s)
 	server_check_done(s);
 }
 
+/* conn.c: a reply (len bytes of the budget) is written or dropped. */
 static void
-reply_complete_cb(struct evhttp_request *req, void *arg)
+reply_done_cb(void *arg, size_t len)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct server *s = arg;
 
-	if (evcon != NULL)
-		evhttp_connection_set_closecb(evcon, NULL, NULL);
-	reply_end(arg);
-}
-
-static void
-reply_closed_cb(struct evhttp_connection *evcon, void *arg)
-{
-	reply_end(arg);
+	pthread_mutex_lock(&s->budget_mtx);
+	s->reply_bytes -= len;
+	pthread_mutex_unlock(&s->budget_mtx);
+	reply_end(s);
 }
 
 static void
@@ -238,27 +245,36 @@ free_cb(const void *data, size_t len, void *arg)
 	free((void *)(uintptr_t)data);
 }
 
-/* Send status with buf (emptied) of content type ctype on the loop thread. */
+/*
+ * Send status with buf (emptied) of content type ctype on the loop thread;
+ * budget bytes of the memory budget are held until it is written.
+ */
 static void
-server_reply_buf(struct server *s, struct evhttp_request *req, int status,
-    struct evbuffer *buf, const char *ctype)
+server_reply_buf(struct server *s, const struct reqinfo *ri,
+    struct evhttp_request *req, int status, struct evbuffer *buf,
+    const char *ctype, size_t budget)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", ctype);
-	if (evcon != NULL) {
+	if (conn_reply(ri->conn, req, budget, reply_done_cb, s) == 0)
 		s->writing++;
-		evhttp_request_set_on_complete_cb(req, reply_complete_cb, s);
-		evhttp_connection_set_closecb(evcon, reply_closed_cb, s);
+	else {
+		/* The connection is gone: nothing will be written. */
+		pthread_mutex_lock(&s->budget_mtx);
+		s->reply_bytes -= budget;
+		pthread_mutex_unlock(&s->budget_mtx);
 	}
 	evhttp_send_reply(req, status, NULL, buf);
 }
 
-/* Send status with len bytes of body (taken over) on the loop thread. */
+/*
+ * Send status with len bytes of body (taken over) on the loop thread,
+ * holding budget bytes of the memory budget until it is written.
+ */
 static void
-server_reply_len(struct server *s, struct evhttp_request *req, int status,
-    char *body, size_t len, const char *ctype)
+server_reply_len(struct server *s, const struct reqinfo *ri,
+    struct evhttp_request *req, int status, char *body, size_t len,
+    const char *ctype, size_t budget)
 {
 	struct evbuffer *buf;
 
@@ -266,17 +282,17 @@ server_reply_len(struct server *s, struct evhttp_request *req, int status,
 		fatalx("%s: out of memory", __func__);
 	if (evbuffer_add_reference(buf, body, len, free_cb, NULL) != 0)
 		fatalx("%s: evbuffer_add_reference failed", __func__);
-	server_reply_buf(s, req, status, buf, ctype);
+	server_reply_buf(s, ri, req, status, buf, ctype, budget);
 	evbuffer_free(buf);
 }
 
-/* Send status with the JSON text body (taken over) on the loop thread. */
+/* Send a small JSON reply (body taken over), outside the budget. */
 static void
-server_reply(struct server *s, struct evhttp_request *req, int status,
-    char *body)
+server_reply(struct server *s, const struct reqinfo *ri,
+    struct evhttp_request *req, int status, char *body)
 {
-	server_reply_len(s, req, status, body, strlen(body),
-	    "application/json");
+	server_reply_len(s, ri, req, status, body, strlen(body),
+	    "application/json", 0);
 }
 
 static void
@@ -285,10 +301,16 @@ server_reply_error(struct server *s, struct evhttp_request *req,
 {
 	int status = proto_http_status(code);
 
-	server_reply(s, req, status, proto_error_body(code, msg));
-	log_info("%s %s uid=%ld pid=%ld status=%d result=%s ms=%ld",
-	    ri->method, ri->path, ri->uid, ri->pid, status, zs_errname(code),
-	    ms_since(&ri->t0));
+	server_reply(s, ri, req, status, proto_error_body(code, msg));
+	/* Unauthenticated refusals are logged once per peer (security.c). */
+	if (ri->id.auth == POLICY_AUTH_NONE)
+		log_debug("%s %s uid=%ld pid=%ld status=%d result=%s ms=%ld",
+		    ri->method, ri->path, ri->uid, ri->pid, status,
+		    zs_errname(code), ms_since(&ri->t0));
+	else
+		log_info("%s %s uid=%ld pid=%ld status=%d result=%s ms=%ld",
+		    ri->method, ri->path, ri->uid, ri->pid, status,
+		    zs_errname(code), ms_since(&ri->t0));
 }
 
 static void
@@ -296,15 +318,16 @@ route_health(struct server *s, struct evhttp_request *req,
     struct reqinfo *ri)
 {
 	struct zs_errbuf seb;
-	const char *state;
-	char *body;
+	const char *state, *audit;
+	char *body, err[ZS_ERRMSG_MAX];
 	int status;
 
 	zs_errclear(&seb);
 	state = security_state_health(s->sec, &seb);
-	body = handle_health(s->rt->kr, security_audit_state(s->sec), state,
+	audit = security_audit_state(s->sec, err, sizeof(err));
+	body = handle_health(s->rt->kr, audit, err, state,
 	    seb.msg[0] != '\0' ? seb.msg : NULL, s->rt->generation, &status);
-	server_reply(s, req, status, body);
+	server_reply(s, ri, req, status, body);
 	log_debug("%s %s uid=%ld pid=%ld status=%d ms=%ld", ri->method,
 	    ri->path, ri->uid, ri->pid, status, ms_since(&ri->t0));
 }
@@ -312,7 +335,7 @@ route_health(struct server *s, struct evhttp_request *req,
 static void
 route_keys(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 {
-	server_reply(s, req, 200, handle_keys(s->rt->kr));
+	server_reply(s, ri, req, 200, handle_keys(s->rt->kr));
 	log_info("%s %s uid=%ld pid=%ld status=200 keys=%zu ms=%ld",
 	    ri->method, ri->path, ri->uid, ri->pid, keyring_count(s->rt->kr),
 	    ms_since(&ri->t0));
@@ -333,8 +356,8 @@ route_metrics(struct server *s, struct evhttp_request *req,
 	if ((buf = evbuffer_new()) == NULL)
 		fatalx("%s: out of memory", __func__);
 	metrics_render(s->metrics, s->rt->kr, buf);
-	server_reply_buf(s, req, 200, buf,
-	    "text/plain; version=0.0.4; charset=utf-8");
+	server_reply_buf(s, ri, req, 200, buf,
+	    "text/plain; version=0.0.4; charset=utf-8", 0);
 	evbuffer_free(buf);
 	log_debug("%s %s uid=%ld pid=%ld status=200 ms=%ld", ri->method,
 	    ri->path, ri->uid, ri->pid, ms_since(&ri->t0));
@@ -361,6 +384,32 @@ sreq_free(struct sreq *sr)
 	free(sr);
 }
 
+/*
+ * Worker thread: may this job's signed reply of len bytes be held until
+ * written? Replies count against max_in_flight_bytes with the request
+ * bodies; one that does not fit beside what others hold is refused as
+ * busy.
+ */
+static int
+sreq_reserve(void *arg, size_t len, struct zs_errbuf *eb)
+{
+	struct sreq *sr = arg;
+	struct server *s = sr->srv;
+	size_t cap = sr->rt->cfg.in_flight_bytes_max, others;
+	int r = 0;
+
+	pthread_mutex_lock(&s->budget_mtx);
+	others = s->bytes_in_flight + s->reply_bytes - sr->cost;
+	/* Alone, it passes, as a request does (max_body_bytes bounds it). */
+	if (others > 0 && others + sr->cost + len > cap)
+		r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "busy: too many reply "
+		    "bytes in flight");
+	else
+		s->reply_bytes += len;
+	pthread_mutex_unlock(&s->budget_mtx);
+	return r;
+}
+
 /* Worker thread. */
 static void
 sreq_run(void *arg)
@@ -378,24 +427,27 @@ sreq_done(void *arg)
 	struct server *s = sr->srv;
 	struct sign_job *j = &sr->job;
 
-	server_reply_len(s, sr->req, j->status, j->reply, j->reply_len,
-	    j->reply_type);
+	pthread_mutex_lock(&s->budget_mtx);
+	s->bytes_in_flight -= sr->cost;
+	pthread_mutex_unlock(&s->budget_mtx);
+	server_reply_len(s, &sr->ri, sr->req, j->status, j->reply,
+	    j->reply_len, j->reply_type, j->reserved);
 	j->reply = NULL;
 	metrics_request_end(s->metrics, j->tool, strcmp(j->key, "-") == 0 ?
 	    "" : j->key, j->code == 0 ? "ok" : zs_errname(j->code),
 	    secs_since(&sr->ri.t0), j->code == 0 ? j->out_bytes : 0);
 	if (j->code == 0)
-		log_info("sign uid=%ld pid=%ld key=%s tool=%s in=%s out=%s "
-		    "status=%d result=ok ms=%ld", sr->ri.uid, sr->ri.pid,
+		log_info("sign uid=%ld pid=%ld key=%s tool=%s in=\"%s\" "
+		    "out=\"%s\" status=%d result=ok ms=%ld", sr->ri.uid,
+		    sr->ri.pid,
 		    j->key, j->tool, j->in, j->out, j->status,
 		    ms_since(&sr->ri.t0));
 	else
-		log_info("sign uid=%ld pid=%ld key=%s tool=%s in=%s "
+		log_info("sign uid=%ld pid=%ld key=%s tool=%s in=\"%s\" "
 		    "status=%d result=%s ms=%ld error=\"%s\"", sr->ri.uid,
 		    sr->ri.pid, j->key, j->tool, j->in, j->status,
 		    zs_errname(j->code), ms_since(&sr->ri.t0), j->msg);
 	s->in_flight--;
-	s->bytes_in_flight -= sr->cost;
 	security_leave(s->sec, &sr->ri.id);
 	sreq_free(sr);
 	server_check_done(s);
@@ -454,6 +506,7 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	struct zs_errbuf eb;
 	struct sreq *sr;
 	int bin_in = header_is_bin(req, "Content-Type");
+	size_t held;
 
 	/* The caps count file bytes: base64 carries 3 in 4. */
 	cost = bin_in ? len : len / 4 * 3;
@@ -471,14 +524,26 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 		    "busy: too many requests in flight");
 		return;
 	}
-	/* A body bigger than the cap still passes alone (max_body_bytes). */
-	if (s->bytes_in_flight > 0 && s->bytes_in_flight + cost >
-	    s->rt->cfg.in_flight_bytes_max) {
+	/*
+	 * Bodies and signed replies share the budget; a body bigger than
+	 * the cap still passes alone (max_body_bytes bounds it).
+	 */
+	pthread_mutex_lock(&s->budget_mtx);
+	held = s->bytes_in_flight + s->reply_bytes;
+	if (held == 0 || held + cost <= s->rt->cfg.in_flight_bytes_max) {
+		s->bytes_in_flight += cost;
+		held = 0;
+	}
+	pthread_mutex_unlock(&s->budget_mtx);
+	if (held != 0) {
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "busy: too many request bytes in flight");
 		return;
 	}
 	if (security_enter(s->sec, &ri->id, &eb) != 0) {
+		pthread_mutex_lock(&s->budget_mtx);
+		s->bytes_in_flight -= cost;
+		pthread_mutex_unlock(&s->budget_mtx);
 		sign_refused(s, req, ri, eb.code, eb.msg);
 		return;
 	}
@@ -506,8 +571,9 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	sr->job.rimage = &sr->rt->cfg.rimage;
 	sr->job.sec = s->sec;
 	sr->job.id = &sr->ri.id;
+	sr->job.reserve = sreq_reserve;
+	sr->job.reserve_arg = sr;
 	s->in_flight++;
-	s->bytes_in_flight += sr->cost;
 	log_debug("sign uid=%ld pid=%ld queued, %u in flight", ri->uid,
 	    ri->pid, s->in_flight);
 	pool_submit(s->pool, sr);
@@ -530,7 +596,8 @@ route_raw_sign(struct server *s, struct evhttp_request *req,
 static void
 server_request_cb(struct evhttp_request *req, void *arg)
 {
-	struct server *s = arg;
+	struct listener *l = arg;
+	struct server *s = l->srv;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	struct reqinfo ri;
@@ -539,6 +606,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	int pathmatch = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &ri.t0);
+	ri.conn = l->conns;
 	peer_cred(req, &ri);
 	security_identify(s->sec, req, &ri.id);
 	ri.method = method_name(m);
@@ -570,7 +638,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", method_name(routes[match].method));
 		/* 405 carries code "invalid" (PROTOCOL.md). */
-		server_reply(s, req, 405, proto_error_body(ZS_ERR_INVALID,
+		server_reply(s, &ri, req, 405, proto_error_body(ZS_ERR_INVALID,
 		    "method not allowed"));
 		log_info("%s %s uid=%ld pid=%ld status=405 result=invalid "
 		    "ms=%ld", ri.method, ri.path, ri.uid, ri.pid,
@@ -705,8 +773,9 @@ server_http_limits(struct evhttp *http, const struct conf *cfg)
 
 /* The same limits and dispatcher on every listener's evhttp. */
 static struct evhttp *
-server_http_new(struct server *s, struct conn *c)
+server_http_new(struct server *s, struct listener *l)
 {
+	struct conn *c = l->conns;
 	struct evhttp *http;
 
 	if ((http = evhttp_new(s->base)) == NULL)
@@ -714,7 +783,7 @@ server_http_new(struct server *s, struct conn *c)
 	server_http_limits(http, &s->rt->cfg);
 	evhttp_set_allowed_methods(http, ALL_METHODS);
 	evhttp_set_default_content_type(http, "application/json");
-	evhttp_set_gencb(http, server_request_cb, s);
+	evhttp_set_gencb(http, server_request_cb, l);
 	/* c makes each connection (TLS ones through tls.c) and watches it. */
 	evhttp_set_bevcb(http, conn_bevcb, c);
 	return http;
@@ -756,7 +825,7 @@ listener_new(struct server *s, struct zs_errbuf *eb)
 	l->srv = s;
 	l->conns = conn_new(s->base, cfg->request_timeout_ms, cfg->conns_max,
 	    listener_pause, l);
-	l->http = server_http_new(s, l->conns);
+	l->http = server_http_new(s, l);
 	return l;
 }
 
@@ -842,6 +911,14 @@ sighup_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	security_flush(s->sec);
+}
+
+static void
 grace_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
@@ -906,6 +983,7 @@ server_new(const struct server_params *p, struct zs_errbuf *eb)
 {
 	struct server *s;
 	const struct conf *cfg = &p->rt->cfg;
+	struct timeval tv;
 	size_t i;
 	int r;
 
@@ -914,6 +992,7 @@ server_new(const struct server_params *p, struct zs_errbuf *eb)
 	if (evthread_use_pthreads() != 0)
 		fatalx("evthread_use_pthreads failed");
 	s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->budget_mtx, NULL);
 	s->rt = p->rt;
 	s->rt->generation = 1;
 	s->rebuild = p->rebuild;
@@ -954,6 +1033,11 @@ server_new(const struct server_params *p, struct zs_errbuf *eb)
 	    s)) == NULL || evsignal_add(s->sigterm, NULL) != 0 ||
 	    evsignal_add(s->sigint, NULL) != 0)
 		fatalx("%s: cannot set up signal events", __func__);
+	tv.tv_sec = REFAGG_INTERVAL_MS / 1000;
+	tv.tv_usec = (REFAGG_INTERVAL_MS % 1000) * 1000;
+	if ((s->flush = event_new(s->base, -1, EV_PERSIST, flush_cb,
+	    s)) == NULL || event_add(s->flush, &tv) != 0)
+		fatalx("%s: cannot set up the audit timer", __func__);
 	log_info("zsignd %s ready: %zu key(s), %u worker(s)", PACKAGE_VERSION,
 	    keyring_count(s->rt->kr), cfg->workers);
 	return s;
@@ -982,6 +1066,8 @@ server_free(struct server *s)
 		return;
 	listeners_close(s);
 	notify_watchdog_free(s->watchdog);
+	if (s->flush != NULL)
+		event_free(s->flush);
 	if (s->grace != NULL)
 		event_free(s->grace);
 	if (s->sigint != NULL)
@@ -1001,5 +1087,6 @@ server_free(struct server *s)
 		event_base_free(s->base);
 	runtime_unref(s->rt);
 	metrics_free(s->metrics);
+	pthread_mutex_destroy(&s->budget_mtx);
 	free(s);
 }

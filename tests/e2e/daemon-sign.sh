@@ -179,7 +179,7 @@ case_request err-version-4-parts "$ZS_TMP/req.json"
 zs_post /v1/sign "$ZS_TMP/req.json"
 zs_is "$ZS_STATUS $(zs_json .error.code)" "400 usage" \
     "imgtool usage error: 400 usage"
-zs_log_has "sign uid=[0-9]+ pid=[0-9]+ key=vec-ed25519 tool=imgtool in=inputs/zephyr-h200-8000.bin:[0-9a-f]{64} out=out.bin:[0-9a-f]{64} status=200 result=ok ms=[0-9]+"
+zs_log_has "sign uid=[0-9]+ pid=[0-9]+ key=vec-ed25519 tool=imgtool in=\"inputs/zephyr-h200-8000.bin:[0-9a-f]{64}\" out=\"out.bin:[0-9a-f]{64}\" status=200 result=ok ms=[0-9]+"
 zs_ok $? "log: key, tool, input and output SHA-256, result, ms"
 
 # rimage: every reference case (tests/vectors/rimage). Paths become

@@ -6,9 +6,14 @@ DAEMON_E2E_TESTS = \
 	tests/e2e/daemon-api.sh \
 	tests/e2e/daemon-sign.sh \
 	tests/e2e/daemon-load.sh \
-	tests/e2e/daemon-shutdown.sh
+	tests/e2e/daemon-shutdown.sh \
+	tests/e2e/daemon-reuse.sh \
+	tests/e2e/daemon-memory.sh \
+	tests/e2e/daemon-logsafe.sh \
+	tests/e2e/daemon-audit.sh
 TESTS += $(DAEMON_E2E_TESTS)
-EXTRA_DIST += $(DAEMON_E2E_TESTS) tests/e2e/lib.sh tests/e2e/daemon-api.json
+EXTRA_DIST += $(DAEMON_E2E_TESTS) tests/e2e/lib.sh tests/e2e/daemon-api.json \
+	tests/e2e/conn-reuse.py tests/e2e/noread.py
 
 # Checks returned images with the engine's verifier.
 check_PROGRAMS += tests/e2e/zsd-verify

@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "common/zserr.h"
 #include "daemon/audit.h"
+#include "keystore/keystore.h"
 
 /* Appends per thread in the concurrency test. */
 #define TEST_THREAD_APPENDS	50
@@ -125,7 +126,7 @@ test_chain_and_reopen(void **state)
 	/* The input is recorded by its SHA-256. */
 	zs_sha256_hex((const uint8_t *)"abc", 3, hex);
 	assert_non_null(strstr(d, hex));
-	assert_int_equal(audit_verify_file(f->path, devnull, &eb), 0);
+	assert_int_equal(audit_verify_file(f->path, NULL, devnull, &eb), 0);
 	free(d);
 	fclose(devnull);
 }
@@ -157,7 +158,7 @@ test_tamper_detected(void **state)
 	assert_int_equal(n, 2);
 	assert_non_null(strstr(eb.msg, "line 3"));
 	spit(f->path, d, len);
-	assert_int_equal(audit_verify_file(f->path, devnull, &eb),
+	assert_int_equal(audit_verify_file(f->path, NULL, devnull, &eb),
 	    ZS_ERR_VERIFY);
 	p[4] = '1';
 
@@ -243,10 +244,147 @@ test_fields_sanitized(void **state)
 	d = slurp(f->path, &len);
 	assert_int_equal(audit_verify_buf((uint8_t *)d, len, &n, &eb), 0);
 	assert_int_equal(n, 1);
-	assert_non_null(strstr(d, "\"cert:evil??[31m?\""));
-	assert_non_null(strstr(d, "\"two?lines\""));
+	/* Escaped, not replaced: JSON doubles the backslash. */
+	assert_non_null(strstr(d, "\"cert:evil\\\\x0a\\\\x1b[31m\\\\xff\""));
+	assert_non_null(strstr(d, "\"two\\\\x0alines\""));
 	assert_null(strstr(d, "\"ms\""));
 	free(d);
+}
+
+/* Replace the first "from" after p by "to" (same length) in place. */
+static void
+patch(char *p, const char *from, const char *to)
+{
+	char *q = strstr(p, from);
+
+	assert_non_null(q);
+	assert_int_equal(strlen(from), strlen(to));
+	memcpy(q, to, strlen(to));
+}
+
+/* The SHA-256 hex of the line starting at p (without its newline). */
+static void
+line_hash(const char *p, char hex[65])
+{
+	zs_sha256_hex((const uint8_t *)p, (size_t)(strchr(p, '\n') - p), hex);
+}
+
+static void
+test_checkpoints_signed(void **state)
+{
+	static const char *const keys[] = { "test-ed25519.pem",
+	    "test-ecdsa-p256.pem", "test-rsa-2048.pem" };
+	struct fixture *f = *state;
+	struct zs_errbuf eb;
+	struct zs_key *key, *other;
+	struct audit *a;
+	char path[512], *d, *l3, *l4, *l5, h3[65], h3new[65], forged[8192];
+	size_t len, i;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	snprintf(path, sizeof(path), "%s/tests/keys/test-rsa3072-a.pem",
+	    ZS_TOP_SRCDIR);
+	assert_int_equal(zs_key_load("other", path, NULL, &other, &eb), 0);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		unlink(f->path);
+		snprintf(path, sizeof(path), "%s/tests/keys/%s",
+		    ZS_TOP_SRCDIR, keys[i]);
+		assert_int_equal(zs_key_load("audit", path, NULL, &key, &eb),
+		    0);
+		assert_int_equal(audit_open(f->path, &a, &eb), 0);
+		assert_int_equal(audit_set_key(a, key, &eb), 0);
+		append_one(a, "uid:1000", AUDIT_OK, 0);
+		append_one(a, "uid:1000", AUDIT_OK, 0);
+		append_one(a, "uid:1000", AUDIT_OK, 0);
+		assert_int_equal(audit_checkpoint(a, &eb), 0);
+		/* Nothing new: no second checkpoint. */
+		assert_int_equal(audit_checkpoint(a, &eb), 0);
+		audit_close(a);
+		assert_int_equal(audit_verify_file(f->path,
+		    zs_key_public(key), devnull, &eb), 0);
+		/* Another key's public half: the signature fails. */
+		assert_int_equal(audit_verify_file(f->path,
+		    zs_key_public(other), devnull, &eb), ZS_ERR_VERIFY);
+		assert_non_null(strstr(eb.msg, "line 4: checkpoint"));
+		d = slurp(f->path, &len);
+		l3 = strchr(strchr(d, '\n') + 1, '\n') + 1;
+		l4 = strchr(l3, '\n') + 1;
+		assert_non_null(strstr(l4, "\"event\":\"checkpoint\""));
+		assert_int_equal(strlen(l4), strchr(l4, '\n') - l4 + 1);
+
+		/* Line 3 changed and the chain recomputed: caught. */
+		line_hash(l3, h3);
+		patch(l3, "uid:1000", "uid:1001");
+		line_hash(l3, h3new);
+		patch(l4, h3, h3new);
+		spit(f->path, d, len);
+		assert_int_equal(audit_verify_file(f->path, NULL, devnull,
+		    &eb), 0);
+		assert_int_equal(audit_verify_file(f->path,
+		    zs_key_public(key), devnull, &eb), ZS_ERR_VERIFY);
+		assert_non_null(strstr(eb.msg, "signature does not verify"));
+		patch(l3, "uid:1001", "uid:1000");
+		patch(l4, h3new, h3);
+
+		/* A forged line appended with a good chain: not signed. */
+		line_hash(l4, h3);
+		snprintf(forged, sizeof(forged), "%s{\"seq\":5,\"result\":"
+		    "\"ok\",\"prev\":\"%s\"}\n", d, h3);
+		free(d);
+		spit(f->path, forged, strlen(forged));
+		assert_int_equal(audit_verify_file(f->path, NULL, devnull,
+		    &eb), 0);
+		assert_int_equal(audit_verify_file(f->path,
+		    zs_key_public(key), devnull, &eb), ZS_ERR_VERIFY);
+		assert_non_null(strstr(eb.msg, "lines 5 to 5 follow"));
+		/* The forged line's own "checkpoint": no valid signature. */
+		l5 = strrchr(forged, '{');
+		snprintf(l5, sizeof(forged) - (size_t)(l5 - forged),
+		    "{\"seq\":5,\"time\":\"x\",\"event\":\"checkpoint\","
+		    "\"signature\":\"AAAA\",\"prev\":\"%s\"}\n", h3);
+		spit(f->path, forged, strlen(forged));
+		assert_int_equal(audit_verify_file(f->path,
+		    zs_key_public(key), devnull, &eb), ZS_ERR_VERIFY);
+		assert_non_null(strstr(eb.msg, "line 5: checkpoint"));
+		zs_key_free(key);
+	}
+	zs_key_free(other);
+	fclose(devnull);
+}
+
+/* A checkpoint follows every AUDIT_CHECKPOINT_EVERY records. */
+static void
+test_checkpoints_periodic(void **state)
+{
+	struct fixture *f = *state;
+	struct zs_errbuf eb;
+	struct zs_key *key;
+	struct audit *a;
+	char path[512], *d, *p;
+	size_t len, i, n = 0;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	snprintf(path, sizeof(path), "%s/tests/keys/test-ed25519.pem",
+	    ZS_TOP_SRCDIR);
+	assert_int_equal(zs_key_load("audit", path, NULL, &key, &eb), 0);
+	assert_int_equal(audit_open(f->path, &a, &eb), 0);
+	assert_int_equal(audit_set_key(a, key, &eb), 0);
+	for (i = 0; i < AUDIT_CHECKPOINT_EVERY + 5; i++)
+		append_one(a, "uid:1000", AUDIT_OK, 0);
+	d = slurp(f->path, &len);
+	for (p = d; (p = strstr(p, "\"checkpoint\"")) != NULL; p++)
+		n++;
+	assert_int_equal(n, 1);
+	free(d);
+	/* Without the closing one, the last 5 are not covered. */
+	assert_int_equal(audit_verify_file(f->path, zs_key_public(key),
+	    devnull, &eb), ZS_ERR_VERIFY);
+	assert_int_equal(audit_checkpoint(a, &eb), 0);
+	audit_close(a);
+	assert_int_equal(audit_verify_file(f->path, zs_key_public(key),
+	    devnull, &eb), 0);
+	zs_key_free(key);
+	fclose(devnull);
 }
 
 static void *
@@ -296,6 +434,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fields_sanitized, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints_signed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints_periodic,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -130,6 +130,31 @@ test_parse_uint(void **state)
 	    ZS_ERR_TOO_LARGE);
 }
 
+/* Escaping is printable ASCII, lossless, and cut only at escapes. */
+static void
+test_escape(void **state)
+{
+	char out[64];
+
+	assert_int_equal(zs_escape(out, sizeof(out), "a b=c.bin"), 9);
+	assert_string_equal(out, "a b=c.bin");
+	zs_escape(out, sizeof(out), "q\"\\\n\x1b\xc2\x85\xe2\x80\xae");
+	assert_string_equal(out, "q\\x22\\x5c\\x0a\\x1b\\xc2\\x85\\xe2\\x80"
+	    "\\xae");
+	/* é and è stay apart. */
+	zs_escape(out, sizeof(out), "\xc3\xa9.bin");
+	assert_string_equal(out, "\\xc3\\xa9.bin");
+	zs_escape(out, sizeof(out), "\xc3\xa8.bin");
+	assert_string_equal(out, "\\xc3\\xa8.bin");
+	/* Exactly fitting: whole; one byte short: cut at an escape. */
+	assert_int_equal(zs_escape(out, 9, "\x01\x02"), 8);
+	assert_string_equal(out, "\\x01\\x02");
+	assert_int_equal(zs_escape(out, 8, "\x01\x02"), 7);
+	assert_string_equal(out, "\\x01...");
+	assert_int_equal(zs_escape(out, 1, "abc"), 0);
+	assert_string_equal(out, "");
+}
+
 static void
 test_fileset(void **state)
 {
@@ -194,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_b64),
 		cmocka_unit_test(test_b64_long),
 		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_fileset),
 		cmocka_unit_test(test_digit),
 	};
