@@ -22,6 +22,7 @@ cat >"$T/zsignd.conf" <<EOF
     { "name": "rsa", "path": "$K/rsa-2048.pem", "raw_signing": true,
       "rules": { "max_per_hour": 4 } },
     { "name": "images-only", "path": "$K/rsa-3072.pem" },
+    { "name": "rsa3072", "path": "$K/rsa-3072.pem", "raw_signing": true },
     { "name": "not-raw-tool", "path": "$K/ed25519.pem", "raw_signing": true,
       "allow": { "tools": ["imgtool"] } },
     { "name": "enc", "path": "$K/x25519.pem", "raw_signing": true,
@@ -116,6 +117,16 @@ for k in ecdsa-p384:p384:sha384 rsa-2048:rsa:sha256; do
 	zs_ok $? "$f: --base64 on standard output, --fix-sig image verifies"
 	imgtool_verify "keys/$f.pub.pem" "$T/$n.bin" "$f"
 done
+
+# RSA with a SHA-384 digest: RSA-PSS over SHA-384, salt 32.
+openssl dgst -sha384 -binary inputs/rand-1000.bin >"$T/d384"
+d384=$(od -An -v -tx1 "$T/d384" | tr -d ' \n')
+"$CLIENT" raw-sign -k rsa3072 --digest "$d384" -o "$T/r384.sig" &&
+    openssl pkeyutl -verify -pubin -inkey keys/rsa-3072.pub.pem \
+    -pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:32 \
+    -pkeyopt digest:sha384 -in "$T/d384" -sigfile "$T/r384.sig" \
+    >/dev/null 2>&1
+zs_ok $? "rsa-3072: --digest of SHA-384 verifies with openssl pkeyutl (PSS)"
 
 # Refusals: one line, exit 1, nothing written.
 refused() {	# refused DESC ERE RAW-SIGN-ARGS...
