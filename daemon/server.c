@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +50,8 @@
 
 /* Pending connections the kernel queues per listener. */
 #define LISTEN_BACKLOG		1024
+/* Bodies from this size up are followed by a malloc_trim() (route_job). */
+#define SERVER_TRIM_MIN		(1024 * 1024)
 /* Descriptors kept beside the connections: keys, logs, listeners, pool. */
 #define FD_RESERVE		64
 /* Mode of the socket files: owner and group may connect. */
@@ -562,6 +565,13 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	sr->body = xmalloc(sr->len + 1);
 	if (evbuffer_remove(in, sr->body, sr->len) != (int)sr->len)
 		fatalx("%s: evbuffer_remove failed", __func__);
+	/*
+	 * The body's 8 KiB read chains are free now, on the heap: give them
+	 * back before the image is built, or a large request peaks at three
+	 * times its size instead of two.
+	 */
+	if (sr->len >= SERVER_TRIM_MIN)
+		(void)malloc_trim(0);
 	sr->job.body = sr->body;
 	sr->job.len = sr->len;
 	sr->job.max = sr->rt->cfg.body_max;
