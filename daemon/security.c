@@ -635,7 +635,8 @@ security_admit(struct security *sec, const struct policy_identity *id,
 	if ((r = policy_admission(sec->policy, id, zs_key_name(o->key),
 	    o->image, &a, eb)) != 0)
 		return r;
-	json = audit_record_json(rec);
+	/* Hashing the files again only where the record is kept. */
+	json = store_keeps_records(sec->store) ? audit_record_json(rec) : NULL;
 	a.record = json;
 	r = store_admit(sec->store, &a, &seq, eb);
 	free(json);

@@ -13,4 +13,5 @@ tests_unit_test_store_LDADD = $(UNIT_LDADD)
 
 STATE_E2E_TESTS = tests/e2e/state-sqlite.sh tests/e2e/state-replicas.sh
 TESTS += $(STATE_E2E_TESTS)
-EXTRA_DIST += $(STATE_E2E_TESTS) tests/e2e/state-lib.sh tests/e2e/pg-lib.sh
+EXTRA_DIST += $(STATE_E2E_TESTS) tests/e2e/state-lib.sh tests/e2e/pg-lib.sh \
+	docs/deploy-replicas.md

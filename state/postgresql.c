@@ -386,7 +386,7 @@ static int
 pg_admit_tx(struct pg_store *s, struct pg_conn *pc,
     const struct store_admit *a, uint64_t *seqp, struct zs_errbuf *eb)
 {
-	char ver[24], cnt[24];
+	char ver[24], cnt[24], max[16];
 	const char *p[5];
 	PGresult *res = NULL;
 	PGconn *c;
@@ -435,14 +435,17 @@ pg_admit_tx(struct pg_store *s, struct pg_conn *pc,
 		res = NULL;
 	}
 	if (a->max_per_hour != 0) {
+		snprintf(max, sizeof(max), "%u", a->max_per_hour);
 		p[1] = a->identity;
+		p[2] = max;
 		/* One lock per (key, identity): counting is then exact. */
 		if ((r = pg_exec(c, "INSERT INTO zs_rate VALUES($1, $2) ON "
 		    "CONFLICT(key, identity) DO UPDATE SET key = excluded.key",
 		    2, p, NULL, eb)) != 0 ||
-		    (r = pg_exec(c, "SELECT count(*) FROM zs_audit WHERE "
-		    "key = $1 AND identity = $2 AND result = 'ok' AND "
-		    "at > now() - interval '1 hour'", 2, p, &res, eb)) != 0)
+		    (r = pg_exec(c, "SELECT count(*) FROM (SELECT 1 FROM "
+		    "zs_audit WHERE key = $1 AND identity = $2 AND "
+		    "result = 'ok' AND at > now() - interval '1 hour' "
+		    "LIMIT $3::bigint) AS recent", 3, p, &res, eb)) != 0)
 			goto out;
 		if (strtoull(PQgetvalue(res, 0, 0), NULL, 10) >=
 		    a->max_per_hour) {

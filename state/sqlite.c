@@ -4,7 +4,8 @@
  * synchronous=FULL so that a commit is on disk before the image it admits
  * is returned. BEGIN IMMEDIATE takes the write lock before the rules are
  * read, so concurrent requests (threads, or processes sharing the file)
- * are decided one after the other.
+ * are decided one after the other; requests that queue up while a commit
+ * is being synced share the next one.
  */
 #include "config.h"
 
@@ -25,11 +26,26 @@
 /* How long a writer waits for another process holding the file, in ms. */
 #define SQLITE_BUSY_MS		10000
 
+/* An admission waiting for its batch (sqlite_admit). */
+struct sqlite_job {
+	const struct store_admit	*a;
+	uint64_t			 seq;
+	int				 r;
+	int				 done;
+	struct zs_errbuf		 eb;
+	struct sqlite_job		*next;
+};
+
 struct sqlite_store {
-	sqlite3		*db;
-	char		*path;
-	char		*node;
-	pthread_mutex_t	 mtx;	/* one transaction at a time on db */
+	sqlite3			*db;
+	char			*path;
+	char			*node;
+	pthread_mutex_t		 mtx;	/* one transaction at a time on db */
+	pthread_mutex_t		 qmtx;	/* guards what follows */
+	pthread_cond_t		 qcv;
+	struct sqlite_job	*queue;	/* admissions for the next batch */
+	struct sqlite_job	**qtail;
+	int			 leader; /* a batch is running */
 };
 
 static const char sqlite_schema[] =
@@ -191,6 +207,8 @@ sqlite_close(void *h)
 	free(s->path);
 	free(s->node);
 	pthread_mutex_destroy(&s->mtx);
+	pthread_mutex_destroy(&s->qmtx);
+	pthread_cond_destroy(&s->qcv);
 	free(s);
 }
 
@@ -206,6 +224,9 @@ sqlite_open(const char *path, const struct store_opts *opts, void **hp,
 
 	s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mtx, NULL);
+	pthread_mutex_init(&s->qmtx, NULL);
+	pthread_cond_init(&s->qcv, NULL);
+	s->qtail = &s->queue;
 	s->path = xstrdup(path);
 	s->node = xstrdup(opts->node ? opts->node : "-");
 	if (stat(path, &sb) == -1) {
@@ -290,12 +311,15 @@ sqlite_rate(struct sqlite_store *s, const struct store_admit *a,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = sqlite_prepare(s, "SELECT count(*) FROM zs_signatures "
-	    "WHERE key = ? AND identity = ? AND at > ?", &st, eb)) != 0)
+	/* Counting stops at the limit: the cost stays bounded by it. */
+	if ((r = sqlite_prepare(s, "SELECT count(*) FROM (SELECT 1 FROM "
+	    "zs_signatures WHERE key = ? AND identity = ? AND at > ? "
+	    "LIMIT ?)", &st, eb)) != 0)
 		return r;
 	sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, a->identity, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now - STORE_RATE_WINDOW);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)a->max_per_hour);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*np = sqlite3_column_int64(st, 0);
 	else
@@ -351,21 +375,21 @@ sqlite_update(struct sqlite_store *s, const struct store_admit *a,
 	return r;
 }
 
+/*
+ * One admission inside the open transaction, under a savepoint so that a
+ * failure takes back only its own writes; *seqp gets its change number.
+ */
 static int
-sqlite_admit(void *h, const struct store_admit *a, uint64_t *seqp,
-    struct zs_errbuf *eb)
+sqlite_admit_one(struct sqlite_store *s, const struct store_admit *a,
+    uint64_t *seqp, struct zs_errbuf *eb)
 {
-	struct sqlite_store *s = h;
 	char vtext[64];
 	long long now = (long long)time(NULL), n = 0;
-	uint64_t ver = 0, cnt = 0, seq = 0;
-	int r, has_ver, has_cnt, open = 0;
+	uint64_t ver = 0, cnt = 0;
+	int r, has_ver, has_cnt;
 
-	pthread_mutex_lock(&s->mtx);
-	/* The write lock first: nobody else reads the marks until COMMIT. */
-	if ((r = sqlite_exec(s, "BEGIN IMMEDIATE", eb)) != 0)
-		goto out;
-	open = 1;
+	if ((r = sqlite_exec(s, "SAVEPOINT admit", eb)) != 0)
+		return r;
 	if ((a->check_version || a->check_counter) &&
 	    (r = sqlite_mark(s, a, &has_ver, &ver, vtext, sizeof(vtext),
 	    &has_cnt, &cnt, eb)) != 0)
@@ -395,21 +419,96 @@ sqlite_admit(void *h, const struct store_admit *a, uint64_t *seqp,
 			goto out;
 		}
 	}
-	if (!a->update) {
-		r = 0;
+	if (a->update)
+		r = sqlite_update(s, a, now, seqp, eb);
+ out:
+	if (r != 0)
+		(void)sqlite3_exec(s->db, "ROLLBACK TO admit", NULL, NULL,
+		    NULL);
+	(void)sqlite3_exec(s->db, "RELEASE admit", NULL, NULL, NULL);
+	return r;
+}
+
+/*
+ * Decide a batch of queued admissions in one transaction: they are still
+ * checked one after the other, but share one commit, so one sync of the
+ * log serves all of them (group commit).
+ */
+static void
+sqlite_run_batch(struct sqlite_store *s, struct sqlite_job *batch)
+{
+	struct sqlite_job *j;
+	struct zs_errbuf eb;
+	int r, writes = 0;
+
+	pthread_mutex_lock(&s->mtx);
+	/* The write lock first: nobody else reads the marks until COMMIT. */
+	if ((r = sqlite_exec(s, "BEGIN IMMEDIATE", &eb)) != 0) {
+		for (j = batch; j != NULL; j = j->next) {
+			j->r = r;
+			j->eb = eb;
+		}
 		goto out;
 	}
-	if ((r = sqlite_update(s, a, now, &seq, eb)) != 0 ||
-	    (r = sqlite_exec(s, "COMMIT", eb)) != 0)
-		goto out;
-	open = 0;
-	*seqp = seq;
-	r = 0;
- out:
-	if (open)
+	for (j = batch; j != NULL; j = j->next) {
+		j->r = sqlite_admit_one(s, j->a, &j->seq, &j->eb);
+		writes |= j->r == 0 && j->a->update;
+	}
+	if (!writes) {
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	if ((r = sqlite_exec(s, "COMMIT", &eb)) != 0) {
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		for (j = batch; j != NULL; j = j->next)
+			if (j->r == 0) {
+				j->r = r;
+				j->eb = eb;
+			}
+	}
+ out:
 	pthread_mutex_unlock(&s->mtx);
-	return r;
+}
+
+static int
+sqlite_admit(void *h, const struct store_admit *a, uint64_t *seqp,
+    struct zs_errbuf *eb)
+{
+	struct sqlite_store *s = h;
+	struct sqlite_job job, *batch, *j, *next;
+
+	memset(&job, 0, sizeof(job));
+	job.a = a;
+	pthread_mutex_lock(&s->qmtx);
+	*s->qtail = &job;
+	s->qtail = &job.next;
+	/* The first to find no batch running runs the whole queue. */
+	while (!job.done) {
+		if (s->leader) {
+			pthread_cond_wait(&s->qcv, &s->qmtx);
+			continue;
+		}
+		s->leader = 1;
+		batch = s->queue;
+		s->queue = NULL;
+		s->qtail = &s->queue;
+		pthread_mutex_unlock(&s->qmtx);
+		sqlite_run_batch(s, batch);
+		pthread_mutex_lock(&s->qmtx);
+		for (j = batch; j != NULL; j = next) {
+			next = j->next;
+			j->done = 1;
+		}
+		s->leader = 0;
+		pthread_cond_broadcast(&s->qcv);
+	}
+	pthread_mutex_unlock(&s->qmtx);
+	if (job.r != 0) {
+		*eb = job.eb;
+		return job.r;
+	}
+	*seqp = job.seq;
+	return 0;
 }
 
 static int

@@ -198,6 +198,12 @@ store_record(struct store *st, const char *identity, const char *key,
 }
 
 int
+store_keeps_records(const struct store *st)
+{
+	return st->be->record != NULL;
+}
+
+int
 store_health(struct store *st, struct zs_errbuf *eb)
 {
 	return store_note(st, st->be->health(st->h, eb), eb);

@@ -87,6 +87,8 @@ int	store_admit(struct store *st, const struct store_admit *a,
  */
 int	store_record(struct store *st, const char *identity, const char *key,
 	    const char *result, const char *record, struct zs_errbuf *eb);
+/* Does the store keep audit records (store_record, store_admit's)? */
+int	store_keeps_records(const struct store *st);
 /*
  * Can the store be used right now? Asks the database (may block up to a
  * connection timeout); fills eb with the reason when not.

@@ -50,11 +50,13 @@ pg_setup() {
 	export PG_URL PG_PASSFILE PG_SOCKDIR
 }
 
-# Start the server (fsync off: a test database), wait until it answers.
+# Start the server, wait until it answers; fsync is off (a test
+# database) unless PG_FSYNC=on (a benchmark).
 pg_start() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/data/server.log" -w \
-	    -t 30 -o "-c listen_addresses='' -k $PG_SOCKDIR -c fsync=off \
-	    -c max_connections=100" start >/dev/null 2>&1 || return 1
+	    -t 30 -o "-c listen_addresses='' -k $PG_SOCKDIR \
+	    -c fsync=${PG_FSYNC:-off} -c max_connections=100" start \
+	    >/dev/null 2>&1 || return 1
 	PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
 }
 
