@@ -152,7 +152,7 @@ client() {
 		[ "$4" = up ] && v=$((c % 20))
 		a=0
 		while :; do
-			s=$(curl -s -o "$T/resp-$1" -w '%{http_code}' --max-time 30 \
+			s=$(curl -s -o "$T/resp-$1" -w '%{http_code}' --max-time 60 \
 			    --cacert "$T/ca.pem" --cert "$T/ci.pem" \
 			    --key "$T/ci.key" -H 'Content-Type: application/json' \
 			    --data-binary @"$T/$3-$v.json" \
@@ -168,6 +168,11 @@ client() {
 		h=-
 		[ "$s" = 200 ] && h=$(jq -r '.files["out.bin"]' "$T/resp-$1" |
 		    base64 -d | sha256sum | cut -c1-64)
+		case $s in
+		200|403|429) ;;
+		*) h=$(jq -r '.error.message' "$T/resp-$1" 2>/dev/null |
+		    tr ' ' _ | cut -c1-80) ;;
+		esac
 		echo "$s 1.$v.0 $h" >>"$T/out-$1"
 		c=$((c + 1))
 	done
@@ -209,11 +214,12 @@ monotonic() {
 	[ -s "$T/granted" ] && sort -c -V "$T/granted"
 }
 
-load_start 16 19 race
+load_start 16 19 race retry
 load_wait
 cnt=$(wc -l <"$T/answers")
 g=$(grep -c '^200 ' "$T/answers")
 bad=$(grep -vc '^\(200\|403\) ' "$T/answers")
+grep -v '^\(200\|403\) ' "$T/answers" | sed 's/^/# /' | head -5
 [ "$cnt" -eq 304 ] && [ "$g" -gt 0 ] && [ "$bad" -eq 0 ]
 ok $? "304 racing requests from 16 clients: $g granted, the rest 403 ($bad other)"
 monotonic race
@@ -227,7 +233,8 @@ grep -q '"state":[0-9]' "$T/r1.audit" && grep -q '"node":"replica-1"' "$T/r1.aud
 ok $? "each replica keeps its own audit file, with node and state numbers"
 refusals=$(pg_sql "SELECT count(*) FROM zs_audit WHERE key = 'race' AND
     result = 'refused'")
-[ "$refusals" -eq $((cnt - g)) ]
+# (A retried request may have been refused once unseen: at least.)
+[ "$refusals" -ge $((cnt - g)) ]
 ok $? "the rule's refusals are recorded in PostgreSQL too ($refusals)"
 
 load_start 8 5 hourly
