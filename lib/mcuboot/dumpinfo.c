@@ -221,6 +221,16 @@ dump_read(const uint8_t *img, size_t len, struct dump *d, int *warnp,
 	return 0;
 }
 
+/* Append "0x12 " for byte v (a hot loop: no printf). */
+static int
+put_byte(struct buf *out, uint8_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char s[5] = { '0', 'x', hex[v >> 4], hex[v & 15], ' ' };
+
+	return buf_put(out, s, sizeof(s));
+}
+
 /* "#### title ####...", DUMP_WIDTH wide. */
 static int
 human_row(struct buf *out, const char *title)
@@ -246,10 +256,10 @@ human_tlvs(struct buf *out, const struct dump_area *a)
 		    "        len:  0x%zx\n        data: ", dashes,
 		    name != NULL ? name : "UNKNOWN", t->type, t->len);
 		for (j = 0; j < t->dlen && r == 0; j++) {
-			r = buf_printf(out, "0x%02x ", t->data[j]);
+			r = put_byte(out, t->data[j]);
 			if (r == 0 && (j + 1) % DUMP_PER_LINE == 0 &&
 			    j + 1 != t->dlen)
-				r = buf_printf(out, "\n%14s", "");
+				r = buf_put_str(out, "\n              ");
 		}
 		if (r == 0 && i + 1 < a->n)
 			r = buf_put_str(out, "\n");
@@ -320,7 +330,7 @@ human_trailer(struct buf *out, const struct dump *d)
 	if (r == 0)
 		r = buf_put_str(out, "boot magic:  ");
 	for (i = 0; i < MCUBOOT_MAGIC_LEN && r == 0; i++) {
-		r = buf_printf(out, "0x%02x ", d->tmagic[i]);
+		r = put_byte(out, d->tmagic[i]);
 		if (r == 0 && i == MCUBOOT_MAGIC_LEN / 2 - 1)
 			r = buf_printf(out, "\n%13s", "");
 	}
@@ -389,7 +399,7 @@ yaml_binary(struct buf *out, const uint8_t *p, size_t len, int indent)
 {
 	static const char b64[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char line[B64_LINE + 1];
+	char line[B64_LINE + 1];	/* and its newline */
 	size_t i, k = 0;
 	uint32_t v;
 	int r = 0;
@@ -409,8 +419,9 @@ yaml_binary(struct buf *out, const uint8_t *p, size_t len, int indent)
 		line[k++] = i + 1 < len ? b64[v >> 6 & 63] : '=';
 		line[k++] = i + 2 < len ? b64[v & 63] : '=';
 		if (k == B64_LINE || i + 3 >= len) {
-			r = buf_printf(out, "%*s%.*s\n", indent, "", (int)k,
-			    line);
+			line[k++] = '\n';
+			if ((r = buf_put_fill(out, ' ', (size_t)indent)) == 0)
+				r = buf_put(out, line, k);
 			k = 0;
 		}
 	}
@@ -622,15 +633,27 @@ json_str(struct buf *out, const char *s)
 	return r != 0 ? r : buf_put_str(out, "\"");
 }
 
+/* The two lower-case hex digits of v in pair. */
+static const char *
+put_hex_pair(uint8_t v, char pair[2])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	pair[0] = hex[v >> 4];
+	pair[1] = hex[v & 15];
+	return pair;
+}
+
 static int
 json_hex(struct buf *out, const uint8_t *p, size_t len)
 {
+	char pair[2];
 	size_t i;
 	int r;
 
 	r = buf_put_str(out, "\"");
 	for (i = 0; i < len && r == 0; i++)
-		r = buf_printf(out, "%02x", p[i]);
+		r = buf_put(out, put_hex_pair(p[i], pair), 2);
 	return r != 0 ? r : buf_put_str(out, "\"");
 }
 

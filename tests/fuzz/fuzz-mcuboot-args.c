@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz mcuboot_args_parse() with NUL-separated argument lists, and run
- * mcuboot_sign() (unsigned, small inputs) on every list it accepts: the
- * whole option handling, TLV building, trailer and HEX paths.
+ * Fuzz mcuboot_args_parse() and mcuboot_args_help() with NUL-separated
+ * argument lists, and run mcuboot_sign() (unsigned, small inputs) on every
+ * list it accepts: the whole option handling, TLV building, trailer and
+ * HEX paths.
  */
 #include "config.h"
 
@@ -48,6 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			argv[argc++] = text + start;
 			start = i + 1;
 		}
+	(void)mcuboot_args_help(argc, argv);
 	if (mcuboot_args_parse(argc, argv, &a, &eb) != 0) {
 		free(text);
 		return 0;

@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mcuboot_parsed *p = malloc(sizeof(*p));
 	struct mcuboot_info info;
 	struct zs_errbuf eb;
-	struct buf *out = buf_new(0);
+	struct buf *out = buf_new_plain(0);
 	int fmt, warn;
 
 	if (pub == NULL)
