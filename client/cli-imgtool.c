@@ -857,6 +857,12 @@ cmd_imgtool(struct cli *c, int argc, char **argv)
 	    strcmp(argv[1], "--help") == 0)
 		return print_help(c, NULL);
 	cmd = argv[1];
+	if (cmd[0] == '-' && cmd[1] != '\0') {
+		/* The group has -h only; click names the option as given. */
+		snprintf(eb.msg, sizeof(eb.msg), "No such option: %.*s",
+		    cmd[1] == '-' ? (int)strcspn(cmd, "=") : 2, cmd);
+		return usage_fail(c, NULL, eb.msg);
+	}
 	if (strcmp(cmd, "sign") == 0 || strcmp(cmd, "create") == 0) {
 		if (mcuboot_args_help(argc - 2, argv + 2))
 			return print_help(c, cmd);

@@ -92,6 +92,15 @@ def make_inputs(mcuboot):
     b[end - 24] = 0x03                     # swap_info: UNSET
     b[end - 32:end - 28] = (0x1234).to_bytes(4, "little")
     put("trailer-fields.bin", b)
+    # A passphrase-protected key (passphrase "zsign"): keyinfo never asks.
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    import hashlib
+    k = ed25519.Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(b"zsign-enc-key").digest())
+    put("ed25519-protected.pem", k.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"zsign")))
 
 
 def build_cases():
@@ -203,6 +212,9 @@ def build_cases():
          "-f choice", ["getpriv", "error"])
     case("getpriv-no-key", ["getpriv"], "-k is required",
          ["getpriv", "error"])
+    case("keyinfo-protected", ["keyinfo", "-k",
+                                "inputs/ed25519-protected.pem"],
+         "a passphrase-protected key is not inspected", ["keyinfo", "error"])
     case("keyinfo-require-ok", ["keyinfo", "-k", K("ed25519"), "--require",
                                 "private"], "--require matches", ["keyinfo"])
     case("keyinfo-require-fail", ["keyinfo", "-k", P("ed25519"),
@@ -346,6 +358,10 @@ def build_cases():
     case("help-none", [], "no command", ["help"])
     case("no-such-command", ["frobnicate"], "unknown command",
          ["help", "error"])
+    case("top-bad-long-option", ["--foo=1", "version"],
+         "an option before the command", ["help", "error"])
+    case("top-bad-short-option", ["-x", "getpub"],
+         "an option before the command", ["help", "error"])
     case("help-after-error", ["getpub", "-e", "c", "-h"],
          "-h wins over a bad value before it", ["help"])
 
