@@ -211,6 +211,19 @@ opt_short(const struct icmd *cmd, char ch)
 	return NULL;
 }
 
+/* "No such option: --x", with click's suggestions among cmd's options. */
+static int
+no_such_long(const struct icmd *cmd, const char *opt, struct zs_errbuf *eb)
+{
+	const char *longs[IMGTOOL_OPTS_MAX + 1];
+	size_t n;
+
+	for (n = 0; n < IMGTOOL_OPTS_MAX && cmd->opts[n].lname != NULL; n++)
+		longs[n] = cmd->opts[n].lname;
+	longs[n++] = help_opt.lname;
+	return mcuboot_no_such_option(opt, longs, n, eb);
+}
+
 /* Check a value against an option's choices, as click.Choice does. */
 static int
 opt_check(const struct iopt *o, const char *v, struct zs_errbuf *eb)
@@ -265,9 +278,10 @@ iparse(const struct icmd *cmd, int argc, char **argv, struct iargs *a,
 			len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
 			snprintf(shown, sizeof(shown), "%.*s",
 			    (int)(len < 60 ? len : 60), arg);
-			if ((o = opt_long(cmd, arg, len)) == NULL)
-				return usage_err(a, eb, "No such option: %s",
-				    shown);
+			if ((o = opt_long(cmd, arg, len)) == NULL) {
+				a->click = 1;
+				return no_such_long(cmd, shown, eb);
+			}
 			if ((r = opt_set(o, shown, eq != NULL ? eq + 1 : NULL,
 			    argc, argv, &ai, a, eb)) != 0)
 				return r;

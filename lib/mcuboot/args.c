@@ -471,6 +471,115 @@ apply_opt(struct mcuboot_args *a, const struct opt *o, const char *v,
 	return zs_errf(eb, ZS_ERR_INTERNAL, "unknown option kind");
 }
 
+/* Longest option name given suggestions (longer ones match none). */
+#define SUGGEST_LEN_MAX	64
+/* click offers at most this many (difflib.get_close_matches' n). */
+#define SUGGEST_MAX	3
+
+/*
+ * difflib.SequenceMatcher(None, a, b).ratio(): 2 * matches / total, the
+ * matches found as difflib finds them (the longest common block, earliest
+ * in a then in b, then the same on each side of it).
+ */
+static double
+seq_ratio(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), m = 0, n = 0, i, j;
+	size_t stack[2 * SUGGEST_LEN_MAX][4], len[SUGGEST_LEN_MAX + 1];
+	size_t prev[SUGGEST_LEN_MAX + 1], alo, ahi, blo, bhi, bi, bj, bk;
+
+	if (la > SUGGEST_LEN_MAX || lb > SUGGEST_LEN_MAX || la + lb == 0)
+		return 0;
+	stack[n][0] = 0;
+	stack[n][1] = la;
+	stack[n][2] = 0;
+	stack[n++][3] = lb;
+	while (n > 0) {
+		n--;
+		alo = stack[n][0];
+		ahi = stack[n][1];
+		blo = stack[n][2];
+		bhi = stack[n][3];
+		bi = alo;
+		bj = blo;
+		bk = 0;
+		memset(prev, 0, sizeof(prev));
+		for (i = alo; i < ahi; i++) {
+			for (j = blo; j < bhi; j++) {
+				len[j + 1] = a[i] == b[j] ? prev[j] + 1 : 0;
+				if (len[j + 1] > bk) {
+					bi = i + 1 - len[j + 1];
+					bj = j + 1 - len[j + 1];
+					bk = len[j + 1];
+				}
+			}
+			memcpy(prev + blo + 1, len + blo + 1,
+			    (bhi - blo) * sizeof(len[0]));
+		}
+		if (bk == 0)
+			continue;
+		m += bk;
+		if (alo < bi && blo < bj) {
+			stack[n][0] = alo;
+			stack[n][1] = bi;
+			stack[n][2] = blo;
+			stack[n++][3] = bj;
+		}
+		if (bi + bk < ahi && bj + bk < bhi) {
+			stack[n][0] = bi + bk;
+			stack[n][1] = ahi;
+			stack[n][2] = bj + bk;
+			stack[n++][3] = bhi;
+		}
+	}
+	return 2.0 * (double)m / (double)(la + lb);
+}
+
+int
+mcuboot_no_such_option(const char *opt, const char *const *longs, size_t n,
+    struct zs_errbuf *eb)
+{
+	const char *best[SUGGEST_MAX], *t;
+	double score[SUGGEST_MAX], sc, ts;
+	size_t nb = 0, i, k;
+
+	/* get_close_matches(opt, longs): cutoff 0.6, the 3 best (score, x). */
+	for (i = 0; opt[0] == '-' && opt[1] == '-' && i < n; i++) {
+		if ((sc = seq_ratio(longs[i], opt)) < 0.6)
+			continue;
+		for (k = 0; k < nb && (score[k] > sc || (score[k] == sc &&
+		    strcmp(best[k], longs[i]) > 0)); k++)
+			;
+		if (k == SUGGEST_MAX)
+			continue;
+		if (nb < SUGGEST_MAX)
+			nb++;
+		memmove(best + k + 1, best + k, (nb - 1 - k) * sizeof(best[0]));
+		memmove(score + k + 1, score + k, (nb - 1 - k) *
+		    sizeof(score[0]));
+		best[k] = longs[i];
+		score[k] = sc;
+	}
+	/* click lists them sorted. */
+	for (i = 1; i < nb; i++)
+		for (k = i; k > 0 && strcmp(best[k - 1], best[k]) > 0; k--) {
+			t = best[k];
+			best[k] = best[k - 1];
+			best[k - 1] = t;
+			ts = score[k];
+			score[k] = score[k - 1];
+			score[k - 1] = ts;
+		}
+	if (nb == 0)
+		return zs_errf(eb, ZS_ERR_USAGE, "No such option: %.64s", opt);
+	if (nb == 1)
+		return zs_errf(eb, ZS_ERR_USAGE, "No such option: %.64s Did you "
+		    "mean %s?", opt, best[0]);
+	return zs_errf(eb, ZS_ERR_USAGE, "No such option: %.64s (Possible "
+	    "options: %s, %s%s%s)", opt, best[0], best[1], nb > 2 ? ", " : "",
+	    nb > 2 ? best[2] : "");
+}
+
 static const struct opt *
 find_long(const char *name, size_t len)
 {
@@ -576,8 +685,15 @@ parse_long(struct mcuboot_args *a, int argc, char *const argv[], int *ip,
 	len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
 	snprintf(shown, sizeof(shown), "%.*s", (int)(len > 60 ? 60 : len),
 	    arg);
-	if ((o = find_long(arg, len)) == NULL)
-		return zs_errf(eb, ZS_ERR_USAGE, "No such option: %s", shown);
+	if ((o = find_long(arg, len)) == NULL) {
+		const char *longs[sizeof(opts) / sizeof(opts[0]) + 1];
+		size_t i;
+
+		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+			longs[i] = opts[i].lname;
+		longs[i++] = "--help";
+		return mcuboot_no_such_option(shown, longs, i, eb);
+	}
 	return take_values(a, o, shown, eq != NULL ? eq + 1 : NULL, argc, argv,
 	    ip, eb);
 }

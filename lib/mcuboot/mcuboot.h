@@ -55,6 +55,12 @@ struct mcuboot_fileref {
 int	mcuboot_args_parse(int argc, char *const argv[],
 	    struct mcuboot_args **argsp, struct zs_errbuf *eb);
 void	mcuboot_args_free(struct mcuboot_args *args);
+/*
+ * click's usage error for an unknown option opt: "No such option: OPT",
+ * with the long options among longs[0..n) that difflib finds close to it.
+ */
+int	mcuboot_no_such_option(const char *opt, const char *const *longs,
+	    size_t n, struct zs_errbuf *eb);
 /* Does a sign argument list ask for -h/--help (where click would see it)? */
 int	mcuboot_args_help(int argc, char *const argv[]);
 /* The file arguments, in argv order (borrowed from args). */

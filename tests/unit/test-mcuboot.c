@@ -401,6 +401,36 @@ test_boot_record(void **state)
 	buf_free(b);
 }
 
+/* click's suggestions, as difflib.get_close_matches() ranks them. */
+static void
+test_no_such_option(void **state)
+{
+	static const char *const longs[] = { "--a", "--ab", "--abc", "--abd",
+	    "--help" };
+	static const struct {
+		const char	*opt, *msg;
+	} t[] = {
+		/* Ties at 0.857: the larger strings win, then sorted. */
+		{ "--ab", "No such option: --ab (Possible options: --ab, --abc, "
+		    "--abd)" },
+		{ "--abcd", "No such option: --abcd (Possible options: --ab, "
+		    "--abc, --abd)" },
+		{ "--x", "No such option: --x Did you mean --a?" },
+		{ "--zzzzzz", "No such option: --zzzzzz" },
+		/* Short options get none. */
+		{ "-a", "No such option: -a" },
+	};
+	struct zs_errbuf eb;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(mcuboot_no_such_option(t[i].opt, longs, 5,
+		    &eb), ZS_ERR_USAGE);
+		assert_string_equal(eb.msg, t[i].msg);
+	}
+}
+
 static void
 test_uuid(void **state)
 {
@@ -723,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_trailer),
 		cmocka_unit_test(test_boot_record),
 		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_no_such_option),
 		cmocka_unit_test(test_custom_tlvs),
 		cmocka_unit_test(test_sign_checks),
 		cmocka_unit_test(test_pad_no_slot),

@@ -181,6 +181,12 @@ def build_cases():
          "-k without a value", ["getpub", "error"])
     case("getpub-bad-option", ["getpub", "-k", K("ed25519"), "--bogus"],
          "unknown option", ["getpub", "error"])
+    case("getpub-suggest-one", ["getpub", "--keys", K("ed25519")],
+         "click's close match (difflib)", ["getpub", "error"])
+    case("getpub-suggest-many", ["getpub", "--e", "pem"],
+         "click's close matches (difflib)", ["getpub", "error"])
+    case("dumpinfo-suggest", ["dumpinfo", "--forma", "json", "x.bin"],
+         "click's close match (difflib)", ["dumpinfo", "error"])
     case("getpub-extra-arg", ["getpub", "-k", K("ed25519"), "extra"],
          "unexpected argument", ["getpub", "error"])
     case("getpub-output", ["getpub", "-k", K("ecdsa-p384"), "-o", "{OUT}"],
@@ -346,6 +352,12 @@ def build_cases():
     case("sign-vid-nonprintable", sign + ["--vid", "a\tb", inp, "{OUT}"],
          "a name that is not printable", ["sign", "uuid", "error"],
          out=".bin")
+    case("sign-suggest-many", ["sign", "--pad-heade"] + sign[1:] +
+         [inp, "{OUT}"], "click's close matches among sign's options",
+         ["sign", "error"], out=".bin")
+    case("sign-suggest-one", ["sign", "--sha-x", "256"] + sign[1:] +
+         [inp, "{OUT}"], "click's close match among sign's options",
+         ["sign", "error"], out=".bin")
     case("create-alias", ["create"] + sign[1:] + [inp, "{OUT}"],
          "create is sign", ["sign"], out=".bin")
     # help
