@@ -6,9 +6,13 @@ connection (a new one whenever the server closes it).
 Usage: anon-flood.py HOST PORT CAFILE N
 Prints "STATUS COUNT" for each status seen, one per line.
 """
+import os
 import socket
 import ssl
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zshttp import read_reply  # noqa: E402
 
 BODY = b'{"tool":"imgtool","args":[],"files":{}}'
 
@@ -22,24 +26,8 @@ def one(s):
     s.sendall(b"POST /v1/sign HTTP/1.1\r\nHost: z\r\n"
               b"Content-Type: application/json\r\n"
               b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
-        if not chunk:
-            raise OSError("closed")
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            length = int(v)
-    while len(body) < length:
-        chunk = s.recv(65536)
-        if not chunk:
-            raise OSError("closed")
-        body += chunk
-    return int(head.split()[1]), b"connection: close" in head.lower()
+    status, head, _ = read_reply(s)
+    return status, b"connection: close" in head.lower()
 
 
 def main():

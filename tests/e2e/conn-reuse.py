@@ -10,10 +10,14 @@ client right after the reply) one on the second, which must be answered
 within TIMEOUT seconds. Prints one TAP-style summary line per pair:
 "PAIR A -> B: N/ROUNDS answered" and exits 1 if any was not.
 """
+import os
 import socket
 import ssl
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zshttp import read_reply  # noqa: E402
 
 # Seconds the second request may take: a stalled one waits io_timeout.
 TIMEOUT = 5.0
@@ -37,28 +41,12 @@ def health(spec, ctx, close):
         hdr = "Connection: close\r\n" if close else ""
         s.sendall(("GET /v1/health HTTP/1.1\r\nHost: z\r\n%s\r\n" %
                    hdr).encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(65536)
-            if not chunk:
-                return False
-            data += chunk
-        head, body = data.split(b"\r\n\r\n", 1)
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            k, _, v = line.partition(b":")
-            if k.strip().lower() == b"content-length":
-                length = int(v)
-        while len(body) < length:
-            chunk = s.recv(65536)
-            if not chunk:
-                return False
-            body += chunk
+        status, _, _ = read_reply(s)
         if close:
             # The server closes first: wait for its end of the stream.
             while s.recv(65536):
                 pass
-        return head.startswith(b"HTTP/1.1 200")
+        return status == 200
     except (OSError, ValueError):
         return False
     finally:

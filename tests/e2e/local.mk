@@ -13,7 +13,7 @@ DAEMON_E2E_TESTS = \
 	tests/e2e/daemon-audit.sh
 TESTS += $(DAEMON_E2E_TESTS)
 EXTRA_DIST += $(DAEMON_E2E_TESTS) tests/e2e/lib.sh tests/e2e/daemon-api.json \
-	tests/e2e/conn-reuse.py tests/e2e/noread.py
+	tests/e2e/conn-reuse.py tests/e2e/noread.py tests/e2e/zshttp.py
 
 # Checks returned images with the engine's verifier.
 check_PROGRAMS += tests/e2e/zsd-verify

@@ -15,6 +15,9 @@ import socket
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zshttp import read_reply  # noqa: E402
+
 # Seconds to drain one connection after the hold.
 DRAIN_TIMEOUT = 10.0
 # Longest hold, should RELEASE never appear.
@@ -24,28 +27,11 @@ HOLD_MAX = 300
 def drain(s):
     """'refused', 'cut' or 'complete' for one connection."""
     s.settimeout(DRAIN_TIMEOUT)
-    data = b""
     try:
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                return "cut"
-            data += chunk
-        head, body = data.split(b"\r\n\r\n", 1)
-        length = None
-        for line in head.split(b"\r\n")[1:]:
-            k, _, v = line.partition(b":")
-            if k.strip().lower() == b"content-length":
-                length = int(v)
-        got = len(body)
-        while length is None or got < length:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                return "cut"
-            got += len(chunk)
+        status, _, _ = read_reply(s, keep=False)
     except OSError:
         return "cut"
-    return "complete" if head.startswith(b"HTTP/1.1 200") else "refused"
+    return "complete" if status == 200 else "refused"
 
 
 def main():
