@@ -46,6 +46,7 @@ enum {
 	OPT_TLS_CERT = 256, OPT_TLS_KEY, OPT_TLS_CLIENT_CA, OPT_AUDIT_LOG,
 	OPT_VERIFY_AUDIT, OPT_HASH_TOKEN, OPT_RIMAGE_DIR, OPT_NO_CLIENT_RIMAGE,
 	OPT_STATE, OPT_INIT_STATE, OPT_ALLOW_STATE_ROLLBACK, OPT_AUDIT_KEY,
+	OPT_TLS_CRL,
 };
 
 static const struct option longopts[] = {
@@ -65,6 +66,7 @@ static const struct option longopts[] = {
 	{ "tls-cert",		required_argument,	NULL, OPT_TLS_CERT },
 	{ "tls-key",		required_argument,	NULL, OPT_TLS_KEY },
 	{ "tls-client-ca",	required_argument,	NULL, OPT_TLS_CLIENT_CA },
+	{ "tls-crl",		required_argument,	NULL, OPT_TLS_CRL },
 	{ "audit-log",		required_argument,	NULL, OPT_AUDIT_LOG },
 	{ "audit-key",		required_argument,	NULL, OPT_AUDIT_KEY },
 	{ "verify-audit",	required_argument,	NULL, OPT_VERIFY_AUDIT },
@@ -85,7 +87,8 @@ usage(FILE *f)
 	fprintf(f,
 "usage: zsignd [-dFnqvV] [-c FILE] [-l unix:PATH|tcp:HOST:PORT]...\n"
 "              [-k NAME=KEYFILE]... [-p NAME=PASSFILE]... [-w N]\n"
-"              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
+"              [--tls-cert FILE --tls-key FILE\n"
+"               [--tls-client-ca FILE [--tls-crl FILE]]]\n"
 "              [--audit-log FILE [--audit-key KEYFILE]]\n"
 "              [--rimage-config-dir DIR] [--no-client-rimage-configs]\n"
 "              [--state URL [--allow-state-rollback]]\n"
@@ -100,6 +103,7 @@ usage(FILE *f)
 "      --tls-cert FILE          TLS certificate chain (PEM)\n"
 "      --tls-key FILE           its private key (PEM)\n"
 "      --tls-client-ca FILE     CA bundle for client certificates\n"
+"      --tls-crl FILE           their CRLs (PEM): revoked ones refused\n"
 "      --audit-log FILE         hash-chained audit log (fail closed)\n"
 "      --state URL              where the rules keep their state:\n"
 "                               sqlite:PATH or postgresql://...\n"
@@ -218,6 +222,9 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 			break;
 		case OPT_TLS_CLIENT_CA:
 			cl->sec.tls_client_ca = optarg;
+			break;
+		case OPT_TLS_CRL:
+			cl->sec.tls_crl = optarg;
 			break;
 		case OPT_AUDIT_LOG:
 			cl->sec.audit_path = optarg;

@@ -342,10 +342,11 @@ int
 security_new(const json_t *root, const struct security_opts *opts,
     struct security **secp, struct zs_errbuf *eb)
 {
-	static const char *const tls_names[] = { "cert", "key", "client_ca" };
+	static const char *const tls_names[] = { "cert", "key", "client_ca",
+	    "crl" };
 	static const char *const audit_names[] = { "path", "key" };
-	struct tls_files files = { NULL, NULL, NULL };
-	const char *tlsv[3] = { NULL, NULL, NULL };
+	struct tls_files files = { NULL, NULL, NULL, NULL };
+	const char *tlsv[4] = { NULL, NULL, NULL, NULL };
 	const char *auditv[2] = { NULL, NULL }, *akey;
 	struct security *sec;
 	struct zs_key *key = NULL;
@@ -355,7 +356,7 @@ security_new(const json_t *root, const struct security_opts *opts,
 	sec->anon = refagg_new();
 	if ((r = policy_new(root, &sec->policy, eb)) != 0 ||
 	    (root != NULL && ((r = security_strings(json_object_get(root,
-	    "tls"), "tls", tls_names, tlsv, 3, eb)) != 0 ||
+	    "tls"), "tls", tls_names, tlsv, 4, eb)) != 0 ||
 	    (r = security_strings(json_object_get(root, "audit"), "audit",
 	    audit_names, auditv, 2, eb)) != 0 ||
 	    (r = security_socket_conf(sec, root, eb)) != 0)))
@@ -365,6 +366,12 @@ security_new(const json_t *root, const struct security_opts *opts,
 	files.cert = opts->tls_cert ? opts->tls_cert : tlsv[0];
 	files.key = opts->tls_key ? opts->tls_key : tlsv[1];
 	files.client_ca = opts->tls_client_ca ? opts->tls_client_ca : tlsv[2];
+	files.crl = opts->tls_crl ? opts->tls_crl : tlsv[3];
+	if (files.crl != NULL && files.client_ca == NULL) {
+		r = zs_errf(eb, ZS_ERR_USAGE, "a TLS CRL but no client CA "
+		    "(--tls-client-ca) whose certificates it revokes");
+		goto fail;
+	}
 	if (opts->need_tls) {
 		if (files.client_ca == NULL && !policy_has_tokens(sec->policy)) {
 			r = zs_errf(eb, ZS_ERR_USAGE, "a tcp: listener needs "
@@ -496,7 +503,7 @@ security_reload(struct security *sec, struct zs_errbuf *eb)
 		return 0;
 	if ((r = tls_reload(sec->tls, eb)) != 0)
 		return r;
-	log_info("SIGHUP: TLS certificate, key and client CA reloaded");
+	log_info("SIGHUP: TLS certificate, key, client CA and CRL reloaded");
 	return 0;
 }
 

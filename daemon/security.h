@@ -25,6 +25,7 @@ struct security_opts {
 	const char	*tls_cert;
 	const char	*tls_key;
 	const char	*tls_client_ca;
+	const char	*tls_crl;	/* revoked client certificates */
 	const char	*audit_path;
 	const char	*state_url;	/* --state */
 	int		 allow_state_rollback;	/* --allow-state-rollback */

@@ -52,7 +52,7 @@ EXTRA_DIST += bench/tls.sh
 
 SECURITY_E2E_TESTS = tests/e2e/security-tls.sh tests/e2e/security-reload.sh \
 	tests/e2e/soak-tls.sh tests/e2e/limits-tls.sh \
-	tests/e2e/security-anon.sh
+	tests/e2e/security-anon.sh tests/e2e/security-crl.sh
 TESTS += $(SECURITY_E2E_TESTS)
 EXTRA_DIST += $(SECURITY_E2E_TESTS) tests/e2e/security-lib.sh docs/SECURITY.md \
-	tests/e2e/anon-flood.py
+	tests/e2e/anon-flood.py tests/e2e/mkcrl.py

@@ -45,7 +45,7 @@
 struct tls {
 	pthread_mutex_t	 mtx;
 	SSL_CTX		*ctx;		/* for new connections */
-	char		*cert, *key, *client_ca;
+	char		*cert, *key, *client_ca, *crl;
 	tls_refusal_cb	*refusal_cb;
 	void		*refusal_arg;
 };
@@ -121,6 +121,28 @@ tls_verify_cb(int ok, X509_STORE_CTX *xs)
 	return 0;
 }
 
+/*
+ * Load the CRLs in the PEM file path into ctx's store and check the
+ * client certificate against them: a revoked one fails the handshake
+ * (tls_verify_cb audits it). Every CA that issues client certificates
+ * needs its CRL in the file: without one, its certificates are refused.
+ */
+static int
+tls_crl_load(SSL_CTX *ctx, const char *path, struct zs_errbuf *eb)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	X509_LOOKUP *lookup;
+	char err[256];
+
+	if ((lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file())) ==
+	    NULL || X509_load_crl_file(lookup, path, X509_FILETYPE_PEM) <= 0) {
+		tls_errstr(err, sizeof(err));
+		return zs_errf(eb, ZS_ERR_KEY, "TLS CRL %s: %s", path, err);
+	}
+	X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+	return 0;
+}
+
 static int
 tls_ctx_build(struct tls *t, SSL_CTX **ctxp, struct zs_errbuf *eb)
 {
@@ -183,6 +205,8 @@ tls_ctx_build(struct tls *t, SSL_CTX **ctxp, struct zs_errbuf *eb)
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls_verify_cb);
 		SSL_CTX_set_verify_depth(ctx, TLS_VERIFY_DEPTH);
 	}
+	if (t->crl != NULL && (r = tls_crl_load(ctx, t->crl, eb)) != 0)
+		goto out;
 	*ctxp = ctx;
 	ctx = NULL;
 	r = 0;
@@ -208,6 +232,7 @@ tls_new(const struct tls_files *files, struct tls **tp, struct zs_errbuf *eb)
 	t->cert = xstrdup(files->cert);
 	t->key = xstrdup(files->key);
 	t->client_ca = files->client_ca ? xstrdup(files->client_ca) : NULL;
+	t->crl = files->crl ? xstrdup(files->crl) : NULL;
 	if ((r = tls_ctx_build(t, &t->ctx, eb)) != 0) {
 		tls_free(t);
 		return r;
@@ -226,6 +251,7 @@ tls_free(struct tls *t)
 	free(t->cert);
 	free(t->key);
 	free(t->client_ca);
+	free(t->crl);
 	free(t);
 }
 

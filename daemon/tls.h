@@ -23,6 +23,7 @@ struct tls_files {
 	const char	*cert;		/* PEM chain, leaf first */
 	const char	*key;		/* PEM private key */
 	const char	*client_ca;	/* PEM CA bundle for client certificates */
+	const char	*crl;		/* PEM CRLs of those CAs, or NULL */
 };
 
 /* Called when a handshake fails on a client certificate, to audit it. */
