@@ -28,6 +28,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -subj /CN=zsign.example.org -days 2 -keyout "$root/etc/zsign/tls/server.key" \
     -out "$root/etc/zsign/tls/server.pem" 2>/dev/null
 cp "$root/etc/zsign/tls/server.pem" "$root/etc/zsign/tls/clients-ca.pem"
+python3 "$ZS_TOP_SRCDIR/tests/e2e/mkcrl.py" "$root/etc/zsign/tls/server.pem" \
+    "$root/etc/zsign/tls/server.key" "$root/etc/zsign/tls/clients-ca.crl"
 
 CREDENTIALS_DIRECTORY=$root/creds "$ZS_ZSIGND" --check-config -c "$T/zsignd.conf" \
     >"$T/check.out" 2>&1
