@@ -60,7 +60,10 @@ run_build() {	# dir, configure flags...
 }
 
 # Build the libFuzzer targets with clang and run each briefly over its seed
-# corpus, so every parser's fuzzer compiles and holds on known inputs.
+# corpus, so every parser's fuzzer compiles and holds on known inputs; a
+# target with fewer than FUZZ_MIN_COUNTERS coverage counters is blind (the
+# code it tests was built without instrumentation) and fails.
+FUZZ_MIN_COUNTERS=100
 run_fuzz() {	# dir
 	dir=$1
 	command -v clang >/dev/null 2>&1 || { echo "[$dir] SKIP: no clang"; return; }
@@ -81,8 +84,16 @@ run_fuzz() {	# dir
 		work=$(mktemp -d)
 		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
 		if "$t" -max_total_time=10 -rss_limit_mb=2048 "$work" >"$dir/fuzz-$name.out" 2>&1; then
-			echo "[$dir] PASS: fuzz-$name"
-			pass=$((pass + 1))
+			counters=$(sed -n 's/.*Loaded [0-9]* modules *(\([0-9]*\) inline 8-bit counters.*/\1/p' \
+			    "$dir/fuzz-$name.out" | head -1)
+			if [ "${counters:-0}" -lt $FUZZ_MIN_COUNTERS ]; then
+				echo "[$dir] FAIL: fuzz-$name: ${counters:-no} coverage counters (fewer than $FUZZ_MIN_COUNTERS: blind)"
+				fail=$((fail + 1))
+				status=1
+			else
+				echo "[$dir] PASS: fuzz-$name ($counters counters)"
+				pass=$((pass + 1))
+			fi
 		else
 			echo "[$dir] FAIL: fuzz-$name"
 			tail -30 "$dir/fuzz-$name.out" >&2
