@@ -382,6 +382,21 @@ pg_open(const char *url, const struct store_opts *opts, void **hp,
 	return r;
 }
 
+/* Run one statement on a pooled connection. */
+static int
+pg_run(struct pg_store *s, const char *sql, int n, const char *const *p,
+    PGresult **resp, struct zs_errbuf *eb)
+{
+	struct pg_conn pc;
+	int r;
+
+	if ((r = pg_get(s, &pc, eb)) != 0)
+		return r;
+	r = pg_first(&pc, sql, n, p, resp, eb);
+	pg_put(&pc);
+	return r;
+}
+
 static int
 pg_admit_tx(struct pg_store *s, struct pg_conn *pc,
     const struct store_admit *a, uint64_t *seqp, struct zs_errbuf *eb)
@@ -514,45 +529,16 @@ pg_record(void *h, const char *identity, const char *key,
     const char *result, const char *record, struct zs_errbuf *eb)
 {
 	struct pg_store *s = h;
-	struct pg_conn pc;
 	const char *p[5] = { s->node, identity, key, result, record };
-	int r;
 
-	if ((r = pg_get(s, &pc, eb)) != 0)
-		return r;
-	r = pg_first(&pc, "INSERT INTO zs_audit(node, identity, key, result, "
+	return pg_run(s, "INSERT INTO zs_audit(node, identity, key, result, "
 	    "record) VALUES($1, $2, $3, $4, $5)", 5, p, NULL, eb);
-	pg_put(&pc);
-	return r;
 }
 
 static int
 pg_health(void *h, struct zs_errbuf *eb)
 {
-	struct pg_store *s = h;
-	struct pg_conn pc;
-	int r;
-
-	if ((r = pg_get(s, &pc, eb)) != 0)
-		return r;
-	r = pg_first(&pc, "SELECT 1", 0, NULL, NULL, eb);
-	pg_put(&pc);
-	return r;
-}
-
-/* Run one statement on a pooled connection. */
-static int
-pg_run(struct pg_store *s, const char *sql, int n, const char *const *p,
-    PGresult **resp, struct zs_errbuf *eb)
-{
-	struct pg_conn pc;
-	int r;
-
-	if ((r = pg_get(s, &pc, eb)) != 0)
-		return r;
-	r = pg_first(&pc, sql, n, p, resp, eb);
-	pg_put(&pc);
-	return r;
+	return pg_run(h, "SELECT 1", 0, NULL, NULL, eb);
 }
 
 static int

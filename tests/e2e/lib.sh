@@ -228,6 +228,18 @@ zs_mkimage() {
 	{ head -c 512 /dev/zero; head -c $(($2 - 512)) /dev/urandom; } >"$1"
 }
 
+# zs_args_json FILE ARGS...: write ARGS to FILE as one JSON array of
+# strings (through --arg: jq would parse "--pad" as its own option).
+zs_args_json() {
+	zs_f=$1
+	shift
+	echo '[]' >"$zs_f"
+	for zs_a in "$@"; do
+		jq -c --arg a "$zs_a" '. + [$a]' "$zs_f" >"$zs_f.tmp" &&
+		    mv "$zs_f.tmp" "$zs_f"
+	done
+}
+
 # zs_imgtool_request OUT IMAGE KEY [IMGTOOL ARGS...]: write a sign request
 # (PROTOCOL.md args mode) for IMAGE as "zephyr.bin" -> "zephyr.signed.bin"
 # with the server key KEY ("" for none) and the usual Zephyr options.
@@ -236,12 +248,7 @@ zs_imgtool_request() {
 	zs_img=$2
 	zs_key=$3
 	shift 3
-	# Options go through --arg: jq would parse "--pad" as its own.
-	echo '[]' >"$zs_out.args"
-	for zs_a in "$@"; do
-		jq -c --arg a "$zs_a" '. + [$a]' "$zs_out.args" >"$zs_out.tmp" &&
-		    mv "$zs_out.tmp" "$zs_out.args"
-	done
+	zs_args_json "$zs_out.args" "$@"
 	base64 -w0 "$zs_img" >"$zs_out.b64"
 	jq -n --rawfile b64 "$zs_out.b64" --arg key "$zs_key" \
 	    --slurpfile extra "$zs_out.args" '{tool: "imgtool",

@@ -10,11 +10,7 @@ st_req() {
 	st_name=$3
 	st_key=$4
 	shift 4
-	echo '[]' >"$st_out.args"
-	for st_a in "$@"; do
-		jq -c --arg a "$st_a" '. + [$a]' "$st_out.args" >"$st_out.tmp" &&
-		    mv "$st_out.tmp" "$st_out.args"
-	done
+	zs_args_json "$st_out.args" "$@"
 	jq -n --rawfile b64 "$ST_IMG.b64" --arg key "$st_key" \
 	    --arg ver "$st_ver" --arg name "$st_name" \
 	    --slurpfile extra "$st_out.args" '{tool: "imgtool", key: $key,

@@ -8,6 +8,7 @@
 # PostgreSQL stopped, keys with rules answer 503 and keys without keep
 # signing, and service resumes by itself; a foreign or emptied database is
 # refused at start. docs/deploy-replicas.md describes this setup.
+. "$ZS_TOP_SRCDIR/tests/e2e/lib.sh"
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 . "$ZS_TOP_SRCDIR/tests/e2e/state-lib.sh"
 . "$ZS_TOP_SRCDIR/tests/e2e/pg-lib.sh"
@@ -32,6 +33,7 @@ teardown() {
 	wait 2>/dev/null
 	pg_teardown
 	cleanup
+	zs_cleanup
 }
 trap teardown EXIT
 trap 'exit 1' INT TERM
