@@ -20,8 +20,8 @@ if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 	    xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 	    tar --null -T - -cf -) | tar -C "$src" -xf -
 else
-	(cd "$top" && tar --exclude='./build*' --exclude=./debian/build -cf - .) |
-	    tar -C "$src" -xf -
+	(cd "$top" && tar --exclude-vcs-ignores --exclude='./build*' \
+	    --exclude=./debian/build -cf - .) | tar -C "$src" -xf -
 fi
 
 : "${DEB_BUILD_OPTIONS:=parallel=$(nproc)}"
