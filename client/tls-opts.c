@@ -28,9 +28,12 @@ static const struct {
 	    TLSOPTS_ENV_CERT_KEY },
 	{ "--token-file", offsetof(struct tlsopts, token_file),
 	    TLSOPTS_ENV_TOKEN_FILE },
+	{ "--token-env", offsetof(struct tlsopts, token_env), NULL },
 };
 
 #define TLSOPTS_N	(sizeof(tlsopts_table) / sizeof(tlsopts_table[0]))
+/* Index of --token-file in tlsopts_table. */
+#define TLSOPTS_TOKEN_FILE	3
 
 static const char **
 tlsopts_slot(struct tlsopts *o, size_t i)
@@ -56,7 +59,7 @@ tlsopts_parse(struct tlsopts *o, int argc, char **argv, int *aip,
 		if (arg[n] != '\0')
 			continue;
 		if (*aip + 1 >= argc)
-			return zs_errf(eb, ZS_ERR_USAGE, "%s needs a file "
+			return zs_errf(eb, ZS_ERR_USAGE, "%s needs an "
 			    "argument", arg);
 		*tlsopts_slot(o, i) = argv[++*aip];
 		return 1;
@@ -71,7 +74,9 @@ tlsopts_from_env(struct tlsopts *o)
 	size_t i;
 
 	for (i = 0; i < TLSOPTS_N; i++)
-		if (*tlsopts_slot(o, i) == NULL &&
+		if (*tlsopts_slot(o, i) == NULL && tlsopts_table[i].env != NULL &&
+		    /* --token-env wins over $ZSIGN_TOKEN_FILE. */
+		    (i != TLSOPTS_TOKEN_FILE || o->token_env == NULL) &&
 		    (v = getenv(tlsopts_table[i].env)) != NULL && *v != '\0')
 			*tlsopts_slot(o, i) = v;
 }
@@ -81,13 +86,27 @@ tlsopts_load(struct tlsopts *o, struct zs_errbuf *eb)
 {
 	static const char tokchars[] = "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~+/=";
+	const char *from = o->token_file, *v;
 	uint8_t *data = NULL;
 	size_t len;
 	int r;
 
-	if (o->token_file == NULL || o->authz != NULL)
+	if (o->authz != NULL || (o->token_file == NULL && o->token_env == NULL))
 		return 0;
-	if ((r = zs_file_read(o->token_file, TLSOPTS_TOKEN_MAX, &data,
+	if (o->token_env != NULL) {
+		if (o->token_file != NULL)
+			return zs_errf(eb, ZS_ERR_USAGE, "--token-file and "
+			    "--token-env exclude each other");
+		from = o->token_env;
+		if ((v = getenv(o->token_env)) == NULL || *v == '\0')
+			return zs_errf(eb, ZS_ERR_USAGE, "--token-env %s: the "
+			    "variable is not set", o->token_env);
+		if ((len = strlen(v)) > TLSOPTS_TOKEN_MAX)
+			return zs_errf(eb, ZS_ERR_TOO_LARGE, "--token-env %s: "
+			    "longer than %d bytes", o->token_env,
+			    TLSOPTS_TOKEN_MAX);
+		data = (uint8_t *)xstrdup(v);
+	} else if ((r = zs_file_read(o->token_file, TLSOPTS_TOKEN_MAX, &data,
 	    &len)) != 0)
 		return zs_errf(eb, r == ZS_ERR_TOO_LARGE ? r : ZS_ERR_USAGE,
 		    "token file %s: %s", o->token_file, zs_strerror(r));
@@ -96,8 +115,9 @@ tlsopts_load(struct tlsopts *o, struct zs_errbuf *eb)
 		data[--len] = '\0';
 	if (len == 0 || strspn((char *)data, tokchars) != len) {
 		freezero(data, len);
-		return zs_errf(eb, ZS_ERR_USAGE, "token file %s: want one "
-		    "line of token characters", o->token_file);
+		return zs_errf(eb, ZS_ERR_USAGE, "token %s %s: want one "
+		    "line of token characters", o->token_env ? "variable" :
+		    "file", from);
 	}
 	o->authz = xasprintf("Authorization: Bearer %s", (char *)data);
 	freezero(data, len);

@@ -2,7 +2,8 @@
 /*
  * zsign-client's TLS options for https:// servers: the CA that signed the
  * server certificate, an optional client certificate and key, and an
- * optional bearer token file, from the command line or the environment.
+ * optional bearer token (a file or an environment variable), from the
+ * command line or the environment.
  */
 #ifndef ZS_TLS_OPTS_H
 #define ZS_TLS_OPTS_H
@@ -11,8 +12,8 @@
 
 #include "common/zserr.h"
 
-/* Largest token file read (a token is one line). */
-#define TLSOPTS_TOKEN_MAX	1024
+/* Largest token read (one line; CI jobs' OIDC tokens are 1-2 KiB). */
+#define TLSOPTS_TOKEN_MAX	8192
 
 /* Environment variables standing in for the options. */
 #define TLSOPTS_ENV_CACERT	"ZSIGN_CACERT"
@@ -25,13 +26,16 @@
 "  --cacert FILE       CA bundle for an https:// server ($" TLSOPTS_ENV_CACERT ")\n" \
 "  --cert FILE         client certificate, PEM ($" TLSOPTS_ENV_CERT ")\n" \
 "  --cert-key FILE     its private key, PEM ($" TLSOPTS_ENV_CERT_KEY ")\n" \
-"  --token-file FILE   bearer token, one line ($" TLSOPTS_ENV_TOKEN_FILE ")\n"
+"  --token-file FILE   bearer token, one line ($" TLSOPTS_ENV_TOKEN_FILE ")\n" \
+"  --token-env VAR     bearer token in environment variable VAR (a CI\n" \
+"                      job's OIDC token)\n"
 
 struct tlsopts {
 	const char	*cacert;	/* borrowed from argv or environ */
 	const char	*cert;
 	const char	*cert_key;
 	const char	*token_file;
+	const char	*token_env;	/* name of the variable holding it */
 	char		*authz;		/* "Authorization: Bearer ..." once loaded */
 };
 
@@ -44,7 +48,10 @@ int	tlsopts_parse(struct tlsopts *o, int argc, char **argv, int *aip,
 	    struct zs_errbuf *eb);
 /* Fill the options not given on the command line from the environment. */
 void	tlsopts_from_env(struct tlsopts *o);
-/* Read the token file, if any; the token never appears in messages. */
+/*
+ * Read the token from its file or variable, if any; the token never
+ * appears in messages.
+ */
 int	tlsopts_load(struct tlsopts *o, struct zs_errbuf *eb);
 /*
  * Make the TLS context for an https:// server with o (which may be NULL):

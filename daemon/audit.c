@@ -547,6 +547,7 @@ audit_fields(const struct audit_record *rec, unsigned long long seq)
 	audit_set_str(o, "identity", rec->identity);
 	audit_set_str(o, "auth", rec->auth);
 	audit_set_str(o, "peer", rec->peer);
+	audit_set_str(o, "jti", rec->jti);
 	audit_set_str(o, "key", rec->key);
 	audit_set_str(o, "key_fingerprint", rec->key_fingerprint);
 	audit_set_str(o, "tool", rec->tool);

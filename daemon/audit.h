@@ -47,9 +47,11 @@ enum audit_result {
 
 /* One request as the audit trail records it; NULL fields are omitted. */
 struct audit_record {
-	const char		*identity;	/* "uid:1000", "cert:ci", "token:ci" */
+	const char		*identity;	/* "uid:1000", "cert:ci", "token:ci",
+						   "oidc:ISSUER#SUB" */
 	const char		*auth;		/* "unix", "cert", "token", "none" */
 	const char		*peer;		/* "unix:pid=42", "192.0.2.1:5000" */
+	const char		*jti;		/* the OIDC token's "jti" */
 	const char		*key;		/* server key name */
 	const char		*key_fingerprint;
 	const char		*tool;		/* "imgtool", "rimage" */

@@ -268,11 +268,12 @@ conf_load_file(struct conf *cfg, const char *path, struct zs_errbuf *eb)
 	/* The security members are checked by security.c (docs/SECURITY.md). */
 	/* log_level and metrics are runtime.c's. */
 	if (json_unpack_ex(root, &jerr, JSON_STRICT, "{s?o, s?o, s?o, s?o, "
-	    "s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o}", "listen",
-	    &listen, "workers", &workers, "keys", &keys, "limits", &lim, "tls",
-	    &sec, "tokens", &sec, "audit", &sec, "state_file", &sec, "state",
-	    &sec, "node", &sec, "socket_mode", &sec, "socket_group", &sec,
-	    "log_level", &sec, "metrics", &sec, "rimage", &rim) != 0) {
+	    "s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o}",
+	    "listen", &listen, "workers", &workers, "keys", &keys, "limits",
+	    &lim, "tls", &sec, "tokens", &sec, "oidc", &sec, "audit", &sec,
+	    "state_file", &sec, "state", &sec, "node", &sec, "socket_mode",
+	    &sec, "socket_group", &sec, "log_level", &sec, "metrics", &sec,
+	    "rimage", &rim) != 0) {
 		r = zs_errf(eb, ZS_ERR_INVALID, "%s: %s", path, jerr.text);
 		goto out;
 	}

@@ -66,11 +66,12 @@ struct policy_allow {
 	int		present;	/* "allow" given: lists restrict */
 	int		anyone;		/* no identity list: tools only */
 	unsigned	tools;		/* bit per policy_tool; 0 = all */
-	size_t		nuids, ngids, ncerts, ntokens;
+	size_t		nuids, ngids, ncerts, ntokens, noidc;
 	uid_t		*uids;
 	gid_t		*gids;
 	char		**certs;
 	char		**tokens;
+	char		**oidc;		/* "CLAIM:GLOB" */
 };
 
 struct policy_slotfit {
@@ -101,6 +102,7 @@ struct policy_conc {
 struct policy {
 	size_t			 ntokens;
 	struct policy_token	*tokens;
+	struct oidc		*oidc;		/* NULL: no issuer trusted */
 	size_t			 nkeys;
 	struct policy_key	*keys;
 	unsigned		 per_identity;	/* concurrency cap, 0: none */
@@ -208,7 +210,7 @@ policy_tool_index(const char *name)
 
 /* What each "allow" list holds and how one entry is turned into a value. */
 enum policy_list { POLICY_LIST_UIDS, POLICY_LIST_GROUPS, POLICY_LIST_CERTS,
-    POLICY_LIST_TOKENS, POLICY_LIST_TOOLS };
+    POLICY_LIST_TOKENS, POLICY_LIST_OIDC, POLICY_LIST_TOOLS };
 
 static const struct {
 	const char		*name;
@@ -218,6 +220,7 @@ static const struct {
 	{ "groups", POLICY_LIST_GROUPS },
 	{ "certs", POLICY_LIST_CERTS },
 	{ "tokens", POLICY_LIST_TOKENS },
+	{ "oidc", POLICY_LIST_OIDC },
 	{ "tools", POLICY_LIST_TOOLS },
 };
 
@@ -260,6 +263,11 @@ policy_parse_allow_entry(struct policy *p, struct policy_allow *a,
 		if (s == NULL || policy_find_token(p, s) == NULL)
 			break;
 		a->tokens[a->ntokens++] = xstrdup(s);
+		return 0;
+	case POLICY_LIST_OIDC:
+		if (s == NULL || !oidc_pattern_valid(s))
+			break;
+		a->oidc[a->noidc++] = xstrdup(s);
 		return 0;
 	case POLICY_LIST_TOOLS:
 		if (s == NULL || (t = policy_tool_index(s)) < 0)
@@ -321,6 +329,10 @@ policy_parse_allow(struct policy *p, struct policy_key *k, const json_t *o,
 				a->tokens = xreallocarray(a->tokens,
 				    a->ntokens + n + 1, sizeof(*a->tokens));
 				break;
+			case POLICY_LIST_OIDC:
+				a->oidc = xreallocarray(a->oidc,
+				    a->noidc + n + 1, sizeof(*a->oidc));
+				break;
 			case POLICY_LIST_TOOLS:
 				break;
 			}
@@ -332,7 +344,7 @@ policy_parse_allow(struct policy *p, struct policy_key *k, const json_t *o,
 		if (!found)
 			return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": allow: "
 			    "unknown member \"%s\" (uids, groups, certs, "
-			    "tokens, tools)", k->name, name);
+			    "tokens, oidc, tools)", k->name, name);
 	}
 	return 0;
 }
@@ -518,6 +530,8 @@ policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb)
 	if (root != NULL) {
 		if ((r = policy_parse_tokens(p, json_object_get(root,
 		    "tokens"), eb)) != 0 ||
+		    (r = oidc_new(json_object_get(root, "oidc"), &p->oidc,
+		    eb)) != 0 ||
 		    (r = policy_parse_keys(p, json_object_get(root, "keys"),
 		    eb)) != 0)
 			goto out;
@@ -550,8 +564,11 @@ policy_allow_free(struct policy_allow *a)
 		free(a->certs[i]);
 	for (i = 0; i < a->ntokens; i++)
 		free(a->tokens[i]);
+	for (i = 0; i < a->noidc; i++)
+		free(a->oidc[i]);
 	free(a->certs);
 	free(a->tokens);
+	free(a->oidc);
 	free(a->uids);
 	free(a->gids);
 }
@@ -567,6 +584,7 @@ policy_free(struct policy *p)
 		policy_allow_free(&p->keys[i].allow);
 	free(p->keys);
 	freezero(p->tokens, p->ntokens * sizeof(*p->tokens));
+	oidc_free(p->oidc);
 	free(p->conc);
 	pthread_mutex_destroy(&p->mtx);
 	free(p);
@@ -575,7 +593,7 @@ policy_free(struct policy *p)
 int
 policy_has_tokens(const struct policy *p)
 {
-	return p->ntokens > 0;
+	return p->ntokens > 0 || p->oidc != NULL;
 }
 
 void
@@ -681,6 +699,28 @@ policy_token_hash(const char *token, size_t len, char out[POLICY_NAME_MAX])
 	snprintf(out, POLICY_NAME_MAX, "sha256:%s", hex);
 }
 
+static int
+policy_identity_oidc(const struct policy *p, const char *tok, size_t len,
+    struct policy_identity *id, struct zs_errbuf *eb)
+{
+	struct oidc_claims *c;
+	int r;
+
+	c = xmalloc(sizeof(*c));
+	if ((r = oidc_verify(p->oidc, tok, len, time(NULL), c, eb)) != 0)
+		goto out;
+	id->auth = POLICY_AUTH_OIDC;
+	id->oidc = *c;
+	/* The audit identity: issuer and subject (the jti goes beside it). */
+	snprintf(id->name, sizeof(id->name), "oidc:%.*s#%.*s", 120, c->issuer,
+	    (int)sizeof(id->name) - 128, c->sub);
+	id->reason[0] = '\0';
+	r = 0;
+ out:
+	free(c);
+	return r;
+}
+
 int
 policy_identity_token(const struct policy *p, const char *authz,
     struct policy_identity *id, struct zs_errbuf *eb)
@@ -700,6 +740,9 @@ policy_identity_token(const struct policy *p, const char *authz,
 	len = strlen(tok);
 	if (len == 0 || len > POLICY_TOKEN_MAX || strspn(tok, tokchars) != len)
 		return zs_errf(eb, ZS_ERR_DENIED, "malformed bearer token");
+	/* A JWT is never a static token: only its issuer may vouch for it. */
+	if (p->oidc != NULL && oidc_is_token(tok, len))
+		return policy_identity_oidc(p, tok, len, id, eb);
 	if (!EVP_Digest(tok, len, digest, &dlen, EVP_sha256(), NULL))
 		return zs_errf(eb, ZS_ERR_CRYPTO, "SHA-256 failed");
 	/* Look at every entry so the time taken says nothing about a match. */
@@ -792,6 +835,11 @@ policy_allow_match(const struct policy_allow *a,
 	case POLICY_AUTH_TOKEN:
 		for (i = 0; i < a->ntokens; i++)
 			if (strcmp(a->tokens[i], id->token) == 0)
+				return 1;
+		return 0;
+	case POLICY_AUTH_OIDC:
+		for (i = 0; i < a->noidc; i++)
+			if (oidc_pattern_match(a->oidc[i], &id->oidc))
 				return 1;
 		return 0;
 	case POLICY_AUTH_NONE:

@@ -18,6 +18,8 @@
 #include <openssl/x509.h>
 
 #include "common/zserr.h"
+#include "daemon/jwt.h"
+#include "daemon/oidc.h"
 #include "state/store.h"
 
 /* Longest identity or name text, NUL included. */
@@ -28,8 +30,8 @@
 #define POLICY_GROUPS_MAX	64
 /* Most names (CN and SANs) taken from a client certificate. */
 #define POLICY_CERTNAMES_MAX	16
-/* Longest bearer token accepted from a request. */
-#define POLICY_TOKEN_MAX	1024
+/* Longest bearer token accepted from a request (an OIDC JWT included). */
+#define POLICY_TOKEN_MAX	JWT_TOKEN_MAX
 
 /* The "tool" of POST /v1/raw-sign in allow lists, audit and metrics. */
 #define POLICY_TOOL_RAW_NAME	"raw-sign"
@@ -39,6 +41,7 @@ enum policy_auth {
 	POLICY_AUTH_UNIX,		/* SO_PEERCRED */
 	POLICY_AUTH_CERT,		/* verified TLS client certificate */
 	POLICY_AUTH_TOKEN,		/* bearer token matching a stored hash */
+	POLICY_AUTH_OIDC,		/* OIDC token of a configured issuer */
 };
 
 /* Who sent a request; filled by the policy_identity_* functions. */
@@ -54,20 +57,22 @@ struct policy_identity {
 	size_t			ncertnames;
 	char			certnames[POLICY_CERTNAMES_MAX][POLICY_NAME_MAX];
 	char			token[POLICY_NAME_MAX];	/* token name */
+	struct oidc_claims	oidc;		/* POLICY_AUTH_OIDC only */
 };
 
 struct policy;
 
 /*
  * Build the policy from the daemon's parsed configuration root (NULL: no
- * configuration, everything allowed). Reads "tokens", "keys"[] (only
- * "name", "allow", "rules", "default", "raw_signing") and "limits"; the
- * rules' state lives in the store (state/store.h).
+ * configuration, everything allowed). Reads "tokens", "oidc", "keys"[]
+ * (only "name", "allow", "rules", "default", "raw_signing") and "limits",
+ * and loads the OIDC issuers' key sets; the rules' state lives in the
+ * store (state/store.h).
  */
 int	policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb);
 /* Free p; NULL is a no-op. */
 void	policy_free(struct policy *p);
-/* Is any bearer token configured? */
+/* Is any bearer token (or OIDC issuer) configured? */
 int	policy_has_tokens(const struct policy *p);
 
 /* Start an identity with no credential, from the peer's description. */
@@ -88,8 +93,10 @@ struct evhttp_request;
 void	policy_identity_request(const struct policy *p,
 	    struct evhttp_request *req, struct policy_identity *id);
 /*
- * Take the identity from an Authorization header value ("Bearer TOKEN");
- * an unknown or malformed token is ZS_ERR_DENIED and leaves id as it was.
+ * Take the identity from an Authorization header value ("Bearer TOKEN"): a
+ * configured static token, or an OIDC token (JWT) of a configured issuer
+ * verified at the current time; an unknown, malformed or unverifiable
+ * token is ZS_ERR_DENIED and leaves id as it was.
  */
 int	policy_identity_token(const struct policy *p, const char *authz,
 	    struct policy_identity *id, struct zs_errbuf *eb);

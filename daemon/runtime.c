@@ -37,7 +37,7 @@ static const char *const runtime_startup_members[] = {
  * reload is refused.
  */
 static const char *const runtime_policy_members[] = {
-	"tokens", "state_file",
+	"tokens", "oidc", "state_file",
 };
 static const char *const runtime_policy_key_members[] = {
 	"allow", "rules", "default", "raw_signing",

@@ -57,6 +57,7 @@ static const char *const security_auth_names[] = {
 	[POLICY_AUTH_UNIX] = "unix",
 	[POLICY_AUTH_CERT] = "cert",
 	[POLICY_AUTH_TOKEN] = "token",
+	[POLICY_AUTH_OIDC] = "oidc",
 };
 
 /* A string member of a small settings object, strictly checked. */
@@ -669,6 +670,8 @@ security_audit(struct security *sec, const struct policy_identity *id,
 	rec.identity = id->name;
 	rec.auth = security_auth_names[id->auth];
 	rec.peer = id->peer;
+	if (id->auth == POLICY_AUTH_OIDC && id->oidc.jti[0] != '\0')
+		rec.jti = id->oidc.jti;
 	rec.key = o->key ? zs_key_name(o->key) : NULL;
 	rec.key_fingerprint = o->key ? zs_key_fingerprint(o->key) : NULL;
 	rec.tool = o->tool;

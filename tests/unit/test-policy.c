@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -19,8 +20,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "common/util.h"
+#include "common/xmalloc.h"
 #include "common/zserr.h"
 #include "daemon/policy.h"
+#include "tests/jwtmint.h"
 
 /* The bearer token whose hash the test configuration lists as "ci". */
 #define CI_TOKEN	"s3cret-ci-token"
@@ -212,6 +216,90 @@ test_tokens(void **state)
 	json_decref(j);
 }
 
+/* OIDC: a test issuer, its JWKS in the state directory, minted tokens. */
+static void
+test_oidc(void **state)
+{
+	static const char tmpl[] =
+	    "{\"oidc\": [{\"issuer\": \"https://token.test\", "
+	    "\"audience\": \"zsign\", \"jwks_file\": \"%s\"}],"
+	    " \"tokens\": {\"ci\": \"%s\"},"
+	    " \"keys\": [{\"name\": \"rel\", \"allow\": {\"oidc\": "
+	    "[\"sub:repo:acme/fw:ref:refs/tags/v*\", \"repository:acme/tools\"],"
+	    " \"tokens\": [\"ci\"]}}]}";
+	static const struct {
+		const char	*sub, *repo;
+		int		 want;
+	} cases[] = {
+		{ "repo:acme/fw:ref:refs/tags/v1.0", "acme/fw", 0 },
+		{ "repo:acme/fw:ref:refs/heads/main", "acme/fw", ZS_ERR_DENIED },
+		{ "repo:acme/fw2:ref:refs/tags/v1.0", "acme/fw2", ZS_ERR_DENIED },
+		{ "repo:acme/tools:ref:refs/heads/x", "acme/tools", 0 },
+	};
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	const char *kid = "k1";
+	struct policy_identity id;
+	struct zs_errbuf eb;
+	struct policy *p;
+	char jwkspath[128], hash[POLICY_NAME_MAX], *text, *cl, *tok, *authz;
+	json_t *j;
+	size_t i;
+
+	(void)state;
+	snprintf(jwkspath, sizeof(jwkspath), "%s/jwks.json", statedir);
+	text = jwtmint_jwks(&k, &kid, 1);
+	assert_int_equal(zs_file_write_atomic(jwkspath, (uint8_t *)text,
+	    strlen(text), 0600), 0);
+	free(text);
+	policy_token_hash(CI_TOKEN, strlen(CI_TOKEN), hash);
+	text = xasprintf(tmpl, jwkspath, hash);
+	j = json_loads(text, 0, NULL);
+	free(text);
+	assert_int_equal(policy_new(j, &p, &eb), 0);
+	assert_true(policy_has_tokens(p));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cl = xasprintf("{\"iss\": \"https://token.test\", \"aud\": "
+		    "\"zsign\", \"sub\": \"%s\", \"repository\": \"%s\", "
+		    "\"exp\": %lld, \"jti\": \"run-%zu\"}", cases[i].sub,
+		    cases[i].repo, (long long)time(NULL) + 300, i);
+		tok = jwtmint_token(k, "{\"alg\":\"ES256\"}", cl);
+		authz = xasprintf("Bearer %s", tok);
+		policy_identity_init(&id, "192.0.2.1:1");
+		assert_int_equal(policy_identity_token(p, authz, &id, &eb), 0);
+		assert_int_equal(id.auth, POLICY_AUTH_OIDC);
+		assert_true(strncmp(id.name, "oidc:https://token.test#repo:",
+		    29) == 0);
+		assert_int_equal(policy_authorize(p, &id, "rel", "imgtool",
+		    &eb), cases[i].want);
+		free(authz);
+		free(tok);
+		free(cl);
+	}
+	/* Tampered: refused, and the identity stays unauthenticated. */
+	cl = xasprintf("{\"iss\": \"https://token.test\", \"aud\": "
+	    "\"zsign\", \"sub\": \"x\", \"exp\": %lld}",
+	    (long long)time(NULL) - 3600);
+	tok = jwtmint_token(k, "{\"alg\":\"ES256\"}", cl);
+	authz = xasprintf("Bearer %s", tok);
+	policy_identity_init(&id, "192.0.2.1:1");
+	assert_int_equal(policy_identity_token(p, authz, &id, &eb),
+	    ZS_ERR_DENIED);
+	assert_non_null(strstr(eb.msg, "expired"));
+	assert_int_equal(id.auth, POLICY_AUTH_NONE);
+	free(authz);
+	free(tok);
+	free(cl);
+	/* Static tokens still work beside OIDC. */
+	assert_int_equal(policy_identity_token(p, "Bearer " CI_TOKEN, &id,
+	    &eb), 0);
+	assert_int_equal(id.auth, POLICY_AUTH_TOKEN);
+	assert_int_equal(policy_authorize(p, &id, "rel", "imgtool", &eb), 0);
+	policy_free(p);
+	json_decref(j);
+	unlink(jwkspath);
+	EVP_PKEY_free(k);
+}
+
 static void
 test_default_key(void **state)
 {
@@ -395,6 +483,10 @@ test_config_errors(void **state)
 		"{\"keys\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}",
 		"{\"keys\": [{\"path\": \"x\"}]}",
 		"{\"limits\": {\"per_identity_concurrency\": \"many\"}}",
+		"{\"keys\": [{\"name\": \"a\", \"allow\": {\"oidc\": [\"sub\"]}}]}",
+		"{\"keys\": [{\"name\": \"a\", \"allow\": {\"oidc\": [1]}}]}",
+		"{\"oidc\": {}}",
+		"{\"oidc\": [{\"issuer\": \"https://x\"}]}",
 	};
 	struct zs_errbuf eb;
 	struct policy *p;
@@ -476,6 +568,7 @@ main(void)
 		cmocka_unit_test(test_rate_and_concurrency),
 		cmocka_unit_test(test_admission),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_oidc),
 		cmocka_unit_test(test_identity_unix),
 		cmocka_unit_test(test_identity_cert),
 	};

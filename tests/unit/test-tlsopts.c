@@ -108,6 +108,47 @@ test_token_file(void **state)
 }
 
 static void
+test_token_env(void **state)
+{
+	char *argv[] = { "zsign-client", "--token-env", "ZS_TEST_JOB_TOKEN",
+	    NULL };
+	struct tlsopts o = { 0 };
+	struct zs_errbuf eb;
+	char *big;
+	int ai = 1;
+
+	(void)state;
+	assert_int_equal(tlsopts_parse(&o, 3, argv, &ai, &eb), 1);
+	assert_string_equal(o.token_env, "ZS_TEST_JOB_TOKEN");
+	/* --token-env wins over $ZSIGN_TOKEN_FILE. */
+	setenv(TLSOPTS_ENV_TOKEN_FILE, "/tok", 1);
+	tlsopts_from_env(&o);
+	assert_null(o.token_file);
+	unsetenv(TLSOPTS_ENV_TOKEN_FILE);
+	unsetenv("ZS_TEST_JOB_TOKEN");
+	assert_int_equal(tlsopts_load(&o, &eb), ZS_ERR_USAGE);
+	assert_non_null(strstr(eb.msg, "not set"));
+	setenv("ZS_TEST_JOB_TOKEN", "eyJh.eyJz.c2ln\n", 1);
+	assert_int_equal(tlsopts_load(&o, &eb), 0);
+	assert_string_equal(o.authz, "Authorization: Bearer eyJh.eyJz.c2ln");
+	tlsopts_clear(&o);
+	setenv("ZS_TEST_JOB_TOKEN", "not one token", 1);
+	assert_int_equal(tlsopts_load(&o, &eb), ZS_ERR_USAGE);
+	assert_null(strstr(eb.msg, "token one"));	/* never echoed */
+	big = malloc(TLSOPTS_TOKEN_MAX + 2);
+	memset(big, 'a', TLSOPTS_TOKEN_MAX + 1);
+	big[TLSOPTS_TOKEN_MAX + 1] = '\0';
+	setenv("ZS_TEST_JOB_TOKEN", big, 1);
+	free(big);
+	assert_int_equal(tlsopts_load(&o, &eb), ZS_ERR_TOO_LARGE);
+	/* Both sources at once is a usage error. */
+	o.token_file = "/tok";
+	setenv("ZS_TEST_JOB_TOKEN", "abc", 1);
+	assert_int_equal(tlsopts_load(&o, &eb), ZS_ERR_USAGE);
+	unsetenv("ZS_TEST_JOB_TOKEN");
+}
+
+static void
 test_key_needs_cert(void **state)
 {
 	struct tlsopts o = { 0 };
@@ -134,6 +175,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_token_file),
+		cmocka_unit_test(test_token_env),
 		cmocka_unit_test(test_key_needs_cert),
 	};
 
