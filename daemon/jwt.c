@@ -328,6 +328,7 @@ jwks_parse(const char *text, size_t len, struct jwks **ksp,
 int
 jwks_load(const char *path, struct jwks **ksp, struct zs_errbuf *eb)
 {
+	struct zs_errbuf perr;
 	uint8_t *data = NULL;
 	size_t len;
 	int r;
@@ -335,10 +336,10 @@ jwks_load(const char *path, struct jwks **ksp, struct zs_errbuf *eb)
 	if ((r = zs_file_read(path, JWT_JWKS_MAX, &data, &len)) != 0)
 		return zs_errf(eb, r, "JWKS file %s: %s", path,
 		    r == ZS_ERR_IO ? strerror(errno) : zs_strerror(r));
-	r = jwks_parse((const char *)data, len, ksp, eb);
+	r = jwks_parse((const char *)data, len, ksp, &perr);
 	free(data);
 	if (r != 0)
-		return zs_errf(eb, r, "JWKS file %s: %s", path, eb->msg);
+		return zs_errf(eb, r, "JWKS file %s: %s", path, perr.msg);
 	return 0;
 }
 

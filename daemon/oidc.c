@@ -55,6 +55,7 @@ oidc_printable(const char *s, size_t max)
 int
 oidc_new(const json_t *arr, struct oidc **op, struct zs_errbuf *eb)
 {
+	struct zs_errbuf lerr;
 	struct oidc *o = NULL;
 	const char *iss, *aud, *jwks;
 	json_error_t jerr;
@@ -92,8 +93,8 @@ oidc_new(const json_t *arr, struct oidc **op, struct zs_errbuf *eb)
 				    "%s listed twice", iss);
 				goto out;
 			}
-		if ((r = jwks_load(jwks, &o->iss[o->n].jwks, eb)) != 0) {
-			r = zs_errf(eb, r, "oidc[%zu]: %s", i, eb->msg);
+		if ((r = jwks_load(jwks, &o->iss[o->n].jwks, &lerr)) != 0) {
+			r = zs_errf(eb, r, "oidc[%zu]: %s", i, lerr.msg);
 			goto out;
 		}
 		memcpy(o->iss[o->n].issuer, iss, strlen(iss) + 1);

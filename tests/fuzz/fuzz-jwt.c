@@ -22,7 +22,7 @@
 static const char fuzz_jwks[] =
     "{\"keys\": [{\"kty\": \"EC\", \"crv\": \"P-256\", \"kid\": \"k\", "
     "\"x\": \"axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY\", "
-    "\"y\": \"T-NC4v4af5uOfrSnwPnhYrzjNXazFezsu7ZAaDe_UfU\"}]}";
+    "\"y\": \"T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU\"}]}";
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
