@@ -30,6 +30,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 cp "$root/etc/zsign/tls/server.pem" "$root/etc/zsign/tls/clients-ca.pem"
 python3 "$ZS_TOP_SRCDIR/tests/e2e/mkcrl.py" "$root/etc/zsign/tls/server.pem" \
     "$root/etc/zsign/tls/server.key" "$root/etc/zsign/tls/clients-ca.crl"
+# The OIDC issuer's key set: one P-256 public key (the curve's generator).
+cat >"$root/etc/zsign/github-jwks.json" <<'EOJ'
+{"keys": [{"kty": "EC", "crv": "P-256", "kid": "g",
+  "x": "axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY",
+  "y": "T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"}]}
+EOJ
 
 CREDENTIALS_DIRECTORY=$root/creds "$ZS_ZSIGND" --check-config -c "$T/zsignd.conf" \
     >"$T/check.out" 2>&1
