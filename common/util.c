@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -387,4 +388,81 @@ zs_escape(char *out, size_t outlen, const char *s)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+/* n decimal digits at s into *vp: 1 when they are digits, else 0. */
+static int
+rfc3339_num(const char *s, int n, int *vp)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*vp = v;
+	return 1;
+}
+
+int
+zs_parse_rfc3339(const char *s, time_t *out)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, leap;
+	struct tm tm;
+	time_t t;
+
+	if (!rfc3339_num(s, 4, &y) || s[4] != '-' ||
+	    !rfc3339_num(s + 5, 2, &mo) || s[7] != '-' ||
+	    !rfc3339_num(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+	    !rfc3339_num(s + 11, 2, &h) || s[13] != ':' ||
+	    !rfc3339_num(s + 14, 2, &mi) || s[16] != ':' ||
+	    !rfc3339_num(s + 17, 2, &sec))
+		return ZS_ERR_INVALID;
+	s += 19;
+	if (*s == '.') {
+		if (s[1] < '0' || s[1] > '9')
+			return ZS_ERR_INVALID;
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+	}
+	if (*s == 'Z' || *s == 'z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		sign = *s == '+' ? 1 : -1;
+		if (!rfc3339_num(s + 1, 2, &oh) || s[3] != ':' ||
+		    !rfc3339_num(s + 4, 2, &om) || oh > 23 || om > 59)
+			return ZS_ERR_INVALID;
+		s += 6;
+	} else
+		return ZS_ERR_INVALID;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (*s != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 ||
+	    mi > 59 || sec > 60)
+		return ZS_ERR_INVALID;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	/* A leap second is the last second of its minute. */
+	tm.tm_sec = sec == 60 ? 59 : sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return ZS_ERR_INVALID;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+void
+zs_format_rfc3339(time_t t, char out[ZS_RFC3339_LEN])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, ZS_RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, ZS_RFC3339_LEN, "(unrepresentable)");
 }

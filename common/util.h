@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Largest file any zsign component reads whole: 256 MiB. */
 #define ZS_FILE_MAX		(256u * 1024 * 1024)
@@ -59,5 +60,14 @@ int	 zs_parse_uint(const char *s, unsigned long long max,
  * returns the length written.
  */
 size_t	 zs_escape(char *out, size_t outlen, const char *s);
+/* Characters of an RFC 3339 UTC time ("2026-12-06T18:00:00Z") plus NUL. */
+#define ZS_RFC3339_LEN	21
+/*
+ * Parse an RFC 3339 date-time ("2026-12-06T18:00:00Z", fractions and a
+ * "+HH:MM" offset allowed) into seconds since the epoch.
+ */
+int	 zs_parse_rfc3339(const char *s, time_t *out);
+/* Write t as "YYYY-MM-DDTHH:MM:SSZ" to out. */
+void	 zs_format_rfc3339(time_t t, char out[ZS_RFC3339_LEN]);
 
 #endif /* ZS_UTIL_H */

@@ -136,6 +136,29 @@ conf_add_key(struct conf *cfg, const char *name, const char *path,
 	k->name = xstrdup(name);
 	k->path = xstrdup(path);
 	k->passfile = passfile != NULL ? xstrdup(passfile) : NULL;
+	k->not_before = k->not_after = 0;
+	return 0;
+}
+
+/* A key's "not_before" and "not_after" (RFC 3339), either may be absent. */
+static int
+key_validity(struct conf_key *k, const char *nb, const char *na,
+    struct zs_errbuf *eb)
+{
+	if (nb != NULL && (zs_parse_rfc3339(nb, &k->not_before) != 0 ||
+	    k->not_before == 0))
+		return zs_errf(eb, ZS_ERR_INVALID, "key %s: not_before \"%s\" "
+		    "is not an RFC 3339 time such as 2027-01-01T00:00:00Z",
+		    k->name, nb);
+	if (na != NULL && (zs_parse_rfc3339(na, &k->not_after) != 0 ||
+	    k->not_after == 0))
+		return zs_errf(eb, ZS_ERR_INVALID, "key %s: not_after \"%s\" "
+		    "is not an RFC 3339 time such as 2027-01-01T00:00:00Z",
+		    k->name, na);
+	if (k->not_before != 0 && k->not_after != 0 &&
+	    k->not_after <= k->not_before)
+		return zs_errf(eb, ZS_ERR_INVALID, "key %s: not_after is not "
+		    "later than not_before", k->name);
 	return 0;
 }
 
@@ -221,7 +244,7 @@ load_keys(struct conf *cfg, json_t *keys, const char *path,
     struct zs_errbuf *eb)
 {
 	json_error_t jerr;
-	const char *name, *kpath, *pass;
+	const char *name, *kpath, *pass, *nb, *na;
 	json_t *v, *sec;
 	size_t i;
 	int r;
@@ -230,15 +253,18 @@ load_keys(struct conf *cfg, json_t *keys, const char *path,
 		return zs_errf(eb, ZS_ERR_INVALID, "%s: keys must be an array",
 		    path);
 	json_array_foreach(keys, i, v) {
-		pass = NULL;
+		pass = nb = na = NULL;
 		/* allow, rules, default and raw_signing are policy.c's. */
 		if (json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:s, s?s, "
-		    "s?o, s?o, s?o, s?o}", "name", &name, "path", &kpath,
-		    "passphrase_file", &pass, "allow", &sec, "rules", &sec,
-		    "default", &sec, "raw_signing", &sec) != 0)
+		    "s?o, s?o, s?o, s?o, s?s, s?s}", "name", &name, "path",
+		    &kpath, "passphrase_file", &pass, "allow", &sec, "rules",
+		    &sec, "default", &sec, "raw_signing", &sec, "not_before",
+		    &nb, "not_after", &na) != 0)
 			return zs_errf(eb, ZS_ERR_INVALID, "%s: keys[%zu]: %s",
 			    path, i, jerr.text);
-		if ((r = conf_add_key(cfg, name, kpath, pass, eb)) != 0)
+		if ((r = conf_add_key(cfg, name, kpath, pass, eb)) != 0 ||
+		    (r = key_validity(&cfg->keys[cfg->nkeys - 1], nb, na,
+		    eb)) != 0)
 			return r;
 	}
 	return 0;
@@ -380,6 +406,8 @@ conf_load_keys(const struct conf *cfg, struct keyring **krp,
 			    zs_strerror(r));
 			goto out;
 		}
+		zs_key_set_validity(key, cfg->keys[i].not_before,
+		    cfg->keys[i].not_after);
 		if ((r = keyring_add(kr, key)) != 0) {
 			zs_key_free(key);
 			zs_errf(eb, r, "key %s: cannot be added to the keyring",

@@ -7,6 +7,7 @@
 #define ZS_CONF_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -74,6 +75,8 @@ struct conf_key {
 	char	*name;
 	char	*path;		/* PEM file or pkcs11: URI */
 	char	*passfile;	/* may be NULL */
+	time_t	 not_before;	/* 0: no lower bound */
+	time_t	 not_after;	/* 0: no expiry */
 };
 
 struct conf {

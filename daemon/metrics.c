@@ -351,6 +351,7 @@ render_keys(const struct keyring *kr, struct evbuffer *out)
 {
 	const char *labels[7];
 	size_t i, n = kr != NULL ? keyring_count(kr) : 0;
+	char num[32];
 
 	put_head(out, "zsignd_keys", "gauge", "Keys in the configuration.");
 	put_u64(out, "zsignd_keys", NULL, n);
@@ -368,6 +369,20 @@ render_keys(const struct keyring *kr, struct evbuffer *out)
 		labels[6] = NULL;
 		put_u64(out, "zsignd_key_available", labels,
 		    zs_key_available(k) ? 1 : 0);
+	}
+	put_head(out, "zsignd_key_expiry_seconds", "gauge",
+	    "Seconds until the key's not_after (negative once expired).");
+	for (i = 0; i < n; i++) {
+		const struct zs_key *k = keyring_at(kr, i);
+
+		if (zs_key_not_after(k) == 0)
+			continue;
+		labels[0] = "key";
+		labels[1] = zs_key_name(k);
+		labels[2] = NULL;
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)(zs_key_not_after(k) - time(NULL)));
+		put_sample(out, "zsignd_key_expiry_seconds", labels, num);
 	}
 }
 

@@ -25,6 +25,8 @@ struct zs_key {
 	enum zs_keytype			 type;
 	int				 bits;
 	char				 fp[ZS_FP_LEN];
+	time_t				 not_before;	/* 0: none */
+	time_t				 not_after;	/* 0: none */
 };
 
 /* Backends in lookup order; the file store takes anything the others don't. */
@@ -244,6 +246,39 @@ zs_key_location(const struct zs_key *key)
 {
 	return key->ops->location == NULL ? NULL :
 	    key->ops->location(key->priv);
+}
+
+void
+zs_key_set_validity(struct zs_key *key, time_t not_before, time_t not_after)
+{
+	key->not_before = not_before;
+	key->not_after = not_after;
+}
+
+time_t
+zs_key_not_after(const struct zs_key *key)
+{
+	return key->not_after;
+}
+
+int
+zs_key_check_validity(const struct zs_key *key, time_t now,
+    struct zs_errbuf *eb)
+{
+	char nb[ZS_RFC3339_LEN] = "", na[ZS_RFC3339_LEN] = "";
+
+	if ((key->not_before == 0 || now >= key->not_before) &&
+	    (key->not_after == 0 || now < key->not_after))
+		return 0;
+	if (key->not_before != 0)
+		zs_format_rfc3339(key->not_before, nb);
+	if (key->not_after != 0)
+		zs_format_rfc3339(key->not_after, na);
+	/* The window as configured: "from A until B", either side may be open. */
+	return zs_errf(eb, ZS_ERR_DENIED, "key \"%s\" %s: it may sign%s%s%s%s",
+	    key->name, key->not_after != 0 && now >= key->not_after ?
+	    "has expired" : "is not valid yet", nb[0] ? " from " : "", nb,
+	    na[0] ? " until " : "", na);
 }
 
 const char *

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -103,6 +104,17 @@ const char	*zs_key_location(const struct zs_key *key);
 int		 zs_key_sign(struct zs_key *key, enum zs_sigalg alg,
 		    const uint8_t *tbs, size_t tbslen, uint8_t **sigp,
 		    size_t *siglenp, struct zs_errbuf *eb);
+/*
+ * Limit when key may sign to [not_before, not_after); 0 leaves that side
+ * open. Set once, before the key is shared.
+ */
+void		 zs_key_set_validity(struct zs_key *key, time_t not_before,
+		    time_t not_after);
+/* The end of key's validity, 0 when it has none. */
+time_t		 zs_key_not_after(const struct zs_key *key);
+/* May key sign at now? ZS_ERR_DENIED naming the window when not. */
+int		 zs_key_check_validity(const struct zs_key *key, time_t now,
+		    struct zs_errbuf *eb);
 /* Short type name ("rsa-3072", "ecdsa-p256", "ed25519", "x25519"). */
 const char	*zs_key_type_name(const struct zs_key *key);
 

@@ -15,6 +15,11 @@ TESTS += $(DAEMON_E2E_TESTS)
 EXTRA_DIST += $(DAEMON_E2E_TESTS) tests/e2e/lib.sh tests/e2e/daemon-api.json \
 	tests/e2e/conn-reuse.py tests/e2e/noread.py tests/e2e/zshttp.py
 
+# Key lifetimes (keys[].not_before/not_after).
+KEYS_E2E_TESTS = tests/e2e/keys-lifecycle.sh
+TESTS += $(KEYS_E2E_TESTS)
+EXTRA_DIST += $(KEYS_E2E_TESTS)
+
 # Checks returned images with the engine's verifier.
 check_PROGRAMS += tests/e2e/zsd-verify
 tests_e2e_zsd_verify_SOURCES = tests/e2e/zsd-verify.c

@@ -210,6 +210,49 @@ test_digit(void **state)
 	assert_int_equal(v, 0x7ff);
 }
 
+static void
+test_rfc3339(void **state)
+{
+	static const struct {
+		const char	*s;
+		long long	 t;		/* -1: refused */
+	} v[] = {
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "2027-01-01T00:00:00Z", 1798761600 },
+		{ "2027-01-01T01:30:00+01:30", 1798761600 },
+		{ "2026-12-31T19:00:00-05:00", 1798761600 },
+		{ "2027-01-01t00:00:00.123456z", 1798761600 },
+		{ "2024-02-29T00:00:00Z", 1709164800 },
+		{ "2016-12-31T23:59:60Z", 1483228799 },	/* leap second */
+		{ "2023-02-29T00:00:00Z", -1 },
+		{ "2027-13-01T00:00:00Z", -1 },
+		{ "2027-01-01 00:00:00Z", -1 },
+		{ "2027-01-01T00:00:00", -1 },		/* no offset */
+		{ "2027-01-01T00:00:00.Z", -1 },
+		{ "2027-01-01T24:00:00Z", -1 },
+		{ "2027-01-01T00:00:00+0100", -1 },
+		{ "2027-01-01T00:00:00Zjunk", -1 },
+		{ "1969-12-31T23:59:59Z", -1 },
+		{ "", -1 },
+	};
+	char out[ZS_RFC3339_LEN];
+	time_t t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i].t < 0) {
+			if (zs_parse_rfc3339(v[i].s, &t) != ZS_ERR_INVALID)
+				fail_msg("accepted \"%s\"", v[i].s);
+			continue;
+		}
+		if (zs_parse_rfc3339(v[i].s, &t) != 0 || t != v[i].t)
+			fail_msg("\"%s\": want %lld", v[i].s, v[i].t);
+	}
+	zs_format_rfc3339(1798761600, out);
+	assert_string_equal(out, "2027-01-01T00:00:00Z");
+}
+
 int
 main(void)
 {
@@ -222,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_fileset),
 		cmocka_unit_test(test_digit),
+		cmocka_unit_test(test_rfc3339),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
