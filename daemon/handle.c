@@ -109,9 +109,6 @@ key_resolve(struct signctx *c, const char *argkey)
 			return r;
 		c->authorized = 1;
 	}
-	if (c->key != NULL && (r = zs_key_check_validity(c->key, time(NULL),
-	    &c->eb)) != 0)
-		return r;
 	if (c->key != NULL && !zs_key_available(c->key))
 		return zs_errf(&c->eb, ZS_ERR_UNAVAILABLE,
 		    "key \"%s\" is not available", zs_key_name(c->key));

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/http.h>
@@ -590,8 +591,10 @@ security_authorize(struct security *sec, const struct policy_identity *id,
 	struct zs_key *key = *keyp;
 	int r;
 
+	/* A key outside its not_before/not_after window signs for nobody. */
 	if (sec == NULL)
-		return 0;
+		return key != NULL ? zs_key_check_validity(key, time(NULL), eb) :
+		    0;
 	if (key == NULL) {
 		if ((r = policy_default_key(sec->policy, id, tool, &name,
 		    eb)) != 0)
@@ -601,7 +604,8 @@ security_authorize(struct security *sec, const struct policy_identity *id,
 			    "\"%s\" is not loaded", name);
 	}
 	if ((r = policy_authorize(sec->policy, id, key ? zs_key_name(key) :
-	    NULL, tool, eb)) != 0)
+	    NULL, tool, eb)) != 0 || (key != NULL &&
+	    (r = zs_key_check_validity(key, time(NULL), eb)) != 0))
 		return r;
 	*keyp = key;
 	return 0;

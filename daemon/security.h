@@ -122,7 +122,8 @@ void	security_flush(struct security *sec);
 void	security_leave(struct security *sec, const struct policy_identity *id);
 /*
  * Choose and check the key (worker thread): with *keyp NULL the caller's
- * default key, if any, is put there; then may id use it with tool?
+ * default key, if any, is put there; then may id use it with tool, and is
+ * it inside its validity window?
  */
 int	security_authorize(struct security *sec,
 	    const struct policy_identity *id, const struct keyring *kr,
