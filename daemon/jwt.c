@@ -127,16 +127,17 @@ jwk_bytes(const json_t *k, const char *name, size_t want, size_t max,
     uint8_t **outp, size_t *lenp)
 {
 	const char *s = json_string_value(json_object_get(k, name));
-	int r;
+	uint8_t *out;
+	size_t len;
 
-	if (s == NULL)
+	if (s == NULL || b64url_decode(s, strlen(s), max, &out, &len) != 0)
 		return ZS_ERR_FORMAT;
-	if ((r = b64url_decode(s, strlen(s), max, outp, lenp)) != 0)
-		return ZS_ERR_FORMAT;
-	if ((want != 0 && *lenp != want) || *lenp == 0) {
-		free(*outp);
+	if ((want != 0 && len != want) || len == 0) {
+		free(out);
 		return ZS_ERR_FORMAT;
 	}
+	*outp = out;
+	*lenp = len;
 	return 0;
 }
 

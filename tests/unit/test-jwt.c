@@ -301,6 +301,12 @@ test_jwks(void **state)
 		    "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"}]}",
 		    ZS_ERR_FORMAT, 0 },
 		{ "{\"keys\": [], \"keys\": []}", ZS_ERR_FORMAT, 0 },
+		/* A y of the wrong length (once freed twice: fuzz-jwt). */
+		{ "{\"keys\": [{\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": "
+		    "\"axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY\", \"y\": "
+		    "\"T-NC4v4af5e_UfU\"}]}", ZS_ERR_FORMAT, 0 },
+		{ "{\"keys\": [{\"kty\": \"RSA\", \"n\": \"AQAB\"}]}",
+		    ZS_ERR_FORMAT, 0 },
 	};
 	EVP_PKEY *keys[JWT_KEYS_MAX + 1];
 	const char *kids[JWT_KEYS_MAX + 1];
