@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -44,9 +45,9 @@
 /* Long options without a short form (security.c's settings). */
 enum {
 	OPT_TLS_CERT = 256, OPT_TLS_KEY, OPT_TLS_CLIENT_CA, OPT_AUDIT_LOG,
-	OPT_VERIFY_AUDIT, OPT_HASH_TOKEN, OPT_RIMAGE_DIR, OPT_NO_CLIENT_RIMAGE,
-	OPT_STATE, OPT_INIT_STATE, OPT_ALLOW_STATE_ROLLBACK, OPT_AUDIT_KEY,
-	OPT_TLS_CRL,
+	OPT_VERIFY_AUDIT, OPT_HASH_TOKEN, OPT_GENERATE_KEY, OPT_RIMAGE_DIR,
+	OPT_NO_CLIENT_RIMAGE, OPT_STATE, OPT_INIT_STATE,
+	OPT_ALLOW_STATE_ROLLBACK, OPT_AUDIT_KEY, OPT_TLS_CRL,
 };
 
 static const struct option longopts[] = {
@@ -71,6 +72,7 @@ static const struct option longopts[] = {
 	{ "audit-key",		required_argument,	NULL, OPT_AUDIT_KEY },
 	{ "verify-audit",	required_argument,	NULL, OPT_VERIFY_AUDIT },
 	{ "hash-token",		no_argument,		NULL, OPT_HASH_TOKEN },
+	{ "generate-key",	required_argument,	NULL, OPT_GENERATE_KEY },
 	{ "rimage-config-dir",	required_argument,	NULL, OPT_RIMAGE_DIR },
 	{ "no-client-rimage-configs", no_argument,	NULL,
 	    OPT_NO_CLIENT_RIMAGE },
@@ -95,6 +97,7 @@ usage(FILE *f)
 "       zsignd --init-state URL\n"
 "       zsignd --verify-audit FILE [-k PUBKEYFILE]\n"
 "       zsignd --hash-token < TOKENFILE\n"
+"       zsignd --generate-key TYPE FILE|PKCS11-URI [-p PASSFILE]\n"
 "  -c, --config FILE            JSON configuration file\n"
 "  -f, --config-file FILE       the same as -c\n"
 "  -l, --listen unix:PATH       listen there (repeatable; replaces the\n"
@@ -115,6 +118,11 @@ usage(FILE *f)
 "                               -k PUBKEYFILE also its signed checkpoints\n"
 "      --hash-token             print the configuration form of the\n"
 "                               bearer token read from stdin, and exit\n"
+"      --generate-key TYPE      make a key (ed25519, ecdsa-p256,\n"
+"                               ecdsa-p384, rsa-2048, rsa-3072) in a new\n"
+"                               PEM file or on a PKCS#11 token, print\n"
+"                               its public key, and exit; -p PASSFILE\n"
+"                               encrypts the file or holds the PIN\n"
 "  -k, --key NAME=KEYFILE       serve the PEM key (or pkcs11: URI) as NAME\n"
 "  -p, --passphrase-file NAME=FILE\n"
 "                               read key NAME's passphrase from FILE\n"
@@ -149,6 +157,8 @@ struct cmdline {
 	const char	*verify_audit;
 	const char	*init_state;
 	int		 hash_token;
+	const char	*genkey_type;	/* --generate-key TYPE */
+	const char	*genkey_target;
 	const char	*rimage_dir;
 	int		 no_client_rimage;
 };
@@ -238,6 +248,9 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 		case OPT_HASH_TOKEN:
 			cl->hash_token = 1;
 			break;
+		case OPT_GENERATE_KEY:
+			cl->genkey_type = optarg;
+			break;
 		case OPT_RIMAGE_DIR:
 			cl->rimage_dir = optarg;
 			break;
@@ -257,6 +270,14 @@ cmdline_parse(struct cmdline *cl, int argc, char *argv[])
 			usage(stderr);
 			exit(EXIT_USAGE);
 		}
+	}
+	/* --generate-key TYPE TARGET: the one positional argument. */
+	if (cl->genkey_type != NULL && optind + 1 == argc)
+		cl->genkey_target = argv[optind++];
+	if (cl->genkey_type != NULL && cl->genkey_target == NULL) {
+		fprintf(stderr, "zsignd: --generate-key TYPE needs a FILE or "
+		    "pkcs11: URI\n");
+		exit(EXIT_USAGE);
 	}
 	if (optind != argc) {
 		fprintf(stderr, "zsignd: unexpected argument \"%s\"\n",
@@ -360,6 +381,43 @@ hash_token(void)
 	return 0;
 }
 
+/*
+ * --generate-key: make the key, then print its type, fingerprint and
+ * where it lives, and its public key (PEM) for verifiers.
+ */
+static int
+generate_key(const struct cmdline *cl)
+{
+	struct zs_errbuf eb;
+	const char *passfile = NULL;
+	char fp[ZS_FP_LEN];
+	EVP_PKEY *pub = NULL;
+	size_t i;
+
+	zs_errclear(&eb);
+	for (i = 0; i < cl->nkeys; i++) {
+		if (cl->keys[i][0] != 'p' || passfile != NULL) {
+			fprintf(stderr, "zsignd: --generate-key takes at most "
+			    "one -p PASSFILE and no -k\n");
+			return EXIT_USAGE;
+		}
+		passfile = cl->keys[i] + 1;
+	}
+	if (zs_key_generate(cl->genkey_type, cl->genkey_target, passfile,
+	    &pub, &eb) != 0) {
+		fprintf(stderr, "zsignd: --generate-key: %s\n", eb.msg);
+		return eb.code == ZS_ERR_USAGE ? EXIT_USAGE : 1;
+	}
+	if (zs_pkey_fingerprint(pub, fp) != 0)
+		snprintf(fp, sizeof(fp), "?");
+	/* A URI's query (module path, PIN source) is not for display. */
+	printf("%s %s %.*s\n", cl->genkey_type, fp,
+	    (int)strcspn(cl->genkey_target, "?"), cl->genkey_target);
+	PEM_write_PUBKEY(stdout, pub);
+	EVP_PKEY_free(pub);
+	return 0;
+}
+
 /* Does cfg listen on TCP (and so need TLS)? */
 static int
 conf_has_tcp(const struct conf *cfg)
@@ -457,6 +515,8 @@ main(int argc, char *argv[])
 		printf("state store %s ready\n", cl.init_state);
 		return 0;
 	}
+	if (cl.genkey_type != NULL)
+		return generate_key(&cl);
 	log_init("zsignd", cl.foreground || cl.check || stderr_is_kept() ||
 	    notify_under_systemd(), cl.level >= 0 ? cl.level : ZS_LOG_INFO);
 	/*

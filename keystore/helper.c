@@ -118,7 +118,7 @@ helper_close_idle(struct helper *h)
  * Where the program is: its environment override, else the installed
  * one, else the one beside the running program (a build tree).
  */
-static void
+void
 helper_path(const struct helper_prog *prog, char *path, size_t len)
 {
 	const char *env = getenv(prog->env);

@@ -49,6 +49,12 @@ struct helper_prog {
  * is matched by a helper_put().
  */
 struct helper	*helper_get(const struct helper_prog *prog, const char *arg);
+/*
+ * Where prog is: its environment override, else the installed one, else
+ * the one beside the running program (a build tree).
+ */
+void		 helper_path(const struct helper_prog *prog, char *path,
+		    size_t len);
 /* Drop a hold; the last one closes the channels and reaps the child. */
 void		 helper_put(struct helper *h);
 /* A new identifier for an object (a key) inside this child. */

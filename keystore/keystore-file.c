@@ -6,8 +6,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -218,10 +222,91 @@ file_free(void *priv)
 	free(fk);
 }
 
+/*
+ * A new PEM file: created with O_EXCL at mode 0600 (never replacing a
+ * key), PKCS#8, AES-256-CBC under the passphrase when one is given.
+ */
+static int
+file_generate(const char *path, enum zs_keytype type, int bits,
+    const char *passfile, EVP_PKEY **pubp, struct zs_errbuf *eb)
+{
+	struct passctx pc = { passfile, 0 };
+	EVP_PKEY *pkey = NULL, *pub = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	char pass[PASSPHRASE_MAX];
+	FILE *f = NULL;
+	int fd = -1, passlen = 0, derlen, r = ZS_ERR_CRYPTO;
+
+	if (passfile != NULL && ((passlen = file_passcb(pass, sizeof(pass),
+	    1, &pc)) <= 0 || pc.failed))
+		return zs_errf(eb, ZS_ERR_USAGE, "passphrase file %s: cannot "
+		    "read a passphrase from its first line", passfile);
+	switch (type) {
+	case ZS_KEY_ED25519:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		break;
+	case ZS_KEY_EC_P256:
+	case ZS_KEY_EC_P384:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC",
+		    type == ZS_KEY_EC_P256 ? "P-256" : "P-384");
+		break;
+	case ZS_KEY_RSA:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+		break;
+	default:
+		break;
+	}
+	if (pkey == NULL) {
+		r = zs_errf(eb, ZS_ERR_CRYPTO, "key generation failed");
+		goto out;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		r = zs_errf(eb, ZS_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		r = zs_errf(eb, ZS_ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (!PEM_write_PKCS8PrivateKey(f, pkey, passlen > 0 ?
+	    EVP_aes_256_cbc() : NULL, passlen > 0 ? pass : NULL, passlen,
+	    NULL, NULL) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		r = zs_errf(eb, ZS_ERR_IO, "%s: cannot write the key", path);
+		goto fail;
+	}
+	/* Hand out a public-only copy: the private key stays here. */
+	if ((derlen = i2d_PUBKEY(pkey, &der)) <= 0 ||
+	    (p = der, pub = d2i_PUBKEY(NULL, &p, derlen)) == NULL) {
+		r = zs_errf(eb, ZS_ERR_CRYPTO, "cannot encode the public key");
+		goto fail;
+	}
+	*pubp = pub;
+	pub = NULL;
+	r = 0;
+	goto out;
+ fail:
+	/* Never leave a partial key file behind. */
+	(void)unlink(path);
+ out:
+	if (f != NULL)
+		fclose(f);
+	if (fd != -1)
+		close(fd);
+	OPENSSL_cleanse(pass, sizeof(pass));
+	OPENSSL_free(der);
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(pkey);
+	return r;
+}
+
 const struct keystore_ops keystore_file_ops = {
 	.name = "file",
 	.match = file_match,
 	.load = file_load,
+	.generate = file_generate,
 	.sign = file_sign,
 	.available = NULL,
 	.free = file_free,

@@ -7,9 +7,15 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <p11-kit/uri.h>
 
@@ -410,10 +416,127 @@ p11_location(void *priv)
 	return ((struct p11_key *)priv)->where;
 }
 
+/* Write all of p to fd (a pipe to the helper). */
+static int
+p11_write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A new key pair on a token: the helper, run once with --generate, is the
+ * process that loads the module; the PIN goes over a pipe, never argv.
+ */
+static int
+p11_generate(const char *spec, enum zs_keytype type, int bits,
+    const char *passfile, EVP_PKEY **pubp, struct zs_errbuf *eb)
+{
+	static const char *const helper_types[] = {
+		[ZS_KEY_RSA] = "rsa", [ZS_KEY_EC_P256] = "ecdsa-p256",
+		[ZS_KEY_EC_P384] = "ecdsa-p384", [ZS_KEY_ED25519] = "ed25519",
+	};
+	char path[PATH_MAX], nbits[16];
+	uint8_t pin[P11_PIN_MAX], spki[P11_SPKI_MAX];
+	size_t pinlen = 0, spkilen = 0;
+	P11KitUri *uri = p11_kit_uri_new();
+	const unsigned char *p;
+	const char *module;
+	char *argv[7];
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, r, status;
+	ssize_t n;
+	pid_t pid;
+
+	if (strlen(spec) > P11_URI_MAX ||
+	    p11_kit_uri_parse(spec, P11_KIT_URI_FOR_ANY, uri) !=
+	    P11_KIT_URI_OK ||
+	    (module = p11_kit_uri_get_module_path(uri)) == NULL ||
+	    *module != '/' || (size_t)type >= sizeof(helper_types) /
+	    sizeof(helper_types[0]) || helper_types[type] == NULL) {
+		r = zs_errf(eb, ZS_ERR_USAGE, "%s: want a PKCS#11 URI with "
+		    "token=, object= and ?module-path=/ABSOLUTE/PATH.so", spec);
+		goto out;
+	}
+	if ((r = p11_pin_get(uri, passfile, pin, &pinlen, eb)) != 0)
+		goto out;
+	helper_path(&p11_prog, path, sizeof(path));
+	snprintf(nbits, sizeof(nbits), "%d", bits);
+	argv[0] = (char *)p11_prog.name;
+	argv[1] = (char *)"--generate";
+	argv[2] = (char *)module;
+	argv[3] = (char *)helper_types[type];
+	argv[4] = nbits;
+	argv[5] = (char *)spec;
+	argv[6] = NULL;
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
+	    (pid = fork()) == -1) {
+		r = zs_errf(eb, ZS_ERR_IO, "cannot start %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		/* The helper's messages go to our stderr, as they are. */
+		if (dup2(in[0], STDIN_FILENO) == -1 ||
+		    dup2(out[1], STDOUT_FILENO) == -1)
+			_exit(127);
+		execv(path, argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	in[0] = out[1] = -1;
+	(void)p11_write_all(in[1], pin, pinlen);
+	close(in[1]);
+	in[1] = -1;
+	while (spkilen < sizeof(spki) && ((n = read(out[0], spki + spkilen,
+	    sizeof(spki) - spkilen)) > 0 || (n == -1 && errno == EINTR)))
+		if (n > 0)
+			spkilen += (size_t)n;
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	p = spki;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		r = zs_errf(eb, ZS_ERR_KEY, "%s: no key made (the helper's "
+		    "message says why)", p11_kit_uri_get_module_path(uri));
+		goto out;
+	}
+	if ((*pubp = d2i_PUBKEY(NULL, &p, (long)spkilen)) == NULL ||
+	    p != spki + spkilen) {
+		EVP_PKEY_free(*pubp);
+		*pubp = NULL;
+		r = zs_errf(eb, ZS_ERR_PROTOCOL, "the helper sent a bad public "
+		    "key");
+		goto out;
+	}
+	r = 0;
+ out:
+	OPENSSL_cleanse(pin, sizeof(pin));
+	if (in[0] != -1)
+		close(in[0]);
+	if (in[1] != -1)
+		close(in[1]);
+	if (out[0] != -1)
+		close(out[0]);
+	if (out[1] != -1)
+		close(out[1]);
+	p11_kit_uri_free(uri);
+	return r;
+}
+
 const struct keystore_ops keystore_pkcs11_ops = {
 	.name = "pkcs11",
 	.match = p11_match,
 	.load = p11_load,
+	.generate = p11_generate,
 	.sign = p11_sign,
 	.available = p11_available,
 	.location = p11_location,

@@ -38,6 +38,43 @@ static const struct keystore_ops *backends[] = {
 	NULL
 };
 
+/* The key types zsignd --generate-key makes. */
+static const struct {
+	const char	*name;
+	enum zs_keytype	 type;
+	int		 bits;
+} keygen_types[] = {
+	{ "ed25519", ZS_KEY_ED25519, 255 },
+	{ "ecdsa-p256", ZS_KEY_EC_P256, 256 },
+	{ "ecdsa-p384", ZS_KEY_EC_P384, 384 },
+	{ "rsa-2048", ZS_KEY_RSA, 2048 },
+	{ "rsa-3072", ZS_KEY_RSA, 3072 },
+};
+
+int
+zs_key_generate(const char *type, const char *spec, const char *passfile,
+    EVP_PKEY **pubp, struct zs_errbuf *eb)
+{
+	const struct keystore_ops *ops = NULL;
+	size_t i, b;
+
+	for (i = 0; i < sizeof(keygen_types) / sizeof(keygen_types[0]); i++)
+		if (strcmp(type, keygen_types[i].name) == 0)
+			break;
+	if (i == sizeof(keygen_types) / sizeof(keygen_types[0]))
+		return zs_errf(eb, ZS_ERR_USAGE, "unknown key type \"%s\" "
+		    "(ed25519, ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072)",
+		    type);
+	for (b = 0; backends[b] != NULL && ops == NULL; b++)
+		if (backends[b]->match(spec))
+			ops = backends[b];
+	if (ops == NULL || ops->generate == NULL)
+		return zs_errf(eb, ZS_ERR_USAGE, "%s: no key store makes keys "
+		    "there", spec);
+	return ops->generate(spec, keygen_types[i].type, keygen_types[i].bits,
+	    passfile, pubp, eb);
+}
+
 /* Set by keystore_use_holder(): keys are opened in the key holder. */
 static int keystore_remote;
 

@@ -61,6 +61,13 @@ struct keystore_ops {
 			    uint8_t *sig, size_t *siglenp, struct zs_errbuf *eb);
 	/* Is the backend able to sign now (token present, helper alive)? */
 	int		(*available)(void *priv);
+	/*
+	 * Make a new key of type (bits for RSA) at spec, never overwriting
+	 * one; its public key in *pubp. NULL: the backend makes no keys.
+	 */
+	int		(*generate)(const char *spec, enum zs_keytype type,
+			    int bits, const char *passfile, EVP_PKEY **pubp,
+			    struct zs_errbuf *eb);
 	/* Where the key lives, for operators (e.g. its token); may be NULL. */
 	const char	*(*location)(void *priv);
 	void		(*free)(void *priv);
@@ -81,6 +88,15 @@ void		 keystore_use_holder(int on);
 /* Load a key from spec (PEM path or pkcs11: URI) under name. */
 int		 zs_key_load(const char *name, const char *spec,
 		    const char *passfile, struct zs_key **keyp,
+		    struct zs_errbuf *eb);
+/*
+ * Make a new key of the named type ("ed25519", "ecdsa-p256",
+ * "ecdsa-p384", "rsa-2048", "rsa-3072") at spec (a new PEM file, mode
+ * 0600, PKCS#8, encrypted under passfile's first line when given; or a
+ * pkcs11: URI, passfile then holding the PIN); *pubp gets its public key.
+ */
+int		 zs_key_generate(const char *type, const char *spec,
+		    const char *passfile, EVP_PKEY **pubp,
 		    struct zs_errbuf *eb);
 /* Free a key and zeroize its private part; NULL is a no-op. */
 void		 zs_key_free(struct zs_key *key);

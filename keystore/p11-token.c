@@ -20,6 +20,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 
@@ -831,6 +832,149 @@ p11_module_load_key(struct p11_module *m, uint32_t keyid, const char *uri,
 	OPENSSL_free(der);
 	EVP_PKEY_free(pk);
 	return r;
+}
+
+/* The label (object=) of uri, which a new key must have; NULL if none. */
+static const CK_ATTRIBUTE *
+p11_uri_label(P11KitUri *uri)
+{
+	CK_ATTRIBUTE *a;
+	CK_ULONG n, i;
+
+	a = p11_kit_uri_get_attributes(uri, &n);
+	for (i = 0; i < n; i++)
+		if (a[i].type == CKA_LABEL && a[i].ulValueLen > 0)
+			return &a[i];
+	return NULL;
+}
+
+/* C_GenerateKeyPair on tok (ready, lock held) with the label lab. */
+static int
+p11_generate_pair(struct p11_module *m, struct p11_token *tok,
+    const CK_ATTRIBUTE *lab, enum zs_keytype type, int bits,
+    struct zs_errbuf *eb)
+{
+	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	static CK_BYTE f4[] = { 0x01, 0x00, 0x01 };
+	CK_OBJECT_CLASS priv = CKO_PRIVATE_KEY;
+	CK_MECHANISM mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_OBJECT_HANDLE pubo, privo, old;
+	CK_SESSION_HANDLE s;
+	CK_ULONG modbits = (CK_ULONG)bits;
+	CK_BYTE id[16];
+	CK_RV rv;
+	size_t curve;
+	int r;
+	CK_ATTRIBUTE find[] = {
+		{ CKA_CLASS, &priv, sizeof(priv) },
+		{ CKA_LABEL, lab->pValue, lab->ulValueLen },
+	};
+	/* The last member is the key type's: curve or modulus. */
+	CK_ATTRIBUTE pubt[] = {
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_LABEL, lab->pValue, lab->ulValueLen },
+		{ CKA_ID, id, sizeof(id) },
+		{ CKA_PUBLIC_EXPONENT, f4, sizeof(f4) },
+		{ CKA_MODULUS_BITS, &modbits, sizeof(modbits) },
+	};
+	/* Sensitive and never extractable: the key cannot leave the token. */
+	CK_ATTRIBUTE privt[] = {
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &no, sizeof(no) },
+		{ CKA_UNWRAP, &no, sizeof(no) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_LABEL, lab->pValue, lab->ulValueLen },
+		{ CKA_ID, id, sizeof(id) },
+	};
+	CK_ULONG npub = sizeof(pubt) / sizeof(pubt[0]);
+
+	switch (type) {
+	case ZS_KEY_RSA:
+		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+		break;
+	case ZS_KEY_EC_P256:
+	case ZS_KEY_EC_P384:
+	case ZS_KEY_ED25519:
+		/* p11_curves: P-256 first, P-384, then Ed25519's OID. */
+		curve = type == ZS_KEY_EC_P256 ? 0 : type == ZS_KEY_EC_P384 ?
+		    1 : 2;
+		if (type == ZS_KEY_ED25519)
+			mech.mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
+		pubt[4].type = CKA_EC_PARAMS;
+		pubt[4].pValue = (void *)p11_curves[curve].der;
+		pubt[4].ulValueLen = p11_curves[curve].len;
+		npub--;
+		break;
+	default:
+		return zs_errf(eb, ZS_ERR_INVALID, "cannot make this key type "
+		    "on a token");
+	}
+	if (RAND_bytes(id, sizeof(id)) != 1)
+		return zs_errf(eb, ZS_ERR_CRYPTO, "no random bytes for CKA_ID");
+	if ((rv = m->f->C_OpenSession(tok->slot, CKF_SERIAL_SESSION |
+	    CKF_RW_SESSION, NULL, NULL, &s)) != CKR_OK)
+		return zs_errf(eb, ZS_ERR_UNAVAILABLE, "token '%s': read-write "
+		    "C_OpenSession failed: %s", tok->label, p11_rvname(rv));
+	r = p11_find_one(m, s, find, 2, &old, &rv);
+	if (r != ZS_ERR_NOT_FOUND) {
+		r = r == ZS_ERR_UNAVAILABLE ? zs_errf(eb, r, "token '%s': "
+		    "C_FindObjects failed: %s", tok->label, p11_rvname(rv)) :
+		    zs_errf(eb, ZS_ERR_INVALID, "token '%s' already holds a "
+		    "private key with that label", tok->label);
+		goto out;
+	}
+	if ((rv = m->f->C_GenerateKeyPair(s, &mech, pubt, npub, privt,
+	    sizeof(privt) / sizeof(privt[0]), &pubo, &privo)) != CKR_OK) {
+		r = zs_errf(eb, ZS_ERR_KEY, "token '%s': C_GenerateKeyPair "
+		    "failed: %s", tok->label, p11_rvname(rv));
+		goto out;
+	}
+	r = 0;
+ out:
+	(void)m->f->C_CloseSession(s);
+	return r;
+}
+
+int
+p11_module_generate(struct p11_module *m, const char *uristr,
+    enum zs_keytype type, int bits, const uint8_t *pin, size_t pinlen,
+    uint8_t **spkip, size_t *spkilenp, struct zs_errbuf *eb)
+{
+	struct p11_token *tok;
+	const CK_ATTRIBUTE *lab;
+	P11KitUri *uri = p11_kit_uri_new();
+	int r, reinit = 0;
+
+	if (p11_kit_uri_parse(uristr, P11_KIT_URI_FOR_ANY, uri) !=
+	    P11_KIT_URI_OK || (lab = p11_uri_label(uri)) == NULL) {
+		p11_kit_uri_free(uri);
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: a new key needs a "
+		    "PKCS#11 URI with token= and object=", uristr);
+	}
+	if (pinlen > sizeof(tok->pin)) {
+		p11_kit_uri_free(uri);
+		return zs_errf(eb, ZS_ERR_TOO_LARGE, "PIN too long");
+	}
+	pthread_rwlock_rdlock(&m->rw);
+	pthread_mutex_lock(&m->lock);
+	if ((r = p11_token_get(m, uri, &tok, eb)) == 0) {
+		memcpy(tok->pin, pin, pinlen);
+		tok->pinlen = pinlen;
+		if ((r = p11_token_ready(m, tok, &reinit, eb)) == 0)
+			r = p11_generate_pair(m, tok, lab, type, bits, eb);
+	}
+	pthread_mutex_unlock(&m->lock);
+	pthread_rwlock_unlock(&m->rw);
+	p11_kit_uri_free(uri);
+	if (r != 0)
+		return r;
+	/* Read it back as zsignd will: the public half by the same URI. */
+	return p11_module_load_key(m, 1, uristr, pin, pinlen, spkip, spkilenp,
+	    eb);
 }
 
 /* Set up the mechanism and data for alg; checks the key type. */

@@ -36,6 +36,16 @@ int	p11_module_load_key(struct p11_module *m, uint32_t keyid,
 int	p11_module_sign(struct p11_module *m, uint32_t keyid,
 	    enum zs_sigalg alg, const uint8_t *tbs, size_t tbslen,
 	    uint8_t *sig, size_t *siglenp, struct zs_errbuf *eb);
+/*
+ * Make a new key pair of type (bits for RSA) on the token uri names, with
+ * the label of its object= and a random CKA_ID: the private key sensitive
+ * and never extractable. Returns its public key as DER
+ * SubjectPublicKeyInfo (*spkip malloc'd); a label already in use is
+ * ZS_ERR_INVALID.
+ */
+int	p11_module_generate(struct p11_module *m, const char *uri,
+	    enum zs_keytype type, int bits, const uint8_t *pin, size_t pinlen,
+	    uint8_t **spkip, size_t *spkilenp, struct zs_errbuf *eb);
 /* Is key keyid's token present and logged in (recovering if it can)? */
 int	p11_module_status(struct p11_module *m, uint32_t keyid,
 	    struct zs_errbuf *eb);

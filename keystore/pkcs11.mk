@@ -20,6 +20,11 @@ PKCS11_E2E_TESTS = tests/e2e/pkcs11-daemon.sh tests/e2e/pkcs11-vectors.sh
 TESTS += $(PKCS11_E2E_TESTS)
 EXTRA_DIST += $(PKCS11_E2E_TESTS)
 
+# Reads a token key's CKA_VALUE as an attacker would (keys-generate.sh).
+check_PROGRAMS += tests/e2e/p11-attr
+tests_e2e_p11_attr_SOURCES = tests/e2e/p11-attr.c
+tests_e2e_p11_attr_LDADD = $(P11KIT_LIBS)
+
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-p11-proto
 tests_fuzz_fuzz_p11_proto_SOURCES = tests/fuzz/fuzz-p11-proto.c \
