@@ -85,6 +85,7 @@ conf_free(struct conf *cfg)
 		free(cfg->keys[i].name);
 		free(cfg->keys[i].path);
 		free(cfg->keys[i].passfile);
+		free(cfg->keys[i].successor);
 	}
 	free(cfg->keys);
 	cfg->keys = NULL;
@@ -137,6 +138,7 @@ conf_add_key(struct conf *cfg, const char *name, const char *path,
 	k->path = xstrdup(path);
 	k->passfile = passfile != NULL ? xstrdup(passfile) : NULL;
 	k->not_before = k->not_after = 0;
+	k->successor = NULL;
 	return 0;
 }
 
@@ -239,13 +241,68 @@ load_limits(struct conf *cfg, json_t *lim, const char *path,
 	return 0;
 }
 
+/* A version label: what may follow "@" in a key name. */
+static int
+key_version_valid(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n > 0 && n < 32 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/*
+ * A key's earlier versions ("previous"): each is served as NAME@VERSION,
+ * for getpub and verify, and refuses to sign.
+ */
+static int
+key_previous(struct conf *cfg, const char *name, const char *version,
+    json_t *prev, const char *path, struct zs_errbuf *eb)
+{
+	json_error_t jerr;
+	const char *ver, *kpath, *pass;
+	char *vname;
+	json_t *v;
+	size_t i;
+	int r;
+
+	if (version == NULL || !key_version_valid(version))
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: key %s: \"previous\" "
+		    "needs the current \"version\" (1-31 of A-Z a-z 0-9 . _ -)",
+		    path, name);
+	if (!json_is_array(prev) || json_array_size(prev) >
+	    CONF_KEY_VERSIONS_MAX)
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: key %s: \"previous\" "
+		    "must be an array of at most %d versions", path, name,
+		    CONF_KEY_VERSIONS_MAX);
+	json_array_foreach(prev, i, v) {
+		pass = NULL;
+		if (json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:s, s?s}",
+		    "version", &ver, "path", &kpath, "passphrase_file",
+		    &pass) != 0)
+			return zs_errf(eb, ZS_ERR_INVALID, "%s: key %s: "
+			    "previous[%zu]: %s", path, name, i, jerr.text);
+		if (!key_version_valid(ver) || strcmp(ver, version) == 0)
+			return zs_errf(eb, ZS_ERR_INVALID, "%s: key %s: "
+			    "previous[%zu]: bad or current version \"%s\"",
+			    path, name, i, ver);
+		vname = xasprintf("%s@%s", name, ver);
+		r = conf_add_key(cfg, vname, kpath, pass, eb);
+		free(vname);
+		if (r != 0)
+			return r;
+		cfg->keys[cfg->nkeys - 1].successor = xstrdup(version);
+	}
+	return 0;
+}
+
 static int
 load_keys(struct conf *cfg, json_t *keys, const char *path,
     struct zs_errbuf *eb)
 {
 	json_error_t jerr;
-	const char *name, *kpath, *pass, *nb, *na;
-	json_t *v, *sec;
+	const char *name, *kpath, *pass, *nb, *na, *ver;
+	json_t *v, *sec, *prev;
 	size_t i;
 	int r;
 
@@ -253,18 +310,29 @@ load_keys(struct conf *cfg, json_t *keys, const char *path,
 		return zs_errf(eb, ZS_ERR_INVALID, "%s: keys must be an array",
 		    path);
 	json_array_foreach(keys, i, v) {
-		pass = nb = na = NULL;
+		pass = nb = na = ver = NULL;
+		prev = NULL;
 		/* allow, rules, default and raw_signing are policy.c's. */
 		if (json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:s, s?s, "
-		    "s?o, s?o, s?o, s?o, s?s, s?s}", "name", &name, "path",
-		    &kpath, "passphrase_file", &pass, "allow", &sec, "rules",
-		    &sec, "default", &sec, "raw_signing", &sec, "not_before",
-		    &nb, "not_after", &na) != 0)
+		    "s?o, s?o, s?o, s?o, s?s, s?s, s?s, s?o}", "name", &name,
+		    "path", &kpath, "passphrase_file", &pass, "allow", &sec,
+		    "rules", &sec, "default", &sec, "raw_signing", &sec,
+		    "not_before", &nb, "not_after", &na, "version", &ver,
+		    "previous", &prev) != 0)
 			return zs_errf(eb, ZS_ERR_INVALID, "%s: keys[%zu]: %s",
 			    path, i, jerr.text);
+		/* "@" is kept for the versions "previous" names. */
+		if (strchr(name, '@') != NULL)
+			return zs_errf(eb, ZS_ERR_INVALID, "%s: keys[%zu]: a key "
+			    "name has no \"@\" (earlier versions go in "
+			    "\"previous\")", path, i);
+		if (ver != NULL && !key_version_valid(ver))
+			return zs_errf(eb, ZS_ERR_INVALID, "%s: key %s: bad "
+			    "version \"%s\"", path, name, ver);
 		if ((r = conf_add_key(cfg, name, kpath, pass, eb)) != 0 ||
 		    (r = key_validity(&cfg->keys[cfg->nkeys - 1], nb, na,
-		    eb)) != 0)
+		    eb)) != 0 || (prev != NULL && (r = key_previous(cfg, name,
+		    ver, prev, path, eb)) != 0))
 			return r;
 	}
 	return 0;
@@ -408,6 +476,8 @@ conf_load_keys(const struct conf *cfg, struct keyring **krp,
 		}
 		zs_key_set_validity(key, cfg->keys[i].not_before,
 		    cfg->keys[i].not_after);
+		if (cfg->keys[i].successor != NULL)
+			zs_key_set_retired(key, cfg->keys[i].successor);
 		if ((r = keyring_add(kr, key)) != 0) {
 			zs_key_free(key);
 			zs_errf(eb, r, "key %s: cannot be added to the keyring",

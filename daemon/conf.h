@@ -17,6 +17,8 @@
 
 /* Listener used when neither -l nor the config file names one. */
 #define CONF_LISTEN_DEFAULT		"unix:/run/zsignd/zsignd.sock"
+/* Most earlier versions ("previous") one key keeps. */
+#define CONF_KEY_VERSIONS_MAX	32
 /* Most listeners. */
 #define CONF_LISTEN_MAX		16
 /* Longest listener spec ("unix:" + a sun_path). */
@@ -77,6 +79,7 @@ struct conf_key {
 	char	*passfile;	/* may be NULL */
 	time_t	 not_before;	/* 0: no lower bound */
 	time_t	 not_after;	/* 0: no expiry */
+	char	*successor;	/* NAME@VERSION: the current version; else NULL */
 };
 
 struct conf {

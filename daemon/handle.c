@@ -889,7 +889,7 @@ char *
 handle_keys(const struct keyring *kr)
 {
 	struct zs_key *k;
-	json_t *arr;
+	json_t *arr, *o;
 	size_t i;
 	char *pem;
 
@@ -897,12 +897,16 @@ handle_keys(const struct keyring *kr)
 	for (i = 0; i < keyring_count(kr); i++) {
 		k = keyring_at(kr, i);
 		pem = key_public_pem(k);
-		json_array_append_new(arr, json_pack(
-		    "{s:s,s:s,s:i,s:s,s:s,s:b,s:s}", "name", zs_key_name(k),
-		    "type", zs_key_type_name(k), "bits", zs_key_bits(k),
-		    "fingerprint", zs_key_fingerprint(k), "backend",
-		    zs_key_backend(k), "available", zs_key_available(k),
-		    "public_key_pem", pem));
+		o = json_pack("{s:s,s:s,s:i,s:s,s:s,s:b,s:s}", "name",
+		    zs_key_name(k), "type", zs_key_type_name(k), "bits",
+		    zs_key_bits(k), "fingerprint", zs_key_fingerprint(k),
+		    "backend", zs_key_backend(k), "available",
+		    zs_key_available(k), "public_key_pem", pem);
+		/* An earlier version: for verifying only. */
+		if (zs_key_successor(k) != NULL)
+			json_object_set_new(o, "superseded_by",
+			    json_string(zs_key_successor(k)));
+		json_array_append_new(arr, o);
 		free(pem);
 	}
 	return reply_dump(json_pack("{s:o}", "keys", arr));

@@ -27,6 +27,7 @@ struct zs_key {
 	char				 fp[ZS_FP_LEN];
 	time_t				 not_before;	/* 0: none */
 	time_t				 not_after;	/* 0: none */
+	char				*successor;	/* retired: current version */
 };
 
 /* Backends in lookup order; the file store takes anything the others don't. */
@@ -233,6 +234,7 @@ zs_key_free(struct zs_key *key)
 		key->ops->free(key->priv);
 	EVP_PKEY_free(key->pub);
 	free(key->name);
+	free(key->successor);
 	free(key);
 }
 
@@ -292,6 +294,19 @@ zs_key_set_validity(struct zs_key *key, time_t not_before, time_t not_after)
 	key->not_after = not_after;
 }
 
+void
+zs_key_set_retired(struct zs_key *key, const char *successor)
+{
+	free(key->successor);
+	key->successor = xstrdup(successor);
+}
+
+const char *
+zs_key_successor(const struct zs_key *key)
+{
+	return key->successor;
+}
+
 time_t
 zs_key_not_after(const struct zs_key *key)
 {
@@ -304,6 +319,11 @@ zs_key_check_validity(const struct zs_key *key, time_t now,
 {
 	char nb[ZS_RFC3339_LEN] = "", na[ZS_RFC3339_LEN] = "";
 
+	if (key->successor != NULL)
+		return zs_errf(eb, ZS_ERR_DENIED, "key \"%s\" is an earlier "
+		    "version (the current one is %.*s@%s): it serves its public "
+		    "key for verifying, and signs no more", key->name,
+		    (int)strcspn(key->name, "@"), key->name, key->successor);
 	if ((key->not_before == 0 || now >= key->not_before) &&
 	    (key->not_after == 0 || now < key->not_after))
 		return 0;

@@ -126,6 +126,13 @@ int		 zs_key_sign(struct zs_key *key, enum zs_sigalg alg,
  */
 void		 zs_key_set_validity(struct zs_key *key, time_t not_before,
 		    time_t not_after);
+/*
+ * Retire key (an earlier version, "NAME@VERSION"): it still serves its
+ * public key but signs no more; successor names the current version.
+ */
+void		 zs_key_set_retired(struct zs_key *key, const char *successor);
+/* The current version that replaced key, or NULL while it is current. */
+const char	*zs_key_successor(const struct zs_key *key);
 /* The end of key's validity, 0 when it has none. */
 time_t		 zs_key_not_after(const struct zs_key *key);
 /* May key sign at now? ZS_ERR_DENIED naming the window when not. */

@@ -206,18 +206,23 @@ text_check(const char *s, const char *what, struct zs_errbuf *eb)
 int
 proto_keyname_valid(const char *name)
 {
-	size_t n;
+	size_t n, at = 0;
 
 	for (n = 0; name[n] != '\0'; n++) {
 		if (n >= ZS_KEYNAME_MAX - 1)
 			return 0;
+		/* One "@" between a name and a version: NAME@VERSION. */
+		if (name[n] == '@' && at == 0 && n > 0) {
+			at = n;
+			continue;
+		}
 		if (!((name[n] >= 'a' && name[n] <= 'z') ||
 		    (name[n] >= 'A' && name[n] <= 'Z') ||
 		    (name[n] >= '0' && name[n] <= '9') ||
 		    name[n] == '.' || name[n] == '_' || name[n] == '-'))
 			return 0;
 	}
-	return n > 0;
+	return n > 0 && (at == 0 || at + 1 < n);
 }
 
 /* Normalise "SHA256:<64 hex>" (any case) into lower case. */
@@ -485,7 +490,8 @@ parse_key(json_t *root, const char **keyp, const char **fpp,
 			return r;
 		if (!proto_keyname_valid(s))
 			return zs_errf(eb, ZS_ERR_INVALID,
-			    "key: must be 1-%d of A-Z a-z 0-9 . _ -",
+			    "key: must be 1-%d of A-Z a-z 0-9 . _ - (and "
+			    "@VERSION)",
 			    ZS_KEYNAME_MAX - 1);
 		*keyp = s;
 	}

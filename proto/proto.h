@@ -124,7 +124,7 @@ int		 proto_raw_parse(const void *body, size_t len, size_t max,
 		    struct proto_raw_req **reqp, struct zs_errbuf *eb);
 /* Free a raw-sign request; NULL is a no-op. */
 void		 proto_raw_free(struct proto_raw_req *req);
-/* Is name a valid key name (1-63 of [A-Za-z0-9._-])? */
+/* Is name a valid key name (1-63 of [A-Za-z0-9._-], one "@" inside)? */
 int		 proto_keyname_valid(const char *name);
 /* The HTTP status that carries error code code (see PROTOCOL.md). */
 int		 proto_http_status(int code);

@@ -58,7 +58,7 @@ zs_is $? 1 "/metrics: a key without not_after has no expiry sample"
 # SIGHUP applies a new window.
 write_conf "$NEXT_YEAR"
 kill -HUP "$ZS_PID"
-zs_wait_log 'serving configuration #2'
+zs_wait_log 'configuration reloaded \(#2\)'
 zs_post /v1/sign "$ZS_TMP/req-old.json"
 zs_is "$ZS_STATUS" 200 "after SIGHUP the renewed key signs again"
 

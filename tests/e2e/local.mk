@@ -16,7 +16,8 @@ EXTRA_DIST += $(DAEMON_E2E_TESTS) tests/e2e/lib.sh tests/e2e/daemon-api.json \
 	tests/e2e/conn-reuse.py tests/e2e/noread.py tests/e2e/zshttp.py
 
 # Key lifetimes (keys[].not_before/not_after) and zsignd --generate-key.
-KEYS_E2E_TESTS = tests/e2e/keys-lifecycle.sh tests/e2e/keys-generate.sh
+KEYS_E2E_TESTS = tests/e2e/keys-lifecycle.sh tests/e2e/keys-generate.sh \
+	tests/e2e/keys-rotation.sh
 TESTS += $(KEYS_E2E_TESTS)
 EXTRA_DIST += $(KEYS_E2E_TESTS)
 

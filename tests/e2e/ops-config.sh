@@ -21,6 +21,7 @@ sed -e "s|/etc/zsign/|$root/etc/zsign/|g" -e "s|/var/|$root/var/|g" \
     -e "s|/run/zsignd/|$root/run/zsignd/|g" \
     -e "s|\"zsign\"|\"$(id -gn)\"|g" "$EXAMPLE" >"$T/zsignd.conf"
 cp "$ZS_KEYDIR/test-ecdsa-p256.pem" "$root/etc/zsign/keys/dev.pem"
+cp "$ZS_KEYDIR/test-ed25519.pem" "$root/etc/zsign/keys/release-2021.pem"
 printf 'correct horse\n' >"$root/creds/zsign_release.pass"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -aes256 \
     -pass pass:'correct horse' -out "$root/etc/zsign/keys/release.pem" 2>/dev/null
@@ -41,7 +42,7 @@ CREDENTIALS_DIRECTORY=$root/creds "$ZS_ZSIGND" --check-config -c "$T/zsignd.conf
     >"$T/check.out" 2>&1
 rc=$?
 zs_is "$rc:$(cat "$T/check.out" | tail -1)" \
-    "0:configuration OK: 2 key(s), 2 listener(s), 4 worker(s)" \
+    "0:configuration OK: 3 key(s), 2 listener(s), 4 worker(s)" \
     "the shipped example passes --check-config"
 [ $rc -eq 0 ] || sed 's/^/# /' "$T/check.out"
 

@@ -335,6 +335,11 @@ test_keyname(void **state)
 	assert_false(proto_keyname_valid("a b"));
 	assert_false(proto_keyname_valid("a/b"));
 	assert_false(proto_keyname_valid("zsign:dev"));
+	/* An earlier version of a rotated key: one "@" inside. */
+	assert_true(proto_keyname_valid("release@2026"));
+	assert_false(proto_keyname_valid("@2026"));
+	assert_false(proto_keyname_valid("release@"));
+	assert_false(proto_keyname_valid("a@b@c"));
 	memset(longname, 'k', ZS_KEYNAME_MAX - 1);
 	longname[ZS_KEYNAME_MAX - 1] = '\0';
 	assert_true(proto_keyname_valid(longname));
