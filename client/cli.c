@@ -35,6 +35,7 @@ cli_client(struct cli *c, struct zsclient **clp, struct zs_errbuf *eb)
 		    (r = zsclient_open(c->server, &c->cl, eb)) != 0)
 			return r;
 		zsclient_set_tls(c->cl, &c->tls);
+		zsclient_set_no_wait(c->cl, c->no_wait);
 	}
 	*clp = c->cl;
 	return 0;

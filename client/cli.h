@@ -31,6 +31,7 @@ struct cli {
 	const char	*server;	/* --server, ZSIGN_SERVER or default */
 	struct zsclient	*cl;		/* opened on first use */
 	struct tlsopts	 tls;		/* --cacert etc. (tls-opts.c) */
+	int		 no_wait;	/* --no-wait: held requests */
 };
 
 /* The connection to the server, opened on first use. */
@@ -91,6 +92,13 @@ int	cli_image_read(const char *path, uint8_t **imgp, size_t *lenp,
 int	cmd_imgtool(struct cli *c, int argc, char **argv);
 /* `zsign-client raw-sign ...`: a bare signature (cli-raw.c). */
 int	cmd_raw_sign(struct cli *c, int argc, char **argv);
+/* zsign-client approvals: the held requests one may approve, or one's own. */
+int	cmd_approvals(struct cli *c, int argc, char **argv);
+/* zsign-client approve ID / reject ID. */
+int	cmd_approve(struct cli *c, int argc, char **argv);
+int	cmd_reject(struct cli *c, int argc, char **argv);
+/* zsign-client fetch ID: collect a held request's signed files. */
+int	cmd_fetch(struct cli *c, int argc, char **argv);
 /* `zsign-client rimage ARGS...`: SOF's rimage through zsignd. */
 int	cmd_rimage(struct cli *c, int argc, char **argv);
 /*

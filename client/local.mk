@@ -6,7 +6,7 @@ libzsign_a_SOURCES += \
 	client/zsclient.c client/zsclient.h \
 	client/cli.c client/cli.h client/cli-raw.c \
 	client/clientconf.c client/clientconf.h \
-	client/cli-imgtool.c client/cli-west.c \
+	client/cli-imgtool.c client/cli-west.c client/cli-approve.c \
 	client/imgtool-help.c client/imgtool-help.h
 
 bin_PROGRAMS += zsign-client

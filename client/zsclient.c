@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -40,6 +41,7 @@ struct zsclient {
 	char	*port;
 	const struct tlsopts *tls;	/* https only (tls-opts.c) */
 	SSL_CTX	*ctx;		/* https: made on first use */
+	int	 no_wait;	/* a held sign request is not waited for */
 };
 
 /*
@@ -256,11 +258,13 @@ zsclient_exchange(struct zsclient *cl, struct transport_req *rq,
 
 /*
  * Run one request: GET when body is NULL, else POST of body (JSON).
- * On 200 (or also_ok, when not 0), *replyp is the decoded JSON object.
+ * On 200 (or also_ok, when not 0), *replyp is the decoded JSON object,
+ * and *statusp (when given) the status that came.
  */
 static int
-zsclient_request_ok(struct zsclient *cl, const char *path, const char *body,
-    size_t bodylen, long also_ok, json_t **replyp, struct zs_errbuf *eb)
+zsclient_request_status(struct zsclient *cl, const char *path,
+    const char *body, size_t bodylen, long also_ok, json_t **replyp,
+    long *statusp, struct zs_errbuf *eb)
 {
 	struct transport_req rq;
 	struct transport_reply rp;
@@ -282,6 +286,8 @@ zsclient_request_ok(struct zsclient *cl, const char *path, const char *body,
 	if ((r = zsclient_exchange(cl, &rq, &rp, eb)) != 0)
 		return r;
 	root = jsonlift_loadb((const char *)rp.body, rp.len, 0, &jerr);
+	if (statusp != NULL)
+		*statusp = rp.status;
 	if (rp.status != 200 && (also_ok == 0 || rp.status != also_ok)) {
 		r = zsclient_reply_error(rp.status, root, eb);
 		goto out;
@@ -298,6 +304,15 @@ zsclient_request_ok(struct zsclient *cl, const char *path, const char *body,
 	json_decref(root);
 	transport_reply_free(&rp);
 	return r;
+}
+
+/* The same, without the status. */
+static int
+zsclient_request_ok(struct zsclient *cl, const char *path, const char *body,
+    size_t bodylen, long also_ok, json_t **replyp, struct zs_errbuf *eb)
+{
+	return zsclient_request_status(cl, path, body, bodylen, also_ok,
+	    replyp, NULL, eb);
 }
 
 /* Run one request; on 200, *replyp is the decoded JSON object. */
@@ -574,6 +589,133 @@ zsclient_reply_bin(json_t *req, const uint8_t *body, size_t len,
 	return r;
 }
 
+void
+zsclient_set_no_wait(struct zsclient *cl, int no_wait)
+{
+	cl->no_wait = no_wait;
+}
+
+int
+zsclient_approvals(struct zsclient *cl, json_t **replyp,
+    struct zs_errbuf *eb)
+{
+	return zsclient_request(cl, "/v1/approvals", NULL, 0, replyp, eb);
+}
+
+/* {"id": ID} for the approvals routes; NULL for a malformed id. */
+static char *
+zsclient_id_body(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n != 32 || strspn(id, "0123456789abcdef") != n)
+		return NULL;
+	return xasprintf("{\"id\": \"%s\"}", id);
+}
+
+int
+zsclient_approval_vote(struct zsclient *cl, const char *id, int approve,
+    json_t **replyp, struct zs_errbuf *eb)
+{
+	char *body = zsclient_id_body(id);
+	int r;
+
+	if (body == NULL)
+		return zs_errf(eb, ZS_ERR_USAGE, "a request id is 32 hex "
+		    "digits");
+	r = zsclient_request(cl, approve ? "/v1/approvals/approve" :
+	    "/v1/approvals/reject", body, strlen(body), replyp, eb);
+	free(body);
+	return r;
+}
+
+int
+zsclient_fetch(struct zsclient *cl, const char *id, json_t **replyp,
+    int *pendingp, struct zs_errbuf *eb)
+{
+	char *body = zsclient_id_body(id);
+	json_t *reply = NULL;
+	long status = 0;
+	int r;
+
+	if (body == NULL)
+		return zs_errf(eb, ZS_ERR_USAGE, "a request id is 32 hex "
+		    "digits");
+	r = zsclient_request_status(cl, "/v1/approvals/fetch", body,
+	    strlen(body), 202, &reply, &status, eb);
+	free(body);
+	if (r != 0)
+		return r;
+	*pendingp = status == 202;
+	if (status == 200 && (!json_is_object(json_object_get(reply,
+	    "files")) || (r = zsclient_reply_json(reply, eb)) != 0)) {
+		json_decref(reply);
+		return r != 0 ? r : zs_errf(eb, ZS_ERR_PROTOCOL, "the "
+		    "collected reply has no \"files\" object");
+	}
+	*replyp = reply;
+	return 0;
+}
+
+/* Say once per change whom a held request waits for. */
+static void
+zsclient_say_waiting(const json_t *a, size_t *shownp)
+{
+	const json_t *by = json_object_get(a, "approved_by");
+	char *who = json_dumps(json_object_get(a, "approvers"), JSON_COMPACT);
+	size_t n = json_array_size(by);
+
+	if (n + 1 != *shownp)
+		fprintf(stderr, "zsign-client: request %s waits for approval: "
+		    "%zu of %lld in, from %s\n",
+		    json_string_value(json_object_get(a, "id")), n,
+		    (long long)json_integer_value(json_object_get(a,
+		    "required")), who != NULL ? who : "the key's approvers");
+	*shownp = n + 1;
+	free(who);
+}
+
+/*
+ * A 202 from /v1/sign: with no_wait, fail naming the request to collect;
+ * else poll until its approvals are in and return the signed reply.
+ */
+static int
+zsclient_held(struct zsclient *cl, const json_t *held, json_t **replyp,
+    struct zs_errbuf *eb)
+{
+	const json_t *a = json_object_get(held, "approval");
+	const char *id = json_string_value(json_object_get(a, "id"));
+	json_t *reply = NULL;
+	size_t shown = 0;
+	char ids[40];
+	int r, pending = 1;
+
+	if (id == NULL || strlen(id) >= sizeof(ids))
+		return zs_errf(eb, ZS_ERR_PROTOCOL, "a 202 reply without a "
+		    "request id");
+	snprintf(ids, sizeof(ids), "%s", id);
+	if (cl->no_wait) {
+		printf("%s\n", ids);
+		return zs_errf(eb, ZS_ERR_UNAVAILABLE, "request %s is held for "
+		    "approval; collect it with `zsign-client fetch %s`", ids,
+		    ids);
+	}
+	zsclient_say_waiting(a, &shown);
+	for (;;) {
+		sleep(ZSCLIENT_APPROVAL_POLL_S);
+		if ((r = zsclient_fetch(cl, ids, &reply, &pending, eb)) != 0)
+			return r;
+		if (!pending)
+			break;
+		zsclient_say_waiting(json_object_get(reply, "approval"),
+		    &shown);
+		json_decref(reply);
+		reply = NULL;
+	}
+	*replyp = reply;
+	return 0;
+}
+
 int
 zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
     struct zs_errbuf *eb)
@@ -607,6 +749,13 @@ zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	rq.nbody = niov;
 	if ((r = zsclient_exchange(cl, &rq, &rp, eb)) != 0)
 		goto out;
+	/* Held for approvals: wait for them, or say how to collect it. */
+	if (rp.status == 202) {
+		reply = jsonlift_loadb((const char *)rp.body, rp.len, 0,
+		    &jerr);
+		r = zsclient_held(cl, reply, replyp, eb);
+		goto out;
+	}
 	if (rp.status == 200 && strncasecmp(rp.ctype, PROTO_BIN_TYPE,
 	    strlen(PROTO_BIN_TYPE)) == 0)
 		r = zsclient_reply_bin(req, rp.body, rp.len, &reply, eb);

@@ -44,6 +44,26 @@ struct zsclient;
  */
 int	zsclient_open(const char *server, struct zsclient **clp,
 	    struct zs_errbuf *eb);
+/* Seconds between two looks at a held sign request. */
+#define ZSCLIENT_APPROVAL_POLL_S	2
+/*
+ * A sign request the server holds for approvals (202) is waited for,
+ * showing on stderr whom it waits for; with no_wait set, zsclient_sign()
+ * prints its id on stdout and fails instead, naming `zsign-client fetch`.
+ */
+void	zsclient_set_no_wait(struct zsclient *cl, int no_wait);
+/* GET /v1/approvals: held requests the caller may approve, and its own. */
+int	zsclient_approvals(struct zsclient *cl, json_t **replyp,
+	    struct zs_errbuf *eb);
+/* Approve (or reject) held request id; *replyp describes it after. */
+int	zsclient_approval_vote(struct zsclient *cl, const char *id,
+	    int approve, json_t **replyp, struct zs_errbuf *eb);
+/*
+ * Collect held request id: *pendingp set while it waits (*replyp then
+ * describes it), else *replyp is the signed reply, as zsclient_sign's.
+ */
+int	zsclient_fetch(struct zsclient *cl, const char *id, json_t **replyp,
+	    int *pendingp, struct zs_errbuf *eb);
 /* Use tls (borrowed, may be NULL) for an https:// server. */
 void	zsclient_set_tls(struct zsclient *cl, const struct tlsopts *tls);
 /* Close the connection and free cl; NULL is a no-op. */

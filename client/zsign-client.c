@@ -30,7 +30,7 @@
 
 static const char usage_text[] =
 "usage: zsign-client [-s|--server unix:PATH|https://HOST:PORT]\n"
-"                    [TLS OPTIONS] COMMAND [ARGS...]\n"
+"                    [--no-wait] [TLS OPTIONS] COMMAND [ARGS...]\n"
 "\n"
 "commands:\n"
 "  sign [-d BUILD_DIR] -t imgtool [-q] [-f] [--bin|--no-bin] [-B FILE]\n"
@@ -46,12 +46,17 @@ static const char usage_text[] =
 "                          the key's bare signature over INPUT or a digest\n"
 "  rimage RIMAGE_ARGS... MODULES...\n"
 "                          SOF's `rimage` with the key held by the server\n"
+"  approvals               held sign requests one may approve, or one's own\n"
+"  approve ID | reject ID  vote on a held request (two-person rule)\n"
+"  fetch ID [-o DIR]       collect a held request's signed files\n"
 "  keys                    list the server's keys\n"
 "  health                  check that the server is up\n"
 "\n"
 "The server is -s/--server, else $ZSIGN_SERVER, else \"server\" in\n"
 "~/.config/zsign/client.conf or " CLIENTCONF_SYSTEM ", else\n"
 ZSCLIENT_DEFAULT_SERVER ".\n"
+"--no-wait: a request held for approvals prints its id and exits 1\n"
+"instead of waiting (then `zsign-client fetch ID`).\n"
 "TLS options (https:// servers):\n"
 TLSOPTS_USAGE
 "Exit status: 0 ok, 1 signing refused or failed, 2 usage.\n";
@@ -133,6 +138,10 @@ static const struct cli_command {
 	{ "imgtool",	cmd_imgtool },
 	{ "rimage",	cmd_rimage },
 	{ "raw-sign",	cmd_raw_sign },
+	{ "approvals",	cmd_approvals },
+	{ "approve",	cmd_approve },
+	{ "reject",	cmd_reject },
+	{ "fetch",	cmd_fetch },
 	{ "keys",	cmd_keys },
 	{ "health",	cmd_health },
 };
@@ -165,6 +174,8 @@ main(int argc, char **argv)
 			c.server = argv[++ai];
 		} else if (strncmp(argv[ai], "--server=", 9) == 0) {
 			c.server = argv[ai] + 9;
+		} else if (strcmp(argv[ai], "--no-wait") == 0) {
+			c.no_wait = 1;
 		} else if ((rc = tlsopts_parse(&c.tls, argc, argv, &ai,
 		    &eb)) != 0) {
 			if (rc < 0)

@@ -47,6 +47,10 @@ static const char *const audit_result_names[] = {
 	[AUDIT_OK] = "ok",
 	[AUDIT_REFUSED] = "refused",
 	[AUDIT_FAILED] = "failed",
+	[AUDIT_HELD] = "held",
+	[AUDIT_APPROVED] = "approved",
+	[AUDIT_REJECTED] = "rejected",
+	[AUDIT_EXPIRED] = "expired",
 };
 
 static void	audit_now(char out[48]);
@@ -548,6 +552,7 @@ audit_fields(const struct audit_record *rec, unsigned long long seq)
 	audit_set_str(o, "auth", rec->auth);
 	audit_set_str(o, "peer", rec->peer);
 	audit_set_str(o, "jti", rec->jti);
+	audit_set_str(o, "request", rec->request);
 	audit_set_str(o, "key", rec->key);
 	audit_set_str(o, "key_fingerprint", rec->key_fingerprint);
 	audit_set_str(o, "tool", rec->tool);

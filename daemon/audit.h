@@ -43,6 +43,10 @@ enum audit_result {
 	AUDIT_OK,		/* signed image returned */
 	AUDIT_REFUSED,		/* authentication or policy said no */
 	AUDIT_FAILED,		/* accepted but signing (or the audit) failed */
+	AUDIT_HELD,		/* held until approvals are in */
+	AUDIT_APPROVED,		/* one approval of a held request */
+	AUDIT_REJECTED,		/* a held request rejected */
+	AUDIT_EXPIRED,		/* a held request timed out */
 };
 
 /* One request as the audit trail records it; NULL fields are omitted. */
@@ -52,6 +56,7 @@ struct audit_record {
 	const char		*auth;		/* "unix", "cert", "token", "none" */
 	const char		*peer;		/* "unix:pid=42", "192.0.2.1:5000" */
 	const char		*jti;		/* the OIDC token's "jti" */
+	const char		*request;	/* held request (approvals) */
 	const char		*key;		/* server key name */
 	const char		*key_fingerprint;
 	const char		*tool;		/* "imgtool", "rimage" */

@@ -312,13 +312,13 @@ load_keys(struct conf *cfg, json_t *keys, const char *path,
 	json_array_foreach(keys, i, v) {
 		pass = nb = na = ver = NULL;
 		prev = NULL;
-		/* allow, rules, default and raw_signing are policy.c's. */
+		/* allow, rules, default, raw_signing, approval: policy.c's. */
 		if (json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:s, s?s, "
-		    "s?o, s?o, s?o, s?o, s?s, s?s, s?s, s?o}", "name", &name,
-		    "path", &kpath, "passphrase_file", &pass, "allow", &sec,
-		    "rules", &sec, "default", &sec, "raw_signing", &sec,
-		    "not_before", &nb, "not_after", &na, "version", &ver,
-		    "previous", &prev) != 0)
+		    "s?o, s?o, s?o, s?o, s?o, s?s, s?s, s?s, s?o}", "name",
+		    &name, "path", &kpath, "passphrase_file", &pass, "allow",
+		    &sec, "rules", &sec, "default", &sec, "raw_signing", &sec,
+		    "approval", &sec, "not_before", &nb, "not_after", &na,
+		    "version", &ver, "previous", &prev) != 0)
 			return zs_errf(eb, ZS_ERR_INVALID, "%s: keys[%zu]: %s",
 			    path, i, jerr.text);
 		/* "@" is kept for the versions "previous" names. */
@@ -362,12 +362,12 @@ conf_load_file(struct conf *cfg, const char *path, struct zs_errbuf *eb)
 	/* The security members are checked by security.c (docs/SECURITY.md). */
 	/* log_level and metrics are runtime.c's. */
 	if (json_unpack_ex(root, &jerr, JSON_STRICT, "{s?o, s?o, s?o, s?o, "
-	    "s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o}",
+	    "s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o}",
 	    "listen", &listen, "workers", &workers, "keys", &keys, "limits",
-	    &lim, "tls", &sec, "tokens", &sec, "oidc", &sec, "audit", &sec,
-	    "state_file", &sec, "state", &sec, "node", &sec, "socket_mode",
-	    &sec, "socket_group", &sec, "log_level", &sec, "metrics", &sec,
-	    "rimage", &rim) != 0) {
+	    &lim, "tls", &sec, "tokens", &sec, "oidc", &sec, "approvals", &sec,
+	    "audit", &sec, "state_file", &sec, "state", &sec, "node", &sec,
+	    "socket_mode", &sec, "socket_group", &sec, "log_level", &sec,
+	    "metrics", &sec, "rimage", &rim) != 0) {
 		r = zs_errf(eb, ZS_ERR_INVALID, "%s: %s", path, jerr.text);
 		goto out;
 	}

@@ -55,6 +55,9 @@ struct signctx {
 	struct zs_errbuf	 eb;
 };
 
+/* key_resolve(): the request is to be held for approvals (not an error). */
+#define HANDLE_HELD		1
+
 static int	sign_imgtool(struct signctx *);
 static int	sign_rimage(struct signctx *);
 
@@ -112,6 +115,10 @@ key_resolve(struct signctx *c, const char *argkey)
 	if (c->key != NULL && !zs_key_available(c->key))
 		return zs_errf(&c->eb, ZS_ERR_UNAVAILABLE,
 		    "key \"%s\" is not available", zs_key_name(c->key));
+	/* A key under the two-person rule signs only an approved request. */
+	if (c->job->approval == NULL &&
+	    security_needs_approval(c->job->sec, c->key))
+		return HANDLE_HELD;
 	snprintf(c->job->key, sizeof(c->job->key), "%s",
 	    c->key != NULL ? zs_key_name(c->key) : "-");
 	return 0;
@@ -735,6 +742,7 @@ handle_audit(struct signctx *c, int code, const struct timespec *t0)
 	o.image = c->has_image ? &c->image : NULL;
 	o.code = code;
 	o.message = code != 0 ? c->eb.msg : NULL;
+	o.request = c->job->approval;
 	o.ms = (long)(t.tv_sec - t0->tv_sec) * 1000 +
 	    (t.tv_nsec - t0->tv_nsec) / 1000000;
 	if ((r = security_audit(c->job->sec, c->job->id, &o, &aeb)) == 0)
@@ -743,6 +751,35 @@ handle_audit(struct signctx *c, int code, const struct timespec *t0)
 	if (code == 0)
 		zs_errf(&c->eb, r, "%s", aeb.msg);
 	return r;
+}
+
+/* The image version an imgtool request asks for, if it names one. */
+static const char *
+request_version(const struct proto_sign_req *req)
+{
+	size_t i;
+
+	for (i = 0; req->argc > 0 && i + 1 < (size_t)req->argc; i++)
+		if (strcmp(req->argv[i], "--version") == 0 ||
+		    strcmp(req->argv[i], "-v") == 0)
+			return req->argv[i + 1];
+	return NULL;
+}
+
+/* Hold the request until its key's approvals are in: a 202 reply. */
+static void
+handle_hold(struct signctx *c)
+{
+	struct sign_job *job = c->job;
+	char *reply = NULL;
+	int r;
+
+	r = security_hold(job->sec, job->id, c->key, c->req->tool_name,
+	    c->req->files, request_version(c->req), job->body, job->len,
+	    job->bin_in, &reply, &c->eb);
+	handle_answer(job, r, &reply, c->eb.msg);
+	if (r == 0)
+		job->status = 202;
 }
 
 void
@@ -802,10 +839,11 @@ handle_sign(struct sign_job *job)
 	job->reserved = job->reserve != NULL ? rlen : 0;
 	r = 0;
  out:
-	if (r != 0 && c.eb.msg[0] == '\0')
+	if (r != 0 && r != HANDLE_HELD && c.eb.msg[0] == '\0')
 		zs_errf(&c.eb, r, "%s", zs_strerror(r));
 	/* Fail closed: no image leaves before its audit line is on disk. */
-	if ((ar = handle_audit(&c, r, &t0)) != 0 && r == 0)
+	if (r != HANDLE_HELD && (ar = handle_audit(&c, r, &t0)) != 0 &&
+	    r == 0)
 		r = ar;
 	if (r == 0) {
 		for (i = 0; i < fileset_count(c.out); i++)
@@ -814,7 +852,9 @@ handle_sign(struct sign_job *job)
 		if (log_getlevel() >= ZS_LOG_INFO)
 			files_summary(c.out, job->out, sizeof(job->out));
 	}
-	if (r == 0 && job->bin_out)
+	if (r == HANDLE_HELD)
+		handle_hold(&c);
+	else if (r == 0 && job->bin_out)
 		handle_answer_len(job, r, &reply, rlen, PROTO_BIN_TYPE,
 		    c.eb.msg);
 	else

@@ -50,6 +50,7 @@ struct sign_job {
 	void			*reserve_arg;
 	struct security		*sec;		/* hooks, may be NULL */
 	const struct policy_identity *id;	/* who asked */
+	const char		*approval;	/* approved held request */
 };
 
 /* Validate and run a sign request; fills status, reply and the log facts. */

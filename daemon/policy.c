@@ -40,6 +40,11 @@
 #define POLICY_TOKENS_MAX	1024
 /* Most entries of one allow list. */
 #define POLICY_ALLOW_MAX	1024
+/* Most approvals one key may require. */
+#define POLICY_APPROVALS_MAX	16
+/* Default and largest time a held request waits for approvals, seconds. */
+#define POLICY_APPROVAL_TIMEOUT_DEFAULT	3600
+#define POLICY_APPROVAL_TIMEOUT_MAX	(7 * 24 * 3600)
 /* Highest max_per_hour accepted (keeps the counters 32-bit). */
 #define POLICY_RATE_MAX		1000000
 /* Identities holding concurrency slots at once. */
@@ -92,6 +97,10 @@ struct policy_key {
 	char			image_class[POLICY_NAME_MAX];	/* "": none */
 	struct policy_slotfit	slot;
 	unsigned		max_per_hour;	/* 0: unlimited */
+	unsigned		approvals;	/* required; 0: none */
+	unsigned		approval_timeout;	/* seconds */
+	struct policy_allow	approvers;
+	json_t			*approvers_json;	/* as configured */
 };
 
 struct policy_conc {
@@ -281,10 +290,9 @@ policy_parse_allow_entry(struct policy *p, struct policy_allow *a,
 }
 
 static int
-policy_parse_allow(struct policy *p, struct policy_key *k, const json_t *o,
-    struct zs_errbuf *eb)
+policy_parse_allow(struct policy *p, struct policy_key *k,
+    struct policy_allow *a, const json_t *o, struct zs_errbuf *eb)
 {
-	struct policy_allow *a = &k->allow;
 	const char *name;
 	json_t *list, *v;
 	size_t i, j, n;
@@ -454,6 +462,50 @@ policy_parse_rules(struct policy_key *k, const json_t *o,
 	return 0;
 }
 
+/* "approval": {"required": N, "approvers": {ALLOW-LIST}, "timeout_s": T}. */
+static int
+policy_parse_approval(struct policy *p, struct policy_key *k, const json_t *o,
+    struct zs_errbuf *eb)
+{
+	unsigned long long n;
+	const char *name;
+	json_t *v;
+	int r;
+
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o) || json_object_get(o, "approvers") == NULL)
+		return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": \"approval\" "
+		    "must be an object with \"approvers\"", k->name);
+	k->approvals = 1;
+	k->approval_timeout = POLICY_APPROVAL_TIMEOUT_DEFAULT;
+	json_object_foreach((json_t *)o, name, v) {
+		if (strcmp(name, "approvers") == 0) {
+			if ((r = policy_parse_allow(p, k, &k->approvers, v,
+			    eb)) != 0)
+				return r;
+			json_decref(k->approvers_json);
+			k->approvers_json = json_deep_copy(v);
+		} else if (strcmp(name, "required") == 0 &&
+		    policy_json_uint(v, POLICY_APPROVALS_MAX, &n) == 0 && n > 0)
+			k->approvals = (unsigned)n;
+		else if (strcmp(name, "timeout_s") == 0 &&
+		    policy_json_uint(v, POLICY_APPROVAL_TIMEOUT_MAX, &n) == 0 &&
+		    n > 0)
+			k->approval_timeout = (unsigned)n;
+		else
+			return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
+			    "approval: bad or unknown member \"%s\" (required "
+			    "1-%d, approvers, timeout_s 1-%d)", k->name, name,
+			    POLICY_APPROVALS_MAX, POLICY_APPROVAL_TIMEOUT_MAX);
+	}
+	/* An approver list that lets anyone in would make the rule empty. */
+	if (k->approvers.anyone)
+		return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
+		    "approval.approvers must name identities", k->name);
+	return 0;
+}
+
 static int
 policy_parse_keys(struct policy *p, const json_t *arr, struct zs_errbuf *eb)
 {
@@ -492,8 +544,10 @@ policy_parse_keys(struct policy *p, const json_t *arr, struct zs_errbuf *eb)
 				    "\"raw_signing\" must be a boolean", name);
 			k->raw_signing = json_is_true(d);
 		}
-		if ((r = policy_parse_allow(p, k, json_object_get(o, "allow"),
-		    eb)) != 0 ||
+		if ((r = policy_parse_allow(p, k, &k->allow,
+		    json_object_get(o, "allow"), eb)) != 0 ||
+		    (r = policy_parse_approval(p, k, json_object_get(o,
+		    "approval"), eb)) != 0 ||
 		    (r = policy_parse_rules(k, json_object_get(o, "rules"),
 		    eb)) != 0)
 			return r;
@@ -580,8 +634,11 @@ policy_free(struct policy *p)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nkeys; i++)
+	for (i = 0; i < p->nkeys; i++) {
 		policy_allow_free(&p->keys[i].allow);
+		policy_allow_free(&p->keys[i].approvers);
+		json_decref(p->keys[i].approvers_json);
+	}
 	free(p->keys);
 	freezero(p->tokens, p->ntokens * sizeof(*p->tokens));
 	oidc_free(p->oidc);
@@ -910,6 +967,37 @@ policy_default_key(const struct policy *p, const struct policy_identity *id,
 	}
 	*keyp = found;
 	return 0;
+}
+
+int
+policy_approval(const struct policy *p, const char *key,
+    unsigned *requiredp, unsigned *timeoutp)
+{
+	const struct policy_key *k = policy_find_key(p, key);
+
+	if (k == NULL || k->approvals == 0)
+		return 0;
+	*requiredp = k->approvals;
+	*timeoutp = k->approval_timeout;
+	return 1;
+}
+
+const json_t *
+policy_approvers(const struct policy *p, const char *key)
+{
+	const struct policy_key *k = policy_find_key(p, key);
+
+	return k != NULL ? k->approvers_json : NULL;
+}
+
+int
+policy_may_approve(const struct policy *p, const char *key,
+    const struct policy_identity *id)
+{
+	const struct policy_key *k = policy_find_key(p, key);
+
+	return k != NULL && k->approvals > 0 && id->auth != POLICY_AUTH_NONE &&
+	    policy_allow_match(&k->approvers, id);
 }
 
 int

@@ -117,6 +117,18 @@ int	policy_authorize(struct policy *p, const struct policy_identity *id,
 int	policy_default_key(const struct policy *p,
 	    const struct policy_identity *id, const char *tool,
 	    const char **keyp, struct zs_errbuf *eb);
+/*
+ * Does key need approvals ("approval")? 1 with the number required and
+ * the seconds a held request waits, else 0.
+ */
+int	policy_approval(const struct policy *p, const char *key,
+	    unsigned *requiredp, unsigned *timeoutp);
+/* Key's approvers list as configured (borrowed), for display. */
+const json_t *policy_approvers(const struct policy *p, const char *key);
+/* Is id on key's approvers list? */
+int	policy_may_approve(const struct policy *p, const char *key,
+	    const struct policy_identity *id);
+
 /* What the rules of a key judge in a signed MCUboot image. */
 struct policy_image {
 	int		signed_image;	/* a signature leaves (no vector) */

@@ -118,6 +118,10 @@ raw_key(struct rawctx *c)
 	if (c->key == NULL)
 		return zs_errf(&c->eb, ZS_ERR_NOT_FOUND, "no key named and no "
 		    "default key");
+	/* Held requests are images; a bare signature is never held. */
+	if (security_needs_approval(c->job->sec, c->key))
+		return zs_errf(&c->eb, ZS_ERR_DENIED, "key \"%s\" signs only "
+		    "approved images: no raw signatures", zs_key_name(c->key));
 	snprintf(c->job->key, sizeof(c->job->key), "%s", zs_key_name(c->key));
 	if (c->alg == NULL && (r = raw_pick(c)) != 0)
 		return r;

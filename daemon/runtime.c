@@ -29,6 +29,7 @@ static const char *const runtime_levels[] = {
 /* Top-level members only read at start-up: a change waits for a restart. */
 static const char *const runtime_startup_members[] = {
 	"socket_mode", "socket_group", "audit", "tls", "state", "node",
+	"approvals",
 };
 
 /*
@@ -40,7 +41,7 @@ static const char *const runtime_policy_members[] = {
 	"tokens", "oidc", "state_file",
 };
 static const char *const runtime_policy_key_members[] = {
-	"allow", "rules", "default", "raw_signing",
+	"allow", "rules", "default", "approval", "raw_signing",
 };
 
 struct runtime *

@@ -25,6 +25,7 @@
 #include "common/xmalloc.h"
 #include "daemon/audit.h"
 #include "daemon/policy.h"
+#include "daemon/approval.h"
 #include "daemon/refagg.h"
 #include "daemon/security.h"
 #include "daemon/tls.h"
@@ -42,6 +43,7 @@
 
 struct security {
 	struct policy	*policy;
+	struct approvals *approvals;	/* held requests; NULL: none */
 	struct audit	*audit;
 	struct refagg	*anon;		/* unauthenticated refusals */
 	struct tls	*tls;
@@ -340,6 +342,37 @@ security_tls_refused(void *arg, const char *peer, const char *why)
 	(void)security_anon_refused(sec, peer, -1, "cert", why);
 }
 
+/*
+ * Open the held-request store when the configuration has "approvals"; a
+ * key with "approval" needs it.
+ */
+static int
+security_approvals_conf(struct security *sec, const json_t *root,
+    int check_only, struct zs_errbuf *eb)
+{
+	const json_t *conf = json_object_get(root, "approvals"), *k;
+	size_t i;
+	int need = 0;
+
+	json_array_foreach(json_object_get(root, "keys"), i, k)
+		need |= json_object_get(k, "approval") != NULL;
+	if (need && conf == NULL)
+		return zs_errf(eb, ZS_ERR_INVALID, "a key with \"approval\" "
+		    "needs \"approvals\": {\"spool_dir\": DIR} to hold its "
+		    "requests");
+	if (conf != NULL && !json_is_object(conf))
+		return zs_errf(eb, ZS_ERR_INVALID, "\"approvals\" must be an "
+		    "object");
+	if (!need || check_only)
+		return 0;
+	/* Held requests must outlive a restart: the configured store. */
+	if (sec->store == NULL || !sec->durable)
+		return zs_errf(eb, ZS_ERR_INVALID, "held requests live in the "
+		    "state store: a key with \"approval\" needs \"state\": "
+		    "\"sqlite:PATH\" (or --state URL)");
+	return approvals_open(conf, sec->store, &sec->approvals, eb);
+}
+
 int
 security_new(const json_t *root, const struct security_opts *opts,
     struct security **secp, struct zs_errbuf *eb)
@@ -392,6 +425,9 @@ security_new(const json_t *root, const struct security_opts *opts,
 		goto fail;
 	if ((r = security_state_open(sec, root, opts, eb)) != 0)
 		goto fail;
+	if ((r = security_approvals_conf(sec, root, opts->check_only, eb))
+	    != 0)
+		goto fail;
 	if (opts->check_only)
 		goto done;
 	akey = opts->audit_key != NULL ? opts->audit_key : auditv[1];
@@ -440,6 +476,7 @@ security_free(struct security *sec)
 		    audit_path(sec->audit), audit_count(sec->audit), head);
 	}
 	policy_free(sec->policy);
+	approvals_close(sec->approvals);
 	store_close(sec->store);
 	refagg_free(sec->anon);
 	audit_close(sec->audit);
@@ -686,6 +723,7 @@ security_audit(struct security *sec, const struct policy_identity *id,
 	rec.result = AUDIT_OK;
 	rec.message = o->message;
 	rec.ms = o->ms;
+	rec.request = o->request;
 	rec.node = sec->durable ? sec->node : NULL;
 	/* The rules decide last, on the image as it would leave. */
 	if (code == 0 && shared &&
@@ -736,4 +774,260 @@ security_audit_state(struct security *sec, char *err, size_t errlen)
 	if (sec == NULL || sec->audit == NULL)
 		return "off";
 	return audit_failing(sec->audit, err, errlen) ? "failing" : "ok";
+}
+
+/* Audit one step of a held request. */
+static void
+security_audit_step(struct security *sec, const struct policy_identity *id,
+    const json_t *rec, enum audit_result result, const char *msg)
+{
+	struct audit_record ar;
+	struct zs_errbuf eb;
+
+	if (sec->audit == NULL)
+		return;
+	memset(&ar, 0, sizeof(ar));
+	ar.identity = id != NULL ? id->name :
+	    json_string_value(json_object_get(rec, "requester"));
+	ar.auth = id != NULL ? security_auth_names[id->auth] : NULL;
+	ar.peer = id != NULL ? id->peer : NULL;
+	ar.key = json_string_value(json_object_get(rec, "key"));
+	ar.tool = json_string_value(json_object_get(rec, "tool"));
+	ar.version = json_string_value(json_object_get(rec, "version"));
+	ar.request = json_string_value(json_object_get(rec, "id"));
+	ar.result = result;
+	ar.message = msg;
+	ar.ms = -1;
+	if (audit_append(sec->audit, &ar, &eb) != 0)
+		log_warnx("%s", eb.msg);
+}
+
+/* What a client is shown of a held request (not the spool flags). */
+static json_t *
+security_approval_view(const json_t *rec)
+{
+	json_t *v = json_deep_copy(rec);
+
+	json_object_del(v, "bin");
+	return v;
+}
+
+int
+security_needs_approval(struct security *sec, const struct zs_key *key)
+{
+	unsigned required, timeout;
+
+	return sec != NULL && key != NULL && policy_approval(sec->policy,
+	    zs_key_name(key), &required, &timeout);
+}
+
+int
+security_hold(struct security *sec, const struct policy_identity *id,
+    const struct zs_key *key, const char *tool, const struct fileset *inputs,
+    const char *version, const uint8_t *body, size_t len, int bin,
+    char **replyp, struct zs_errbuf *eb)
+{
+	const json_t *approvers;
+	char reqid[APPROVAL_ID_LEN], hex[65], msg[128];
+	unsigned required = 0, timeout = 0;
+	json_t *rec, *files;
+	const uint8_t *d;
+	const char *name;
+	size_t i, dl;
+	int r;
+
+	if (sec->approvals == NULL ||
+	    !policy_approval(sec->policy, zs_key_name(key), &required,
+	    &timeout))
+		return zs_errf(eb, ZS_ERR_INTERNAL, "no approvals store");
+	files = json_object();
+	for (i = 0; inputs != NULL && i < fileset_count(inputs); i++)
+		if (fileset_at(inputs, i, &name, &d, &dl) == 0) {
+			zs_sha256_hex(d, dl, hex);
+			json_object_set_new(files, name, json_string(hex));
+		}
+	rec = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:b}", "key",
+	    zs_key_name(key), "tool", tool, "inputs", files, "requester",
+	    id->name, "requester_auth", security_auth_names[id->auth],
+	    "peer", id->peer, "required", (json_int_t)required, "bin", bin);
+	if (rec == NULL)
+		return zs_errf(eb, ZS_ERR_INVALID, "a held request must have "
+		    "printable names");
+	if (version != NULL)
+		json_object_set_new(rec, "version", json_string(version));
+	if ((approvers = policy_approvers(sec->policy, zs_key_name(key))) !=
+	    NULL)
+		json_object_set(rec, "approvers", (json_t *)approvers);
+	if ((r = approvals_create(sec->approvals, rec, time(NULL), timeout,
+	    body, len, reqid, eb)) != 0)
+		goto out;
+	snprintf(msg, sizeof(msg), "held until %u approval%s are in",
+	    required, required == 1 ? "" : "s");
+	security_audit_step(sec, id, rec, AUDIT_HELD, msg);
+	*replyp = json_dumps(json_pack("{s:o}", "approval",
+	    security_approval_view(rec)), JSON_COMPACT);
+	r = 0;
+ out:
+	json_decref(rec);
+	return r;
+}
+
+int
+security_approvals_list(struct security *sec,
+    const struct policy_identity *id, char **replyp, struct zs_errbuf *eb)
+{
+	json_t *all = NULL, *expired = NULL, *out, *rec;
+	const char *state, *key, *requester;
+	size_t i;
+	int r;
+
+	if (sec == NULL || sec->approvals == NULL)
+		return zs_errf(eb, ZS_ERR_NOT_FOUND, "no key needs approvals");
+	if (id->auth == POLICY_AUTH_NONE)
+		return zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
+		    id->reason);
+	if ((r = approvals_list(sec->approvals, time(NULL), &all, &expired,
+	    eb)) != 0)
+		return r;
+	json_array_foreach(expired, i, rec)
+		security_audit_step(sec, NULL, rec, AUDIT_EXPIRED, "no "
+		    "approval in time");
+	out = json_array();
+	json_array_foreach(all, i, rec) {
+		state = json_string_value(json_object_get(rec, "state"));
+		key = json_string_value(json_object_get(rec, "key"));
+		requester = json_string_value(json_object_get(rec,
+		    "requester"));
+		if (state == NULL || key == NULL || requester == NULL ||
+		    (strcmp(state, "pending") != 0 &&
+		    strcmp(state, "approved") != 0))
+			continue;
+		/* Approvers see what they may approve; requesters their own. */
+		if (strcmp(requester, id->name) != 0 &&
+		    !policy_may_approve(sec->policy, key, id))
+			continue;
+		json_array_append_new(out, security_approval_view(rec));
+	}
+	*replyp = json_dumps(json_pack("{s:o}", "approvals", out),
+	    JSON_COMPACT);
+	json_decref(all);
+	json_decref(expired);
+	return 0;
+}
+
+int
+security_approvals_vote(struct security *sec,
+    const struct policy_identity *id, const char *reqid, int approve,
+    char **replyp, struct zs_errbuf *eb)
+{
+	json_t *rec = NULL;
+	const char *key, *state;
+	char msg[POLICY_NAME_MAX + 64];
+	int r, expired;
+
+	if (sec == NULL || sec->approvals == NULL)
+		return zs_errf(eb, ZS_ERR_NOT_FOUND, "no key needs approvals");
+	if (id->auth == POLICY_AUTH_NONE)
+		return zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
+		    id->reason);
+	if ((r = approvals_get(sec->approvals, reqid, time(NULL), &rec,
+	    &expired, eb)) != 0)
+		return r;
+	if (expired)
+		security_audit_step(sec, NULL, rec, AUDIT_EXPIRED, "no "
+		    "approval in time");
+	key = json_string_value(json_object_get(rec, "key"));
+	if (key == NULL || !policy_may_approve(sec->policy, key, id)) {
+		r = zs_errf(eb, ZS_ERR_DENIED, "%s may not approve requests "
+		    "for key \"%s\"", id->name, key != NULL ? key : "?");
+		security_audit_step(sec, id, rec, AUDIT_REFUSED, eb->msg);
+		goto out;
+	}
+	if ((r = approvals_vote(rec, id->name, approve, eb)) != 0) {
+		security_audit_step(sec, id, rec, AUDIT_REFUSED, eb->msg);
+		goto out;
+	}
+	if ((r = approvals_update(sec->approvals, rec, eb)) != 0)
+		goto out;
+	state = json_string_value(json_object_get(rec, "state"));
+	snprintf(msg, sizeof(msg), "%s by %s; now %s", approve ? "approved" :
+	    "rejected", id->name, state);
+	security_audit_step(sec, id, rec, approve ? AUDIT_APPROVED :
+	    AUDIT_REJECTED, msg);
+	if (!approve)
+		approvals_forget_body(sec->approvals, reqid);
+	*replyp = json_dumps(json_pack("{s:o}", "approval",
+	    security_approval_view(rec)), JSON_COMPACT);
+	r = 0;
+ out:
+	json_decref(rec);
+	return r;
+}
+
+int
+security_approvals_fetch(struct security *sec,
+    const struct policy_identity *id, const char *reqid, uint8_t **bodyp,
+    size_t *lenp, int *binp, char **pendingp, struct zs_errbuf *eb)
+{
+	json_t *rec = NULL;
+	const char *state, *requester;
+	int r, expired;
+
+	if (sec == NULL || sec->approvals == NULL)
+		return zs_errf(eb, ZS_ERR_NOT_FOUND, "no key needs approvals");
+	if ((r = approvals_get(sec->approvals, reqid, time(NULL), &rec,
+	    &expired, eb)) != 0)
+		return r;
+	if (expired)
+		security_audit_step(sec, NULL, rec, AUDIT_EXPIRED, "no "
+		    "approval in time");
+	state = json_string_value(json_object_get(rec, "state"));
+	requester = json_string_value(json_object_get(rec, "requester"));
+	/* Only the requester collects: the image is theirs to have. */
+	if (id->auth == POLICY_AUTH_NONE || requester == NULL ||
+	    strcmp(requester, id->name) != 0) {
+		r = zs_errf(eb, ZS_ERR_DENIED, "only %s may collect request %s",
+		    requester != NULL ? requester : "its requester", reqid);
+		goto out;
+	}
+	if (state != NULL && strcmp(state, "pending") == 0) {
+		*pendingp = json_dumps(json_pack("{s:o}", "approval",
+		    security_approval_view(rec)), JSON_COMPACT);
+		r = 0;
+		goto out;
+	}
+	if (state == NULL || strcmp(state, "approved") != 0) {
+		r = zs_errf(eb, ZS_ERR_DENIED, "request %s is %s", reqid,
+		    state != NULL ? state : "broken");
+		goto out;
+	}
+	if ((r = approvals_body(sec->approvals, reqid, bodyp, lenp, eb)) != 0)
+		goto out;
+	*binp = json_is_true(json_object_get(rec, "bin"));
+	r = 0;
+ out:
+	json_decref(rec);
+	return r;
+}
+
+void
+security_approvals_done(struct security *sec, const char *reqid, int code)
+{
+	struct zs_errbuf eb;
+	json_t *rec = NULL;
+	int expired;
+
+	if (sec == NULL || sec->approvals == NULL || code != 0)
+		return;
+	if (approvals_get(sec->approvals, reqid, time(NULL), &rec, &expired,
+	    &eb) != 0) {
+		log_warnx("%s", eb.msg);
+		return;
+	}
+	/* Signed once: the approvals are spent. */
+	json_object_set_new(rec, "state", json_string("signed"));
+	if (approvals_update(sec->approvals, rec, &eb) != 0)
+		log_warnx("%s", eb.msg);
+	approvals_forget_body(sec->approvals, reqid);
+	json_decref(rec);
 }

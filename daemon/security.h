@@ -46,6 +46,7 @@ struct security_outcome {
 	int			 code;		/* 0 or ZS_ERR_* */
 	const char		*message;
 	long			 ms;
+	const char		*request;	/* approved held request */
 };
 
 struct security;
@@ -148,5 +149,38 @@ int	security_check_image(struct security *sec, const struct zs_key *key,
  */
 int	security_audit(struct security *sec, const struct policy_identity *id,
 	    const struct security_outcome *o, struct zs_errbuf *eb);
+
+/* Does key need approvals before it signs (worker thread)? */
+int	security_needs_approval(struct security *sec, const struct zs_key *key);
+/*
+ * Hold a sign request for key until its approvals are in (worker
+ * thread): its body is spooled, its record stored and the step audited;
+ * *replyp (malloc'd) is the 202 reply describing it.
+ */
+int	security_hold(struct security *sec, const struct policy_identity *id,
+	    const struct zs_key *key, const char *tool,
+	    const struct fileset *inputs, const char *version,
+	    const uint8_t *body, size_t len, int bin, char **replyp,
+	    struct zs_errbuf *eb);
+/* GET /v1/approvals: the held requests id may approve, and its own. */
+int	security_approvals_list(struct security *sec,
+	    const struct policy_identity *id, char **replyp,
+	    struct zs_errbuf *eb);
+/* Approve (or reject) held request reqid as id; audited either way. */
+int	security_approvals_vote(struct security *sec,
+	    const struct policy_identity *id, const char *reqid, int approve,
+	    char **replyp, struct zs_errbuf *eb);
+/*
+ * Collect held request reqid as its requester: while pending, *pendingp
+ * (malloc'd) describes it; once approved, *bodyp is the spooled request
+ * to sign (binary form when *binp).
+ */
+int	security_approvals_fetch(struct security *sec,
+	    const struct policy_identity *id, const char *reqid,
+	    uint8_t **bodyp, size_t *lenp, int *binp, char **pendingp,
+	    struct zs_errbuf *eb);
+/* The approved request reqid was signed (code 0): its approvals are spent. */
+void	security_approvals_done(struct security *sec, const char *reqid,
+	    int code);
 
 #endif /* ZS_SECURITY_H */

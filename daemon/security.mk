@@ -8,7 +8,8 @@ libzsign_a_SOURCES += \
 	daemon/security.c daemon/security.h \
 	daemon/refagg.c daemon/refagg.h \
 	daemon/jwt.c daemon/jwt.h \
-	daemon/oidc.c daemon/oidc.h
+	daemon/oidc.c daemon/oidc.h \
+	daemon/approval.c daemon/approval.h
 
 SECURITY_UNIT_TESTS = tests/unit/test-audit tests/unit/test-policy \
 	tests/unit/test-tlsopts tests/unit/test-jwt
@@ -75,7 +76,7 @@ EXTRA_DIST += bench/tls.sh
 SECURITY_E2E_TESTS = tests/e2e/security-tls.sh tests/e2e/security-reload.sh \
 	tests/e2e/soak-tls.sh tests/e2e/limits-tls.sh \
 	tests/e2e/security-anon.sh tests/e2e/security-crl.sh \
-	tests/e2e/oidc-tls.sh
+	tests/e2e/oidc-tls.sh tests/e2e/approvals.sh
 TESTS += $(SECURITY_E2E_TESTS)
 EXTRA_DIST += $(SECURITY_E2E_TESTS) tests/e2e/security-lib.sh docs/SECURITY.md \
 	tests/e2e/anon-flood.py tests/e2e/mkcrl.py

@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
+#include "daemon/approval.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/handle.h"
@@ -126,7 +127,8 @@ struct sreq {
 	struct server		*srv;
 	struct evhttp_request	*req;
 	struct reqinfo		 ri;
-	char			 path[16];
+	char			 path[32];
+	char			 approval[APPROVAL_ID_LEN];	/* "" */
 	struct runtime		*rt;		/* the generation it began on */
 	void			(*run)(struct sign_job *);	/* worker */
 	uint8_t			*body;
@@ -144,6 +146,14 @@ static void	route_sign(struct server *, struct evhttp_request *,
 		    struct reqinfo *);
 static void	route_raw_sign(struct server *, struct evhttp_request *,
 		    struct reqinfo *);
+static void	route_approvals(struct server *, struct evhttp_request *,
+		    struct reqinfo *);
+static void	route_approve(struct server *, struct evhttp_request *,
+		    struct reqinfo *);
+static void	route_reject(struct server *, struct evhttp_request *,
+		    struct reqinfo *);
+static void	route_fetch(struct server *, struct evhttp_request *,
+		    struct reqinfo *);
 static void	route_metrics(struct server *, struct evhttp_request *,
 		    struct reqinfo *);
 
@@ -158,6 +168,10 @@ static const struct route {
 	{ "/v1/keys",	EVHTTP_REQ_GET,		route_keys },
 	{ "/v1/sign",	EVHTTP_REQ_POST,	route_sign },
 	{ "/v1/raw-sign", EVHTTP_REQ_POST,	route_raw_sign },
+	{ "/v1/approvals", EVHTTP_REQ_GET,	route_approvals },
+	{ "/v1/approvals/approve", EVHTTP_REQ_POST, route_approve },
+	{ "/v1/approvals/reject", EVHTTP_REQ_POST, route_reject },
+	{ "/v1/approvals/fetch", EVHTTP_REQ_POST, route_fetch },
 	{ "/metrics",	EVHTTP_REQ_GET,		route_metrics },
 };
 
@@ -450,6 +464,8 @@ sreq_done(void *arg)
 		    "status=%d result=%s ms=%ld error=\"%s\"", sr->ri.uid,
 		    sr->ri.pid, j->key, j->tool, j->in, j->status,
 		    zs_errname(j->code), ms_since(&sr->ri.t0), j->msg);
+	if (sr->approval[0] != '\0')
+		security_approvals_done(s->sec, sr->approval, j->code);
 	s->in_flight--;
 	security_leave(s->sec, &sr->ri.id);
 	sreq_free(sr);
@@ -500,15 +516,36 @@ header_is_bin(struct evhttp_request *req, const char *name)
  * Admit a signing request (image or raw) and queue it for the workers,
  * which run handler on it; the same caps, identity slots and audit apply.
  */
+static void	route_job_body(struct server *, struct evhttp_request *,
+		    struct reqinfo *, void (*)(struct sign_job *), uint8_t *,
+		    size_t, int, const char *);
+
 static void
 route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
     void (*handler)(struct sign_job *))
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in), cost;
+	size_t len = evbuffer_get_length(in);
+	uint8_t *body = xmalloc(len + 1);
+
+	if (evbuffer_remove(in, body, len) != (int)len)
+		fatalx("%s: evbuffer_remove failed", __func__);
+	route_job_body(s, req, ri, handler, body, len,
+	    header_is_bin(req, "Content-Type"), NULL);
+}
+
+/*
+ * The same for a body already in hand (body taken over): a request
+ * received now, or an approved held request (approval its id).
+ */
+static void
+route_job_body(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri, void (*handler)(struct sign_job *), uint8_t *body,
+    size_t len, int bin_in, const char *approval)
+{
+	size_t cost;
 	struct zs_errbuf eb;
 	struct sreq *sr;
-	int bin_in = header_is_bin(req, "Content-Type");
 	size_t held;
 
 	/* The caps count file bytes: base64 carries 3 in 4. */
@@ -518,6 +555,7 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 		    "zsignd is shutting down");
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "zsignd is shutting down");
+		free(body);
 		return;
 	}
 	if (s->in_flight >= s->rt->cfg.in_flight_max) {
@@ -525,6 +563,7 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 		    "busy: too many requests in flight");
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "busy: too many requests in flight");
+		free(body);
 		return;
 	}
 	/*
@@ -541,6 +580,7 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	if (held != 0) {
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "busy: too many request bytes in flight");
+		free(body);
 		return;
 	}
 	if (security_enter(s->sec, &ri->id, &eb) != 0) {
@@ -548,6 +588,7 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 		s->bytes_in_flight -= cost;
 		pthread_mutex_unlock(&s->budget_mtx);
 		sign_refused(s, req, ri, eb.code, eb.msg);
+		free(body);
 		return;
 	}
 	metrics_request_begin(s->metrics);
@@ -562,9 +603,7 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	sr->ri.path = sr->path;
 	sr->len = len;
 	sr->cost = cost;
-	sr->body = xmalloc(sr->len + 1);
-	if (evbuffer_remove(in, sr->body, sr->len) != (int)sr->len)
-		fatalx("%s: evbuffer_remove failed", __func__);
+	sr->body = body;
 	/*
 	 * The body's 8 KiB read chains are free now, on the heap: give them
 	 * back before the image is built, or a large request peaks at three
@@ -572,11 +611,16 @@ route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	 */
 	if (sr->len >= SERVER_TRIM_MIN)
 		(void)malloc_trim(0);
+	if (approval != NULL) {
+		snprintf(sr->approval, sizeof(sr->approval), "%s", approval);
+		sr->job.approval = sr->approval;
+	}
 	sr->job.body = sr->body;
 	sr->job.len = sr->len;
 	sr->job.max = sr->rt->cfg.body_max;
 	sr->job.bin_in = bin_in;
-	sr->job.bin_out = header_is_bin(req, "Accept");
+	/* A collected request is answered in JSON: the client lacks its body. */
+	sr->job.bin_out = approval == NULL && header_is_bin(req, "Accept");
 	sr->job.kr = sr->rt->kr;
 	sr->job.rimage = &sr->rt->cfg.rimage;
 	sr->job.sec = s->sec;
@@ -600,6 +644,116 @@ route_raw_sign(struct server *s, struct evhttp_request *req,
     struct reqinfo *ri)
 {
 	route_job(s, req, ri, handle_raw_sign);
+}
+
+/* Largest body of an approvals request ({"id": ...}). */
+#define SERVER_APPROVAL_BODY_MAX	1024
+
+/* The "id" of an approvals request body into id. */
+static int
+approval_req_id(struct evhttp_request *req, char id[APPROVAL_ID_LEN],
+    struct zs_errbuf *eb)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	char body[SERVER_APPROVAL_BODY_MAX];
+	const char *s;
+	json_t *o;
+	int r = 0;
+
+	if (len >= sizeof(body) || evbuffer_remove(in, body, len) != (int)len)
+		return zs_errf(eb, ZS_ERR_INVALID, "want {\"id\": REQUEST-ID}");
+	o = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	s = json_string_value(json_object_get(o, "id"));
+	if (!json_is_object(o) || json_object_size(o) != 1 || s == NULL ||
+	    !approvals_id_valid(s))
+		r = zs_errf(eb, ZS_ERR_INVALID, "want {\"id\": REQUEST-ID} "
+		    "(32 hex digits)");
+	else
+		memcpy(id, s, APPROVAL_ID_LEN);
+	json_decref(o);
+	return r;
+}
+
+/* Answer an approvals route: reply (taken over) with status, or an error. */
+static void
+approval_answer(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri, int r, char *reply, int status,
+    const struct zs_errbuf *eb)
+{
+	if (r != 0) {
+		free(reply);
+		server_reply_error(s, req, ri, r, eb->msg);
+		return;
+	}
+	server_reply(s, ri, req, status, reply);
+	log_info("%s %s uid=%ld pid=%ld status=%d result=ok ms=%ld",
+	    ri->method, ri->path, ri->uid, ri->pid, status,
+	    ms_since(&ri->t0));
+}
+
+static void
+route_approvals(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri)
+{
+	struct zs_errbuf eb;
+	char *reply = NULL;
+	int r;
+
+	r = security_approvals_list(s->sec, &ri->id, &reply, &eb);
+	approval_answer(s, req, ri, r, reply, 200, &eb);
+}
+
+/* POST /v1/approvals/approve or reject. */
+static void
+route_vote(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
+    int approve)
+{
+	char id[APPROVAL_ID_LEN], *reply = NULL;
+	struct zs_errbuf eb;
+	int r;
+
+	if ((r = approval_req_id(req, id, &eb)) == 0)
+		r = security_approvals_vote(s->sec, &ri->id, id, approve,
+		    &reply, &eb);
+	approval_answer(s, req, ri, r, reply, 200, &eb);
+}
+
+static void
+route_approve(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri)
+{
+	route_vote(s, req, ri, 1);
+}
+
+static void
+route_reject(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri)
+{
+	route_vote(s, req, ri, 0);
+}
+
+/*
+ * POST /v1/approvals/fetch: 202 while the request waits; once approved,
+ * the spooled request is signed now, for its requester, as any other.
+ */
+static void
+route_fetch(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
+{
+	char id[APPROVAL_ID_LEN], *pending = NULL;
+	struct zs_errbuf eb;
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int r, bin = 0;
+
+	if ((r = approval_req_id(req, id, &eb)) == 0)
+		r = security_approvals_fetch(s->sec, &ri->id, id, &body, &len,
+		    &bin, &pending, &eb);
+	if (r != 0 || pending != NULL) {
+		approval_answer(s, req, ri, r, pending, 202, &eb);
+		return;
+	}
+	route_job_body(s, req, ri, handle_sign, body, len, bin, id);
 }
 
 /* evhttp's callback for every complete request: the dispatcher. */
