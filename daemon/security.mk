@@ -12,7 +12,7 @@ libzsign_a_SOURCES += \
 	daemon/approval.c daemon/approval.h
 
 SECURITY_UNIT_TESTS = tests/unit/test-audit tests/unit/test-policy \
-	tests/unit/test-tlsopts tests/unit/test-jwt
+	tests/unit/test-tlsopts tests/unit/test-jwt tests/unit/test-approval
 check_PROGRAMS += $(SECURITY_UNIT_TESTS)
 TESTS += $(SECURITY_UNIT_TESTS)
 
@@ -30,6 +30,10 @@ tests_unit_test_jwt_SOURCES = tests/unit/test-jwt.c tests/jwtmint.c \
 	tests/jwtmint.h
 tests_unit_test_jwt_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_jwt_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_approval_SOURCES = tests/unit/test-approval.c
+tests_unit_test_approval_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_approval_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_tlsopts_SOURCES = tests/unit/test-tlsopts.c
 tests_unit_test_tlsopts_CFLAGS = $(UNIT_CFLAGS)
