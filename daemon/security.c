@@ -812,6 +812,30 @@ security_approval_view(const json_t *rec)
 	return v;
 }
 
+/* The reply describing a held request: {"approval": {...}}; malloc'd. */
+static char *
+security_approval_reply(const json_t *rec)
+{
+	return json_dumps(json_pack("{s:o}", "approval",
+	    security_approval_view(rec)), JSON_COMPACT);
+}
+
+/* The record of held request reqid, auditing its expiry if it just came. */
+static int
+security_approval_get(struct security *sec, const char *reqid, json_t **recp,
+    struct zs_errbuf *eb)
+{
+	int r, expired;
+
+	if ((r = approvals_get(sec->approvals, reqid, time(NULL), recp,
+	    &expired, eb)) != 0)
+		return r;
+	if (expired)
+		security_audit_step(sec, NULL, *recp, AUDIT_EXPIRED, "no "
+		    "approval in time");
+	return 0;
+}
+
 int
 security_needs_approval(struct security *sec, const struct zs_key *key)
 {
@@ -864,8 +888,7 @@ security_hold(struct security *sec, const struct policy_identity *id,
 	snprintf(msg, sizeof(msg), "held until %u approval%s are in",
 	    required, required == 1 ? "" : "s");
 	security_audit_step(sec, id, rec, AUDIT_HELD, msg);
-	*replyp = json_dumps(json_pack("{s:o}", "approval",
-	    security_approval_view(rec)), JSON_COMPACT);
+	*replyp = security_approval_reply(rec);
 	r = 0;
  out:
 	json_decref(rec);
@@ -923,19 +946,15 @@ security_approvals_vote(struct security *sec,
 	json_t *rec = NULL;
 	const char *key, *state;
 	char msg[POLICY_NAME_MAX + 64];
-	int r, expired;
+	int r;
 
 	if (sec == NULL || sec->approvals == NULL)
 		return zs_errf(eb, ZS_ERR_NOT_FOUND, "no key needs approvals");
 	if (id->auth == POLICY_AUTH_NONE)
 		return zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
 		    id->reason);
-	if ((r = approvals_get(sec->approvals, reqid, time(NULL), &rec,
-	    &expired, eb)) != 0)
+	if ((r = security_approval_get(sec, reqid, &rec, eb)) != 0)
 		return r;
-	if (expired)
-		security_audit_step(sec, NULL, rec, AUDIT_EXPIRED, "no "
-		    "approval in time");
 	key = json_string_value(json_object_get(rec, "key"));
 	if (key == NULL || !policy_may_approve(sec->policy, key, id)) {
 		r = zs_errf(eb, ZS_ERR_DENIED, "%s may not approve requests "
@@ -956,8 +975,7 @@ security_approvals_vote(struct security *sec,
 	    AUDIT_REJECTED, msg);
 	if (!approve)
 		approvals_forget_body(sec->approvals, reqid);
-	*replyp = json_dumps(json_pack("{s:o}", "approval",
-	    security_approval_view(rec)), JSON_COMPACT);
+	*replyp = security_approval_reply(rec);
 	r = 0;
  out:
 	json_decref(rec);
@@ -971,16 +989,12 @@ security_approvals_fetch(struct security *sec,
 {
 	json_t *rec = NULL;
 	const char *state, *requester;
-	int r, expired;
+	int r;
 
 	if (sec == NULL || sec->approvals == NULL)
 		return zs_errf(eb, ZS_ERR_NOT_FOUND, "no key needs approvals");
-	if ((r = approvals_get(sec->approvals, reqid, time(NULL), &rec,
-	    &expired, eb)) != 0)
+	if ((r = security_approval_get(sec, reqid, &rec, eb)) != 0)
 		return r;
-	if (expired)
-		security_audit_step(sec, NULL, rec, AUDIT_EXPIRED, "no "
-		    "approval in time");
 	state = json_string_value(json_object_get(rec, "state"));
 	requester = json_string_value(json_object_get(rec, "requester"));
 	/* Only the requester collects: the image is theirs to have. */
@@ -991,8 +1005,7 @@ security_approvals_fetch(struct security *sec,
 		goto out;
 	}
 	if (state != NULL && strcmp(state, "pending") == 0) {
-		*pendingp = json_dumps(json_pack("{s:o}", "approval",
-		    security_approval_view(rec)), JSON_COMPACT);
+		*pendingp = security_approval_reply(rec);
 		r = 0;
 		goto out;
 	}
