@@ -812,12 +812,22 @@ security_approval_view(const json_t *rec)
 	return v;
 }
 
+/* The compact text of o, which is freed; malloc'd. */
+static char *
+security_dump_new(json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	return text;
+}
+
 /* The reply describing a held request: {"approval": {...}}; malloc'd. */
 static char *
 security_approval_reply(const json_t *rec)
 {
-	return json_dumps(json_pack("{s:o}", "approval",
-	    security_approval_view(rec)), JSON_COMPACT);
+	return security_dump_new(json_pack("{s:o}", "approval",
+	    security_approval_view(rec)));
 }
 
 /* The record of held request reqid, auditing its expiry if it just came. */
@@ -931,8 +941,7 @@ security_approvals_list(struct security *sec,
 			continue;
 		json_array_append_new(out, security_approval_view(rec));
 	}
-	*replyp = json_dumps(json_pack("{s:o}", "approvals", out),
-	    JSON_COMPACT);
+	*replyp = security_dump_new(json_pack("{s:o}", "approvals", out));
 	json_decref(all);
 	json_decref(expired);
 	return 0;

@@ -76,9 +76,13 @@ main(int argc, char **argv)
 			*eq = '\0';
 			kids[i - 2] = argv[i];
 		}
-		if ((s = jwtmint_jwks(keys, kids, (size_t)(argc - 2))) == NULL)
+		s = jwtmint_jwks(keys, kids, (size_t)(argc - 2));
+		for (i = 2; i < argc; i++)
+			EVP_PKEY_free(keys[i - 2]);
+		if (s == NULL)
 			return 1;
 		printf("%s\n", s);
+		free(s);
 		return 0;
 	}
 	if (argc == 5 && strcmp(argv[1], "token") == 0) {
@@ -87,9 +91,13 @@ main(int argc, char **argv)
 			return 1;
 		}
 		claims = mint_times(argv[4]);
-		if ((s = jwtmint_token(keys[0], argv[3], claims)) == NULL)
+		s = jwtmint_token(keys[0], argv[3], claims);
+		EVP_PKEY_free(keys[0]);
+		free(claims);
+		if (s == NULL)
 			return 1;
 		printf("%s\n", s);
+		free(s);
 		return 0;
 	}
 	fprintf(stderr, "usage: jwt-mint jwks KID=KEY.pem...\n"
