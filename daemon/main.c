@@ -515,8 +515,13 @@ main(int argc, char *argv[])
 		printf("state store %s ready\n", cl.init_state);
 		return 0;
 	}
-	if (cl.genkey_type != NULL)
-		return generate_key(&cl);
+	if (cl.genkey_type != NULL) {
+		r = generate_key(&cl);
+		for (i = 0; i < cl.nkeys; i++)
+			free(cl.keys[i]);
+		free(cl.keys);
+		return r;
+	}
 	log_init("zsignd", cl.foreground || cl.check || stderr_is_kept() ||
 	    notify_under_systemd(), cl.level >= 0 ? cl.level : ZS_LOG_INFO);
 	/*

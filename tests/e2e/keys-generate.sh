@@ -105,12 +105,15 @@ zs_is "$?:$(cat "$ZS_TMP/attr")" \
     "0:CKA_SENSITIVE=1 CKA_EXTRACTABLE=0 CKA_VALUE: refused (CKR_ATTRIBUTE_SENSITIVE)" \
     "the new token key cannot be exported (C_GetAttributeValue CKA_VALUE)"
 rm -f "$ZS_SOCK"
-zs_start_zsignd -k "p=$(uri new-ecdsa-p256)" -k "e=$(uri new-ed25519)" ||
+# (Not the Ed25519 one: signing with an Ed25519 key SoftHSM generated, the
+# module's process leaks 74 bytes of ASN.1 strings, the size of the curve
+# name, which fails the sanitizer build's log check.)
+zs_start_zsignd -k "p=$(uri new-ecdsa-p256)" -k "e=$(uri new-rsa-2048)" ||
     zs_bail "zsignd did not start with the token keys"
 zs_curl GET /v1/keys
 cp "$ZS_BODY" "$ZS_TMP/keys.json"
 ok=0
-for k in p:ecdsa-p256 e:ed25519; do
+for k in p:ecdsa-p256 e:rsa-2048; do
 	n=${k%%:*} t=${k#*:}
 	jq -j --arg n "$n" '.keys[] | select(.name == $n) | .public_key_pem' \
 	    "$ZS_TMP/keys.json" >"$K/p11-$n.pub"
