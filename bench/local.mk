@@ -3,4 +3,4 @@
 noinst_PROGRAMS += bench/zsign-load
 bench_zsign_load_SOURCES = bench/zsign-load.c
 bench_zsign_load_LDADD = libzsign.a $(LIBZSIGN_DEPS)
-EXTRA_DIST += bench/run.sh bench/state.sh
+EXTRA_DIST += bench/run.sh bench/state.sh bench/keyholder.sh
