@@ -28,8 +28,12 @@
  * the event loop: it answers from the last outcome if younger than this.
  */
 #define HOLDER_STATUS_TTL_MS	1000
-/* Longest a status question may take (a holder slower than that is hung). */
-#define HOLDER_STATUS_TIMEOUT_MS	5000
+/*
+ * Longest a status question may take (a holder slower than that is hung):
+ * the holder may be asking a PKCS#11 helper, which gets 5 s, so that a
+ * hung helper is killed by the holder first, not the holder by zsignd.
+ */
+#define HOLDER_STATUS_TIMEOUT_MS	15000
 
 static const struct helper_prog holder_prog = {
 	.name = "zsign-keyholder",
