@@ -503,8 +503,13 @@ main(int argc, char *argv[])
 	memset(&cl, 0, sizeof(cl));
 	cl.level = -1;
 	cmdline_parse(&cl, argc, argv);
-	if (cl.verify_audit != NULL)
-		return verify_audit(&cl);
+	if (cl.verify_audit != NULL) {
+		r = verify_audit(&cl);
+		for (i = 0; i < cl.nkeys; i++)
+			free(cl.keys[i]);
+		free(cl.keys);
+		return r;
+	}
 	if (cl.hash_token)
 		return hash_token();
 	if (cl.init_state != NULL) {
