@@ -6,10 +6,7 @@
  */
 #include "config.h"
 
-#include <sys/types.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +17,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
+#include "daemon/acl.h"
 #include "daemon/metrics.h"
 #include "daemon/policy.h"
 #include "keystore/keystore.h"
@@ -426,122 +424,33 @@ metrics_render(struct metrics *m, const struct keyring *kr,
 	return 0;
 }
 
-enum acl_kind { ACL_ANY, ACL_UNIX, ACL_UID, ACL_GID, ACL_CERT, ACL_TOKEN };
-
-struct acl_entry {
-	enum acl_kind	 kind;
-	unsigned long	 id;			/* uid or gid */
-	char		 name[POLICY_NAME_MAX];	/* cert or token name */
-};
-
-struct metrics_acl {
-	struct acl_entry	entries[METRICS_ACL_MAX];
-	size_t			n;
-};
-
-/* The entry prefixes, and what follows each. */
-static const struct {
-	const char	*prefix;
-	enum acl_kind	 kind;
-} acl_kinds[] = {
-	{ "any", ACL_ANY }, { "unix", ACL_UNIX }, { "uid:", ACL_UID },
-	{ "gid:", ACL_GID }, { "cert:", ACL_CERT }, { "token:", ACL_TOKEN },
-};
-
-/* A user or group by number or name, as the policy's allow lists take it. */
-static int
-acl_id(enum acl_kind kind, const char *s, unsigned long *idp)
-{
-	unsigned long long n;
-	struct passwd *pw;
-	struct group *gr;
-
-	if (*s >= '0' && *s <= '9') {
-		if (zs_parse_uint(s, (uid_t)-2, &n) != 0)
-			return ZS_ERR_INVALID;
-		*idp = (unsigned long)n;
-		return 0;
-	}
-	if (kind == ACL_UID && (pw = getpwnam(s)) != NULL) {
-		*idp = (unsigned long)pw->pw_uid;
-		return 0;
-	}
-	if (kind == ACL_GID && (gr = getgrnam(s)) != NULL) {
-		*idp = (unsigned long)gr->gr_gid;
-		return 0;
-	}
-	return ZS_ERR_NOT_FOUND;
-}
-
-/* Parse one "allow" entry into e. */
-static int
-acl_entry_parse(const char *s, struct acl_entry *e, struct zs_errbuf *eb)
-{
-	const char *arg;
-	size_t i, plen;
-
-	for (i = 0; i < sizeof(acl_kinds) / sizeof(acl_kinds[0]); i++) {
-		plen = strlen(acl_kinds[i].prefix);
-		if (strncmp(s, acl_kinds[i].prefix, plen) != 0)
-			continue;
-		arg = s + plen;
-		e->kind = acl_kinds[i].kind;
-		switch (e->kind) {
-		case ACL_ANY:
-		case ACL_UNIX:
-			if (*arg != '\0')
-				break;
-			return 0;
-		case ACL_UID:
-		case ACL_GID:
-			if (acl_id(e->kind, arg, &e->id) != 0)
-				return zs_errf(eb, ZS_ERR_INVALID, "metrics.allow:"
-				    " \"%s\": no such %s", s, e->kind == ACL_UID ?
-				    "user" : "group");
-			return 0;
-		case ACL_CERT:
-		case ACL_TOKEN:
-			if (*arg == '\0' || strlen(arg) >= sizeof(e->name))
-				break;
-			memcpy(e->name, arg, strlen(arg) + 1);
-			return 0;
-		}
-		break;
-	}
-	return zs_errf(eb, ZS_ERR_INVALID, "metrics.allow: \"%s\": want "
-	    "unix, any, uid:USER, gid:GROUP, cert:NAME or token:NAME", s);
-}
-
 int
-metrics_acl_new(const json_t *conf, struct metrics_acl **aclp,
-    struct zs_errbuf *eb)
+metrics_acl_new(const json_t *conf, struct acl **aclp, struct zs_errbuf *eb)
 {
-	struct metrics_acl *acl = xcalloc(1, sizeof(*acl));
+	struct acl *acl = acl_new();
 	const json_t *allow = NULL, *v;
+	struct zs_errbuf aeb;
 	const char *k;
 	size_t i;
 	int r = ZS_ERR_INVALID;
 
-	if (conf == NULL) {
-		/* The default: whoever may reach the Unix socket. */
-		acl->entries[0].kind = ACL_UNIX;
-		acl->n = 1;
-		goto done;
-	}
-	if (!json_is_object(conf)) {
+	if (conf != NULL && !json_is_object(conf)) {
 		zs_errf(eb, r, "\"metrics\" must be an object");
 		goto out;
 	}
-	json_object_foreach((json_t *)conf, k, v) {
-		if (strcmp(k, "allow") != 0) {
-			zs_errf(eb, r, "metrics: unknown member \"%s\"", k);
-			goto out;
+	if (conf != NULL) {
+		json_object_foreach((json_t *)conf, k, v) {
+			if (strcmp(k, "allow") != 0) {
+				zs_errf(eb, r, "metrics: unknown member \"%s\"",
+				    k);
+				goto out;
+			}
+			allow = v;
 		}
-		allow = v;
 	}
 	if (allow == NULL) {
-		acl->entries[0].kind = ACL_UNIX;
-		acl->n = 1;
+		/* The default: whoever may reach the Unix socket. */
+		(void)acl_add(acl, "unix", eb);
 		goto done;
 	}
 	if (!json_is_array(allow) || json_array_size(allow) > METRICS_ACL_MAX) {
@@ -554,91 +463,16 @@ metrics_acl_new(const json_t *conf, struct metrics_acl **aclp,
 			zs_errf(eb, r, "metrics.allow[%zu] must be a string", i);
 			goto out;
 		}
-		if ((r = acl_entry_parse(json_string_value(v),
-		    &acl->entries[acl->n], eb)) != 0)
+		if ((r = acl_add(acl, json_string_value(v), &aeb)) != 0) {
+			zs_errf(eb, r, "metrics.allow: %s", aeb.msg);
 			goto out;
-		acl->n++;
+		}
 	}
  done:
 	*aclp = acl;
 	acl = NULL;
 	r = 0;
  out:
-	free(acl);
+	acl_free(acl);
 	return r;
-}
-
-void
-metrics_acl_free(struct metrics_acl *acl)
-{
-	free(acl);
-}
-
-/* Does the Unix peer id belong to group gid? */
-static int
-acl_in_group(const struct policy_identity *id, unsigned long gid)
-{
-	size_t i;
-
-	if ((unsigned long)id->gid == gid)
-		return 1;
-	for (i = 0; i < id->ngroups && i < POLICY_GROUPS_MAX; i++)
-		if ((unsigned long)id->groups[i] == gid)
-			return 1;
-	return 0;
-}
-
-/* Does id carry the certificate name? */
-static int
-acl_has_certname(const struct policy_identity *id, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < id->ncertnames && i < POLICY_CERTNAMES_MAX; i++)
-		if (strcmp(id->certnames[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-int
-metrics_acl_allows(const struct metrics_acl *acl,
-    const struct policy_identity *id)
-{
-	const struct acl_entry *e;
-	size_t i;
-
-	if (acl == NULL || id->auth == POLICY_AUTH_NONE)
-		return 0;
-	for (i = 0; i < acl->n; i++) {
-		e = &acl->entries[i];
-		switch (e->kind) {
-		case ACL_ANY:
-			return 1;
-		case ACL_UNIX:
-			if (id->auth == POLICY_AUTH_UNIX)
-				return 1;
-			break;
-		case ACL_UID:
-			if (id->auth == POLICY_AUTH_UNIX &&
-			    (unsigned long)id->uid == e->id)
-				return 1;
-			break;
-		case ACL_GID:
-			if (id->auth == POLICY_AUTH_UNIX &&
-			    acl_in_group(id, e->id))
-				return 1;
-			break;
-		case ACL_CERT:
-			if (id->auth == POLICY_AUTH_CERT &&
-			    acl_has_certname(id, e->name))
-				return 1;
-			break;
-		case ACL_TOKEN:
-			if (id->auth == POLICY_AUTH_TOKEN &&
-			    strcmp(id->token, e->name) == 0)
-				return 1;
-			break;
-		}
-	}
-	return 0;
 }

@@ -26,8 +26,7 @@
 struct evbuffer;
 struct keyring;
 struct metrics;
-struct metrics_acl;
-struct policy_identity;
+struct acl;
 
 /* Make a zeroed set of counters. */
 struct metrics	*metrics_new(void);
@@ -54,15 +53,11 @@ int		 metrics_render(struct metrics *m, const struct keyring *kr,
 
 /*
  * Parse the configuration's "metrics" member (NULL: absent) into who may
- * read /metrics: "unix", "uid:USER", "gid:GROUP", "cert:NAME",
- * "token:NAME" or "any"; by default Unix-socket peers only.
+ * read /metrics (an access list, daemon/acl.h: "unix", "uid:USER",
+ * "gid:GROUP", "cert:[TYPE:]NAME", "token:NAME" or "any"); by default
+ * Unix-socket peers only. Free it with acl_free().
  */
-int		 metrics_acl_new(const json_t *conf, struct metrics_acl **aclp,
+int		 metrics_acl_new(const json_t *conf, struct acl **aclp,
 		    struct zs_errbuf *eb);
-/* Free an access list; NULL is a no-op. */
-void		 metrics_acl_free(struct metrics_acl *acl);
-/* May id read the metrics? */
-int		 metrics_acl_allows(const struct metrics_acl *acl,
-		    const struct policy_identity *id);
 
 #endif /* ZS_METRICS_H */

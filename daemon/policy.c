@@ -12,10 +12,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <libgen.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +31,7 @@
 
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "daemon/acl.h"
 #include "daemon/policy.h"
 #include "keystore/keystore.h"
 
@@ -71,12 +70,7 @@ struct policy_allow {
 	int		present;	/* "allow" given: lists restrict */
 	int		anyone;		/* no identity list: tools only */
 	unsigned	tools;		/* bit per policy_tool; 0 = all */
-	size_t		nuids, ngids, ncerts, ntokens, noidc;
-	uid_t		*uids;
-	gid_t		*gids;
-	char		**certs;
-	char		**tokens;
-	char		**oidc;		/* "CLAIM:GLOB" */
+	struct acl	*who;		/* the identity lists (daemon/acl.h) */
 };
 
 struct policy_slotfit {
@@ -217,86 +211,38 @@ policy_tool_index(const char *name)
 	return -1;
 }
 
-/* What each "allow" list holds and how one entry is turned into a value. */
-enum policy_list { POLICY_LIST_UIDS, POLICY_LIST_GROUPS, POLICY_LIST_CERTS,
-    POLICY_LIST_TOKENS, POLICY_LIST_OIDC, POLICY_LIST_TOOLS };
-
-static const struct {
-	const char		*name;
-	enum policy_list	 kind;
-} policy_lists[] = {
-	{ "uids", POLICY_LIST_UIDS },
-	{ "groups", POLICY_LIST_GROUPS },
-	{ "certs", POLICY_LIST_CERTS },
-	{ "tokens", POLICY_LIST_TOKENS },
-	{ "oidc", POLICY_LIST_OIDC },
-	{ "tools", POLICY_LIST_TOOLS },
-};
-
+/* The "tools" list of "allow": bits of a->tools. */
 static int
-policy_parse_allow_entry(struct policy *p, struct policy_allow *a,
-    enum policy_list kind, const json_t *v, const char *key,
-    struct zs_errbuf *eb)
+policy_parse_tools(struct policy_allow *a, const json_t *list,
+    const char *key, struct zs_errbuf *eb)
 {
-	unsigned long long n;
-	const char *s = json_string_value(v);
-	struct passwd *pw;
-	struct group *gr;
+	const json_t *v;
+	const char *s;
+	size_t i;
 	int t;
 
-	switch (kind) {
-	case POLICY_LIST_UIDS:
-		if (policy_json_uint(v, (uid_t)-2, &n) == 0) {
-			a->uids[a->nuids++] = (uid_t)n;
-			return 0;
-		}
-		if (s == NULL || (pw = getpwnam(s)) == NULL)
-			break;
-		a->uids[a->nuids++] = pw->pw_uid;
-		return 0;
-	case POLICY_LIST_GROUPS:
-		if (policy_json_uint(v, (gid_t)-2, &n) == 0) {
-			a->gids[a->ngids++] = (gid_t)n;
-			return 0;
-		}
-		if (s == NULL || (gr = getgrnam(s)) == NULL)
-			break;
-		a->gids[a->ngids++] = gr->gr_gid;
-		return 0;
-	case POLICY_LIST_CERTS:
-		if (s == NULL || s[0] == '\0' || strlen(s) >= POLICY_NAME_MAX)
-			break;
-		a->certs[a->ncerts++] = xstrdup(s);
-		return 0;
-	case POLICY_LIST_TOKENS:
-		if (s == NULL || policy_find_token(p, s) == NULL)
-			break;
-		a->tokens[a->ntokens++] = xstrdup(s);
-		return 0;
-	case POLICY_LIST_OIDC:
-		if (s == NULL || !oidc_pattern_valid(s))
-			break;
-		a->oidc[a->noidc++] = xstrdup(s);
-		return 0;
-	case POLICY_LIST_TOOLS:
-		if (s == NULL || (t = policy_tool_index(s)) < 0)
-			break;
+	json_array_foreach((json_t *)list, i, v) {
+		if ((s = json_string_value(v)) == NULL ||
+		    (t = policy_tool_index(s)) < 0)
+			return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": allow: "
+			    "unknown or malformed entry %s%s%s", key,
+			    s ? "\"" : "", s ? s : "(not a name)", s ? "\"" : "");
 		a->tools |= 1u << t;
-		return 0;
 	}
-	return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": allow: unknown or "
-	    "malformed entry %s%s%s", key, s ? "\"" : "", s ? s : "(not a "
-	    "name)", s ? "\"" : "");
+	return 0;
 }
 
 static int
 policy_parse_allow(struct policy *p, struct policy_key *k,
     struct policy_allow *a, const json_t *o, struct zs_errbuf *eb)
 {
-	const char *name;
+	struct zs_errbuf aeb;
+	enum acl_kind kind;
+	char names[80];
+	const char *name, *s;
 	json_t *list, *v;
-	size_t i, j, n;
-	int r, found;
+	size_t j;
+	int r;
 
 	if (o == NULL)
 		return 0;
@@ -305,54 +251,40 @@ policy_parse_allow(struct policy *p, struct policy_key *k,
 		    "must be an object", k->name);
 	a->present = 1;
 	a->anyone = 1;
+	if (a->who == NULL)
+		a->who = acl_new();
 	json_object_foreach((json_t *)o, name, list) {
-		found = 0;
-		for (i = 0; i < sizeof(policy_lists) / sizeof(policy_lists[0]);
-		    i++) {
-			if (strcmp(name, policy_lists[i].name) != 0)
-				continue;
-			found = 1;
-			if (!json_is_array(list) ||
-			    (n = json_array_size(list)) > POLICY_ALLOW_MAX)
-				return zs_errf(eb, ZS_ERR_INVALID, "key "
-				    "\"%s\": allow.%s must be an array of at "
-				    "most %d entries", k->name, name,
-				    POLICY_ALLOW_MAX);
-			if (policy_lists[i].kind != POLICY_LIST_TOOLS)
-				a->anyone = 0;
-			switch (policy_lists[i].kind) {
-			case POLICY_LIST_UIDS:
-				a->uids = xreallocarray(a->uids,
-				    a->nuids + n + 1, sizeof(*a->uids));
-				break;
-			case POLICY_LIST_GROUPS:
-				a->gids = xreallocarray(a->gids,
-				    a->ngids + n + 1, sizeof(*a->gids));
-				break;
-			case POLICY_LIST_CERTS:
-				a->certs = xreallocarray(a->certs,
-				    a->ncerts + n + 1, sizeof(*a->certs));
-				break;
-			case POLICY_LIST_TOKENS:
-				a->tokens = xreallocarray(a->tokens,
-				    a->ntokens + n + 1, sizeof(*a->tokens));
-				break;
-			case POLICY_LIST_OIDC:
-				a->oidc = xreallocarray(a->oidc,
-				    a->noidc + n + 1, sizeof(*a->oidc));
-				break;
-			case POLICY_LIST_TOOLS:
-				break;
-			}
-			json_array_foreach(list, j, v)
-				if ((r = policy_parse_allow_entry(p, a,
-				    policy_lists[i].kind, v, k->name, eb)) != 0)
-					return r;
+		if (!json_is_array(list) ||
+		    json_array_size(list) > POLICY_ALLOW_MAX)
+			return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
+			    "allow.%s must be an array of at most %d entries",
+			    k->name, name, POLICY_ALLOW_MAX);
+		if (strcmp(name, "tools") == 0) {
+			if ((r = policy_parse_tools(a, list, k->name, eb)) != 0)
+				return r;
+			continue;
 		}
-		if (!found)
+		if (acl_list_kind(name, &kind) != 0) {
+			acl_list_names(names, sizeof(names));
 			return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": allow: "
-			    "unknown member \"%s\" (uids, groups, certs, "
-			    "tokens, oidc, tools)", k->name, name);
+			    "unknown member \"%s\" (%s, tools)", k->name, name,
+			    names);
+		}
+		a->anyone = 0;
+		json_array_foreach(list, j, v) {
+			/* A token must be one the configuration defines. */
+			s = json_string_value(v);
+			if (kind == ACL_TOKEN &&
+			    (s == NULL || policy_find_token(p, s) == NULL))
+				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
+				    "allow: unknown or malformed entry %s%s%s",
+				    k->name, s ? "\"" : "", s ? s : "(not a name)",
+				    s ? "\"" : "");
+			if ((r = acl_add_kind(a->who, kind, v,
+			    &aeb)) != 0)
+				return zs_errf(eb, r, "key \"%s\": allow: %s",
+				    k->name, aeb.msg);
+		}
 	}
 	return 0;
 }
@@ -612,19 +544,7 @@ policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb)
 static void
 policy_allow_free(struct policy_allow *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->ncerts; i++)
-		free(a->certs[i]);
-	for (i = 0; i < a->ntokens; i++)
-		free(a->tokens[i]);
-	for (i = 0; i < a->noidc; i++)
-		free(a->oidc[i]);
-	free(a->certs);
-	free(a->tokens);
-	free(a->oidc);
-	free(a->uids);
-	free(a->gids);
+	acl_free(a->who);
 }
 
 void
@@ -698,7 +618,8 @@ policy_identity_unix(int fd, struct policy_identity *id,
  * list could never name it, and it would garble the audit line).
  */
 static void
-policy_add_certname(struct policy_identity *id, const ASN1_STRING *s)
+policy_add_certname(struct policy_identity *id, const ASN1_STRING *s,
+    enum policy_certname type)
 {
 	const unsigned char *d = ASN1_STRING_get0_data(s);
 	int i, len = ASN1_STRING_length(s);
@@ -711,6 +632,7 @@ policy_add_certname(struct policy_identity *id, const ASN1_STRING *s)
 			return;
 	memcpy(id->certnames[id->ncertnames], d, (size_t)len);
 	id->certnames[id->ncertnames][len] = '\0';
+	id->certtypes[id->ncertnames] = (uint8_t)type;
 	id->ncertnames++;
 }
 
@@ -728,13 +650,17 @@ policy_identity_cert(X509 *cert, struct policy_identity *id,
 	idx = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
 	if (idx >= 0)
 		policy_add_certname(id, X509_NAME_ENTRY_get_data(
-		    X509_NAME_get_entry(subj, idx)));
+		    X509_NAME_get_entry(subj, idx)), POLICY_CERTNAME_CN);
 	sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	for (i = 0; sans != NULL && i < sk_GENERAL_NAME_num(sans); i++) {
 		gn = sk_GENERAL_NAME_value(sans, i);
-		if (gn->type == GEN_DNS || gn->type == GEN_EMAIL ||
-		    gn->type == GEN_URI)
-			policy_add_certname(id, gn->d.ia5);
+		if (gn->type == GEN_DNS)
+			policy_add_certname(id, gn->d.ia5, POLICY_CERTNAME_DNS);
+		else if (gn->type == GEN_EMAIL)
+			policy_add_certname(id, gn->d.ia5,
+			    POLICY_CERTNAME_EMAIL);
+		else if (gn->type == GEN_URI)
+			policy_add_certname(id, gn->d.ia5, POLICY_CERTNAME_URI);
 	}
 	GENERAL_NAMES_free(sans);
 	if (id->ncertnames == 0)
@@ -865,44 +791,9 @@ static int
 policy_allow_match(const struct policy_allow *a,
     const struct policy_identity *id)
 {
-	size_t i, j;
-
 	if (!a->present || a->anyone)
 		return 1;
-	switch (id->auth) {
-	case POLICY_AUTH_UNIX:
-		for (i = 0; i < a->nuids; i++)
-			if (a->uids[i] == id->uid)
-				return 1;
-		for (i = 0; i < a->ngids; i++) {
-			if (a->gids[i] == id->gid)
-				return 1;
-			for (j = 0; j < id->ngroups; j++)
-				if (a->gids[i] == id->groups[j])
-					return 1;
-		}
-		return 0;
-	case POLICY_AUTH_CERT:
-		for (i = 0; i < a->ncerts; i++)
-			for (j = 0; j < id->ncertnames; j++)
-				if (strcasecmp(a->certs[i],
-				    id->certnames[j]) == 0)
-					return 1;
-		return 0;
-	case POLICY_AUTH_TOKEN:
-		for (i = 0; i < a->ntokens; i++)
-			if (strcmp(a->tokens[i], id->token) == 0)
-				return 1;
-		return 0;
-	case POLICY_AUTH_OIDC:
-		for (i = 0; i < a->noidc; i++)
-			if (oidc_pattern_match(a->oidc[i], &id->oidc))
-				return 1;
-		return 0;
-	case POLICY_AUTH_NONE:
-		break;
-	}
-	return 0;
+	return acl_allows(a->who, id);
 }
 
 static int

@@ -44,6 +44,14 @@ enum policy_auth {
 	POLICY_AUTH_OIDC,		/* OIDC token of a configured issuer */
 };
 
+/* Where a certificate name came from (access lists match by type). */
+enum policy_certname {
+	POLICY_CERTNAME_CN,		/* the subject's commonName */
+	POLICY_CERTNAME_DNS,		/* a dNSName subjectAltName */
+	POLICY_CERTNAME_EMAIL,		/* an rfc822Name subjectAltName */
+	POLICY_CERTNAME_URI,		/* a uniformResourceIdentifier SAN */
+};
+
 /* Who sent a request; filled by the policy_identity_* functions. */
 struct policy_identity {
 	enum policy_auth	auth;
@@ -56,6 +64,7 @@ struct policy_identity {
 	gid_t			groups[POLICY_GROUPS_MAX];
 	size_t			ncertnames;
 	char			certnames[POLICY_CERTNAMES_MAX][POLICY_NAME_MAX];
+	uint8_t			certtypes[POLICY_CERTNAMES_MAX];	/* policy_certname */
 	char			token[POLICY_NAME_MAX];	/* token name */
 	struct oidc_claims	oidc;		/* POLICY_AUTH_OIDC only */
 };

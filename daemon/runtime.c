@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
+#include "daemon/acl.h"
 #include "daemon/conf.h"
 #include "daemon/metrics.h"
 #include "daemon/runtime.h"
@@ -67,7 +68,7 @@ runtime_unref(struct runtime *rt)
 {
 	if (rt == NULL || atomic_fetch_sub(&rt->refs, 1) != 1)
 		return;
-	metrics_acl_free(rt->metrics_acl);
+	acl_free(rt->metrics_acl);
 	keyring_free(rt->kr);
 	conf_free(&rt->cfg);
 	free(rt);

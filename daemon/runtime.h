@@ -20,7 +20,7 @@ struct runtime {
 	unsigned long		 generation;	/* 1 at start, +1 per reload */
 	struct conf		 cfg;
 	struct keyring		*kr;
-	struct metrics_acl	*metrics_acl;	/* who may GET /metrics */
+	struct acl		*metrics_acl;	/* who may GET /metrics */
 	int			 log_level;	/* ZS_LOG_*, -1: file sets none */
 };
 

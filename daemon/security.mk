@@ -3,6 +3,7 @@
 # listeners, process hardening; their unit, end-to-end and fuzz tests.
 libzsign_a_SOURCES += \
 	daemon/audit.c daemon/audit.h \
+	daemon/acl.c daemon/acl.h \
 	daemon/policy.c daemon/policy.h \
 	daemon/tls.c daemon/tls.h \
 	daemon/security.c daemon/security.h \
@@ -11,10 +12,15 @@ libzsign_a_SOURCES += \
 	daemon/oidc.c daemon/oidc.h \
 	daemon/approval.c daemon/approval.h
 
-SECURITY_UNIT_TESTS = tests/unit/test-audit tests/unit/test-policy \
-	tests/unit/test-tlsopts tests/unit/test-jwt tests/unit/test-approval
+SECURITY_UNIT_TESTS = tests/unit/test-acl tests/unit/test-audit \
+	tests/unit/test-policy tests/unit/test-tlsopts tests/unit/test-jwt \
+	tests/unit/test-approval
 check_PROGRAMS += $(SECURITY_UNIT_TESTS)
 TESTS += $(SECURITY_UNIT_TESTS)
+
+tests_unit_test_acl_SOURCES = tests/unit/test-acl.c
+tests_unit_test_acl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_acl_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_audit_SOURCES = tests/unit/test-audit.c
 tests_unit_test_audit_CFLAGS = $(UNIT_CFLAGS)
@@ -47,7 +53,8 @@ tests_fuzz_fuzz_audit_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_audit_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_audit_LDADD = libzsign.a $(LIBZSIGN_DEPS)
 noinst_PROGRAMS += tests/fuzz/fuzz-policy
-tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c daemon/policy.c
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c daemon/policy.c \
+	daemon/acl.c
 tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_policy_LDADD = libzsign.a $(LIBZSIGN_DEPS)

@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
+#include "daemon/acl.h"
 #include "daemon/approval.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
@@ -365,7 +366,7 @@ route_metrics(struct server *s, struct evhttp_request *req,
 {
 	struct evbuffer *buf;
 
-	if (!metrics_acl_allows(s->rt->metrics_acl, &ri->id)) {
+	if (!acl_allows(s->rt->metrics_acl, &ri->id)) {
 		server_reply_error(s, req, ri, ZS_ERR_DENIED, "metrics: "
 		    "not allowed for this identity (\"metrics\": {\"allow\"})");
 		return;

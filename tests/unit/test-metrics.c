@@ -18,6 +18,7 @@
 
 #include <event2/buffer.h>
 
+#include "daemon/acl.h"
 #include "daemon/metrics.h"
 #include "daemon/policy.h"
 #include "keystore/keystore.h"
@@ -248,10 +249,10 @@ test_threads(void **state)
 }
 
 /* Parse allow (JSON text, or NULL for no "metrics" member). */
-static struct metrics_acl *
+static struct acl *
 acl(const char *conf, int want)
 {
-	struct metrics_acl *a = NULL;
+	struct acl *a = NULL;
 	struct zs_errbuf eb;
 	json_t *j = NULL;
 
@@ -287,7 +288,7 @@ test_acl(void **state)
 		"{\"deny\": []}", "{\"allow\": [\"host:x\"]}",
 	};
 	struct policy_identity u, c, t, none;
-	struct metrics_acl *a;
+	struct acl *a;
 	size_t i;
 
 	(void)state;
@@ -304,41 +305,41 @@ test_acl(void **state)
 
 	/* Default: Unix peers only. */
 	a = acl(NULL, 0);
-	assert_true(metrics_acl_allows(a, &u));
-	assert_false(metrics_acl_allows(a, &c));
-	assert_false(metrics_acl_allows(a, &t));
-	metrics_acl_free(a);
+	assert_true(acl_allows(a, &u));
+	assert_false(acl_allows(a, &c));
+	assert_false(acl_allows(a, &t));
+	acl_free(a);
 	a = acl("{}", 0);
-	assert_true(metrics_acl_allows(a, &u));
-	metrics_acl_free(a);
+	assert_true(acl_allows(a, &u));
+	acl_free(a);
 
 	a = acl("{\"allow\": []}", 0);
-	assert_false(metrics_acl_allows(a, &u));
-	metrics_acl_free(a);
+	assert_false(acl_allows(a, &u));
+	acl_free(a);
 
 	a = acl("{\"allow\": [\"uid:0\", \"gid:27\", \"cert:prometheus\"]}",
 	    0);
-	assert_true(metrics_acl_allows(a, &u));		/* by group 27 */
-	assert_true(metrics_acl_allows(a, &c));
-	assert_false(metrics_acl_allows(a, &t));
+	assert_true(acl_allows(a, &u));		/* by group 27 */
+	assert_true(acl_allows(a, &c));
+	assert_false(acl_allows(a, &t));
 	u.groups[0] = 28;
-	assert_false(metrics_acl_allows(a, &u));
+	assert_false(acl_allows(a, &u));
 	u.uid = 0;
-	assert_true(metrics_acl_allows(a, &u));
-	metrics_acl_free(a);
+	assert_true(acl_allows(a, &u));
+	acl_free(a);
 
 	a = acl("{\"allow\": [\"token:scraper\", \"uid:root\"]}", 0);
-	assert_true(metrics_acl_allows(a, &t));
+	assert_true(acl_allows(a, &t));
 	strcpy(t.token, "other");
-	assert_false(metrics_acl_allows(a, &t));
-	metrics_acl_free(a);
+	assert_false(acl_allows(a, &t));
+	acl_free(a);
 
 	/* "any" is any authenticated identity, never an unauthenticated one. */
 	a = acl("{\"allow\": [\"any\"]}", 0);
-	assert_true(metrics_acl_allows(a, &c));
-	assert_false(metrics_acl_allows(a, &none));
-	metrics_acl_free(a);
-	assert_false(metrics_acl_allows(NULL, &u));
+	assert_true(acl_allows(a, &c));
+	assert_false(acl_allows(a, &none));
+	acl_free(a);
+	assert_false(acl_allows(NULL, &u));
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_null(acl(bad[i], ZS_ERR_INVALID));
