@@ -117,7 +117,7 @@ key_resolve(struct signctx *c, const char *argkey)
 		    "key \"%s\" is not available", zs_key_name(c->key));
 	/* A key under the two-person rule signs only an approved request. */
 	if (c->job->approval == NULL &&
-	    security_needs_approval(c->job->sec, c->key))
+	    security_needs_approval(c->job->sec, c->job->id, c->key))
 		return HANDLE_HELD;
 	snprintf(c->job->key, sizeof(c->job->key), "%s",
 	    c->key != NULL ? zs_key_name(c->key) : "-");
@@ -236,7 +236,8 @@ image_rules(struct signctx *c, const struct mcuboot_result *res)
 		    "request carry different versions or classes");
 	c->image = img;
 	c->has_image = 1;
-	return security_check_image(c->job->sec, c->key, &img, &c->eb);
+	return security_check_image(c->job->sec, c->job->id, c->key, &img,
+	    &c->eb);
 }
 
 static int

@@ -432,11 +432,13 @@ conf_has_tcp(const struct conf *cfg)
 
 /*
  * Build a complete configuration generation: the file, the command line
- * over it, the operations settings and every key. Start-up,
- * --check-config and SIGHUP all come through here.
+ * over it, the operations settings, the policy (sharing prev's counts)
+ * and every key. Start-up, --check-config and SIGHUP all come through
+ * here.
  */
 static int
-build_runtime(void *arg, struct runtime **rtp, struct zs_errbuf *eb)
+build_runtime(void *arg, const struct runtime *prev, struct runtime **rtp,
+    struct zs_errbuf *eb)
 {
 	const struct cmdline *cl = arg;
 	struct runtime *rt = runtime_new();
@@ -451,7 +453,8 @@ build_runtime(void *arg, struct runtime **rtp, struct zs_errbuf *eb)
 	/* -d, -v and -q win over the file's log_level. */
 	if (cl->level >= 0)
 		rt->log_level = cl->level;
-	if ((r = conf_load_keys(&rt->cfg, &rt->kr, eb)) != 0)
+	if ((r = runtime_load_policy(rt, prev, eb)) != 0 ||
+	    (r = conf_load_keys(&rt->cfg, &rt->kr, eb)) != 0)
 		goto out;
 	*rtp = rt;
 	rt = NULL;
@@ -543,13 +546,13 @@ main(int argc, char *argv[])
 	if (!cl.check && notify_listen_fds(act, NOTIFY_LISTEN_FDS_MAX, &nact,
 	    &eb) != 0)
 		fatalx("%s", eb.msg);
-	if (build_runtime(&cl, &rt, &eb) != 0)
+	if (build_runtime(&cl, NULL, &rt, &eb) != 0)
 		fatalx("%s", eb.msg);
 	if (rt->log_level >= 0)
 		log_setlevel(rt->log_level);
 	cl.sec.need_tls = conf_has_tcp(&rt->cfg) || activated_tcp(act, nact);
 	cl.sec.check_only = cl.check;
-	if (security_new(rt->cfg.root, &cl.sec, &sec, &eb) != 0)
+	if (security_new(rt->cfg.root, rt->policy, &cl.sec, &sec, &eb) != 0)
 		fatalx("%s", eb.msg);
 	if (rt->cfg.nkeys == 0)
 		log_warnx("no keys configured: only unsigned images possible");

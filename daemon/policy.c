@@ -102,6 +102,19 @@ struct policy_conc {
 	unsigned	n;
 };
 
+/*
+ * What outlives a configuration generation: the requests in flight per
+ * identity. A reload's policy shares its predecessor's, so requests that
+ * began under the old one are still counted (marks and per-hour counts
+ * live in the state store, daemon/security.c).
+ */
+struct policy_mem {
+	pthread_mutex_t		 mtx;		/* guards what follows */
+	unsigned		 refs;		/* policies sharing it */
+	size_t			 nconc;
+	struct policy_conc	*conc;
+};
+
 struct policy {
 	size_t			 ntokens;
 	struct policy_token	*tokens;
@@ -109,10 +122,7 @@ struct policy {
 	size_t			 nkeys;
 	struct policy_key	*keys;
 	unsigned		 per_identity;	/* concurrency cap, 0: none */
-
-	pthread_mutex_t		 mtx;		/* guards what follows */
-	size_t			 nconc;
-	struct policy_conc	*conc;
+	struct policy_mem	*mem;
 };
 
 static int
@@ -498,8 +508,49 @@ policy_find_key(const struct policy *p, const char *name)
 	return NULL;
 }
 
+/* Share prev's long-lived state, or make it. */
+static void
+policy_mem_take(struct policy *p, const struct policy *prev)
+{
+	if (prev != NULL) {
+		pthread_mutex_lock(&prev->mem->mtx);
+		prev->mem->refs++;
+		pthread_mutex_unlock(&prev->mem->mtx);
+		p->mem = prev->mem;
+		return;
+	}
+	p->mem = xcalloc(1, sizeof(*p->mem));
+	pthread_mutex_init(&p->mem->mtx, NULL);
+	p->mem->refs = 1;
+}
+
+/* Drop a policy's hold on the long-lived state; the last frees it. */
+static void
+policy_mem_put(struct policy_mem *m)
+{
+	unsigned left;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->mtx);
+	left = --m->refs;
+	pthread_mutex_unlock(&m->mtx);
+	if (left > 0)
+		return;
+	free(m->conc);
+	pthread_mutex_destroy(&m->mtx);
+	free(m);
+}
+
 int
 policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb)
+{
+	return policy_next(root, NULL, pp, eb);
+}
+
+int
+policy_next(const json_t *root, const struct policy *prev,
+    struct policy **pp, struct zs_errbuf *eb)
 {
 	struct policy *p;
 	unsigned long long n;
@@ -507,7 +558,7 @@ policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb)
 	int r = ZS_ERR_INTERNAL;
 
 	p = xcalloc(1, sizeof(*p));
-	pthread_mutex_init(&p->mtx, NULL);
+	policy_mem_take(p, prev);
 	if (root != NULL && !json_is_object(root)) {
 		r = zs_errf(eb, ZS_ERR_INVALID, "configuration is not an "
 		    "object");
@@ -562,8 +613,7 @@ policy_free(struct policy *p)
 	free(p->keys);
 	freezero(p->tokens, p->ntokens * sizeof(*p->tokens));
 	oidc_free(p->oidc);
-	free(p->conc);
-	pthread_mutex_destroy(&p->mtx);
+	policy_mem_put(p->mem);
 	free(p);
 }
 
@@ -873,6 +923,17 @@ policy_approval(const struct policy *p, const char *key,
 	return 1;
 }
 
+int
+policy_needs_approvals(const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nkeys; i++)
+		if (p->keys[i].approvals > 0)
+			return 1;
+	return 0;
+}
+
 const json_t *
 policy_approvers(const struct policy *p, const char *key)
 {
@@ -1058,31 +1119,31 @@ policy_enter(struct policy *p, const struct policy_identity *id,
 
 	if (p->per_identity == 0)
 		return 0;
-	pthread_mutex_lock(&p->mtx);
-	for (i = 0; i < p->nconc; i++)
-		if (strcmp(p->conc[i].ident, id->name) == 0)
+	pthread_mutex_lock(&p->mem->mtx);
+	for (i = 0; i < p->mem->nconc; i++)
+		if (strcmp(p->mem->conc[i].ident, id->name) == 0)
 			break;
-	if (i == p->nconc) {
-		if (p->nconc == POLICY_CONC_ENTRIES_MAX) {
+	if (i == p->mem->nconc) {
+		if (p->mem->nconc == POLICY_CONC_ENTRIES_MAX) {
 			r = zs_errf(eb, ZS_ERR_LIMIT, "too many identities "
 			    "busy at once");
 			goto out;
 		}
-		p->conc = xreallocarray(p->conc, p->nconc + 1,
-		    sizeof(*p->conc));
-		memset(&p->conc[i], 0, sizeof(p->conc[i]));
-		snprintf(p->conc[i].ident, sizeof(p->conc[i].ident), "%s",
+		p->mem->conc = xreallocarray(p->mem->conc, p->mem->nconc + 1,
+		    sizeof(*p->mem->conc));
+		memset(&p->mem->conc[i], 0, sizeof(p->mem->conc[i]));
+		snprintf(p->mem->conc[i].ident, sizeof(p->mem->conc[i].ident), "%s",
 		    id->name);
-		p->nconc++;
+		p->mem->nconc++;
 	}
-	if (p->conc[i].n >= p->per_identity) {
+	if (p->mem->conc[i].n >= p->per_identity) {
 		r = zs_errf(eb, ZS_ERR_LIMIT, "%s already has %u requests in "
 		    "flight", id->name, p->per_identity);
 		goto out;
 	}
-	p->conc[i].n++;
+	p->mem->conc[i].n++;
  out:
-	pthread_mutex_unlock(&p->mtx);
+	pthread_mutex_unlock(&p->mem->mtx);
 	return r;
 }
 
@@ -1093,13 +1154,13 @@ policy_leave(struct policy *p, const struct policy_identity *id)
 
 	if (p->per_identity == 0)
 		return;
-	pthread_mutex_lock(&p->mtx);
-	for (i = 0; i < p->nconc; i++) {
-		if (strcmp(p->conc[i].ident, id->name) != 0)
+	pthread_mutex_lock(&p->mem->mtx);
+	for (i = 0; i < p->mem->nconc; i++) {
+		if (strcmp(p->mem->conc[i].ident, id->name) != 0)
 			continue;
-		if (p->conc[i].n > 0 && --p->conc[i].n == 0)
-			p->conc[i] = p->conc[--p->nconc];
+		if (p->mem->conc[i].n > 0 && --p->mem->conc[i].n == 0)
+			p->mem->conc[i] = p->mem->conc[--p->mem->nconc];
 		break;
 	}
-	pthread_mutex_unlock(&p->mtx);
+	pthread_mutex_unlock(&p->mem->mtx);
 }

@@ -67,6 +67,13 @@ struct policy_identity {
 	uint8_t			certtypes[POLICY_CERTNAMES_MAX];	/* policy_certname */
 	char			token[POLICY_NAME_MAX];	/* token name */
 	struct oidc_claims	oidc;		/* POLICY_AUTH_OIDC only */
+	/*
+	 * The policy of the configuration generation that identified it
+	 * (borrowed: the request holds that generation; NULL: none). Its
+	 * request is authorized, limited and checked by that policy to the
+	 * end, whatever a reload brings meanwhile.
+	 */
+	struct policy		*policy;
 };
 
 struct policy;
@@ -79,6 +86,13 @@ struct policy;
  * store (state/store.h).
  */
 int	policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb);
+/*
+ * Build the policy of a reloaded configuration: as policy_new(), but the
+ * long-lived state (requests in flight per identity) is shared with prev,
+ * which may be freed before or after it.
+ */
+int	policy_next(const json_t *root, const struct policy *prev,
+	    struct policy **pp, struct zs_errbuf *eb);
 /* Free p; NULL is a no-op. */
 void	policy_free(struct policy *p);
 /* Is any bearer token (or OIDC issuer) configured? */
@@ -132,6 +146,8 @@ int	policy_default_key(const struct policy *p,
  */
 int	policy_approval(const struct policy *p, const char *key,
 	    unsigned *requiredp, unsigned *timeoutp);
+/* Does any key need approvals? */
+int	policy_needs_approvals(const struct policy *p);
 /* Key's approvers list as configured (borrowed), for display. */
 const json_t *policy_approvers(const struct policy *p, const char *key);
 /* Is id on key's approvers list? */

@@ -119,7 +119,7 @@ raw_key(struct rawctx *c)
 		return zs_errf(&c->eb, ZS_ERR_NOT_FOUND, "no key named and no "
 		    "default key");
 	/* Held requests are images; a bare signature is never held. */
-	if (security_needs_approval(c->job->sec, c->key))
+	if (security_needs_approval(c->job->sec, c->job->id, c->key))
 		return zs_errf(&c->eb, ZS_ERR_DENIED, "key \"%s\" signs only "
 		    "approved images: no raw signatures", zs_key_name(c->key));
 	snprintf(c->job->key, sizeof(c->job->key), "%s", zs_key_name(c->key));

@@ -16,6 +16,7 @@
 #include "daemon/acl.h"
 #include "daemon/conf.h"
 #include "daemon/metrics.h"
+#include "daemon/policy.h"
 #include "daemon/runtime.h"
 #include "keystore/keystore.h"
 
@@ -33,16 +34,9 @@ static const char *const runtime_startup_members[] = {
 	"approvals",
 };
 
-/*
- * Members the policy reads once (docs/SECURITY.md): ignoring a change to
- * them (a revoked token, a narrowed allow list) would be unsafe, so such a
- * reload is refused.
- */
-static const char *const runtime_policy_members[] = {
-	"tokens", "oidc", "state_file",
-};
-static const char *const runtime_policy_key_members[] = {
-	"allow", "rules", "default", "approval", "raw_signing",
+/* Members read once at start-up whose change must not pass unseen. */
+static const char *const runtime_restart_members[] = {
+	"state_file",
 };
 
 struct runtime *
@@ -69,6 +63,7 @@ runtime_unref(struct runtime *rt)
 	if (rt == NULL || atomic_fetch_sub(&rt->refs, 1) != 1)
 		return;
 	acl_free(rt->metrics_acl);
+	policy_free(rt->policy);
 	keyring_free(rt->kr);
 	conf_free(&rt->cfg);
 	free(rt);
@@ -84,6 +79,14 @@ runtime_log_level(const char *name)
 		if (strcmp(name, runtime_levels[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+runtime_load_policy(struct runtime *rt, const struct runtime *prev,
+    struct zs_errbuf *eb)
+{
+	return policy_next(rt->cfg.root, prev != NULL ? prev->policy : NULL,
+	    &rt->policy, eb);
 }
 
 int
@@ -112,50 +115,6 @@ member_equal(const json_t *a, const json_t *b, const char *name)
 	return json_equal((json_t *)va, (json_t *)vb);
 }
 
-/* The keys[] entry called name in root, or NULL. */
-static const json_t *
-key_entry(const json_t *root, const char *name)
-{
-	const json_t *keys, *k, *n;
-	size_t i;
-
-	if (root == NULL || (keys = json_object_get(root, "keys")) == NULL ||
-	    !json_is_array(keys))
-		return NULL;
-	json_array_foreach((json_t *)keys, i, k) {
-		n = json_object_get(k, "name");
-		if (json_is_string(n) && strcmp(json_string_value(n), name) == 0)
-			return k;
-	}
-	return NULL;
-}
-
-/* Do the policy members of every key named in from equal those in to? */
-static int
-keys_policy_equal(const json_t *from, const json_t *to, const char **whichp)
-{
-	const json_t *keys, *k, *n;
-	size_t i, j;
-
-	if (from == NULL || (keys = json_object_get(from, "keys")) == NULL ||
-	    !json_is_array(keys))
-		return 1;
-	json_array_foreach((json_t *)keys, i, k) {
-		if (!json_is_string(n = json_object_get(k, "name")))
-			continue;
-		for (j = 0; j < sizeof(runtime_policy_key_members) /
-		    sizeof(runtime_policy_key_members[0]); j++) {
-			if (!member_equal(k, key_entry(to,
-			    json_string_value(n)),
-			    runtime_policy_key_members[j])) {
-				*whichp = json_string_value(n);
-				return 0;
-			}
-		}
-	}
-	return 1;
-}
-
 /* Are the two listener lists the same? */
 static int
 listen_equal(const struct conf *a, const struct conf *b)
@@ -174,27 +133,15 @@ int
 runtime_check_reload(const struct runtime *cur, const struct runtime *next,
     struct zs_errbuf *eb)
 {
-	const json_t *a = cur->cfg.root, *b = next->cfg.root, *la, *lb;
-	const char *key = NULL;
+	const json_t *a = cur->cfg.root, *b = next->cfg.root;
 	size_t i;
 
-	for (i = 0; i < sizeof(runtime_policy_members) /
-	    sizeof(runtime_policy_members[0]); i++)
-		if (!member_equal(a, b, runtime_policy_members[i]))
+	for (i = 0; i < sizeof(runtime_restart_members) /
+	    sizeof(runtime_restart_members[0]); i++)
+		if (!member_equal(a, b, runtime_restart_members[i]))
 			return zs_errf(eb, ZS_ERR_INVALID, "\"%s\" changed: "
 			    "that takes a restart (systemctl restart zsignd)",
-			    runtime_policy_members[i]);
-	/* Both directions: a key gaining rules counts as much as losing them. */
-	if (!keys_policy_equal(a, b, &key) || !keys_policy_equal(b, a, &key))
-		return zs_errf(eb, ZS_ERR_INVALID, "allow, rules, default or "
-		    "raw_signing of key \"%s\" changed: that takes a restart "
-		    "(systemctl restart zsignd)", key);
-	la = a != NULL ? json_object_get(a, "limits") : NULL;
-	lb = b != NULL ? json_object_get(b, "limits") : NULL;
-	if (!member_equal(la, lb, "per_identity_concurrency"))
-		return zs_errf(eb, ZS_ERR_INVALID, "limits.per_identity_"
-		    "concurrency changed: that takes a restart (systemctl "
-		    "restart zsignd)");
+			    runtime_restart_members[i]);
 
 	for (i = 0; i < sizeof(runtime_startup_members) /
 	    sizeof(runtime_startup_members[0]); i++)

@@ -21,6 +21,7 @@ struct runtime {
 	struct conf		 cfg;
 	struct keyring		*kr;
 	struct acl		*metrics_acl;	/* who may GET /metrics */
+	struct policy		*policy;	/* tokens, allow lists, rules */
 	int			 log_level;	/* ZS_LOG_*, -1: file sets none */
 };
 
@@ -35,15 +36,22 @@ void		 runtime_unref(struct runtime *rt);
  * rt->cfg.root; without a file, the defaults.
  */
 int		 runtime_load_ops(struct runtime *rt, struct zs_errbuf *eb);
+/*
+ * Build rt's policy from rt->cfg.root, sharing prev's long-lived state
+ * (requests in flight per identity) when prev, the running generation on
+ * a reload, is given.
+ */
+int		 runtime_load_policy(struct runtime *rt,
+		    const struct runtime *prev, struct zs_errbuf *eb);
 /* Parse a "log_level" name into ZS_LOG_*; -1 for an unknown name. */
 int		 runtime_log_level(const char *name);
 /*
  * May next replace cur on a reload? Settings read only at start-up
- * (listeners, workers, socket permissions, audit, TLS paths) log a
- * warning and keep their running values; changes to what the policy holds
- * (tokens, keys' allow/rules/default, state_file, per-identity limits)
- * would not be applied and are refused (ZS_ERR_INVALID) as needing a
- * restart.
+ * (listeners, workers, socket permissions, audit, TLS paths, the state
+ * store) log a warning and keep their running values; a changed
+ * "state_file" is refused (ZS_ERR_INVALID) as needing a restart. What the
+ * policy holds (tokens, keys' allow lists, rules, default, per-identity
+ * limits) and the keys themselves come with next.
  */
 int		 runtime_check_reload(const struct runtime *cur,
 		    const struct runtime *next, struct zs_errbuf *eb);

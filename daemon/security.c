@@ -42,7 +42,6 @@
 #define SECURITY_IMPORT_NAME	"state_file_imported"
 
 struct security {
-	struct policy	*policy;
 	struct approvals *approvals;	/* held requests; NULL: none */
 	struct audit	*audit;
 	struct refagg	*anon;		/* unauthenticated refusals */
@@ -212,7 +211,8 @@ security_import(struct security *sec, const char *path, struct zs_errbuf *eb)
  */
 static int
 security_state_open(struct security *sec, const json_t *root,
-    const struct security_opts *opts, struct zs_errbuf *eb)
+    const struct policy *pol, const struct security_opts *opts,
+    struct zs_errbuf *eb)
 {
 	struct store_opts so = { .create = 1 };
 	const char *url = opts->state_url, *legacy = NULL;
@@ -245,13 +245,13 @@ security_state_open(struct security *sec, const json_t *root,
 			    "must be a path");
 		legacy = json_string_value(v);
 	}
-	if (url == NULL && policy_needs_durable_state(sec->policy))
+	if (url == NULL && pol != NULL && policy_needs_durable_state(pol))
 		return zs_errf(eb, ZS_ERR_INVALID, "anti_rollback and "
 		    "security_counter keep marks in a state store: set "
 		    "\"state\": \"sqlite:PATH\" (or --state URL)%s",
 		    legacy ? "; the old state_file is imported into it once" :
 		    "");
-	if (url == NULL && !policy_needs_state(sec->policy))
+	if (url == NULL && (pol == NULL || !policy_needs_state(pol)))
 		return 0;
 	if (opts->check_only)
 		return 0;
@@ -374,8 +374,9 @@ security_approvals_conf(struct security *sec, const json_t *root,
 }
 
 int
-security_new(const json_t *root, const struct security_opts *opts,
-    struct security **secp, struct zs_errbuf *eb)
+security_new(const json_t *root, const struct policy *pol,
+    const struct security_opts *opts, struct security **secp,
+    struct zs_errbuf *eb)
 {
 	static const char *const tls_names[] = { "cert", "key", "client_ca",
 	    "crl" };
@@ -389,8 +390,7 @@ security_new(const json_t *root, const struct security_opts *opts,
 
 	sec = xcalloc(1, sizeof(*sec));
 	sec->anon = refagg_new();
-	if ((r = policy_new(root, &sec->policy, eb)) != 0 ||
-	    (root != NULL && ((r = security_strings(json_object_get(root,
+	if ((root != NULL && ((r = security_strings(json_object_get(root,
 	    "tls"), "tls", tls_names, tlsv, 4, eb)) != 0 ||
 	    (r = security_strings(json_object_get(root, "audit"), "audit",
 	    audit_names, auditv, 2, eb)) != 0 ||
@@ -408,7 +408,8 @@ security_new(const json_t *root, const struct security_opts *opts,
 		goto fail;
 	}
 	if (opts->need_tls) {
-		if (files.client_ca == NULL && !policy_has_tokens(sec->policy)) {
+		if (files.client_ca == NULL && (pol == NULL ||
+		    !policy_has_tokens(pol))) {
 			r = zs_errf(eb, ZS_ERR_USAGE, "a tcp: listener needs "
 			    "client certificates (--tls-client-ca) or bearer "
 			    "tokens (\"tokens\") to authenticate anyone");
@@ -423,7 +424,7 @@ security_new(const json_t *root, const struct security_opts *opts,
 	    (r = audit_open(opts->audit_path ? opts->audit_path : auditv[0],
 	    &sec->audit, eb)) != 0)
 		goto fail;
-	if ((r = security_state_open(sec, root, opts, eb)) != 0)
+	if ((r = security_state_open(sec, root, pol, opts, eb)) != 0)
 		goto fail;
 	if ((r = security_approvals_conf(sec, root, opts->check_only, eb))
 	    != 0)
@@ -475,7 +476,6 @@ security_free(struct security *sec)
 		log_info("audit log %s: %llu line(s), head %s",
 		    audit_path(sec->audit), audit_count(sec->audit), head);
 	}
-	policy_free(sec->policy);
 	approvals_close(sec->approvals);
 	store_close(sec->store);
 	refagg_free(sec->anon);
@@ -546,16 +546,37 @@ security_reload(struct security *sec, struct zs_errbuf *eb)
 	return 0;
 }
 
+int
+security_accepts_policy(const struct security *sec, const struct policy *pol,
+    struct zs_errbuf *eb)
+{
+	if (sec == NULL || pol == NULL)
+		return 0;
+	if (policy_needs_durable_state(pol) && !sec->durable)
+		return zs_errf(eb, ZS_ERR_INVALID, "anti_rollback and "
+		    "security_counter need a state store (\"state\"): "
+		    "configuring one takes a restart");
+	if (policy_needs_state(pol) && sec->store == NULL)
+		return zs_errf(eb, ZS_ERR_INVALID, "max_per_hour needs a state "
+		    "store, opened at start-up: that takes a restart");
+	if (policy_needs_approvals(pol) && sec->approvals == NULL)
+		return zs_errf(eb, ZS_ERR_INVALID, "a key with \"approval\" "
+		    "needs the held-request store (\"approvals\"), opened at "
+		    "start-up: that takes a restart");
+	return 0;
+}
+
 void
-security_identify(const struct security *sec, struct evhttp_request *req,
-    struct policy_identity *id)
+security_identify(const struct security *sec, struct policy *pol,
+    struct evhttp_request *req, struct policy_identity *id)
 {
 	if (sec == NULL) {
 		/* No security settings at all: peer credentials only. */
 		policy_identity_init(id, NULL);
 		return;
 	}
-	policy_identity_request(sec->policy, req, id);
+	policy_identity_request(pol, req, id);
+	id->policy = pol;
 }
 
 
@@ -601,7 +622,7 @@ security_enter(struct security *sec, const struct policy_identity *id,
 			    "unauthenticated requests from this peer");
 		return ZS_ERR_DENIED;
 	}
-	r = policy_enter(sec->policy, id, eb);
+	r = policy_enter(id->policy, id, eb);
 	if (r != 0) {
 		zs_escape(name, sizeof(name), id->name);
 		zs_escape(msg, sizeof(msg), eb->msg);
@@ -616,7 +637,7 @@ void
 security_leave(struct security *sec, const struct policy_identity *id)
 {
 	if (sec != NULL)
-		policy_leave(sec->policy, id);
+		policy_leave(id->policy, id);
 }
 
 int
@@ -633,14 +654,14 @@ security_authorize(struct security *sec, const struct policy_identity *id,
 		return key != NULL ? zs_key_check_validity(key, time(NULL), eb) :
 		    0;
 	if (key == NULL) {
-		if ((r = policy_default_key(sec->policy, id, tool, &name,
+		if ((r = policy_default_key(id->policy, id, tool, &name,
 		    eb)) != 0)
 			return r;
 		if (name != NULL && (key = keyring_find(kr, name)) == NULL)
 			return zs_errf(eb, ZS_ERR_NOT_FOUND, "default key "
 			    "\"%s\" is not loaded", name);
 	}
-	if ((r = policy_authorize(sec->policy, id, key ? zs_key_name(key) :
+	if ((r = policy_authorize(id->policy, id, key ? zs_key_name(key) :
 	    NULL, tool, eb)) != 0 || (key != NULL &&
 	    (r = zs_key_check_validity(key, time(NULL), eb)) != 0))
 		return r;
@@ -654,16 +675,17 @@ security_authorize_unsigned(struct security *sec,
 {
 	if (sec == NULL)
 		return 0;
-	return policy_authorize(sec->policy, id, NULL, tool, eb);
+	return policy_authorize(id->policy, id, NULL, tool, eb);
 }
 
 int
-security_check_image(struct security *sec, const struct zs_key *key,
-    const struct policy_image *img, struct zs_errbuf *eb)
+security_check_image(struct security *sec, const struct policy_identity *id,
+    const struct zs_key *key, const struct policy_image *img,
+    struct zs_errbuf *eb)
 {
 	if (sec == NULL || key == NULL)
 		return 0;
-	return policy_check_image(sec->policy, zs_key_name(key), img, eb);
+	return policy_check_image(id->policy, zs_key_name(key), img, eb);
 }
 
 /*
@@ -681,7 +703,7 @@ security_admit(struct security *sec, const struct policy_identity *id,
 	char *json;
 	int r;
 
-	if ((r = policy_admission(sec->policy, id, zs_key_name(o->key),
+	if ((r = policy_admission(id->policy, id, zs_key_name(o->key),
 	    o->image, &a, eb)) != 0)
 		return r;
 	/* Hashing the files again only where the record is kept. */
@@ -705,8 +727,8 @@ security_audit(struct security *sec, const struct policy_identity *id,
 
 	if (sec == NULL)
 		return 0;
-	shared = sec->store != NULL && o->key != NULL &&
-	    policy_key_needs_state(sec->policy, zs_key_name(o->key));
+	shared = sec->store != NULL && o->key != NULL && id->policy != NULL &&
+	    policy_key_needs_state(id->policy, zs_key_name(o->key));
 	memset(&rec, 0, sizeof(rec));
 	rec.identity = id->name;
 	rec.auth = security_auth_names[id->auth];
@@ -847,12 +869,14 @@ security_approval_get(struct security *sec, const char *reqid, json_t **recp,
 }
 
 int
-security_needs_approval(struct security *sec, const struct zs_key *key)
+security_needs_approval(struct security *sec,
+    const struct policy_identity *id, const struct zs_key *key)
 {
 	unsigned required, timeout;
 
-	return sec != NULL && key != NULL && policy_approval(sec->policy,
-	    zs_key_name(key), &required, &timeout);
+	return sec != NULL && key != NULL && id->policy != NULL &&
+	    policy_approval(id->policy, zs_key_name(key), &required,
+	    &timeout);
 }
 
 int
@@ -870,8 +894,8 @@ security_hold(struct security *sec, const struct policy_identity *id,
 	size_t i, dl;
 	int r;
 
-	if (sec->approvals == NULL ||
-	    !policy_approval(sec->policy, zs_key_name(key), &required,
+	if (sec->approvals == NULL || id->policy == NULL ||
+	    !policy_approval(id->policy, zs_key_name(key), &required,
 	    &timeout))
 		return zs_errf(eb, ZS_ERR_INTERNAL, "no approvals store");
 	files = json_object();
@@ -889,7 +913,7 @@ security_hold(struct security *sec, const struct policy_identity *id,
 		    "printable names");
 	if (version != NULL)
 		json_object_set_new(rec, "version", json_string(version));
-	if ((approvers = policy_approvers(sec->policy, zs_key_name(key))) !=
+	if ((approvers = policy_approvers(id->policy, zs_key_name(key))) !=
 	    NULL)
 		json_object_set(rec, "approvers", (json_t *)approvers);
 	if ((r = approvals_create(sec->approvals, rec, time(NULL), timeout,
@@ -937,7 +961,7 @@ security_approvals_list(struct security *sec,
 			continue;
 		/* Approvers see what they may approve; requesters their own. */
 		if (strcmp(requester, id->name) != 0 &&
-		    !policy_may_approve(sec->policy, key, id))
+		    !policy_may_approve(id->policy, key, id))
 			continue;
 		json_array_append_new(out, security_approval_view(rec));
 	}
@@ -965,7 +989,7 @@ security_approvals_vote(struct security *sec,
 	if ((r = security_approval_get(sec, reqid, &rec, eb)) != 0)
 		return r;
 	key = json_string_value(json_object_get(rec, "key"));
-	if (key == NULL || !policy_may_approve(sec->policy, key, id)) {
+	if (key == NULL || !policy_may_approve(id->policy, key, id)) {
 		r = zs_errf(eb, ZS_ERR_DENIED, "%s may not approve requests "
 		    "for key \"%s\"", id->name, key != NULL ? key : "?");
 		security_audit_step(sec, id, rec, AUDIT_REFUSED, eb->msg);

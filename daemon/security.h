@@ -56,9 +56,22 @@ struct security;
  * up, as in handler unit tests): everything is allowed, nothing audited.
  */
 
-/* Check the security settings of root (may be NULL) and opts; load TLS and audit. */
-int	security_new(const json_t *root, const struct security_opts *opts,
-	    struct security **secp, struct zs_errbuf *eb);
+/*
+ * Check the security settings of root (may be NULL) and opts; load TLS,
+ * audit and the state store. pol, the first configuration generation's
+ * policy (may be NULL), says whether a TLS listener can authenticate
+ * anyone and which state the rules need.
+ */
+int	security_new(const json_t *root, const struct policy *pol,
+	    const struct security_opts *opts, struct security **secp,
+	    struct zs_errbuf *eb);
+/*
+ * May a reloaded configuration's policy run on what sec opened at
+ * start-up? Rules that need a (durable) state store it lacks take a
+ * restart: ZS_ERR_INVALID.
+ */
+int	security_accepts_policy(const struct security *sec,
+	    const struct policy *pol, struct zs_errbuf *eb);
 /* Free sec (logging the audit chain's head); NULL is a no-op. */
 void	security_free(struct security *sec);
 /* Apply "socket_mode" and "socket_group" to a freshly bound Unix socket. */
@@ -96,8 +109,13 @@ struct store *security_store(struct security *sec);
 const char *security_audit_state(struct security *sec, char *err,
 	    size_t errlen);
 
-/* Who sent req (event loop thread). */
-void	security_identify(const struct security *sec,
+/*
+ * Who sent req (event loop thread), by the running generation's policy
+ * pol (its tokens); id keeps pol, and every later step of the request
+ * (admit, authorize, check, audit) uses it, so a request finishes under
+ * the generation it started with.
+ */
+void	security_identify(const struct security *sec, struct policy *pol,
 	    struct evhttp_request *req, struct policy_identity *id);
 /*
  * Let a sign request in: refuse the unauthenticated (403; 429 past
@@ -136,8 +154,12 @@ int	security_authorize(struct security *sec,
 int	security_authorize_unsigned(struct security *sec,
 	    const struct policy_identity *id, const char *tool,
 	    struct zs_errbuf *eb);
-/* Check a signed MCUboot image against its key's stateless rules. */
-int	security_check_image(struct security *sec, const struct zs_key *key,
+/*
+ * Check a signed MCUboot image against its key's stateless rules, as the
+ * policy that identified id has them.
+ */
+int	security_check_image(struct security *sec,
+	    const struct policy_identity *id, const struct zs_key *key,
 	    const struct policy_image *img, struct zs_errbuf *eb);
 /*
  * Finish a request (worker thread): for a signature with a key whose
@@ -151,7 +173,8 @@ int	security_audit(struct security *sec, const struct policy_identity *id,
 	    const struct security_outcome *o, struct zs_errbuf *eb);
 
 /* Does key need approvals before it signs (worker thread)? */
-int	security_needs_approval(struct security *sec, const struct zs_key *key);
+int	security_needs_approval(struct security *sec,
+	    const struct policy_identity *id, const struct zs_key *key);
 /*
  * Hold a sign request for key until its approvals are in (worker
  * thread): its body is spooled, its record stored and the step audited;

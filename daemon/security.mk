@@ -85,6 +85,7 @@ bench_zsign_tls_load_LDADD = libzsign.a $(LIBCURL_LIBS) $(LIBZSIGN_DEPS)
 EXTRA_DIST += bench/tls.sh
 
 SECURITY_E2E_TESTS = tests/e2e/security-tls.sh tests/e2e/security-reload.sh \
+	tests/e2e/security-reload-policy.sh \
 	tests/e2e/soak-tls.sh tests/e2e/limits-tls.sh \
 	tests/e2e/security-anon.sh tests/e2e/security-crl.sh \
 	tests/e2e/oidc-tls.sh tests/e2e/approvals.sh

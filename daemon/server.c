@@ -773,7 +773,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &ri.t0);
 	ri.conn = l->conns;
 	peer_cred(req, &ri);
-	security_identify(s->sec, req, &ri.id);
+	security_identify(s->sec, s->rt->policy, req, &ri.id);
 	ri.method = method_name(m);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	ri.path = "-";
@@ -1033,8 +1033,9 @@ server_reload(struct server *s)
 	zs_errclear(&eb);
 	if (s->rebuild == NULL)
 		r = zs_errf(&eb, ZS_ERR_UNAVAILABLE, "no configuration source");
-	else if ((r = s->rebuild(s->rebuild_arg, &next, &eb)) == 0 &&
-	    (r = runtime_check_reload(s->rt, next, &eb)) == 0)
+	else if ((r = s->rebuild(s->rebuild_arg, s->rt, &next, &eb)) == 0 &&
+	    (r = runtime_check_reload(s->rt, next, &eb)) == 0 &&
+	    (r = security_accepts_policy(s->sec, next->policy, &eb)) == 0)
 		r = security_reload(s->sec, &eb);
 	if (r != 0) {
 		log_warnx("reload refused, still serving configuration #%lu: "

@@ -15,9 +15,12 @@ struct server;
 struct runtime;
 struct notify_listener;
 
-/* Build a new configuration generation from its sources (SIGHUP). */
-typedef int server_build_fn(void *arg, struct runtime **rtp,
-    struct zs_errbuf *eb);
+/*
+ * Build a new configuration generation from its sources (SIGHUP), carrying
+ * over prev's long-lived state (NULL at start-up).
+ */
+typedef int server_build_fn(void *arg, const struct runtime *prev,
+    struct runtime **rtp, struct zs_errbuf *eb);
 
 struct server_params {
 	struct runtime		*rt;		/* taken over: the first generation */
