@@ -43,6 +43,25 @@
 /* Options one local command has, at most. */
 #define IMGTOOL_OPTS_MAX	8
 
+/* Print the lines the server's imgtool printed (reply "stdout"). */
+static void
+imgtool_print_stdout(const json_t *reply)
+{
+	const char *s;
+	char *safe;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(reply, "stdout"), i, v) {
+		if ((s = json_string_value(v)) == NULL)
+			continue;
+		safe = cli_term(s);
+		printf("%s\n", safe);
+		free(safe);
+	}
+	fflush(stdout);
+}
+
 /* Build and send the sign request for imgtool arguments argv[0..argc). */
 static int
 imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
@@ -97,6 +116,8 @@ imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 	if ((r = cli_client(c, &cl, eb)) != 0 ||
 	    (r = zsclient_sign(cl, req, &reply, eb)) != 0)
 		goto out;
+	/* imgtool prints while it builds the image, before it saves it. */
+	imgtool_print_stdout(reply);
 	r = cli_files_write(reply, outs, outs, nout, eb);
  out:
 	json_decref(reply);

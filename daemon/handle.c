@@ -45,6 +45,7 @@ struct signctx {
 	struct fileset		*out;
 	json_t			*info;
 	json_t			*warnings;
+	json_t			*out_lines;	/* the tool's stdout */
 	json_t			*params;
 	char			 digest[129];
 	char			 version[64];	/* of the MCUboot image */
@@ -179,6 +180,16 @@ json_add_str(json_t *arr, const char *s)
 	json_array_append_new(arr, json_string(s));
 }
 
+/* Append the lines imgtool printed on its stdout to arr. */
+static void
+json_add_stdout(json_t *arr, const struct mcuboot_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nstdout; i++)
+		json_add_str(arr, res->stdout_lines[i]);
+}
+
 /* Replace every "{build_dir}" in s by dir (sign.py's message texts). */
 static char *
 subst_build_dir(const char *s, const char *dir)
@@ -263,6 +274,7 @@ sign_imgtool_args(struct signctx *c)
 		goto out;
 	snprintf(c->digest, sizeof(c->digest), "%s", res.digest_hex);
 	snprintf(c->version, sizeof(c->version), "%s", res.version);
+	json_add_stdout(c->out_lines, &res);
 	r = 0;
  out:
 	mcuboot_args_free(a);
@@ -293,9 +305,14 @@ west_argv(const struct proto_sign_req *req, char fixed[][ARG_LEN_MAX],
 	return argv;
 }
 
+/*
+ * sign.py's info lines; imgtool's stdout follows each run's pair of
+ * lines, as sign.py lets it through.
+ */
 static void
 west_info(struct signctx *c, const struct zephyr_imgtool_params *p,
-    const char *const *fmts, const char *const *ins, size_t nruns)
+    const char *const *fmts, const char *const *ins,
+    const struct mcuboot_result *res, size_t nruns)
 {
 	const char *dir = c->req->west.build_dir;
 	char line[ZEPHYR_LINE_MAX + PROTO_BUILD_DIR_MAX + PROTO_NAME_MAX];
@@ -320,6 +337,7 @@ west_info(struct signctx *c, const struct zephyr_imgtool_params *p,
 		snprintf(line, sizeof(line), "signed %s:   %s/zephyr/"
 		    "zephyr.signed.%s", fmts[i], dir, fmts[i]);
 		json_add_str(c->info, line);
+		json_add_stdout(c->info, &res[i]);
 	}
 }
 
@@ -330,7 +348,7 @@ sign_imgtool_west(struct signctx *c)
 	struct proto_west *w = &req->west;
 	struct zephyr_imgtool_params p;
 	struct mcuboot_args *a[WEST_RUNS] = { NULL, NULL };
-	struct mcuboot_result res;
+	struct mcuboot_result res[WEST_RUNS];
 	struct kconfig *kc = NULL;
 	const char *fmts[WEST_RUNS], *ins[WEST_RUNS];
 	const char *names[2 * MCUBOOT_ARGS_MAX], *innames[2 * MCUBOOT_ARGS_MAX];
@@ -377,16 +395,17 @@ sign_imgtool_west(struct signctx *c)
 		free(s);
 	}
 	for (i = 0; i < nruns; i++) {
-		if ((r = mcuboot_sign(a[i], req->files, c->key, c->out, &res,
-		    &c->eb)) != 0 ||
-		    (r = image_rules(c, &res)) != 0)
+		if ((r = mcuboot_sign(a[i], req->files, c->key, c->out,
+		    &res[i], &c->eb)) != 0 ||
+		    (r = image_rules(c, &res[i])) != 0)
 			goto out;
-		snprintf(c->version, sizeof(c->version), "%s", res.version);
+		snprintf(c->version, sizeof(c->version), "%s",
+		    res[i].version);
 		if (i == 0)
-			snprintf(c->digest, sizeof(c->digest), "%s",
-			    res.digest_hex);
+			memcpy(c->digest, res[0].digest_hex,
+			    sizeof(c->digest));
 	}
-	west_info(c, &p, fmts, ins, nruns);
+	west_info(c, &p, fmts, ins, res, nruns);
 	c->params = json_pack("{s:s,s:i,s:i,s:I,s:s,s:I}",
 	    "version", p.version, "header_size", (int)p.header_size,
 	    "align", (int)p.align, "slot_size", (json_int_t)p.slot_size,
@@ -515,8 +534,9 @@ reply_head(struct signctx *c)
 		key = json_pack("{s:s,s:s,s:s}", "name", zs_key_name(c->key),
 		    "fingerprint", zs_key_fingerprint(c->key),
 		    "type", zs_key_type_name(c->key));
-	o = json_pack("{s:s,s:o,s:O,s:O}", "tool", c->req->tool_name,
-	    "key", key, "info", c->info, "warnings", c->warnings);
+	o = json_pack("{s:s,s:o,s:O,s:O,s:O}", "tool", c->req->tool_name,
+	    "key", key, "info", c->info, "warnings", c->warnings, "stdout",
+	    c->out_lines);
 	if (o == NULL)
 		fatalx("%s: out of memory", __func__);
 	/* imgtool reports the image hash; rimage has none to report. */
@@ -804,6 +824,7 @@ handle_sign(struct sign_job *job)
 	c.out = fileset_new();
 	c.info = json_array();
 	c.warnings = json_array();
+	c.out_lines = json_array();
 	if ((r = (job->bin_in ? proto_sign_parse_bin : proto_sign_parse)(
 	    job->body, job->len, job->max, &c.req, &c.eb)) != 0)
 		goto out;
@@ -863,6 +884,7 @@ handle_sign(struct sign_job *job)
 	json_decref(c.params);
 	json_decref(c.info);
 	json_decref(c.warnings);
+	json_decref(c.out_lines);
 	fileset_free(c.out);
 	proto_sign_free(c.req);
 }

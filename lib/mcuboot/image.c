@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct signctx {
 	struct zs_key			*key;
 	EVP_PKEY			*pub;	/* key's, or --fix-sig-pubkey */
 	EVP_PKEY			*fixpub;
+	int				 fixpub_private;
 	EVP_PKEY			*rcpt;	/* -E recipient */
 	const struct mcuboot_keytype	*kt;
 	const struct mcuboot_hash	*h;
@@ -59,6 +61,10 @@ struct signctx {
 	char				 cid[33];	/* written CID, hex */
 	int				 has_seccnt;
 	uint32_t			 seccnt;	/* written counter */
+	/* What imgtool prints on stdout meanwhile (mcuboot.h). */
+	char				 say[MCUBOOT_STDOUT_LINES]
+					    [MCUBOOT_STDOUT_LEN];
+	size_t				 nsay;
 };
 
 /* A TLV value produced by the first pass for the compressed one. */
@@ -101,6 +107,20 @@ pass_free(struct pass *p)
 		free(p->comp[i].val);
 	OPENSSL_cleanse(p->aeskey, sizeof(p->aeskey));
 	memset(p, 0, sizeof(*p));
+}
+
+/* Note a line imgtool prints on stdout (image.py's or main.py's). */
+static void
+say(struct signctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* Never full: MCUBOOT_STDOUT_LINES counts imgtool's prints. */
+	if (c->nsay == MCUBOOT_STDOUT_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->say[c->nsay++], MCUBOOT_STDOUT_LEN, fmt, ap);
+	va_end(ap);
 }
 
 static int
@@ -350,6 +370,9 @@ w_sig(struct signctx *c, struct pass *p, struct mcuboot_tlvs *t,
 		siglen = c->fixsiglen;
 		goto add;
 	}
+	/* imgtool's PayloadSigner (RSA, ECDSA) or DigestSigner (Ed25519). */
+	say(c, "image.py: sign the %s", kt->sign_message ? "digest" :
+	    "payload");
 	/* The message: the digest, or with --pure the whole hashed range. */
 	msg = c->a->pure ? buf_ptr(p->img) : p->digest;
 	msglen = c->a->pure ? p->hashed_len : c->h->len;
@@ -477,6 +500,12 @@ build(struct signctx *c, struct pass *p, struct zs_errbuf *eb)
 	uint8_t fill = a->pad_header ? (uint8_t)a->erased_val : 0;
 	int r;
 
+	/*
+	 * create() given only --fix-sig-pubkey says it signs when that
+	 * key has a sign() (a private RSA or ECDSA key), and signs nothing.
+	 */
+	if (c->key == NULL && c->fixpub_private && !c->kt->sign_message)
+		say(c, "image.py: sign the payload");
 	mcuboot_tlvs_init(&prot, a->big_endian);
 	mcuboot_tlvs_init(&unprot, a->big_endian);
 	p->img = buf_new_plain(MCUBOOT_IMAGE_MAX + a->hdr_size + 2 *
@@ -511,6 +540,8 @@ build(struct signctx *c, struct pass *p, struct zs_errbuf *eb)
 	for (i = 0; i < sizeof(unprot_writers) / sizeof(unprot_writers[0]);
 	    i++) {
 		if (unprot_writers[i].signing && a->vector != VEC_NONE) {
+			say(c, "image.py: export %s", a->vector ==
+			    VEC_PAYLOAD ? "payload" : "digest");
 			p->vector_done = 1;
 			r = 0;
 			goto out;
@@ -617,6 +648,20 @@ load_pkey(struct signctx *c, const char *name, EVP_PKEY **pkp,
 	if ((r = zs_pkey_from_pem(d, len, pkp, eb)) != 0)
 		return zs_errf(eb, r, "%s: not a usable key", name);
 	return 0;
+}
+
+/*
+ * Would imgtool's keys.load() make a private key of file name? A PEM
+ * "... PRIVATE KEY" block is one; DER and "PUBLIC KEY" are public.
+ */
+static int
+pem_is_private(struct signctx *c, const char *name)
+{
+	const uint8_t *d;
+	size_t len;
+
+	return fileset_get(c->in, name, &d, &len) == 0 &&
+	    memmem(d, len, "PRIVATE KEY-----", 16) != NULL;
 }
 
 /* main.py's custom TLV loop: tags, duplicates, conflicts, values. */
@@ -806,6 +851,7 @@ prepare(struct signctx *c, struct zs_errbuf *eb)
 			    "fixed signature is not specified");
 		if ((r = load_pkey(c, a->fix_sig_pubkey, &c->fixpub, eb)) != 0)
 			return r;
+		c->fixpub_private = pem_is_private(c, a->fix_sig_pubkey);
 		if (c->key == NULL) {
 			c->pub = c->fixpub;
 			if ((c->kt = mcuboot_keytype_of(c->pub)) == NULL)
@@ -856,6 +902,8 @@ compress_rebuild(struct signctx *c, struct pass *first, struct pass *out,
 	if ((r = mcuboot_lzma_compress((enum mcuboot_comp)a->comp, first->body,
 	    first->bodylen, z, eb)) != 0)
 		goto out;
+	say(c, "compressed image size: %zu bytes", buf_len(z));
+	say(c, "original image size: %zu bytes", first->bodylen);
 	/* DECOMP_SIZE, DECOMP_SHA, DECOMP_SIGNATURE (when signed). */
 	v = xmalloc(4);
 	zs_set_u32(v, (uint32_t)first->bodylen, a->big_endian);
@@ -1093,6 +1141,8 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 		snprintf(res->cid, sizeof(res->cid), "%s", c->cid);
 		res->has_seccnt = c->has_seccnt;
 		res->seccnt = c->seccnt;
+		memcpy(res->stdout_lines, c->say, sizeof(c->say));
+		res->nstdout = c->nsay;
 	}
 	r = 0;
  out:

@@ -67,6 +67,16 @@ int	mcuboot_args_help(int argc, char *const argv[]);
 size_t	mcuboot_args_files(const struct mcuboot_args *args,
 	    const struct mcuboot_fileref **refsp);
 
+/*
+ * Lines `imgtool sign` prints on standard output: main.py runs
+ * Image.create() twice with --compression, each printing at most two
+ * ("sign the payload" for a private --fix-sig-pubkey, then "sign the ..."
+ * or "export ..."), with main.py's two size lines between them.
+ */
+#define MCUBOOT_STDOUT_LINES	6
+/* Longest such line with its NUL ("original image size: N bytes"). */
+#define MCUBOOT_STDOUT_LEN	64
+
 /* What a successful sign reports besides the output files. */
 struct mcuboot_result {
 	char	digest_hex[129];	/* image hash TLV value, hex */
@@ -79,6 +89,9 @@ struct mcuboot_result {
 	char	cid[33];		/* CID TLV (--cid) in hex, "" if none */
 	int	has_seccnt;		/* a security counter TLV was written */
 	uint32_t seccnt;		/* its value (--security-counter) */
+	/* imgtool's stdout, in order, without newlines */
+	char	stdout_lines[MCUBOOT_STDOUT_LINES][MCUBOOT_STDOUT_LEN];
+	size_t	nstdout;		/* lines used */
 };
 
 /*

@@ -21,7 +21,7 @@ RCOMPARE=$ZS_TOP_BUILDDIR/tests/vectors/rimage-compare
 ncases=$(jq '.cases | length' "$VEC/cases.json")
 nrcases=$(jq '.cases | length' "$RVEC/cases.json")
 nwest=$(echo $WEST_OK $WEST_ERR | wc -w)
-zs_plan $((ncases + nrcases + nwest + 15))
+zs_plan $((ncases + nrcases + nwest + 16))
 
 # Every private vector key as vec-NAME (only: test-ed25519 is the same
 # key), the rimage ones as rv-NAME.
@@ -142,6 +142,8 @@ zs_is "$(zs_json '.key.name + " " + .key.type + " " + .key.fingerprint')" \
     "vec-ed25519 ed25519 SHA256:$fp" "reply names the key"
 zs_is "$(zs_json '.tool + " " + (.info|length|tostring) + " " + (.warnings|length|tostring) + " " + (has("params")|tostring)')" \
     "imgtool 0 0 false" "reply: tool, no info or warnings in args mode"
+zs_is "$(zs_json '.stdout | join("|")')" "image.py: sign the digest" \
+    "reply: stdout holds what imgtool prints (Ed25519)"
 zs_json .digest | grep -Eqx '[0-9a-f]{64}'
 zs_ok $? "reply: digest is the SHA-256 image hash"
 case_request $c "$ZS_TMP/req.json" \
@@ -237,7 +239,8 @@ for rc in $(jq -r '.cases[].name' "$RVEC/cases.json"); do
 done
 
 # West mode: each fixture's .config and compiled devicetree; the reply
-# must carry sign.py's parameters, info lines and warnings.
+# must carry sign.py's parameters, info lines and warnings. imgtool's
+# stdout follows each "signed FMT:" line, as sign.py lets it through.
 bd=/home/dev/app/build
 west_request() {	# FIXTURE OUT
 	f=$FIX/$1
@@ -271,7 +274,9 @@ for fx in $WEST_OK; do
 	exp=$FIX/$fx/expected.json
 	want=$(jq -c --arg bd "$bd" '.expected | {params: {version, header_size,
 	    align, slot_size, slot_size_source, partition_offset},
-	    info: [.info_output[] | gsub("{build_dir}"; $bd)],
+	    info: [.info_output[] | gsub("{build_dir}"; $bd) |
+	    if startswith("signed ") then (., "image.py: sign the digest")
+	    else . end],
 	    warnings: [.warnings[] | gsub("{build_dir}"; $bd)],
 	    files: [.outputs[] | sub("^zephyr/"; "")] | sort}' "$exp")
 	got=$(jq -c '{params, info, warnings, files: (.files // {} | keys)}' \

@@ -3,7 +3,7 @@
  * Unit tests for the MCUboot engine's pieces: version and dependency
  * syntax, the argument parser and its messages, the TLV writer, trailer
  * arithmetic, the CBOR boot record, UUIDv5, custom TLVs, compression and
- * the sign-time checks.
+ * the sign-time checks, what sign prints on stdout.
  */
 #include "config.h"
 
@@ -62,7 +62,7 @@ inputs(void)
 	uint32_t x = 2463534242u;
 	size_t i, len;
 	static const char *const keys[] = { "x25519.pub.pem",
-	    "ed25519.pub.pem", "enc-ecdsa-p256.pub.pem" };
+	    "ed25519.pub.pem", "enc-ecdsa-p256.pub.pem", "ecdsa-p256.pem" };
 
 	/* xorshift32: bytes LZMA cannot shrink. */
 	for (i = 0; i < sizeof(body); i++) {
@@ -78,6 +78,9 @@ inputs(void)
 	assert_int_equal(fileset_add(fs, "zz.bin", body, sizeof(body)), 0);
 	assert_int_equal(fileset_add(fs, "tlv.bin", (const uint8_t *)"xyz",
 	    3), 0);
+	/* A --fix-sig value: never checked against the image. */
+	assert_int_equal(fileset_add(fs, "sig.b64", (const uint8_t *)"AAAA",
+	    4), 0);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		char path[512];
 
@@ -90,11 +93,11 @@ inputs(void)
 
 /*
  * Parse and sign line with key (a file under KEYDIR or NULL); on success
- * *outp gets a copy of out.bin. Returns the error code.
+ * *outp gets a copy of out.bin and res the result. Returns the error code.
  */
 static int
-sign(const char *line, const char *keyfile, uint8_t **outp, size_t *lenp,
-    struct zs_errbuf *eb)
+sign_res(const char *line, const char *keyfile, uint8_t **outp,
+    size_t *lenp, struct mcuboot_result *resp, struct zs_errbuf *eb)
 {
 	struct mcuboot_args *a = NULL;
 	struct fileset *in = inputs(), *out = fileset_new();
@@ -118,12 +121,22 @@ sign(const char *line, const char *keyfile, uint8_t **outp, size_t *lenp,
 	assert_int_equal(res.output_size, *lenp);
 	*outp = malloc(*lenp + 1);
 	memcpy(*outp, d, *lenp);
+	*resp = res;
  out:
 	zs_key_free(key);
 	mcuboot_args_free(a);
 	fileset_free(in);
 	fileset_free(out);
 	return r;
+}
+
+static int
+sign(const char *line, const char *keyfile, uint8_t **outp, size_t *lenp,
+    struct zs_errbuf *eb)
+{
+	struct mcuboot_result res;
+
+	return sign_res(line, keyfile, outp, lenp, &res, eb);
 }
 
 static void
@@ -741,6 +754,57 @@ test_vectors(void **state)
 	free(d);
 }
 
+/* What imgtool prints on stdout, "|" between lines (imgtool-cmds). */
+static void
+test_stdout(void **state)
+{
+	static const struct {
+		const char	*args;
+		const char	*key;
+		const char	*want;
+	} t[] = {
+		{ "in.bin", "ecdsa-p256.pem", "image.py: sign the payload" },
+		{ "in.bin", "rsa-2048.pem", "image.py: sign the payload" },
+		{ "in.bin", "ed25519.pem", "image.py: sign the digest" },
+		{ "--pure in.bin", "ed25519.pem", "image.py: sign the digest" },
+		{ "in.bin", NULL, "" },
+		{ "--vector-to-sign digest in.bin", "ed25519.pem",
+		    "image.py: export digest" },
+		{ "--vector-to-sign payload in.bin", NULL,
+		    "image.py: export payload" },
+		{ "--fix-sig sig.b64 --fix-sig-pubkey ecdsa-p256.pem in.bin",
+		    NULL, "image.py: sign the payload" },
+		{ "--fix-sig sig.b64 --fix-sig-pubkey ed25519.pub.pem in.bin",
+		    NULL, "" },
+		{ "--compression lzma2 zz.bin", "ed25519.pem",
+		    "image.py: sign the digest|compressed image size: 34 "
+		    "bytes|original image size: 1000 bytes|image.py: sign "
+		    "the digest" },
+		{ "--compression lzma2armthumb in.bin", "rsa-2048.pem",
+		    "image.py: sign the payload|compressed image size: 1004 "
+		    "bytes|original image size: 1000 bytes" },
+	};
+	struct mcuboot_result res;
+	struct zs_errbuf eb;
+	char line[256], got[512];
+	uint8_t *o;
+	size_t i, j, len, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(line, sizeof(line), "-v 1.2.3 -H 0x200 --pad-header "
+		    "-S 0 %s out.bin", t[i].args);
+		assert_int_equal(sign_res(line, t[i].key, &o, &len, &res, &eb),
+		    0);
+		got[0] = '\0';
+		for (j = n = 0; j < res.nstdout; j++)
+			n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s",
+			    j > 0 ? "|" : "", res.stdout_lines[j]);
+		assert_string_equal(got, t[i].want);
+		free(o);
+	}
+}
+
 int
 main(void)
 {
@@ -758,6 +822,7 @@ main(void)
 		cmocka_unit_test(test_sign_checks),
 		cmocka_unit_test(test_pad_no_slot),
 		cmocka_unit_test(test_compression),
+		cmocka_unit_test(test_stdout),
 		cmocka_unit_test(test_vectors),
 	};
 

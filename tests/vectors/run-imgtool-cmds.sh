@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Every case of tests/vectors/imgtool-cmds/cases.json (the real imgtool
-# 2.4.0's answers to its commands but sign's image bytes) through
+# 2.4.0's answers to its commands, and sign's standard output) through
 # `zsign-client imgtool` against a real zsignd: the same exit code, stdout
-# and output file, and for usage errors the same stderr with the program
-# name changed. Cases with a server_key run again with -k zsign:NAME.
+# and output file (one exists where imgtool's was random), and for usage
+# errors the same stderr with the program name changed. Cases with a
+# server_key run again with -k zsign:NAME.
 . "$ZS_TOP_SRCDIR/tests/e2e/client-common.sh"
 
 VEC=$ZS_TOP_SRCDIR/tests/vectors/imgtool-cmds
@@ -12,20 +13,21 @@ client_start_vectors
 
 cd "$VEC" || exit 1
 # One line per case: name, exit code, error kind, stderr file, output
-# extension, server key, keygen type, stdout checked, expected output,
-# then the arguments as shell words ({OUT} is "$out" under eval).
+# extension, server key, keygen type, whether it is sign, expected output
+# ("random" when imgtool's differs run to run), then the arguments as
+# shell words ({OUT} is "$out" under eval).
 tab=$(printf '\t')
 jq -r --arg o "'\"\$out\"'" '.cases[] | [.name, (.exit_code | tostring),
     (.error_kind // "-"), (.stderr // "-"), (.out_ext // "-"),
     (.server_key // "-"), (.keygen_type // "-"),
-    (if (.features | index("sign")) then "no" else "yes" end),
-    (.expected_output // "-"),
+    (if (.features | index("sign")) then "yes" else "no" end),
+    (if .output_random then "random" else (.expected_output // "-") end),
     (.args | @sh | gsub("[{]OUT[}]"; $o))] | join("\t")' cases.json \
     >"$ZS_TMP/cases.tsv"
 
-# run_case NAME WANT KIND ERRFILE EXT KEYGEN CHECKOUT EXPOUT ARGS...
+# run_case NAME WANT KIND ERRFILE EXT KEYGEN SIGN EXPOUT ARGS...
 run_case() {
-	n=$1 want=$2 kind=$3 errf=$4 ext=$5 kg=$6 chk=$7 exp=$8
+	n=$1 want=$2 kind=$3 errf=$4 ext=$5 kg=$6 sign=$7 exp=$8
 	shift 8
 	base=${n%% (*}
 	d=$ZS_TMP/c/$base
@@ -37,25 +39,27 @@ run_case() {
 	# Help texts name the program in their usage line.
 	sed "s/^Usage: imgtool\.py/Usage: zsign-client imgtool/" \
 	    "cases/$base/stdout" >"$d/want.out"
-	if [ -z "$why" ] && [ "$chk" = yes ] && ! cmp -s "$d/want.out" \
-	    "$d/stdout"; then
+	if [ -z "$why" ] && ! cmp -s "$d/want.out" "$d/stdout"; then
 		why="stdout differs: $(diff "$d/want.out" "$d/stdout" |
 		    head -8)"
 	fi
-	if [ -z "$why" ] && [ "$kind" = usage ] && [ "$chk" = yes ]; then
+	if [ -z "$why" ] && [ "$kind" = usage ] && [ "$sign" = no ]; then
 		sed 's/imgtool\.py/zsign-client imgtool/g' "$errf" >"$d/want.err"
 		cmp -s "$d/want.err" "$d/stderr" ||
 		    why="stderr differs: $(diff "$d/want.err" "$d/stderr" |
 		    head -8)"
 	fi
 	# sign reports in one line: imgtool's message after the program name.
-	if [ -z "$why" ] && [ "$kind" = usage ] && [ "$chk" = no ]; then
+	if [ -z "$why" ] && [ "$kind" = usage ] && [ "$sign" = yes ]; then
 		sed -n 's/^Error: /zsign-client: /p' "$errf" >"$d/want.err"
 		cmp -s "$d/want.err" "$d/stderr" ||
 		    why="stderr differs: $(diff "$d/want.err" "$d/stderr" |
 		    head -8)"
 	fi
-	if [ -z "$why" ] && [ "$exp" != - ] && ! cmp -s "$exp" "$out"; then
+	if [ -z "$why" ] && [ "$exp" = random ] && [ ! -s "$out" ]; then
+		why="wrote no $out"
+	elif [ -z "$why" ] && [ "$exp" != - ] && [ "$exp" != random ] &&
+	    ! cmp -s "$exp" "$out"; then
 		why="output differs from $exp"
 	fi
 	if [ -z "$why" ] && [ "$exp" = - ] && [ "$kg" = - ] &&
@@ -76,11 +80,11 @@ run_case() {
 	fi
 }
 
-while IFS=$tab read -r name want kind errf ext skey kg chk exp args; do
+while IFS=$tab read -r name want kind errf ext skey kg sign exp args; do
 	mkdir -p "$ZS_TMP/c/$name"
 	out=$ZS_TMP/c/$name/out$ext
 	eval "set -- $args"
-	run_case "$name" "$want" "$kind" "$errf" "$ext" "$kg" "$chk" "$exp" \
+	run_case "$name" "$want" "$kind" "$errf" "$ext" "$kg" "$sign" "$exp" \
 	    "$@"
 	[ "$skey" = - ] && continue
 	# The same with the server's copy of the key.
@@ -92,7 +96,21 @@ while IFS=$tab read -r name want kind errf ext skey kg chk exp args; do
 		shift
 	done
 	run_case "$name (zsign:$skey)" "$want" "$kind" "$errf" "$ext" "$kg" \
-	    "$chk" "$exp" "$@"
+	    "$sign" "$exp" "$@"
+	[ "$sign" = yes ] || continue
+	# A public key file picks the server key (imgtool.py for CMake).
+	for a in "$@"; do
+		case $a in
+		"zsign:$skey") set -- "$@" "../imgtool/keys/$skey.pub.pem" ;;
+		*) set -- "$@" "$a" ;;
+		esac
+		shift
+	done
+	ZSIGN_PUBLIC_KEY_OK=1
+	export ZSIGN_PUBLIC_KEY_OK
+	run_case "$name ($skey.pub.pem)" "$want" "$kind" "$errf" "$ext" "$kg" \
+	    "$sign" "$exp" "$@"
+	unset ZSIGN_PUBLIC_KEY_OK
 done <"$ZS_TMP/cases.tsv"
 
 # getpriv and keygen never reach for a server key.
