@@ -5,7 +5,9 @@
  * is returned. BEGIN IMMEDIATE takes the write lock before the rules are
  * read, so concurrent requests (threads, or processes sharing the file)
  * are decided one after the other; requests that queue up while a commit
- * is being synced share the next one.
+ * is being synced share the next one. The statements of an admission are
+ * prepared once, at open, and max_per_hour looks up one row by its number
+ * instead of counting an hour of signatures.
  */
 #include "config.h"
 
@@ -25,6 +27,51 @@
 
 /* How long a writer waits for another process holding the file, in ms. */
 #define SQLITE_BUSY_MS		10000
+/*
+ * The schema this build writes; a store of version 1 (signatures not
+ * numbered) is upgraded in place at open, any other is refused.
+ */
+#define SQLITE_SCHEMA_VERSION	2
+
+/* The statements of an admission, prepared at open (sqlite_sql[]). */
+enum sqlite_stmt {
+	SQ_BEGIN,
+	SQ_COMMIT,
+	SQ_ROLLBACK,
+	SQ_SAVEPOINT,
+	SQ_ROLLBACK_TO,
+	SQ_RELEASE,
+	SQ_MARK_GET,
+	SQ_MARK_PUT,
+	SQ_SIG_LAST,
+	SQ_SIG_AT,
+	SQ_SIG_PUT,
+	SQ_NSTMT
+};
+
+static const char *const sqlite_sql[SQ_NSTMT] = {
+	/* The write lock first: nobody else reads the marks until COMMIT. */
+	[SQ_BEGIN] = "BEGIN IMMEDIATE",
+	[SQ_COMMIT] = "COMMIT",
+	[SQ_ROLLBACK] = "ROLLBACK",
+	[SQ_SAVEPOINT] = "SAVEPOINT admit",
+	[SQ_ROLLBACK_TO] = "ROLLBACK TO admit",
+	[SQ_RELEASE] = "RELEASE admit",
+	[SQ_MARK_GET] = "SELECT version, version_text, counter FROM zs_marks "
+	    "WHERE key = ?1 AND class = ?2",
+	[SQ_MARK_PUT] = "INSERT INTO zs_marks VALUES(?1, ?2, ?3, ?4, ?5) "
+	    "ON CONFLICT(key, class) DO UPDATE SET "
+	    "version = coalesce(excluded.version, version), "
+	    "version_text = coalesce(excluded.version_text, version_text), "
+	    "counter = coalesce(excluded.counter, counter)",
+	/* Both walk zs_signatures_nth down to one row. */
+	[SQ_SIG_LAST] = "SELECT nth FROM zs_signatures WHERE key = ?1 AND "
+	    "identity = ?2 ORDER BY nth DESC LIMIT 1",
+	[SQ_SIG_AT] = "SELECT at FROM zs_signatures WHERE key = ?1 AND "
+	    "identity = ?2 AND nth = ?3",
+	[SQ_SIG_PUT] = "INSERT INTO zs_signatures(at, node, identity, key, "
+	    "record, nth) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+};
 
 /* An admission waiting for its batch (sqlite_admit). */
 struct sqlite_job {
@@ -38,6 +85,7 @@ struct sqlite_job {
 
 struct sqlite_store {
 	sqlite3			*db;
+	sqlite3_stmt		*st[SQ_NSTMT];
 	char			*path;
 	char			*node;
 	pthread_mutex_t		 mtx;	/* one transaction at a time on db */
@@ -48,6 +96,11 @@ struct sqlite_store {
 	int			 leader; /* a batch is running */
 };
 
+/*
+ * nth numbers the signatures of one key and identity (1, 2, ...): the
+ * max_per_hour-th latest of them is one index lookup, where counting the
+ * last hour's rows costs as many steps as signatures were returned in it.
+ */
 static const char sqlite_schema[] =
     "CREATE TABLE zs_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE zs_marks(key TEXT NOT NULL, class TEXT NOT NULL,"
@@ -55,10 +108,22 @@ static const char sqlite_schema[] =
     " PRIMARY KEY(key, class));"
     "CREATE TABLE zs_signatures(id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " at INTEGER NOT NULL, node TEXT, identity TEXT NOT NULL,"
-    " key TEXT NOT NULL, record TEXT);"
-    "CREATE INDEX zs_signatures_rate ON zs_signatures(key, identity, at);"
+    " key TEXT NOT NULL, record TEXT, nth INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX zs_signatures_nth ON zs_signatures(key, identity,"
+    " nth);"
     "CREATE TABLE zs_kv(ns TEXT NOT NULL, name TEXT NOT NULL,"
     " value TEXT NOT NULL, PRIMARY KEY(ns, name));";
+
+/* From schema 1: number the signatures in the order they were recorded. */
+static const char sqlite_upgrade_1[] =
+    "ALTER TABLE zs_signatures ADD COLUMN nth INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE zs_signatures SET nth = o.n FROM (SELECT id, row_number() OVER"
+    " (PARTITION BY key, identity ORDER BY id) AS n FROM zs_signatures)"
+    " AS o WHERE zs_signatures.id = o.id;"
+    "DROP INDEX zs_signatures_rate;"
+    "CREATE UNIQUE INDEX zs_signatures_nth ON zs_signatures(key, identity,"
+    " nth);"
+    "UPDATE zs_meta SET value = '2' WHERE name = 'schema';";
 
 static int
 sqlite_fail(struct sqlite_store *s, int code, const char *what,
@@ -126,26 +191,38 @@ sqlite_count_tables(struct sqlite_store *s, long long *np,
 	return 0;
 }
 
-/* Create the schema in an empty database, in one transaction. */
+/* Run a script of statements in one transaction (schema, upgrade). */
 static int
-sqlite_create(struct sqlite_store *s, struct zs_errbuf *eb)
+sqlite_script(struct sqlite_store *s, const char *script,
+    struct zs_errbuf *eb)
 {
-	char sql[128];
 	int r;
 
 	if ((r = sqlite_exec(s, "BEGIN IMMEDIATE", eb)) != 0)
 		return r;
-	snprintf(sql, sizeof(sql), "INSERT INTO zs_meta VALUES('magic', '%s'),"
-	    "('schema', '%d')", STORE_MAGIC, STORE_SCHEMA_VERSION);
-	if ((r = sqlite_exec(s, sqlite_schema, eb)) != 0 ||
-	    (r = sqlite_exec(s, sql, eb)) != 0) {
+	if ((r = sqlite_exec(s, script, eb)) != 0) {
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return r;
 	}
 	return sqlite_exec(s, "COMMIT", eb);
 }
 
-/* Is this a zsign store of our schema, and intact? */
+/* Create the schema in an empty database, in one transaction. */
+static int
+sqlite_create(struct sqlite_store *s, struct zs_errbuf *eb)
+{
+	char *script;
+	int r;
+
+	script = xasprintf("%sINSERT INTO zs_meta VALUES('magic', '%s'),"
+	    "('schema', '%d');", sqlite_schema, STORE_MAGIC,
+	    SQLITE_SCHEMA_VERSION);
+	r = sqlite_script(s, script, eb);
+	free(script);
+	return r;
+}
+
+/* Is this a zsign store of our schema (upgraded if older), and intact? */
 static int
 sqlite_check(struct sqlite_store *s, uint64_t *seqp, struct zs_errbuf *eb)
 {
@@ -160,10 +237,15 @@ sqlite_check(struct sqlite_store *s, uint64_t *seqp, struct zs_errbuf *eb)
 		    "but not a zsign state store", s->path);
 		goto out;
 	}
-	if (schema == NULL || atoi(schema) != STORE_SCHEMA_VERSION) {
+	if (schema != NULL && strcmp(schema, "1") == 0 &&
+	    (r = sqlite_script(s, sqlite_upgrade_1, eb)) != 0)
+		goto out;
+	free(schema);
+	schema = sqlite_meta(s, "schema");
+	if (schema == NULL || atoi(schema) != SQLITE_SCHEMA_VERSION) {
 		r = zs_errf(eb, ZS_ERR_FORMAT, "state %s: schema version %s, "
 		    "this zsignd reads %d", s->path, schema ? schema : "(none)",
-		    STORE_SCHEMA_VERSION);
+		    SQLITE_SCHEMA_VERSION);
 		goto out;
 	}
 	/* Pages cut off or overwritten show up here, not at the first sign. */
@@ -200,9 +282,12 @@ static void
 sqlite_close(void *h)
 {
 	struct sqlite_store *s = h;
+	size_t i;
 
 	if (s == NULL)
 		return;
+	for (i = 0; i < SQ_NSTMT; i++)
+		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s->node);
@@ -219,6 +304,7 @@ sqlite_open(const char *path, const struct store_opts *opts, void **hp,
 	struct sqlite_store *s;
 	struct stat sb;
 	long long ntables = 0;
+	size_t i;
 	int r = ZS_ERR_INTERNAL, flags = SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_FULLMUTEX;
 
@@ -262,6 +348,12 @@ sqlite_open(const char *path, const struct store_opts *opts, void **hp,
 	    (ntables == 0 && (r = sqlite_create(s, eb)) != 0) ||
 	    (r = sqlite_check(s, seqp, eb)) != 0)
 		goto out;
+	for (i = 0; i < SQ_NSTMT; i++)
+		if (sqlite3_prepare_v3(s->db, sqlite_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			r = sqlite_fail(s, ZS_ERR_IO, sqlite_sql[i], eb);
+			goto out;
+		}
 	(void)chmod(path, 0600);
 	*hp = s;
 	s = NULL;
@@ -271,19 +363,43 @@ sqlite_open(const char *path, const struct store_opts *opts, void **hp,
 	return r;
 }
 
+/*
+ * The prepared statement id, reset and unbound: a statement left
+ * stepped would hold its read transaction open.
+ */
+static sqlite3_stmt *
+sqlite_stmt(struct sqlite_store *s, enum sqlite_stmt id)
+{
+	sqlite3_reset(s->st[id]);
+	sqlite3_clear_bindings(s->st[id]);
+	return s->st[id];
+}
+
+/*
+ * Run the statement id, which returns no rows, to its end with what the
+ * caller bound (statements are reset after each use).
+ */
+static int
+sqlite_run(struct sqlite_store *s, enum sqlite_stmt id, struct zs_errbuf *eb)
+{
+	int rc;
+
+	rc = sqlite3_step(s->st[id]);
+	sqlite3_reset(s->st[id]);
+	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, ZS_ERR_IO,
+	    sqlite_sql[id], eb);
+}
+
 /* The mark row of (key, class): *has is 0 when there is none. */
 static int
 sqlite_mark(struct sqlite_store *s, const struct store_admit *a,
     int *has_ver, uint64_t *ver, char *vtext, size_t vtextlen,
     int *has_cnt, uint64_t *cnt, struct zs_errbuf *eb)
 {
-	sqlite3_stmt *st = NULL;
-	int r, rc;
+	sqlite3_stmt *st = sqlite_stmt(s, SQ_MARK_GET);
+	int r = 0, rc;
 
 	*has_ver = *has_cnt = 0;
-	if ((r = sqlite_prepare(s, "SELECT version, version_text, counter "
-	    "FROM zs_marks WHERE key = ? AND class = ?", &st, eb)) != 0)
-		return r;
 	sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, a->image_class, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -300,49 +416,74 @@ sqlite_mark(struct sqlite_store *s, const struct store_admit *a,
 		}
 	} else if (rc != SQLITE_DONE)
 		r = sqlite_fail(s, ZS_ERR_IO, "reading marks", eb);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
 
+/*
+ * One integer column of the statement id's first row into *vp, after
+ * the caller bound it; *has is 0 when there is no row.
+ */
+static int
+sqlite_int(struct sqlite_store *s, enum sqlite_stmt id, int *has,
+    long long *vp, struct zs_errbuf *eb)
+{
+	sqlite3_stmt *st = s->st[id];
+	int r = 0, rc;
+
+	*has = 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*has = 1;
+		*vp = sqlite3_column_int64(st, 0);
+	} else if (rc != SQLITE_DONE)
+		r = sqlite_fail(s, ZS_ERR_IO, "reading signatures", eb);
+	sqlite3_reset(st);
+	return r;
+}
+
+/*
+ * How many signatures of a's key and identity were recorded (*nthp, the
+ * number of the last one), and whether max_per_hour of them fall in the
+ * last hour (*full): that is when the max_per_hour-th latest is younger
+ * than an hour, found by its number.
+ */
 static int
 sqlite_rate(struct sqlite_store *s, const struct store_admit *a,
-    long long now, long long *np, struct zs_errbuf *eb)
+    long long now, long long *nthp, int *full, struct zs_errbuf *eb)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
+	sqlite3_stmt *st;
+	long long nth = 0, at = 0;
+	int r, has;
 
-	/* Counting stops at the limit: the cost stays bounded by it. */
-	if ((r = sqlite_prepare(s, "SELECT count(*) FROM (SELECT 1 FROM "
-	    "zs_signatures WHERE key = ? AND identity = ? AND at > ? "
-	    "LIMIT ?)", &st, eb)) != 0)
-		return r;
+	*full = 0;
+	st = sqlite_stmt(s, SQ_SIG_LAST);
 	sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, a->identity, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now - STORE_RATE_WINDOW);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)a->max_per_hour);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*np = sqlite3_column_int64(st, 0);
-	else
-		r = sqlite_fail(s, ZS_ERR_IO, "counting signatures", eb);
-	sqlite3_finalize(st);
-	return r;
+	if ((r = sqlite_int(s, SQ_SIG_LAST, &has, &nth, eb)) != 0)
+		return r;
+	if (a->max_per_hour != 0 && nth >= (long long)a->max_per_hour) {
+		st = sqlite_stmt(s, SQ_SIG_AT);
+		sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, a->identity, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, nth - (long long)a->max_per_hour + 1);
+		if ((r = sqlite_int(s, SQ_SIG_AT, &has, &at, eb)) != 0)
+			return r;
+		/* A row deleted by hand was older than the window. */
+		*full = has && at > now - STORE_RATE_WINDOW;
+	}
+	*nthp = nth;
+	return 0;
 }
 
 static int
 sqlite_update(struct sqlite_store *s, const struct store_admit *a,
-    long long now, uint64_t *seqp, struct zs_errbuf *eb)
+    long long now, long long nth, uint64_t *seqp, struct zs_errbuf *eb)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int r;
 
 	if (a->check_version || a->check_counter) {
-		if ((r = sqlite_prepare(s, "INSERT INTO zs_marks VALUES(?, ?, "
-		    "?, ?, ?) ON CONFLICT(key, class) DO UPDATE SET "
-		    "version = coalesce(excluded.version, version), "
-		    "version_text = coalesce(excluded.version_text, "
-		    "version_text), counter = coalesce(excluded.counter, "
-		    "counter)", &st, eb)) != 0)
-			return r;
+		st = sqlite_stmt(s, SQ_MARK_PUT);
 		sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, a->image_class, -1, SQLITE_STATIC);
 		if (a->check_version) {
@@ -352,27 +493,21 @@ sqlite_update(struct sqlite_store *s, const struct store_admit *a,
 		}
 		if (a->check_counter)
 			sqlite3_bind_int64(st, 5, store_u2i(a->counter));
-		r = sqlite3_step(st) == SQLITE_DONE ? 0 :
-		    sqlite_fail(s, ZS_ERR_IO, "writing marks", eb);
-		sqlite3_finalize(st);
-		if (r != 0)
+		if ((r = sqlite_run(s, SQ_MARK_PUT, eb)) != 0)
 			return r;
 	}
-	if ((r = sqlite_prepare(s, "INSERT INTO zs_signatures(at, node, "
-	    "identity, key, record) VALUES(?, ?, ?, ?, ?)", &st, eb)) != 0)
-		return r;
+	st = sqlite_stmt(s, SQ_SIG_PUT);
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, s->node, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, a->identity, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, a->key, -1, SQLITE_STATIC);
 	if (a->record != NULL)
 		sqlite3_bind_text(st, 5, a->record, -1, SQLITE_STATIC);
-	r = sqlite3_step(st) == SQLITE_DONE ? 0 :
-	    sqlite_fail(s, ZS_ERR_IO, "recording the signature", eb);
-	sqlite3_finalize(st);
-	if (r == 0)
-		*seqp = (uint64_t)sqlite3_last_insert_rowid(s->db);
-	return r;
+	sqlite3_bind_int64(st, 6, nth + 1);
+	if ((r = sqlite_run(s, SQ_SIG_PUT, eb)) != 0)
+		return r;
+	*seqp = (uint64_t)sqlite3_last_insert_rowid(s->db);
+	return 0;
 }
 
 /*
@@ -383,12 +518,13 @@ static int
 sqlite_admit_one(struct sqlite_store *s, const struct store_admit *a,
     uint64_t *seqp, struct zs_errbuf *eb)
 {
+	struct zs_errbuf sub;
 	char vtext[64];
-	long long now = (long long)time(NULL), n = 0;
+	long long now = (long long)time(NULL), nth = 0;
 	uint64_t ver = 0, cnt = 0;
-	int r, has_ver, has_cnt;
+	int r, has_ver, has_cnt, full = 0;
 
-	if ((r = sqlite_exec(s, "SAVEPOINT admit", eb)) != 0)
+	if ((r = sqlite_run(s, SQ_SAVEPOINT, eb)) != 0)
 		return r;
 	if ((a->check_version || a->check_counter) &&
 	    (r = sqlite_mark(s, a, &has_ver, &ver, vtext, sizeof(vtext),
@@ -409,23 +545,21 @@ sqlite_admit_one(struct sqlite_store *s, const struct store_admit *a,
 		    a->key);
 		goto out;
 	}
-	if (a->max_per_hour != 0) {
-		if ((r = sqlite_rate(s, a, now, &n, eb)) != 0)
-			goto out;
-		if (n >= (long long)a->max_per_hour) {
-			r = zs_errf(eb, ZS_ERR_LIMIT, "%s reached %u signatures "
-			    "per hour with key \"%s\"", a->identity,
-			    a->max_per_hour, a->key);
-			goto out;
-		}
+	if ((a->max_per_hour != 0 || a->update) &&
+	    (r = sqlite_rate(s, a, now, &nth, &full, eb)) != 0)
+		goto out;
+	if (a->max_per_hour != 0 && full) {
+		r = zs_errf(eb, ZS_ERR_LIMIT, "%s reached %u signatures per "
+		    "hour with key \"%s\"", a->identity, a->max_per_hour,
+		    a->key);
+		goto out;
 	}
 	if (a->update)
-		r = sqlite_update(s, a, now, seqp, eb);
+		r = sqlite_update(s, a, now, nth, seqp, eb);
  out:
 	if (r != 0)
-		(void)sqlite3_exec(s->db, "ROLLBACK TO admit", NULL, NULL,
-		    NULL);
-	(void)sqlite3_exec(s->db, "RELEASE admit", NULL, NULL, NULL);
+		(void)sqlite_run(s, SQ_ROLLBACK_TO, &sub);
+	(void)sqlite_run(s, SQ_RELEASE, &sub);
 	return r;
 }
 
@@ -442,8 +576,7 @@ sqlite_run_batch(struct sqlite_store *s, struct sqlite_job *batch)
 	int r, writes = 0;
 
 	pthread_mutex_lock(&s->mtx);
-	/* The write lock first: nobody else reads the marks until COMMIT. */
-	if ((r = sqlite_exec(s, "BEGIN IMMEDIATE", &eb)) != 0) {
+	if ((r = sqlite_run(s, SQ_BEGIN, &eb)) != 0) {
 		for (j = batch; j != NULL; j = j->next) {
 			j->r = r;
 			j->eb = eb;
@@ -455,10 +588,10 @@ sqlite_run_batch(struct sqlite_store *s, struct sqlite_job *batch)
 		writes |= j->r == 0 && j->a->update;
 	}
 	if (!writes) {
-		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		(void)sqlite_run(s, SQ_ROLLBACK, &eb);
 		goto out;
 	}
-	if ((r = sqlite_exec(s, "COMMIT", &eb)) != 0) {
+	if ((r = sqlite_run(s, SQ_COMMIT, &eb)) != 0) {
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		for (j = batch; j != NULL; j = j->next)
 			if (j->r == 0) {

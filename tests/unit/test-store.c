@@ -2,8 +2,8 @@
 /*
  * Unit tests for state/store.c on the SQLite backend: the rules (marks per
  * key and image class, security counters, signatures per hour), records,
- * refusing damaged or foreign files, racing threads, and a store holding
- * 100,000 images that still opens.
+ * refusing damaged or foreign files, upgrading a store of schema 1, racing
+ * threads, and a store holding 100,000 images that still opens.
  */
 #include "config.h"
 
@@ -133,6 +133,116 @@ test_counter_and_rate(void **state)
 	a.update = 0;
 	for (i = 0; i < 5; i++)
 		assert_int_equal(store_admit(st, &a, &seq, &eb), 0);
+	store_close(st);
+}
+
+/* Run sql on the store file name, beside the store's own connection. */
+static void
+db_exec(const char *name, const char *sql)
+{
+	sqlite3 *db;
+	char *p = db_path(name);
+
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	free(p);
+}
+
+/* The integer sql returns on the store file name. */
+static long long
+db_int(const char *name, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *p = db_path(name);
+	long long v;
+
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(p);
+	return v;
+}
+
+/* max_per_hour looks at the signatures of the last hour only. */
+static void
+test_rate_window(void **state)
+{
+	struct store *st = open_new("window.db");
+	struct store_admit a = { .key = "k", .image_class = "",
+	    .identity = "uid:1", .max_per_hour = 2, .update = 1 };
+	struct zs_errbuf eb;
+	uint64_t seq;
+
+	assert_int_equal(store_admit(st, &a, &seq, &eb), 0);
+	assert_int_equal(store_admit(st, &a, &seq, &eb), 0);
+	assert_int_equal(store_admit(st, &a, &seq, &eb), ZS_ERR_LIMIT);
+	/* The first one an hour old: one more fits, then the hour is full. */
+	db_exec("window.db", "UPDATE zs_signatures SET at = at - 3600 WHERE "
+	    "nth = 1");
+	assert_int_equal(store_admit(st, &a, &seq, &eb), 0);
+	assert_int_equal(store_admit(st, &a, &seq, &eb), ZS_ERR_LIMIT);
+	/* Rows an operator pruned count as old ones. */
+	db_exec("window.db", "DELETE FROM zs_signatures WHERE nth = 2");
+	assert_int_equal(store_admit(st, &a, &seq, &eb), 0);
+	assert_int_equal(store_admit(st, &a, &seq, &eb), ZS_ERR_LIMIT);
+	assert_int_equal(db_int("window.db", "SELECT max(nth) FROM "
+	    "zs_signatures"), 4);
+	store_close(st);
+}
+
+/*
+ * A store of schema 1 (signatures not numbered) is upgraded at open: its
+ * signatures numbered per key and identity in the order they came, the
+ * marks and the last hour's count kept.
+ */
+static void
+test_upgrade(void **state)
+{
+	struct store *st;
+	struct store_admit a = { .key = "k", .image_class = "",
+	    .identity = "uid:1", .max_per_hour = 3, .update = 1 };
+	struct zs_errbuf eb;
+	uint64_t seq;
+
+	db_exec("v1.db", "PRAGMA journal_mode=WAL;"
+	    "CREATE TABLE zs_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	    "CREATE TABLE zs_marks(key TEXT NOT NULL, class TEXT NOT NULL,"
+	    " version INTEGER, version_text TEXT, counter INTEGER,"
+	    " PRIMARY KEY(key, class));"
+	    "CREATE TABLE zs_signatures(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " at INTEGER NOT NULL, node TEXT, identity TEXT NOT NULL,"
+	    " key TEXT NOT NULL, record TEXT);"
+	    "CREATE INDEX zs_signatures_rate ON zs_signatures(key, identity,"
+	    " at);"
+	    "CREATE TABLE zs_kv(ns TEXT NOT NULL, name TEXT NOT NULL,"
+	    " value TEXT NOT NULL, PRIMARY KEY(ns, name));"
+	    "INSERT INTO zs_meta VALUES('magic', 'zsign-state'),"
+	    " ('schema', '1');"
+	    "INSERT INTO zs_marks VALUES('k', 'cid-a', -9223372036854775708,"
+	    " '1.0.0', NULL);"
+	    "INSERT INTO zs_signatures(at, identity, key) VALUES"
+	    " (unixepoch() - 7200, 'uid:1', 'k'), (unixepoch(), 'uid:2', 'k'),"
+	    " (unixepoch() - 10, 'uid:1', 'k'), (unixepoch() - 5, 'uid:1', 'k');");
+	st = open_new("v1.db");
+	assert_int_equal(store_seq(st), 4);
+	assert_int_equal(db_int("v1.db", "SELECT value FROM zs_meta WHERE "
+	    "name = 'schema'"), 2);
+	assert_int_equal(db_int("v1.db", "SELECT group_concat(nth, ' ') = "
+	    "'1 1 2 3' FROM (SELECT nth FROM zs_signatures ORDER BY id)"), 1);
+	/* Two of uid:1's three are in the hour: one more fits. */
+	assert_int_equal(store_admit(st, &a, &seq, &eb), 0);
+	assert_int_equal(seq, 5);
+	assert_int_equal(store_admit(st, &a, &seq, &eb), ZS_ERR_LIMIT);
+	/* The mark held (100 in store_u2i's mapping). */
+	assert_int_equal(admit_ver(st, "cid-a", 99, 1, NULL), ZS_ERR_DENIED);
+	assert_int_equal(admit_ver(st, "cid-a", 100, 1, NULL), 0);
 	store_close(st);
 }
 
@@ -390,8 +500,8 @@ test_many_images(void **state)
 	}
 	sqlite3_finalize(ins);
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO zs_signatures(at, "
-	    "identity, key) SELECT 0, 'uid:1', 'k' FROM zs_marks", NULL, NULL,
-	    NULL), SQLITE_OK);
+	    "identity, key, nth) SELECT 0, 'uid:1', 'k', rowid FROM zs_marks",
+	    NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
@@ -432,6 +542,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_counter_and_rate),
+		cmocka_unit_test(test_rate_window),
+		cmocka_unit_test(test_upgrade),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_kv),
 		cmocka_unit_test(test_refused_files),
