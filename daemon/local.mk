@@ -7,19 +7,20 @@ libzsign_a_SOURCES += \
 	daemon/pool.c daemon/pool.h \
 	daemon/rawsign.c \
 	daemon/rimconf.c daemon/rimconf.h \
-	daemon/server.c daemon/server.h
+	daemon/server.c daemon/server.h \
+	daemon/notify.c daemon/notify.h \
+	daemon/metrics.c daemon/metrics.h \
+	daemon/runtime.c daemon/runtime.h \
+	daemon/audit.c daemon/audit.h \
+	daemon/acl.c daemon/acl.h \
+	daemon/policy.c daemon/policy.h \
+	daemon/tls.c daemon/tls.h \
+	daemon/security.c daemon/security.h \
+	daemon/refagg.c daemon/refagg.h \
+	daemon/jwt.c daemon/jwt.h \
+	daemon/oidc.c daemon/oidc.h \
+	daemon/approval.c daemon/approval.h
 
 sbin_PROGRAMS += zsignd
 zsignd_SOURCES = daemon/main.c
 zsignd_LDADD = libzsign.a $(LIBZSIGN_DEPS)
-
-dist_man_MANS += docs/zsignd.8
-EXTRA_DIST += docs/PROTOCOL.md
-
-# Server-held rimage configs: unit and end-to-end tests.
-check_PROGRAMS += tests/unit/test-rimconf
-TESTS += tests/unit/test-rimconf tests/e2e/rimage-server-config.sh
-EXTRA_DIST += tests/e2e/rimage-server-config.sh
-tests_unit_test_rimconf_SOURCES = tests/unit/test-rimconf.c
-tests_unit_test_rimconf_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_rimconf_LDADD = $(UNIT_LDADD)

@@ -32,9 +32,7 @@ struct zs_key {
 
 /* Backends in lookup order; the file store takes anything the others don't. */
 static const struct keystore_ops *backends[] = {
-#ifdef ZS_HAVE_PKCS11
 	&keystore_pkcs11_ops,
-#endif
 	&keystore_file_ops,
 	NULL
 };

@@ -1,15 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-# Unit tests (cmocka, TAP output), one binary per module.
-UNIT_TESTS = tests/unit/test-common tests/unit/test-keystore
-check_PROGRAMS += $(UNIT_TESTS)
-TESTS += $(UNIT_TESTS)
-
-tests_unit_test_common_SOURCES = tests/unit/test-common.c
-tests_unit_test_common_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_common_LDADD = $(UNIT_LDADD)
-
-tests_unit_test_keystore_SOURCES = tests/unit/test-keystore.c
-tests_unit_test_keystore_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_keystore_LDADD = $(UNIT_LDADD)
-
-EXTRA_DIST += tests/keys
+# A test OIDC issuer (JWKS, minted tokens) shared by the unit and
+# end-to-end tests; the test keys and fixtures; the Debian packaging test
+# (run by scripts/test.sh, not make check: it is slow).
+check_LIBRARIES += tests/libzstest.a
+tests_libzstest_a_SOURCES = tests/jwtmint.c tests/jwtmint.h
+EXTRA_DIST += tests/keys tests/fixtures/zephyr tests/deb/packages.sh

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: Apache-2.0
+# Format readers shared by the engines: Intel HEX, a Zephyr build
+# directory (.config, CMakeCache.txt, devicetree blob) and TOML.
+libzsign_a_SOURCES += \
+	lib/ihex.c lib/ihex.h \
+	lib/zephyr.c lib/zephyr.h lib/kconfig.c lib/cmakecache.c lib/fdt.c \
+	lib/toml.c lib/toml.h
