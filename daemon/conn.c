@@ -14,13 +14,16 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -36,12 +39,41 @@
  * writev() calls and loop wake-ups for the reply of a 256 KiB image.
  */
 #define CONN_WRITE_MAX	(1024 * 1024)
+/*
+ * Large reads on plain sockets. libevent 2.1's evbuffer_read() takes at
+ * most 4096 bytes a call (EVBUFFER_MAX_READ, buffer.c), whatever
+ * bufferevent_set_max_single_read() says: a 64 MiB body took 16,400 loop
+ * rounds, each an epoll_wait(), an ioctl(FIONREAD), a readv() and a 4 KiB
+ * chain, and the rounds cost more than signing. So when one of its reads
+ * comes back full, conn_read_more() reads on, up to CONN_READ_MAX bytes
+ * in CONN_READ_CHUNK steps, into the same input buffer: evhttp sees the
+ * same bytes in the same order, as if the kernel had handed them over in
+ * one piece, so its framing, caps and timeouts are unchanged.
+ * It relies on two libevent 2.1 internals, checked by tests/unit/test-conn
+ * (which fails if either changes; then this path only falls silent):
+ * - a capped read adds exactly CONN_LIBEVENT_READ bytes;
+ * - bufferevent_readcb() unfreezes the input buffer's end only around
+ *   evbuffer_read(), and the buffer's callbacks run inside that call,
+ *   synchronously (a bufferevent's input never defers them), so that
+ *   evbuffer_reserve_space() works there and fails anywhere else.
+ */
+#define CONN_LIBEVENT_READ	4096
+/*
+ * Most bytes conn_read_more() takes off one socket per libevent read: what
+ * a connection may buffer past the end of a request while it is signed
+ * (4 KiB before). A Unix socket holds about 200 KiB, so more gains little.
+ */
+#define CONN_READ_MAX		(1024 * 1024)
+/* Bytes asked of one readv() there. */
+#define CONN_READ_CHUNK		(256 * 1024)
 
 struct watched {
 	struct conn		*c;
 	struct bufferevent	*bev;		/* evhttp's: valid while listed */
 	struct evhttp_connection *evcon;	/* NULL until attached */
 	struct event		*attach;	/* pending: we hold a bev ref */
+	struct evbuffer_cb_entry *more;		/* conn_read_more(), or NULL */
+	int			 in_more;	/* inside conn_read_more() */
 	struct timespec		 since;		/* reading since */
 	int			 reading;
 	conn_done_fn		*done;		/* reply being written, or NULL */
@@ -62,6 +94,7 @@ struct conn {
 	conn_make_fn		*make;		/* NULL: plain socket */
 	void			*make_arg;
 	struct watched		*list;
+	unsigned long long	 more_bytes;	/* read by conn_read_more() */
 };
 
 static long
@@ -111,6 +144,10 @@ conn_forget(struct watched *w)
 		c->list = w->next;
 	if (w->next != NULL)
 		w->next->prev = w->prev;
+	/* The bufferevent outlives w: its input must not call us back. */
+	if (w->more != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(w->bev),
+		    w->more);
 	if (w->attach != NULL) {
 		event_free(w->attach);
 		bufferevent_decref(w->bev);
@@ -239,6 +276,68 @@ conn_count(const struct conn *c)
 	return c->count;
 }
 
+unsigned long long
+conn_read_more_bytes(const struct conn *c)
+{
+	return c->more_bytes;
+}
+
+/*
+ * The input buffer of a plain socket's bufferevent changed: after a full
+ * 4 KiB read by libevent, read on from its socket (see CONN_READ_MAX).
+ * A short read, EAGAIN, end of file or an error ends the loop with nothing
+ * lost: the socket stays readable, and libevent's next read sees the end
+ * of file (after an error such as a reset, as an end of file at worst).
+ */
+static void
+conn_read_more(struct evbuffer *in, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct watched *w = arg;
+	struct evbuffer_iovec v[2];
+	struct iovec iov[2];
+	evutil_socket_t fd;
+	size_t got = 0, want;
+	ssize_t n;
+	int i, nv;
+
+	if (w->in_more || info->n_added != CONN_LIBEVENT_READ ||
+	    !(bufferevent_get_enabled(w->bev) & EV_READ) ||
+	    (fd = bufferevent_getfd(w->bev)) == -1)
+		return;
+	w->in_more = 1;
+	while (got < CONN_READ_MAX) {
+		want = CONN_READ_MAX - got < CONN_READ_CHUNK ?
+		    CONN_READ_MAX - got : CONN_READ_CHUNK;
+		/* Fails (frozen end) unless inside libevent's own read. */
+		if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)want, v,
+		    2)) <= 0)
+			break;
+		want = 0;
+		for (i = 0; i < nv; i++) {
+			iov[i].iov_base = v[i].iov_base;
+			iov[i].iov_len = v[i].iov_len;
+			want += v[i].iov_len;
+		}
+		if ((n = readv(fd, iov, nv)) <= 0)
+			break;
+		/* Commit what was filled: the first vector, then the next. */
+		if ((size_t)n <= v[0].iov_len) {
+			v[0].iov_len = (size_t)n;
+			nv = 1;
+		} else
+			v[1].iov_len = (size_t)n - v[0].iov_len;
+		/* Nothing touched the buffer since the reserve: bytes read. */
+		if (evbuffer_commit_space(in, v, nv) != 0)
+			fatalx("%s: evbuffer_commit_space failed", __func__);
+		got += (size_t)n;
+		w->c->more_bytes += (unsigned long long)n;
+		if ((size_t)n < want)
+			break;
+	}
+	w->in_more = 0;
+}
+
 struct bufferevent *
 conn_bevcb(struct event_base *base, void *arg)
 {
@@ -257,6 +356,10 @@ conn_bevcb(struct event_base *base, void *arg)
 	w = xcalloc(1, sizeof(*w));
 	w->c = c;
 	w->bev = bev;
+	/* TLS: bufferevent_openssl reads records itself (4 KiB and more). */
+	if (c->make == NULL && (w->more = evbuffer_add_cb(
+	    bufferevent_get_input(bev), conn_read_more, w)) == NULL)
+		fatalx("%s: evbuffer_add_cb failed", __func__);
 	if ((w->attach = event_new(base, -1, 0, conn_attach, w)) == NULL)
 		fatalx("%s: event_new failed", __func__);
 	/* Until conn_attach(): evhttp may free it on an error before. */

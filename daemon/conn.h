@@ -43,6 +43,8 @@ void			 conn_set_maker(struct conn *c, conn_make_fn *make,
 			    void *arg);
 /* The connections open now. */
 unsigned int		 conn_count(const struct conn *c);
+/* Bytes taken off plain sockets by large reads so far (conn.c, tests). */
+unsigned long long	 conn_read_more_bytes(const struct conn *c);
 /*
  * evhttp's bufferevent callback (evhttp_set_bevcb, arg the struct conn):
  * makes each connection's bufferevent and watches it.

@@ -27,7 +27,8 @@ UNIT_TESTS = \
 	tests/unit/test-log \
 	tests/unit/test-runtime \
 	tests/unit/test-clientconf \
-	tests/unit/test-jsonlift
+	tests/unit/test-jsonlift \
+	tests/unit/test-conn
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -103,6 +104,9 @@ tests_unit_test_clientconf_LDADD = $(UNIT_LDADD)
 tests_unit_test_jsonlift_SOURCES = tests/unit/test-jsonlift.c
 tests_unit_test_jsonlift_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_jsonlift_LDADD = $(UNIT_LDADD)
+tests_unit_test_conn_SOURCES = tests/unit/test-conn.c
+tests_unit_test_conn_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conn_LDADD = $(UNIT_LDADD)
 else
 # make check stops here, once the programs are built and before any test.
 check-am: zs-need-cmocka
