@@ -25,6 +25,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
+#include "lib/engine.h"
 #include "lib/mcuboot/mcuboot.h"
 #include "lib/zephyr.h"
 
@@ -141,6 +142,48 @@ west_opt_set(struct west_opts *o, const struct west_optdef *d, int no,
 	return zs_errf(eb, ZS_ERR_INTERNAL, "bad option table");
 }
 
+struct west_state;
+static int	west_sign_imgtool(struct cli *, const struct west_opts *,
+		    struct west_state *, const int [2]);
+static int	west_sign_rimage(struct cli *, const struct west_opts *,
+		    struct west_state *, const int [2]);
+
+/*
+ * West sign's signers (sign.py), each by the engine it signs with: -t
+ * names the engine; a tool without a west signer is no -t choice.
+ */
+static const struct {
+	const struct engine_ops	*engine;
+	int			(*sign)(struct cli *, const struct west_opts *,
+				    struct west_state *, const int [2]);
+} west_signers[] = {
+	{ &engine_mcuboot,	west_sign_imgtool },
+	{ &engine_rimage,	west_sign_rimage },
+};
+
+/* West's argparse message for a -t that names no signer. */
+static int
+west_tool_check(const char *tool, struct zs_errbuf *eb)
+{
+	char names[ENGINE_NAMES_MAX];
+	size_t i, o = 0;
+	int n;
+
+	for (i = 0; i < sizeof(west_signers) / sizeof(west_signers[0]); i++)
+		if (strcmp(tool, west_signers[i].engine->name) == 0)
+			return 0;
+	names[0] = '\0';
+	for (i = 0; i < sizeof(west_signers) / sizeof(west_signers[0]); i++) {
+		n = snprintf(names + o, sizeof(names) - o, "%s'%s'",
+		    i > 0 ? ", " : "", west_signers[i].engine->name);
+		if (n < 0 || (size_t)n >= sizeof(names) - o)
+			break;
+		o += (size_t)n;
+	}
+	return zs_errf(eb, ZS_ERR_USAGE, "argument -t/--tool: invalid "
+	    "choice: '%s' (choose from %s)", tool, names);
+}
+
 /* Parse argv (argv[0] = "sign") the way west's argparse parser does. */
 static int
 west_opts_parse(int argc, char **argv, struct west_opts *o,
@@ -208,10 +251,8 @@ west_opts_parse(int argc, char **argv, struct west_opts *o,
 				return r;
 		}
 	}
-	if (o->tool != NULL && strcmp(o->tool, "imgtool") != 0 &&
-	    strcmp(o->tool, "rimage") != 0)
-		return zs_errf(eb, ZS_ERR_USAGE, "argument -t/--tool: invalid "
-		    "choice: '%s' (choose from 'imgtool', 'rimage')", o->tool);
+	if (o->tool != NULL)
+		return west_tool_check(o->tool, eb);
 	return 0;
 }
 
@@ -558,19 +599,26 @@ west_print_reply(const struct west_opts *o, const struct west_state *st)
 	fflush(stdout);
 }
 
+/* West sign's RimageSigner, mostly on the client (cli-west-rimage.c). */
+static int
+west_sign_rimage(struct cli *c, const struct west_opts *o,
+    struct west_state *st, const int fmt[2])
+{
+	struct west_rimage wr = { st->build_dir, (const char *)st->cache,
+	    st->cachelen, st->kc, o->tool_data, o->tool_args, o->ntool_args,
+	    o->quiet, o->if_tool_available };
+
+	return west_rimage_sign(c, &wr);
+}
+
 static int
 west_run(struct cli *c, const struct west_opts *o, struct west_state *st)
 {
 	struct zs_errbuf eb = { 0 };
-	struct zsclient *cl;
 	struct stat sb;
-	const char *kernel, *outnames[2], *outpaths[2];
-	char *inpath[2] = { NULL, NULL }, *inname[2] = { NULL, NULL };
-	char *dts = NULL, *defout[2] = { NULL, NULL }, *b64;
-	json_t *jargs;
 	static const char *const ext[2] = { "bin", "hex" };
-	size_t nout = 0;
-	int fmt[2], i, r, rc = CLI_EXIT_FAIL;
+	size_t i;
+	int fmt[2], r;
 
 	if ((r = west_abspath(o->build_dir ? o->build_dir : ".",
 	    st->build_dir, sizeof(st->build_dir), &eb)) != 0)
@@ -625,16 +673,33 @@ west_run(struct cli *c, const struct west_opts *o, struct west_state *st)
 		if (gen == 1 && west_check_force(o, exists, &eb) != 0)
 			return west_error(o, ZS_ERR_BUILD, eb.msg);
 	}
-	if (o->tool == NULL)
-		return west_error(o, ZS_ERR_USAGE, "one --tool is required");
-	if (strcmp(o->tool, "rimage") == 0) {
-		struct west_rimage wr = { st->build_dir,
-		    (const char *)st->cache, st->cachelen, st->kc, o->tool_data,
-		    o->tool_args, o->ntool_args, o->quiet,
-		    o->if_tool_available };
+	for (i = 0; i < sizeof(west_signers) / sizeof(west_signers[0]); i++)
+		if (o->tool != NULL &&
+		    strcmp(o->tool, west_signers[i].engine->name) == 0)
+			return west_signers[i].sign(c, o, st, fmt);
+	return west_error(o, ZS_ERR_USAGE, "one --tool is required");
+}
 
-		return west_rimage_sign(c, &wr);	/* cli-west-rimage.c */
-	}
+/*
+ * West sign's ImgtoolSigner: the server derives imgtool's parameters from
+ * .config and the devicetree blob (the request's "west") and signs the
+ * formats fmt[] (bin, hex) asks for.
+ */
+static int
+west_sign_imgtool(struct cli *c, const struct west_opts *o,
+    struct west_state *st, const int fmt[2])
+{
+	struct zs_errbuf eb = { 0 };
+	struct zsclient *cl;
+	struct stat sb;
+	const char *kernel, *outnames[2], *outpaths[2];
+	char *inpath[2] = { NULL, NULL }, *inname[2] = { NULL, NULL };
+	char *dts = NULL, *defout[2] = { NULL, NULL }, *b64;
+	json_t *jargs;
+	static const char *const ext[2] = { "bin", "hex" };
+	size_t nout = 0;
+	int i, r, rc = CLI_EXIT_FAIL;
+
 	if (o->if_tool_available)
 		return west_error(o, ZS_ERR_USAGE, "imgtool does not support "
 		    "--if-tool-available");
@@ -658,7 +723,8 @@ west_run(struct cli *c, const struct west_opts *o, struct west_state *st)
 	st->west = json_object();
 	st->inputs = json_object();
 	b64 = zs_b64_encode(st->dtb, st->dtblen);
-	r = json_object_set_new(st->req, "tool", json_string("imgtool")) |
+	r = json_object_set_new(st->req, "tool",
+	    json_string(engine_mcuboot.name)) |
 	    json_object_set(st->req, "files", st->files) |
 	    json_object_set(st->req, "west", st->west) |
 	    json_object_set_new(st->west, "config",

@@ -99,6 +99,17 @@ int	cmd_approve(struct cli *c, int argc, char **argv);
 int	cmd_reject(struct cli *c, int argc, char **argv);
 /* zsign-client fetch ID: collect a held request's signed files. */
 int	cmd_fetch(struct cli *c, int argc, char **argv);
+struct engine_ops;
+
+/*
+ * Send tool e's own arguments argv[0..argc) with their input files (a
+ * config zsign:NAME is the server's) and write the returned outputs and
+ * the side files e names after them (cli-engine.c).
+ */
+int	cli_engine_sign(struct cli *c, const struct engine_ops *e, int argc,
+	    char **argv, struct zs_errbuf *eb);
+/* `zsign-client TOOL ARGS...` for an engine without a command of its own. */
+int	cmd_engine(struct cli *c, int argc, char **argv);
 /* `zsign-client rimage ARGS...`: SOF's rimage through zsignd. */
 int	cmd_rimage(struct cli *c, int argc, char **argv);
 /*

@@ -7,7 +7,7 @@ libzsign_a_SOURCES += \
 	client/cli.c client/cli.h client/cli-raw.c \
 	client/clientconf.c client/clientconf.h \
 	client/cli-imgtool.c client/cli-west.c client/cli-approve.c \
-	client/cli-rimage.c client/cli-west-rimage.c \
+	client/cli-rimage.c client/cli-west-rimage.c client/cli-engine.c \
 	client/imgtool-help.c client/imgtool-help.h \
 	client/tls-opts.c client/tls-opts.h
 

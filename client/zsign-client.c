@@ -18,6 +18,7 @@
 #include "client/zsclient.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
+#include "lib/engine.h"
 
 /*
  * Below this size malloc() takes memory from the heap instead of mapping
@@ -152,6 +153,7 @@ main(int argc, char **argv)
 	struct cli c = { .progname = "zsign-client" };
 	struct clientconf conf = { { NULL, NULL } };
 	struct zs_errbuf eb = { 0 };
+	int (*run)(struct cli *, int, char **);
 	size_t i;
 	int ai, rc;
 
@@ -194,7 +196,11 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
 		if (strcmp(argv[ai], cli_commands[i].name) == 0)
 			break;
-	if (i == sizeof(cli_commands) / sizeof(cli_commands[0])) {
+	/* A tool of the engine table without a command of its own. */
+	run = i < sizeof(cli_commands) / sizeof(cli_commands[0]) ?
+	    cli_commands[i].run : engine_find(argv[ai]) != NULL ? cmd_engine :
+	    NULL;
+	if (run == NULL) {
 		fprintf(stderr, "%s: unknown command '%s'\n%s", c.progname,
 		    argv[ai], usage_text);
 		return CLI_EXIT_USAGE;
@@ -205,7 +211,7 @@ main(int argc, char **argv)
 	}
 	if (c.server == NULL || *c.server == '\0')
 		c.server = ZSCLIENT_DEFAULT_SERVER;
-	rc = cli_commands[i].run(&c, argc - ai, argv + ai);
+	rc = run(&c, argc - ai, argv + ai);
 	zsclient_close(c.cl);
 	tlsopts_clear(&c.tls);
 	clientconf_free(&conf);

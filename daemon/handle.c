@@ -23,8 +23,7 @@
 #include "common/zserr.h"
 #include "daemon/handle.h"
 #include "keystore/keystore.h"
-#include "lib/mcuboot/mcuboot.h"
-#include "lib/rimage/rimage.h"
+#include "lib/engine.h"
 #include "lib/zephyr.h"
 #include "proto/proto.h"
 
@@ -34,7 +33,7 @@
 #define ARG_LEN_MAX		160
 /* Options west mode puts before the extra args. */
 #define WEST_FIXED_ARGS		8
-/* Most imgtool runs of one west request: bin and hex. */
+/* Most engine runs of one west request: bin and hex. */
 #define WEST_RUNS		2
 
 /* Everything one sign request builds up before it is answered. */
@@ -58,18 +57,6 @@ struct signctx {
 
 /* key_resolve(): the request is to be held for approvals (not an error). */
 #define HANDLE_HELD		1
-
-static int	sign_imgtool(struct signctx *);
-static int	sign_rimage(struct signctx *);
-
-/* The engines behind "tool", one entry each. */
-static const struct {
-	enum proto_tool	  tool;
-	int		(*sign)(struct signctx *);
-} engines[] = {
-	{ PROTO_TOOL_IMGTOOL,	sign_imgtool },
-	{ PROTO_TOOL_RIMAGE,	sign_rimage },
-};
 
 /* Find the server key for the request: key, key_fingerprint or -k VALUE. */
 static int
@@ -155,23 +142,28 @@ files_check(struct signctx *c, const char *const *names, size_t n,
 	return 0;
 }
 
-/* Collect the file names of parsed imgtool args; *argkey gets the -k. */
-static size_t
-imgtool_names(const struct mcuboot_args *a, const char **names,
+/*
+ * Collect the file names of parsed args: all of them into names, the
+ * inputs into innames; *argkey gets the key's.
+ */
+static int
+file_names(struct signctx *c, const void *a, const char **names,
     size_t *nnames, const char **innames, size_t *nin, const char **argkey)
 {
-	const struct mcuboot_fileref *refs;
-	size_t i, n = mcuboot_args_files(a, &refs);
+	struct engine_file files[ENGINE_FILES_MAX];
+	size_t i, n = c->req->engine->files(a, files, ENGINE_FILES_MAX);
 
+	if (n > ENGINE_FILES_MAX)
+		return zs_errf(&c->eb, ZS_ERR_INTERNAL, "more file arguments "
+		    "than ENGINE_FILES_MAX");
 	for (i = 0; i < n; i++) {
-		names[(*nnames)++] = refs[i].name;
-		if (refs[i].role == MCUBOOT_IN_KEY)
-			*argkey = refs[i].name;
-		else if (refs[i].role != MCUBOOT_OUT_IMAGE &&
-		    refs[i].role != MCUBOOT_OUT_SIG)
-			innames[(*nin)++] = refs[i].name;
+		names[(*nnames)++] = files[i].name;
+		if (files[i].kind == ENGINE_FILE_KEY)
+			*argkey = files[i].name;
+		else if (files[i].kind != ENGINE_FILE_OUT)
+			innames[(*nin)++] = files[i].name;
 	}
-	return n;
+	return 0;
 }
 
 static void
@@ -180,9 +172,9 @@ json_add_str(json_t *arr, const char *s)
 	json_array_append_new(arr, json_string(s));
 }
 
-/* Append the lines imgtool printed on its stdout to arr. */
+/* Append the lines the tool printed on its stdout to arr. */
 static void
-json_add_stdout(json_t *arr, const struct mcuboot_result *res)
+json_add_stdout(json_t *arr, const struct engine_result *res)
 {
 	size_t i;
 
@@ -224,20 +216,23 @@ base_name(const char *name)
 }
 
 /*
- * Take what the key's rules judge from an MCUboot result and check the
+ * Take what the key's rules judge from an engine's result and check the
  * stateless ones; west's two runs (bin, hex) must describe one image.
+ * Engines that report no image facts leave nothing to judge.
  */
 static int
-image_rules(struct signctx *c, const struct mcuboot_result *res)
+image_rules(struct signctx *c, const struct engine_result *res)
 {
 	struct policy_image img;
 
+	if (!res->has_image)
+		return 0;
 	memset(&img, 0, sizeof(img));
 	img.signed_image = res->signed_image;
 	snprintf(img.version, sizeof(img.version), "%s", res->version);
 	snprintf(img.cid, sizeof(img.cid), "%s", res->cid);
-	img.has_counter = res->has_seccnt;
-	img.counter = res->seccnt;
+	img.has_counter = res->has_counter;
+	img.counter = res->counter;
 	img.image_size = res->image_size;
 	img.flash_size = res->flash_size;
 	if (c->has_image && (strcmp(img.version, c->image.version) != 0 ||
@@ -251,37 +246,10 @@ image_rules(struct signctx *c, const struct mcuboot_result *res)
 	    &c->eb);
 }
 
-static int
-sign_imgtool_args(struct signctx *c)
-{
-	struct proto_sign_req *req = c->req;
-	const char *names[MCUBOOT_ARGS_MAX], *innames[MCUBOOT_ARGS_MAX];
-	const char *argkey = NULL;
-	struct mcuboot_args *a = NULL;
-	struct mcuboot_result res;
-	size_t nnames = 0, nin = 0;
-	int r;
-
-	if ((r = mcuboot_args_parse(req->argc, req->argv, &a, &c->eb)) != 0)
-		goto out;
-	imgtool_names(a, names, &nnames, innames, &nin, &argkey);
-	if ((r = files_check(c, names, nnames, innames, nin)) != 0 ||
-	    (r = key_resolve(c, argkey)) != 0)
-		goto out;
-	if ((r = mcuboot_sign(a, req->files, c->key, c->out, &res,
-	    &c->eb)) != 0 ||
-	    (r = image_rules(c, &res)) != 0)
-		goto out;
-	snprintf(c->digest, sizeof(c->digest), "%s", res.digest_hex);
-	snprintf(c->version, sizeof(c->version), "%s", res.version);
-	json_add_stdout(c->out_lines, &res);
-	r = 0;
- out:
-	mcuboot_args_free(a);
-	return r;
-}
-
-/* Build west sign's imgtool argv: fixed options, extra args, IN OUT. */
+/*
+ * Build west sign's argv (ImgtoolSigner: imgtool's fixed options, the
+ * extra args, IN OUT): ENGINE_F_WEST engines take imgtool's options.
+ */
 static char **
 west_argv(const struct proto_sign_req *req, char fixed[][ARG_LEN_MAX],
     const char *in, const char *out, int *argcp)
@@ -312,7 +280,7 @@ west_argv(const struct proto_sign_req *req, char fixed[][ARG_LEN_MAX],
 static void
 west_info(struct signctx *c, const struct zephyr_imgtool_params *p,
     const char *const *fmts, const char *const *ins,
-    const struct mcuboot_result *res, size_t nruns)
+    const struct engine_result *res, size_t nruns)
 {
 	const char *dir = c->req->west.build_dir;
 	char line[ZEPHYR_LINE_MAX + PROTO_BUILD_DIR_MAX + PROTO_NAME_MAX];
@@ -342,16 +310,17 @@ west_info(struct signctx *c, const struct zephyr_imgtool_params *p,
 }
 
 static int
-sign_imgtool_west(struct signctx *c)
+sign_west(struct signctx *c)
 {
 	struct proto_sign_req *req = c->req;
+	const struct engine_ops *e = req->engine;
 	struct proto_west *w = &req->west;
 	struct zephyr_imgtool_params p;
-	struct mcuboot_args *a[WEST_RUNS] = { NULL, NULL };
-	struct mcuboot_result res[WEST_RUNS];
+	void *a[WEST_RUNS] = { NULL, NULL };
+	struct engine_result res[WEST_RUNS];
 	struct kconfig *kc = NULL;
 	const char *fmts[WEST_RUNS], *ins[WEST_RUNS];
-	const char *names[2 * MCUBOOT_ARGS_MAX], *innames[2 * MCUBOOT_ARGS_MAX];
+	const char *names[2 * ENGINE_FILES_MAX], *innames[2 * ENGINE_FILES_MAX];
 	const char *argkey = NULL;
 	char outs[WEST_RUNS][32];
 	char fixed[WEST_FIXED_ARGS / 2][ARG_LEN_MAX];
@@ -380,11 +349,11 @@ sign_imgtool_west(struct signctx *c)
 	for (i = 0; i < nruns; i++) {
 		snprintf(outs[i], sizeof(outs[i]), "zephyr.signed.%s", fmts[i]);
 		argv = west_argv(req, fixed, ins[i], outs[i], &argc);
-		r = mcuboot_args_parse(argc, argv, &a[i], &c->eb);
+		r = e->parse(argc, argv, &a[i], &c->eb);
 		free(argv);
-		if (r != 0)
+		if (r != 0 || (r = file_names(c, a[i], names, &nnames, innames,
+		    &nin, &argkey)) != 0)
 			goto out;
-		imgtool_names(a[i], names, &nnames, innames, &nin, &argkey);
 	}
 	if ((r = files_check(c, names, nnames, innames, nin)) != 0 ||
 	    (r = key_resolve(c, argkey)) != 0)
@@ -395,7 +364,7 @@ sign_imgtool_west(struct signctx *c)
 		free(s);
 	}
 	for (i = 0; i < nruns; i++) {
-		if ((r = mcuboot_sign(a[i], req->files, c->key, c->out,
+		if ((r = e->sign(a[i], req->files, c->key, NULL, c->out,
 		    &res[i], &c->eb)) != 0 ||
 		    (r = image_rules(c, &res[i])) != 0)
 			goto out;
@@ -415,72 +384,70 @@ sign_imgtool_west(struct signctx *c)
 	r = 0;
  out:
 	for (i = 0; i < WEST_RUNS; i++)
-		mcuboot_args_free(a[i]);
+		if (a[i] != NULL)
+			e->free(a[i]);
 	kconfig_free(kc);
 	return r;
 }
 
+/*
+ * Run the request's engine on its args: the files named must be the files
+ * sent, the key is resolved (none when the image is never signed), then
+ * the engine signs and its image facts meet the key's rules.
+ */
 static int
-sign_imgtool(struct signctx *c)
-{
-	return c->req->has_west ? sign_imgtool_west(c) : sign_imgtool_args(c);
-}
-
-static int
-sign_rimage(struct signctx *c)
+sign_args(struct signctx *c)
 {
 	struct proto_sign_req *req = c->req;
-	const char *names[RIMAGE_ARGS_MAX] = { NULL };
-	const char *innames[RIMAGE_ARGS_MAX] = { NULL };
-	const struct rimage_fileref *refs;
-	const char *argkey = NULL, *config = NULL;
-	const uint8_t *toml;
-	size_t tomllen;
-	int need = 1;
-	struct rimage_args *a = NULL;
-	char date[sizeof("YYYY-MM-DD")];
-	size_t i, n, nnames = 0, nin = 0;
+	const struct engine_ops *e = req->engine;
+	struct engine_file files[ENGINE_FILES_MAX];
+	const char *names[ENGINE_FILES_MAX], *innames[ENGINE_FILES_MAX];
+	const char *argkey = NULL, *date = NULL;
+	struct engine_result res;
+	char today[sizeof("YYYY-MM-DD")];
+	size_t n, nnames = 0, nin = 0;
+	void *a = NULL;
 	struct tm tm;
 	time_t now;
-	int r;
+	int r, need;
 
-	if ((r = rimage_args_parse(req->argc, req->argv, &a, &c->eb)) != 0 ||
-	    (r = rimconf_resolve(c->job->rimage, a, req->files, &c->eb)) != 0)
+	if ((r = e->parse(req->argc, req->argv, &a, &c->eb)) != 0)
 		goto out;
-	n = rimage_args_files(a, &refs);
-	for (i = 0; i < n && i < RIMAGE_ARGS_MAX; i++) {
-		names[nnames++] = refs[i].name;
-		if (refs[i].role == RIMAGE_IN_KEY)
-			argkey = refs[i].name;
-		else if (refs[i].role != RIMAGE_OUT_IMAGE)
-			innames[nin++] = refs[i].name;
-		if (refs[i].role == RIMAGE_IN_CONFIG)
-			config = refs[i].name;
-	}
-	if ((r = files_check(c, names, nnames, innames, nin)) != 0)
+	n = e->files(a, files, ENGINE_FILES_MAX);
+	if ((r = rimconf_resolve_files(c->job->configs, e->name, files,
+	    n < ENGINE_FILES_MAX ? n : ENGINE_FILES_MAX, req->files,
+	    &c->eb)) != 0 ||
+	    (r = file_names(c, a, names, &nnames, innames, &nin,
+	    &argkey)) != 0 ||
+	    (r = files_check(c, names, nnames, innames, nin)) != 0)
 		goto out;
 	/*
 	 * rimage insists on -k even for i.MX, which is never signed; west
 	 * sign passes a placeholder there, which names no server key.
 	 */
-	if (config != NULL && fileset_get(req->files, config, &toml,
-	    &tomllen) == 0 && (r = rimage_config_needs_key(toml, tomllen,
-	    &need, &c->eb)) != 0)
+	if ((r = engine_needs_key(e, a, req->files, &need, &c->eb)) != 0)
 		goto out;
 	c->unsigned_only = !need;
 	if ((r = key_resolve(c, need ? argkey : NULL)) != 0)
 		goto out;
-	if (req->date != NULL)
-		snprintf(date, sizeof(date), "%s", req->date);
-	else {
-		/* rimage stamps the build date; the default is today, UTC. */
+	if ((e->flags & ENGINE_F_DATE) && (date = req->date) == NULL) {
+		/* A build date stamped in: the default is today, UTC. */
 		now = time(NULL);
 		gmtime_r(&now, &tm);
-		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+		date = today;
 	}
-	r = rimage_sign(a, req->files, c->key, date, c->out, &c->eb);
+	if ((r = e->sign(a, req->files, c->key, date, c->out, &res,
+	    &c->eb)) != 0 ||
+	    (r = image_rules(c, &res)) != 0)
+		goto out;
+	snprintf(c->digest, sizeof(c->digest), "%s", res.digest_hex);
+	snprintf(c->version, sizeof(c->version), "%s", res.version);
+	json_add_stdout(c->out_lines, &res);
+	r = 0;
  out:
-	rimage_args_free(a);
+	if (a != NULL)
+		e->free(a);
 	return r;
 }
 
@@ -832,18 +799,11 @@ handle_sign(struct sign_job *job)
 	/* Only the info log line shows the digests: hash only for it. */
 	if (log_getlevel() >= ZS_LOG_INFO)
 		files_summary(c.req->files, job->in, sizeof(job->in));
-	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
-		if (engines[i].tool == c.req->tool)
-			break;
-	if (i == sizeof(engines) / sizeof(engines[0])) {
-		r = zs_errf(&c.eb, ZS_ERR_INTERNAL, "no engine for tool");
-		goto out;
-	}
 	/* An explicit key is checked before the tool's arguments. */
 	if ((c.req->key != NULL || c.req->key_fp != NULL) &&
 	    (r = key_resolve(&c, NULL)) != 0)
 		goto out;
-	if ((r = engines[i].sign(&c)) != 0)
+	if ((r = (c.req->has_west ? sign_west : sign_args)(&c)) != 0)
 		goto out;
 	if (job->bin_out)
 		reply = reply_sign_bin(&c, &rlen);

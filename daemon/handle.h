@@ -28,7 +28,7 @@ struct sign_job {
 	int			 bin_in;	/* body in the binary form */
 	int			 bin_out;	/* reply in the binary form */
 	const struct keyring	*kr;
-	const struct rimconf	*rimage;	/* NULL: the defaults */
+	const struct rimconf	*configs;	/* server-held; NULL: none */
 	int			 status;	/* HTTP status of reply */
 	char			*reply;		/* malloc'd */
 	size_t			 reply_len;
@@ -55,7 +55,7 @@ struct sign_job {
 
 /* Validate and run a sign request; fills status, reply and the log facts. */
 void	 handle_sign(struct sign_job *job);
-/* The same for POST /v1/raw-sign (daemon/rawsign.c); rimage is unused. */
+/* The same for POST /v1/raw-sign (daemon/rawsign.c); configs is unused. */
 void	 handle_raw_sign(struct sign_job *job);
 /*
  * Fill job's answer: with r 0 the 200 reply *replyp (taken over), else the

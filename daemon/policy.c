@@ -34,6 +34,7 @@
 #include "daemon/acl.h"
 #include "daemon/policy.h"
 #include "keystore/keystore.h"
+#include "lib/engine.h"
 
 /* Most bearer tokens a configuration may list. */
 #define POLICY_TOKENS_MAX	1024
@@ -52,14 +53,8 @@
 #define POLICY_DEFAULT_MAX_SECTORS	128
 #define POLICY_DEFAULT_MAX_ALIGN	8
 
-enum policy_tool { POLICY_TOOL_IMGTOOL, POLICY_TOOL_RIMAGE, POLICY_TOOL_RAW,
-    POLICY_TOOL_COUNT };
-
-static const char *const policy_tool_names[POLICY_TOOL_COUNT] = {
-	[POLICY_TOOL_IMGTOOL] = "imgtool",
-	[POLICY_TOOL_RIMAGE] = "rimage",
-	[POLICY_TOOL_RAW] = POLICY_TOOL_RAW_NAME,
-};
+/* A key's "tools": bit i is engine i (lib/engine.h), this one raw-sign. */
+#define POLICY_TOOL_RAW_BIT	ENGINE_MAX
 
 struct policy_token {
 	char		name[POLICY_NAME_MAX];
@@ -213,12 +208,9 @@ policy_find_token(const struct policy *p, const char *name)
 static int
 policy_tool_index(const char *name)
 {
-	int i;
-
-	for (i = 0; i < POLICY_TOOL_COUNT; i++)
-		if (strcmp(name, policy_tool_names[i]) == 0)
-			return i;
-	return -1;
+	if (strcmp(name, POLICY_TOOL_RAW_NAME) == 0)
+		return POLICY_TOOL_RAW_BIT;
+	return engine_index(engine_find(name));
 }
 
 /* The "tools" list of "allow": bits of a->tools. */
@@ -860,7 +852,9 @@ int
 policy_authorize(struct policy *p, const struct policy_identity *id,
     const char *key, const char *tool, struct zs_errbuf *eb)
 {
+	const struct engine_ops *e;
 	const struct policy_key *k;
+	char names[ENGINE_NAMES_MAX];
 
 	if (id->auth == POLICY_AUTH_NONE)
 		return zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
@@ -880,11 +874,12 @@ policy_authorize(struct policy *p, const struct policy_identity *id,
 	if (!policy_tool_allowed(&k->allow, tool))
 		return zs_errf(eb, ZS_ERR_DENIED, "key \"%s\" may not be used "
 		    "with %s", key, tool ? tool : "(no tool)");
-	/* Only an MCUboot image carries what these rules judge. */
-	if ((k->anti_rollback || k->security_counter) && (tool == NULL ||
-	    strcmp(tool, policy_tool_names[POLICY_TOOL_IMGTOOL]) != 0))
+	/* Only some engines report what these rules judge. */
+	if ((k->anti_rollback || k->security_counter) && ((e =
+	    engine_find(tool)) == NULL || !(e->flags & ENGINE_F_IMAGE_FACTS)))
 		return zs_errf(eb, ZS_ERR_DENIED, "key \"%s\" has "
-		    "anti-rollback rules: it signs MCUboot images only", key);
+		    "anti-rollback rules: it signs only with tool %s", key,
+		    engine_names(ENGINE_F_IMAGE_FACTS, names, sizeof(names)));
 	return 0;
 }
 

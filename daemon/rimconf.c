@@ -123,26 +123,25 @@ rimconf_read(const struct rimconf *rc, const char *name, uint8_t **textp,
 }
 
 int
-rimconf_resolve(const struct rimconf *rc, const struct rimage_args *args,
-    struct fileset *files, struct zs_errbuf *eb)
+rimconf_resolve_files(const struct rimconf *rc, const char *tool,
+    const struct engine_file *refs, size_t n, struct fileset *files,
+    struct zs_errbuf *eb)
 {
 	static const size_t plen = sizeof(RIMCONF_PREFIX) - 1;
-	const struct rimage_fileref *refs;
 	const uint8_t *d;
 	uint8_t *text;
-	size_t i, n, dl, len;
+	size_t i, dl, len;
 	int r;
 
-	n = rimage_args_files(args, &refs);
 	/* Refuse the request as a whole before reading anything. */
 	for (i = 0; i < n; i++) {
-		if (refs[i].role != RIMAGE_IN_CONFIG)
+		if (refs[i].kind != ENGINE_FILE_CONFIG)
 			continue;
 		if (strncmp(refs[i].name, RIMCONF_PREFIX, plen) != 0) {
 			if (rc != NULL && !rc->client_configs)
 				return zs_errf(eb, ZS_ERR_DENIED, "this server "
-				    "does not accept uploaded rimage configs: "
-				    "name one it holds with -c %sNAME",
+				    "does not accept uploaded %s configs: "
+				    "name one it holds with -c %sNAME", tool,
 				    RIMCONF_PREFIX);
 		} else if (fileset_get(files, refs[i].name, &d, &dl) == 0)
 			return zs_errf(eb, ZS_ERR_INVALID, "files: \"%.64s\" "
@@ -150,7 +149,7 @@ rimconf_resolve(const struct rimconf *rc, const struct rimage_args *args,
 			    refs[i].name);
 	}
 	for (i = 0; i < n; i++) {
-		if (refs[i].role != RIMAGE_IN_CONFIG ||
+		if (refs[i].kind != ENGINE_FILE_CONFIG ||
 		    strncmp(refs[i].name, RIMCONF_PREFIX, plen) != 0)
 			continue;
 		if ((r = rimconf_read(rc, refs[i].name + plen, &text, &len,
@@ -158,8 +157,20 @@ rimconf_resolve(const struct rimconf *rc, const struct rimage_args *args,
 			return r;
 		if ((r = fileset_add_owned(files, refs[i].name, text,
 		    len)) != 0)
-			return zs_errf(eb, r, "rimage config \"%.64s\": %s",
+			return zs_errf(eb, r, "%s config \"%.64s\": %s", tool,
 			    refs[i].name, zs_strerror(r));
 	}
 	return 0;
+}
+
+int
+rimconf_resolve(const struct rimconf *rc, const struct rimage_args *args,
+    struct fileset *files, struct zs_errbuf *eb)
+{
+	struct engine_file refs[RIMAGE_ARGS_MAX];
+	size_t n;
+
+	n = engine_rimage.files(args, refs, RIMAGE_ARGS_MAX);
+	return rimconf_resolve_files(rc, engine_rimage.name, refs,
+	    n < RIMAGE_ARGS_MAX ? n : RIMAGE_ARGS_MAX, files, eb);
 }

@@ -14,6 +14,7 @@
 
 #include "common/fileset.h"
 #include "common/zserr.h"
+#include "lib/engine.h"
 #include "lib/rimage/rimage.h"
 
 /* The -c prefix that names a config of the server. */
@@ -46,10 +47,15 @@ int	rimconf_name_valid(const char *name);
 int	rimconf_read(const struct rimconf *rc, const char *name,
 	    uint8_t **textp, size_t *lenp, struct zs_errbuf *eb);
 /*
- * Apply rc to a rimage request: each -c zsign:NAME is read and added to
+ * Apply rc to the file arguments refs[0..n) of a request for tool: each
+ * config argument (ENGINE_FILE_CONFIG) zsign:NAME is read and added to
  * files under its argument ("zsign:NAME"), and an uploaded config is
  * refused (ZS_ERR_DENIED) when rc forbids them. rc NULL: the defaults.
  */
+int	rimconf_resolve_files(const struct rimconf *rc, const char *tool,
+	    const struct engine_file *refs, size_t n, struct fileset *files,
+	    struct zs_errbuf *eb);
+/* rimconf_resolve_files() for parsed rimage arguments. */
 int	rimconf_resolve(const struct rimconf *rc,
 	    const struct rimage_args *args, struct fileset *files,
 	    struct zs_errbuf *eb);

@@ -623,7 +623,7 @@ route_job_body(struct server *s, struct evhttp_request *req,
 	/* A collected request is answered in JSON: the client lacks its body. */
 	sr->job.bin_out = approval == NULL && header_is_bin(req, "Accept");
 	sr->job.kr = sr->rt->kr;
-	sr->job.rimage = &sr->rt->cfg.rimage;
+	sr->job.configs = &sr->rt->cfg.rimage;
 	sr->job.sec = s->sec;
 	sr->job.id = &sr->ri.id;
 	sr->job.reserve = sreq_reserve;

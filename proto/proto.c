@@ -78,14 +78,6 @@ static const struct member inputs_members[] = {
 	{ NULL,			0,		0 }
 };
 
-static const struct {
-	const char	*name;
-	enum proto_tool	 tool;
-} tools[] = {
-	{ "imgtool",	PROTO_TOOL_IMGTOOL },
-	{ "rimage",	PROTO_TOOL_RIMAGE },
-};
-
 /* HTTP status of each error code; codes not listed are server faults. */
 static const struct {
 	int	code;
@@ -419,12 +411,13 @@ parse_west(struct proto_sign_req *req, json_t *west, size_t max,
 	const uint8_t *d;
 	json_t *inputs, *v;
 	size_t i, dl, room;
-	char what[32];
+	char what[32], names[ENGINE_NAMES_MAX];
 	int r;
 
-	if (req->tool != PROTO_TOOL_IMGTOOL)
-		return zs_errf(eb, ZS_ERR_INVALID,
-		    "west: only valid with tool \"imgtool\"");
+	if ((req->engine->flags & ENGINE_F_WEST) == 0)
+		return zs_errf(eb, ZS_ERR_INVALID, "west: only valid with "
+		    "tool %s", engine_names(ENGINE_F_WEST, names,
+		    sizeof(names)));
 	if ((r = members_check(west, west_members, "west", bd, eb)) != 0)
 		return r;
 	if ((r = str_get(json_object_get(west, "config"), PROTO_CONFIG_MAX,
@@ -546,8 +539,9 @@ parse_root(struct proto_sign_req *req, size_t max, struct bindata *bd,
     struct zs_errbuf *eb)
 {
 	const char *tool;
+	char names[ENGINE_NAMES_MAX];
 	json_t *v;
-	size_t i, total = 0;
+	size_t total = 0;
 	int r;
 
 	if (!json_is_object(req->root))
@@ -556,14 +550,10 @@ parse_root(struct proto_sign_req *req, size_t max, struct bindata *bd,
 	    eb)) != 0)
 		return r;
 	tool = json_string_value(json_object_get(req->root, "tool"));
-	for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
-		if (strcmp(tools[i].name, tool) == 0)
-			break;
-	if (i == sizeof(tools) / sizeof(tools[0]))
-		return zs_errf(eb, ZS_ERR_INVALID,
-		    "tool: must be \"imgtool\" or \"rimage\"");
-	req->tool = tools[i].tool;
-	req->tool_name = tools[i].name;
+	if ((req->engine = engine_find(tool)) == NULL)
+		return zs_errf(eb, ZS_ERR_INVALID, "tool: must be %s",
+		    engine_names(0, names, sizeof(names)));
+	req->tool_name = req->engine->name;
 	if ((r = parse_key(req->root, &req->key, &req->key_fp, req->fpbuf,
 	    eb)) != 0 ||
 	    (r = parse_args(req, json_object_get(req->root, "args"),
@@ -575,9 +565,10 @@ parse_root(struct proto_sign_req *req, size_t max, struct bindata *bd,
 	    (r = parse_west(req, v, max, &total, bd, eb)) != 0)
 		return r;
 	if ((v = json_object_get(req->root, "date")) != NULL) {
-		if (req->tool != PROTO_TOOL_RIMAGE)
-			return zs_errf(eb, ZS_ERR_INVALID,
-			    "date: only valid with tool \"rimage\"");
+		if ((req->engine->flags & ENGINE_F_DATE) == 0)
+			return zs_errf(eb, ZS_ERR_INVALID, "date: only valid "
+			    "with tool %s", engine_names(ENGINE_F_DATE, names,
+			    sizeof(names)));
 		req->date = json_string_value(v);
 		if ((r = date_check(req->date, eb)) != 0)
 			return r;

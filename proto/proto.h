@@ -17,6 +17,7 @@
 #include "common/fileset.h"
 #include "common/zserr.h"
 #include "keystore/keystore.h"
+#include "lib/engine.h"
 
 /* Protocol version, the "v1" in every path. */
 #define PROTO_VERSION		1
@@ -49,11 +50,6 @@
 /* Length of a key fingerprint: "SHA256:" and 64 hex digits. */
 #define PROTO_FP_LEN		(7 + 64)
 
-enum proto_tool {
-	PROTO_TOOL_IMGTOOL,
-	PROTO_TOOL_RIMAGE,
-};
-
 /* west sign's build values; strings are borrowed from the request's JSON. */
 struct proto_west {
 	const char	*config;	/* .config text (no NUL inside) */
@@ -69,8 +65,8 @@ struct proto_west {
 /* A validated sign request. Strings are borrowed from root. */
 struct proto_sign_req {
 	json_t			*root;
-	enum proto_tool		 tool;
-	const char		*tool_name;
+	const struct engine_ops	*engine;	/* "tool" (lib/engine.h) */
+	const char		*tool_name;	/* engine->name */
 	const char		*key;		/* key name, or NULL */
 	const char		*key_fp;	/* "SHA256:<hex>" or NULL */
 	char			 fpbuf[PROTO_FP_LEN + 1];

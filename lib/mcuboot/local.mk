@@ -5,4 +5,4 @@ libzsign_a_SOURCES += \
 	lib/mcuboot/args.c lib/mcuboot/image.c lib/mcuboot/tlv.c \
 	lib/mcuboot/keys.c lib/mcuboot/trailer.c lib/mcuboot/enc.c \
 	lib/mcuboot/compress.c lib/mcuboot/verify.c \
-	lib/mcuboot/dumpinfo.c lib/mcuboot/getkey.c
+	lib/mcuboot/dumpinfo.c lib/mcuboot/getkey.c lib/mcuboot/engine.c

@@ -4,4 +4,5 @@ libzsign_a_SOURCES += \
 	lib/rimage/rimage.h lib/rimage/rimage-int.h \
 	lib/rimage/args.c lib/rimage/config.c lib/rimage/elf.c \
 	lib/rimage/modules.c lib/rimage/css.c lib/rimage/manifest.c \
-	lib/rimage/simple.c lib/rimage/xman.c lib/rimage/rimage.c
+	lib/rimage/simple.c lib/rimage/xman.c lib/rimage/rimage.c \
+	lib/rimage/engine.c

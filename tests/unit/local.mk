@@ -11,6 +11,7 @@ UNIT_TESTS = \
 	tests/unit/test-ihex \
 	tests/unit/test-zephyr \
 	tests/unit/test-toml \
+	tests/unit/test-engine \
 	tests/unit/test-mcuboot \
 	tests/unit/test-mcuboot-verify \
 	tests/unit/test-rimage \
@@ -53,6 +54,9 @@ tests_unit_test_zephyr_LDADD = $(UNIT_LDADD)
 tests_unit_test_toml_SOURCES = tests/unit/test-toml.c
 tests_unit_test_toml_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_toml_LDADD = $(UNIT_LDADD)
+tests_unit_test_engine_SOURCES = tests/unit/test-engine.c
+tests_unit_test_engine_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_engine_LDADD = $(UNIT_LDADD)
 tests_unit_test_mcuboot_SOURCES = tests/unit/test-mcuboot.c
 tests_unit_test_mcuboot_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mcuboot_LDADD = $(UNIT_LDADD)

@@ -100,7 +100,7 @@ test_args_fields(void **state)
 
 	(void)state;
 	assert_int_equal(parse_file("valid-imgtool-args.json", &req, &eb), 0);
-	assert_int_equal(req->tool, PROTO_TOOL_IMGTOOL);
+	assert_ptr_equal(req->engine, &engine_mcuboot);
 	assert_string_equal(req->tool_name, "imgtool");
 	assert_string_equal(req->key, "dev");
 	assert_null(req->key_fp);
@@ -167,7 +167,7 @@ test_rimage_date(void **state)
 
 	(void)state;
 	assert_int_equal(parse_file("valid-rimage-date.json", &req, &eb), 0);
-	assert_int_equal(req->tool, PROTO_TOOL_RIMAGE);
+	assert_ptr_equal(req->engine, &engine_rimage);
 	assert_string_equal(req->date, "2024-02-29");
 	proto_sign_free(req);
 }
