@@ -3,10 +3,13 @@
  * Unit tests for state/store.c on the SQLite backend: the rules (marks per
  * key and image class, security counters, signatures per hour), records,
  * refusing damaged or foreign files, upgrading a store of schema 1, racing
- * threads, and a store holding 100,000 images that still opens.
+ * threads, group commits durable before they return (a VFS keeping what a
+ * power cut would leave), and a store holding 100,000 images that still
+ * opens.
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -426,6 +429,414 @@ race(struct store *st, unsigned max_per_hour, struct race *rc)
 		pthread_join(t[i], NULL);
 }
 
+/*
+ * A VFS over the default one that keeps, beside the store's database and
+ * WAL, the copy a power cut would leave ("NAME.disk"): a write reaches it
+ * only when its file is synced. A WAL sync can be held (dur_hold) to let
+ * admissions queue up behind a commit.
+ */
+struct dur_op {
+	struct dur_op	*next;
+	sqlite3_int64	 off;
+	int		 len;		/* -1: truncate to off */
+	unsigned char	 data[];
+};
+
+struct dur_file {
+	const sqlite3_io_methods *methods;	/* first, as sqlite3_file */
+	sqlite3_file	*real;
+	int		 disk;		/* fd of the copy, or -1 */
+	int		 wal;
+	struct dur_op	*ops, **tail;	/* written since the last sync */
+};
+
+static sqlite3_vfs *dur_real;
+static sqlite3_vfs dur_vfs;
+static pthread_mutex_t dur_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t dur_cv = PTHREAD_COND_INITIALIZER;
+static int dur_hold;		/* hold the next WAL sync until all entered */
+static int dur_entered;		/* threads that called store_admit */
+static int dur_wal_syncs;
+
+static int
+dur_close(sqlite3_file *f)
+{
+	struct dur_file *d = (struct dur_file *)f;
+	struct dur_op *op;
+	int rc = d->real->pMethods->xClose(d->real);
+
+	while ((op = d->ops) != NULL) {
+		d->ops = op->next;
+		free(op);
+	}
+	if (d->disk != -1)
+		close(d->disk);
+	return rc;
+}
+
+static int
+dur_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xRead(d->real, buf, n, off);
+}
+
+static void
+dur_queue(struct dur_file *d, const void *buf, int n, sqlite3_int64 off)
+{
+	struct dur_op *op = xmalloc(sizeof(*op) + (n > 0 ? (size_t)n : 0));
+
+	op->next = NULL;
+	op->off = off;
+	op->len = n;
+	if (n > 0)
+		memcpy(op->data, buf, (size_t)n);
+	*d->tail = op;
+	d->tail = &op->next;
+}
+
+static int
+dur_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+	struct dur_file *d = (struct dur_file *)f;
+	int rc = d->real->pMethods->xWrite(d->real, buf, n, off);
+
+	if (rc == SQLITE_OK && d->disk != -1)
+		dur_queue(d, buf, n, off);
+	return rc;
+}
+
+static int
+dur_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	struct dur_file *d = (struct dur_file *)f;
+	int rc = d->real->pMethods->xTruncate(d->real, size);
+
+	if (rc == SQLITE_OK && d->disk != -1)
+		dur_queue(d, NULL, -1, size);
+	return rc;
+}
+
+static int
+dur_sync(sqlite3_file *f, int flags)
+{
+	struct dur_file *d = (struct dur_file *)f;
+	struct dur_op *op;
+	int rc = d->real->pMethods->xSync(d->real, flags);
+
+	if (rc != SQLITE_OK || d->disk == -1)
+		return rc;
+	pthread_mutex_lock(&dur_mtx);
+	while ((op = d->ops) != NULL) {
+		d->ops = op->next;
+		/* A failure here shows as a lost write in dur_survives(). */
+		if (op->len == -1)
+			(void)!ftruncate(d->disk, op->off);
+		else
+			(void)!pwrite(d->disk, op->data, (size_t)op->len,
+			    op->off);
+		free(op);
+	}
+	d->tail = &d->ops;
+	if (d->wal) {
+		dur_wal_syncs++;
+		if (dur_hold) {
+			dur_hold = 0;
+			while (dur_entered < RACE_THREADS)
+				pthread_cond_wait(&dur_cv, &dur_mtx);
+			pthread_mutex_unlock(&dur_mtx);
+			/* Entered, and now surely queued behind this commit. */
+			usleep(100 * 1000);
+			return rc;
+		}
+	}
+	pthread_mutex_unlock(&dur_mtx);
+	return rc;
+}
+
+static int
+dur_size(sqlite3_file *f, sqlite3_int64 *sizep)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xFileSize(d->real, sizep);
+}
+
+static int
+dur_lock(sqlite3_file *f, int l)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xLock(d->real, l);
+}
+
+static int
+dur_unlock(sqlite3_file *f, int l)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xUnlock(d->real, l);
+}
+
+static int
+dur_reserved(sqlite3_file *f, int *outp)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xCheckReservedLock(d->real, outp);
+}
+
+static int
+dur_control(sqlite3_file *f, int op, void *arg)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xFileControl(d->real, op, arg);
+}
+
+static int
+dur_sector(sqlite3_file *f)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xSectorSize(d->real);
+}
+
+static int
+dur_chars(sqlite3_file *f)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xDeviceCharacteristics(d->real);
+}
+
+static int
+dur_shm_map(sqlite3_file *f, int pg, int pgsz, int extend,
+    void volatile **pp)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xShmMap(d->real, pg, pgsz, extend, pp);
+}
+
+static int
+dur_shm_lock(sqlite3_file *f, int off, int n, int flags)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xShmLock(d->real, off, n, flags);
+}
+
+static void
+dur_shm_barrier(sqlite3_file *f)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	d->real->pMethods->xShmBarrier(d->real);
+}
+
+static int
+dur_shm_unmap(sqlite3_file *f, int del)
+{
+	struct dur_file *d = (struct dur_file *)f;
+
+	return d->real->pMethods->xShmUnmap(d->real, del);
+}
+
+/* Version 2: no memory-mapped reads, so every write goes by dur_write. */
+static const sqlite3_io_methods dur_io = {
+	.iVersion = 2,
+	.xClose = dur_close,
+	.xRead = dur_read,
+	.xWrite = dur_write,
+	.xTruncate = dur_truncate,
+	.xSync = dur_sync,
+	.xFileSize = dur_size,
+	.xLock = dur_lock,
+	.xUnlock = dur_unlock,
+	.xCheckReservedLock = dur_reserved,
+	.xFileControl = dur_control,
+	.xSectorSize = dur_sector,
+	.xDeviceCharacteristics = dur_chars,
+	.xShmMap = dur_shm_map,
+	.xShmLock = dur_shm_lock,
+	.xShmBarrier = dur_shm_barrier,
+	.xShmUnmap = dur_shm_unmap,
+};
+
+static int
+dur_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
+    int *outflags)
+{
+	struct dur_file *d = (struct dur_file *)f;
+	char *disk;
+	int rc;
+
+	d->real = (sqlite3_file *)(d + 1);
+	if ((rc = dur_real->xOpen(dur_real, name, d->real, flags,
+	    outflags)) != SQLITE_OK) {
+		d->methods = NULL;
+		return rc;
+	}
+	d->methods = &dur_io;
+	d->disk = -1;
+	d->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	d->ops = NULL;
+	d->tail = &d->ops;
+	/* New files only: what a fresh store writes is all there is. */
+	if (name != NULL && (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL))) {
+		disk = xasprintf("%s.disk", name);
+		d->disk = open(disk, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		free(disk);
+		if (d->disk == -1) {
+			d->real->pMethods->xClose(d->real);
+			d->methods = NULL;
+			return SQLITE_CANTOPEN;
+		}
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * Copy file from to to (absent: nothing); 0 on failure. No cmocka
+ * assertions here: it runs in the racing threads.
+ */
+static int
+dur_copy(const char *from, const char *to)
+{
+	FILE *in, *out;
+	char buf[8192];
+	size_t n;
+	int ok = 1;
+
+	unlink(to);
+	if ((in = fopen(from, "rb")) == NULL)
+		return 1;
+	if ((out = fopen(to, "wb")) == NULL) {
+		fclose(in);
+		return 0;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ok &= fwrite(buf, 1, n, out) == n;
+	fclose(in);
+	return fclose(out) == 0 && ok;
+}
+
+/*
+ * Would the signature seq and the mark of version ver survive a power cut
+ * now? Opens what the synced writes left, with the plain VFS.
+ */
+static int
+dur_survives(int id, uint64_t seq, uint64_t ver)
+{
+	char *db = db_path("durable.db"), *wal = db_path("durable.db-wal");
+	char *from, *to, *to_wal, *shm;
+	sqlite3 *chk = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = 0, ok;
+
+	to = xasprintf("%s/crash-%d.db", dir, id);
+	to_wal = xasprintf("%s-wal", to);
+	shm = xasprintf("%s-shm", to);
+	pthread_mutex_lock(&dur_mtx);
+	from = xasprintf("%s.disk", db);
+	ok = dur_copy(from, to);
+	free(from);
+	from = xasprintf("%s.disk", wal);
+	ok &= dur_copy(from, to_wal);
+	free(from);
+	pthread_mutex_unlock(&dur_mtx);
+	unlink(shm);
+	/* Opening the copies replays the synced WAL, as after a reboot. */
+	if (ok && sqlite3_open_v2(to, &chk, SQLITE_OPEN_READWRITE, "unix") ==
+	    SQLITE_OK && sqlite3_prepare_v2(chk, "SELECT count(*) FROM "
+	    "zs_signatures, zs_marks WHERE id = ? AND zs_marks.key = 'k' AND "
+	    "class = '' AND version >= ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+		sqlite3_bind_int64(st, 2,
+		    (sqlite3_int64)(ver ^ (UINT64_C(1) << 63)));
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(chk);
+	unlink(to);
+	unlink(to_wal);
+	unlink(shm);
+	free(to);
+	free(to_wal);
+	free(shm);
+	free(db);
+	free(wal);
+	return n == 1;
+}
+
+static void *
+dur_run(void *arg)
+{
+	struct race *rc = arg;
+	struct store_admit a = { .key = "k", .image_class = "",
+	    .identity = "uid:1", .update = 1, .check_version = 1,
+	    .version = 5, .version_text = "v" };
+	struct zs_errbuf eb;
+
+	pthread_mutex_lock(&dur_mtx);
+	dur_entered++;
+	pthread_cond_broadcast(&dur_cv);
+	pthread_mutex_unlock(&dur_mtx);
+	rc->ok[0] = store_admit(rc->st, &a, &rc->seq[0], &eb) == 0;
+	/* The moment the image would be returned. */
+	rc->ok[1] = rc->ok[0] && dur_survives(rc->id, rc->seq[0], a.version);
+	return NULL;
+}
+
+/*
+ * Admissions that queue up behind a commit share the next one, and each
+ * is on disk (synced) before store_admit returns: what a power cut at
+ * that moment leaves holds its signature and its mark.
+ */
+static void
+test_durable_batches(void **state)
+{
+	struct race rc[RACE_THREADS];
+	pthread_t t[RACE_THREADS];
+	struct store *st;
+	int i, syncs;
+
+	dur_real = sqlite3_vfs_find(NULL);
+	dur_vfs = *dur_real;
+	dur_vfs.zName = "zs-durable";
+	dur_vfs.szOsFile = (int)sizeof(struct dur_file) + dur_real->szOsFile;
+	dur_vfs.xOpen = dur_open;
+	assert_int_equal(sqlite3_vfs_register(&dur_vfs, 1), SQLITE_OK);
+	st = open_new("durable.db");
+	pthread_mutex_lock(&dur_mtx);
+	dur_hold = 1;
+	dur_entered = 0;
+	dur_wal_syncs = 0;
+	pthread_mutex_unlock(&dur_mtx);
+	for (i = 0; i < RACE_THREADS; i++) {
+		memset(&rc[i], 0, sizeof(rc[i]));
+		rc[i].st = st;
+		rc[i].id = i;
+		assert_int_equal(pthread_create(&t[i], NULL, dur_run, &rc[i]),
+		    0);
+	}
+	for (i = 0; i < RACE_THREADS; i++)
+		pthread_join(t[i], NULL);
+	syncs = dur_wal_syncs;
+	store_close(st);
+	assert_int_equal(sqlite3_vfs_register(dur_real, 1), SQLITE_OK);
+	assert_int_equal(sqlite3_vfs_unregister(&dur_vfs), SQLITE_OK);
+	for (i = 0; i < RACE_THREADS; i++) {
+		assert_true(rc[i].ok[0]);
+		assert_true(rc[i].ok[1]);
+	}
+	/* The first commit held the others back: they went in one or two. */
+	assert_true(syncs >= 2 && syncs < RACE_THREADS);
+}
+
 /* No version below one granted earlier (in commit order) is ever granted. */
 static void
 test_race_rollback(void **state)
@@ -549,6 +960,7 @@ main(void)
 		cmocka_unit_test(test_refused_files),
 		cmocka_unit_test(test_race_rollback),
 		cmocka_unit_test(test_race_rate),
+		cmocka_unit_test(test_durable_batches),
 		cmocka_unit_test(test_many_images),
 	};
 
