@@ -47,18 +47,12 @@ approvals_id_valid(const char *s)
 }
 
 int
-approvals_open(const json_t *conf, struct store *st, struct approvals **ap,
+approvals_open(const char *dir, struct store *st, struct approvals **ap,
     struct zs_errbuf *eb)
 {
 	struct approvals *a;
-	json_error_t jerr;
-	const char *dir;
 
 	*ap = NULL;
-	if (json_unpack_ex((json_t *)conf, &jerr, JSON_STRICT, "{s:s}",
-	    "spool_dir", &dir) != 0)
-		return zs_errf(eb, ZS_ERR_INVALID, "approvals: %s (want "
-		    "{\"spool_dir\": DIR})", jerr.text);
 	if (dir[0] != '/' || strlen(dir) >= APPROVAL_DIR_MAX - 64)
 		return zs_errf(eb, ZS_ERR_INVALID, "approvals.spool_dir must "
 		    "be an absolute path under %d bytes", APPROVAL_DIR_MAX - 64);

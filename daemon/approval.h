@@ -28,9 +28,9 @@ struct store;
 
 /*
  * Keep held requests in st (the daemon's state store, borrowed) and
- * their bodies in the configuration's "approvals" {"spool_dir": DIR}.
+ * their bodies in dir (the configuration's approvals.spool_dir).
  */
-int	approvals_open(const json_t *conf, struct store *st,
+int	approvals_open(const char *dir, struct store *st,
 	    struct approvals **ap, struct zs_errbuf *eb);
 /* Close a; NULL is a no-op. */
 void	approvals_close(struct approvals *a);

@@ -2,9 +2,14 @@
 /*
  * zsignd's settings: the JSON configuration file (-c), the command-line
  * overrides, their limits and defaults, and loading the keys they name.
+ * conf.c is the one reader of the file: its schema table (conf_members[])
+ * gives each member's type, its parser and what a reload does with it;
+ * the other modules build from the parsed struct conf, never the file.
  */
 #ifndef ZS_CONF_H
 #define ZS_CONF_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <time.h>
@@ -72,6 +77,21 @@
 #define CONF_SHUTDOWN_DEFAULT		30000u
 /* Largest shutdown wait. */
 #define CONF_SHUTDOWN_LIMIT		3600000u
+/* Largest per_identity_concurrency. */
+#define CONF_PER_IDENTITY_LIMIT	65536u
+/* Largest socket_mode. */
+#define CONF_SOCKET_MODE_MAX		0777
+/* Most restart-only members one reload reports. */
+#define CONF_RESTART_MAX		32
+
+/* What a reload does with a member that changed (conf_members[]). */
+enum conf_reload {
+	CONF_RELOAD_APPLY,	/* the new generation uses it */
+	CONF_RELOAD_RESTART,	/* read at start-up: logged, kept till restart */
+	CONF_RELOAD_REFUSE,	/* neither applied nor safely kept: refused */
+};
+
+struct acl;
 
 struct conf_key {
 	char	*name;
@@ -80,6 +100,12 @@ struct conf_key {
 	time_t	 not_before;	/* 0: no lower bound */
 	time_t	 not_after;	/* 0: no expiry */
 	char	*successor;	/* NAME@VERSION: the current version; else NULL */
+	/* What policy.c builds the key's rules from (borrowed from root). */
+	const json_t	*allow;		/* NULL: absent */
+	const json_t	*rules;
+	const json_t	*approval;
+	int		 is_default;
+	int		 raw_signing;
 };
 
 struct conf {
@@ -96,8 +122,28 @@ struct conf {
 	unsigned int		 in_flight_max;
 	unsigned int		 in_flight_bytes_max;
 	unsigned int		 shutdown_ms;
+	unsigned int		 per_identity;	/* 0: no concurrency cap */
 	struct rimconf		 rimage;	/* server-held rimage configs */
-	json_t			*root;		/* the file, for security.c */
+	int			 log_level;	/* ZS_LOG_*, -1: none set */
+	struct acl		*metrics_acl;	/* who may GET /metrics */
+	/* Security settings, strings borrowed from root (NULL: absent). */
+	const char		*tls_cert;
+	const char		*tls_key;
+	const char		*tls_client_ca;
+	const char		*tls_crl;
+	const char		*audit_path;
+	const char		*audit_key;
+	const char		*state;		/* store URL */
+	const char		*state_file;	/* legacy marks to import */
+	const char		*node;
+	const char		*approvals_spool;
+	int			 socket_mode;	/* -1: unset */
+	int			 have_socket_gid;
+	gid_t			 socket_gid;
+	/* Members policy.c and oidc.c build from (borrowed from root). */
+	const json_t		*tokens;
+	const json_t		*oidc;
+	json_t			*root;		/* the file; NULL without one */
 };
 
 /* Fill cfg with the defaults (no listeners, no keys yet). */
@@ -107,6 +153,25 @@ void	conf_free(struct conf *cfg);
 /* Read a JSON configuration file into cfg; unknown members are errors. */
 int	conf_load_file(struct conf *cfg, const char *path,
 	    struct zs_errbuf *eb);
+/*
+ * Read a parsed configuration (taking a reference to root) into cfg, as
+ * conf_load_file() does with the file's; path names it in messages.
+ */
+int	conf_load_json(struct conf *cfg, json_t *root, const char *path,
+	    struct zs_errbuf *eb);
+/*
+ * What a reload from cur to next does: ZS_ERR_INVALID with the reason when
+ * a CONF_RELOAD_REFUSE member changed; otherwise 0, with the names of the
+ * CONF_RELOAD_RESTART members that changed in restartv (at most max of
+ * them, *nrestartp in all).
+ */
+int	conf_check_reload(const struct conf *cur, const struct conf *next,
+	    const char **restartv, size_t max, size_t *nrestartp,
+	    struct zs_errbuf *eb);
+/* What a reload does with member name ("limits.max_body_bytes"); -1: none. */
+int	conf_member_reload(const char *name);
+/* Parse a "log_level" name into ZS_LOG_*; -1 for an unknown name. */
+int	conf_log_level(const char *name);
 /* Add a listener spec ("unix:PATH" or "tcp:HOST:PORT"). */
 int	conf_add_listen(struct conf *cfg, const char *spec,
 	    struct zs_errbuf *eb);
@@ -121,7 +186,7 @@ int	conf_split_assign(const char *arg, char **namep, char **valuep,
 /* Set the passphrase file of the key called name. */
 int	conf_set_passfile(struct conf *cfg, const char *name,
 	    const char *passfile, struct zs_errbuf *eb);
-/* Apply defaults that depend on the machine (workers, listener). */
+/* Apply the remaining defaults (workers, listener, metrics access). */
 void	conf_finish(struct conf *cfg);
 /* Load and check every configured key into a new keyring. */
 int	conf_load_keys(const struct conf *cfg, struct keyring **krp,

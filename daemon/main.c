@@ -446,13 +446,12 @@ build_runtime(void *arg, const struct runtime *prev, struct runtime **rtp,
 
 	if ((cl->config != NULL &&
 	    (r = conf_load_file(&rt->cfg, cl->config, eb)) != 0) ||
-	    (r = cmdline_apply(cl, &rt->cfg, eb)) != 0 ||
-	    (r = runtime_load_ops(rt, eb)) != 0)
+	    (r = cmdline_apply(cl, &rt->cfg, eb)) != 0)
 		goto out;
 	conf_finish(&rt->cfg);
 	/* -d, -v and -q win over the file's log_level. */
 	if (cl->level >= 0)
-		rt->log_level = cl->level;
+		rt->cfg.log_level = cl->level;
 	if ((r = runtime_load_policy(rt, prev, eb)) != 0 ||
 	    (r = conf_load_keys(&rt->cfg, &rt->kr, eb)) != 0)
 		goto out;
@@ -548,11 +547,11 @@ main(int argc, char *argv[])
 		fatalx("%s", eb.msg);
 	if (build_runtime(&cl, NULL, &rt, &eb) != 0)
 		fatalx("%s", eb.msg);
-	if (rt->log_level >= 0)
-		log_setlevel(rt->log_level);
+	if (rt->cfg.log_level >= 0)
+		log_setlevel(rt->cfg.log_level);
 	cl.sec.need_tls = conf_has_tcp(&rt->cfg) || activated_tcp(act, nact);
 	cl.sec.check_only = cl.check;
-	if (security_new(rt->cfg.root, rt->policy, &cl.sec, &sec, &eb) != 0)
+	if (security_new(&rt->cfg, rt->policy, &cl.sec, &sec, &eb) != 0)
 		fatalx("%s", eb.msg);
 	if (rt->cfg.nkeys == 0)
 		log_warnx("no keys configured: only unsigned images possible");

@@ -425,29 +425,14 @@ metrics_render(struct metrics *m, const struct keyring *kr,
 }
 
 int
-metrics_acl_new(const json_t *conf, struct acl **aclp, struct zs_errbuf *eb)
+metrics_acl_new(const json_t *allow, struct acl **aclp, struct zs_errbuf *eb)
 {
 	struct acl *acl = acl_new();
-	const json_t *allow = NULL, *v;
+	const json_t *v;
 	struct zs_errbuf aeb;
-	const char *k;
 	size_t i;
 	int r = ZS_ERR_INVALID;
 
-	if (conf != NULL && !json_is_object(conf)) {
-		zs_errf(eb, r, "\"metrics\" must be an object");
-		goto out;
-	}
-	if (conf != NULL) {
-		json_object_foreach((json_t *)conf, k, v) {
-			if (strcmp(k, "allow") != 0) {
-				zs_errf(eb, r, "metrics: unknown member \"%s\"",
-				    k);
-				goto out;
-			}
-			allow = v;
-		}
-	}
 	if (allow == NULL) {
 		/* The default: whoever may reach the Unix socket. */
 		(void)acl_add(acl, "unix", eb);

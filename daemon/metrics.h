@@ -52,12 +52,12 @@ int		 metrics_render(struct metrics *m, const struct keyring *kr,
 		    struct evbuffer *out);
 
 /*
- * Parse the configuration's "metrics" member (NULL: absent) into who may
+ * Parse metrics.allow (NULL: absent; conf.c hands it over) into who may
  * read /metrics (an access list, daemon/acl.h: "unix", "uid:USER",
- * "gid:GROUP", "cert:[TYPE:]NAME", "token:NAME" or "any"); by default
- * Unix-socket peers only. Free it with acl_free().
+ * "gid:GROUP", "cert:[TYPE:]NAME", "token:NAME", "oidc:CLAIM:GLOB" or
+ * "any"); by default Unix-socket peers only. Free it with acl_free().
  */
-int		 metrics_acl_new(const json_t *conf, struct acl **aclp,
+int		 metrics_acl_new(const json_t *allow, struct acl **aclp,
 		    struct zs_errbuf *eb);
 
 #endif /* ZS_METRICS_H */

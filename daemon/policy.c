@@ -32,6 +32,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "daemon/acl.h"
+#include "daemon/conf.h"
 #include "daemon/policy.h"
 #include "keystore/keystore.h"
 #include "lib/engine.h"
@@ -440,50 +441,29 @@ policy_parse_approval(struct policy *p, struct policy_key *k, const json_t *o,
 	return 0;
 }
 
+/* The policy side of each key conf.c read (earlier versions sign nothing). */
 static int
-policy_parse_keys(struct policy *p, const json_t *arr, struct zs_errbuf *eb)
+policy_parse_keys(struct policy *p, const struct conf *cfg,
+    struct zs_errbuf *eb)
 {
+	const struct conf_key *ck;
 	struct policy_key *k;
-	const char *name;
-	json_t *o, *d;
-	size_t i, j;
+	size_t i;
 	int r;
 
-	if (arr == NULL)
-		return 0;
-	if (!json_is_array(arr) || json_array_size(arr) > ZS_KEYRING_MAX)
-		return zs_errf(eb, ZS_ERR_INVALID, "\"keys\" must be an array "
-		    "of at most %d keys", ZS_KEYRING_MAX);
-	p->keys = xcalloc(json_array_size(arr) + 1, sizeof(*p->keys));
-	json_array_foreach(arr, i, o) {
-		name = json_string_value(json_object_get(o, "name"));
-		if (name == NULL || strlen(name) > ZS_KEYNAME_MAX)
-			return zs_errf(eb, ZS_ERR_INVALID, "keys[%zu]: needs a "
-			    "\"name\" of at most %d bytes", i, ZS_KEYNAME_MAX);
-		for (j = 0; j < p->nkeys; j++)
-			if (strcmp(p->keys[j].name, name) == 0)
-				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\" "
-				    "listed twice", name);
+	p->keys = xcalloc(cfg->nkeys + 1, sizeof(*p->keys));
+	for (i = 0; i < cfg->nkeys; i++) {
+		ck = &cfg->keys[i];
+		if (ck->successor != NULL)
+			continue;
 		k = &p->keys[p->nkeys++];
-		strncpy(k->name, name, sizeof(k->name) - 1);
-		if ((d = json_object_get(o, "default")) != NULL) {
-			if (!json_is_boolean(d))
-				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
-				    "\"default\" must be a boolean", name);
-			k->is_default = json_is_true(d);
-		}
-		if ((d = json_object_get(o, "raw_signing")) != NULL) {
-			if (!json_is_boolean(d))
-				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
-				    "\"raw_signing\" must be a boolean", name);
-			k->raw_signing = json_is_true(d);
-		}
-		if ((r = policy_parse_allow(p, k, &k->allow,
-		    json_object_get(o, "allow"), eb)) != 0 ||
-		    (r = policy_parse_approval(p, k, json_object_get(o,
-		    "approval"), eb)) != 0 ||
-		    (r = policy_parse_rules(k, json_object_get(o, "rules"),
-		    eb)) != 0)
+		snprintf(k->name, sizeof(k->name), "%s", ck->name);
+		k->is_default = ck->is_default;
+		k->raw_signing = ck->raw_signing;
+		if ((r = policy_parse_allow(p, k, &k->allow, ck->allow,
+		    eb)) != 0 ||
+		    (r = policy_parse_approval(p, k, ck->approval, eb)) != 0 ||
+		    (r = policy_parse_rules(k, ck->rules, eb)) != 0)
 			return r;
 	}
 	return 0;
@@ -535,46 +515,26 @@ policy_mem_put(struct policy_mem *m)
 }
 
 int
-policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb)
+policy_new(const struct conf *cfg, struct policy **pp, struct zs_errbuf *eb)
 {
-	return policy_next(root, NULL, pp, eb);
+	return policy_next(cfg, NULL, pp, eb);
 }
 
 int
-policy_next(const json_t *root, const struct policy *prev,
+policy_next(const struct conf *cfg, const struct policy *prev,
     struct policy **pp, struct zs_errbuf *eb)
 {
 	struct policy *p;
-	unsigned long long n;
-	const json_t *v;
 	int r = ZS_ERR_INTERNAL;
 
 	p = xcalloc(1, sizeof(*p));
 	policy_mem_take(p, prev);
-	if (root != NULL && !json_is_object(root)) {
-		r = zs_errf(eb, ZS_ERR_INVALID, "configuration is not an "
-		    "object");
-		goto out;
-	}
-	if (root != NULL) {
-		if ((r = policy_parse_tokens(p, json_object_get(root,
-		    "tokens"), eb)) != 0 ||
-		    (r = oidc_new(json_object_get(root, "oidc"), &p->oidc,
-		    eb)) != 0 ||
-		    (r = policy_parse_keys(p, json_object_get(root, "keys"),
-		    eb)) != 0)
+	if (cfg != NULL) {
+		if ((r = policy_parse_tokens(p, cfg->tokens, eb)) != 0 ||
+		    (r = oidc_new(cfg->oidc, &p->oidc, eb)) != 0 ||
+		    (r = policy_parse_keys(p, cfg, eb)) != 0)
 			goto out;
-		v = json_object_get(json_object_get(root, "limits"),
-		    "per_identity_concurrency");
-		if (v != NULL) {
-			if (policy_json_uint(v, UINT32_MAX, &n) != 0) {
-				r = zs_errf(eb, ZS_ERR_INVALID, "limits."
-				    "per_identity_concurrency must be a "
-				    "count");
-				goto out;
-			}
-			p->per_identity = (unsigned)n;
-		}
+		p->per_identity = cfg->per_identity;
 	}
 	*pp = p;
 	p = NULL;

@@ -78,20 +78,23 @@ struct policy_identity {
 
 struct policy;
 
+struct conf;
+
 /*
- * Build the policy from the daemon's parsed configuration root (NULL: no
- * configuration, everything allowed). Reads "tokens", "oidc", "keys"[]
- * (only "name", "allow", "rules", "default", "raw_signing") and "limits",
- * and loads the OIDC issuers' key sets; the rules' state lives in the
- * store (state/store.h).
+ * Build the policy from the daemon's parsed configuration (NULL: no
+ * configuration, everything allowed): its tokens, OIDC issuers (loading
+ * their key sets), keys' allow, approval and rules members, default and
+ * raw_signing, and limits.per_identity_concurrency; the rules' state
+ * lives in the store (state/store.h).
  */
-int	policy_new(const json_t *root, struct policy **pp, struct zs_errbuf *eb);
+int	policy_new(const struct conf *cfg, struct policy **pp,
+	    struct zs_errbuf *eb);
 /*
  * Build the policy of a reloaded configuration: as policy_new(), but the
  * long-lived state (requests in flight per identity) is shared with prev,
  * which may be freed before or after it.
  */
-int	policy_next(const json_t *root, const struct policy *prev,
+int	policy_next(const struct conf *cfg, const struct policy *prev,
 	    struct policy **pp, struct zs_errbuf *eb);
 /* Free p; NULL is a no-op. */
 void	policy_free(struct policy *p);

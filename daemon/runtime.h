@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One generation of zsignd's configuration: the settings, the keys they
- * name and the operations settings, built completely before use and never
+ * name and the policy built from them, complete before use and never
  * changed after. Requests hold a reference, so a reload (SIGHUP) swaps in
  * a new generation while the old one finishes what it began.
  */
@@ -12,7 +12,6 @@
 
 #include "common/zserr.h"
 #include "daemon/conf.h"
-#include "daemon/metrics.h"
 #include "keystore/keystore.h"
 
 struct runtime {
@@ -20,9 +19,7 @@ struct runtime {
 	unsigned long		 generation;	/* 1 at start, +1 per reload */
 	struct conf		 cfg;
 	struct keyring		*kr;
-	struct acl		*metrics_acl;	/* who may GET /metrics */
 	struct policy		*policy;	/* tokens, allow lists, rules */
-	int			 log_level;	/* ZS_LOG_*, -1: file sets none */
 };
 
 /* Make an empty generation (defaults, no keys) holding one reference. */
@@ -32,26 +29,19 @@ struct runtime	*runtime_ref(struct runtime *rt);
 /* Drop a reference; the last one frees everything. NULL is a no-op. */
 void		 runtime_unref(struct runtime *rt);
 /*
- * Read the operations members of the file ("log_level", "metrics") from
- * rt->cfg.root; without a file, the defaults.
- */
-int		 runtime_load_ops(struct runtime *rt, struct zs_errbuf *eb);
-/*
- * Build rt's policy from rt->cfg.root, sharing prev's long-lived state
+ * Build rt's policy from rt->cfg, sharing prev's long-lived state
  * (requests in flight per identity) when prev, the running generation on
  * a reload, is given.
  */
 int		 runtime_load_policy(struct runtime *rt,
 		    const struct runtime *prev, struct zs_errbuf *eb);
-/* Parse a "log_level" name into ZS_LOG_*; -1 for an unknown name. */
-int		 runtime_log_level(const char *name);
 /*
- * May next replace cur on a reload? Settings read only at start-up
- * (listeners, workers, socket permissions, audit, TLS paths, the state
- * store) log a warning and keep their running values; a changed
- * "state_file" is refused (ZS_ERR_INVALID) as needing a restart. What the
- * policy holds (tokens, keys' allow lists, rules, default, per-identity
- * limits) and the keys themselves come with next.
+ * May next replace cur on a reload? As conf.c's table says: settings read
+ * only at start-up (listeners, workers, socket permissions, audit, TLS
+ * paths, the state store) log a warning and keep their running values; a
+ * changed "state_file" is refused (ZS_ERR_INVALID) as needing a restart.
+ * What the policy holds (tokens, keys' allow lists, rules, default,
+ * per-identity limits) and the keys themselves come with next.
  */
 int		 runtime_check_reload(const struct runtime *cur,
 		    const struct runtime *next, struct zs_errbuf *eb);

@@ -31,8 +31,6 @@
 #include "daemon/tls.h"
 #include "state/store.h"
 
-/* Highest socket_mode accepted: permission bits only. */
-#define SECURITY_MODE_MAX	0777
 /* Largest legacy state_file imported into the store. */
 #define SECURITY_STATE_FILE_MAX	(64u * 1024 * 1024)
 /* Where rules that need no durable state (max_per_hour) keep it. */
@@ -61,75 +59,6 @@ static const char *const security_auth_names[] = {
 	[POLICY_AUTH_TOKEN] = "token",
 	[POLICY_AUTH_OIDC] = "oidc",
 };
-
-/* A string member of a small settings object, strictly checked. */
-static int
-security_strings(const json_t *o, const char *what, const char *const *names,
-    const char **vals, size_t n, struct zs_errbuf *eb)
-{
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	if (o == NULL)
-		return 0;
-	if (!json_is_object(o))
-		return zs_errf(eb, ZS_ERR_INVALID, "\"%s\" must be an object",
-		    what);
-	json_object_foreach((json_t *)o, k, v) {
-		for (i = 0; i < n; i++)
-			if (strcmp(k, names[i]) == 0)
-				break;
-		if (i == n || !json_is_string(v))
-			return zs_errf(eb, ZS_ERR_INVALID, "%s: bad or unknown "
-			    "member \"%s\"", what, k);
-		vals[i] = json_string_value(v);
-	}
-	return 0;
-}
-
-static int
-security_socket_conf(struct security *sec, const json_t *root,
-    struct zs_errbuf *eb)
-{
-	unsigned long long n;
-	const json_t *mode, *group;
-	struct group *gr;
-
-	sec->socket_mode = -1;
-	mode = json_object_get(root, "socket_mode");
-	group = json_object_get(root, "socket_group");
-	if (mode != NULL) {
-		/* "0660" is octal, as chmod(1) reads it. */
-		if (json_is_string(mode) && json_string_value(mode)[0] == '0' &&
-		    strspn(json_string_value(mode), "01234567") ==
-		    strlen(json_string_value(mode)))
-			n = strtoull(json_string_value(mode), NULL, 8);
-		else if (json_is_integer(mode) && json_integer_value(mode) >= 0)
-			n = (unsigned long long)json_integer_value(mode);
-		else
-			n = SECURITY_MODE_MAX + 1;
-		if (n > SECURITY_MODE_MAX)
-			return zs_errf(eb, ZS_ERR_INVALID, "socket_mode must be "
-			    "an octal string such as \"0660\"");
-		sec->socket_mode = (int)n;
-	}
-	if (group != NULL) {
-		if (json_is_string(group) &&
-		    (gr = getgrnam(json_string_value(group))) != NULL)
-			sec->socket_gid = gr->gr_gid;
-		else if (json_is_string(group) && zs_parse_uint(
-		    json_string_value(group), (gid_t)-2, &n) == 0)
-			sec->socket_gid = (gid_t)n;
-		else if (json_is_integer(group) && json_integer_value(group) >= 0)
-			sec->socket_gid = (gid_t)json_integer_value(group);
-		else
-			return zs_errf(eb, ZS_ERR_INVALID, "socket_group: no "
-			    "such group");
-		sec->have_gid = 1;
-	}
-	return 0;
-}
 
 /*
  * Import the marks of a legacy "state_file" ({key: {image: version}})
@@ -210,41 +139,24 @@ security_import(struct security *sec, const char *path, struct zs_errbuf *eb)
  * operator says otherwise.
  */
 static int
-security_state_open(struct security *sec, const json_t *root,
+security_state_open(struct security *sec, const struct conf *cfg,
     const struct policy *pol, const struct security_opts *opts,
     struct zs_errbuf *eb)
 {
 	struct store_opts so = { .create = 1 };
 	const char *url = opts->state_url, *legacy = NULL;
 	unsigned long long seen;
-	const json_t *v;
 	int r;
 
-	if (root != NULL && (v = json_object_get(root, "node")) != NULL) {
-		if (!json_is_string(v) || json_string_length(v) == 0 ||
-		    json_string_length(v) >= sizeof(sec->node))
-			return zs_errf(eb, ZS_ERR_INVALID, "\"node\" must be "
-			    "a name of at most %zu bytes",
-			    sizeof(sec->node) - 1);
-		snprintf(sec->node, sizeof(sec->node), "%s",
-		    json_string_value(v));
-	} else if (gethostname(sec->node, sizeof(sec->node)) != 0)
+	if (cfg != NULL && cfg->node != NULL)
+		snprintf(sec->node, sizeof(sec->node), "%s", cfg->node);
+	else if (gethostname(sec->node, sizeof(sec->node)) != 0)
 		snprintf(sec->node, sizeof(sec->node), "zsignd");
 	sec->node[sizeof(sec->node) - 1] = '\0';
-	if (root != NULL && (v = json_object_get(root, "state")) != NULL &&
-	    url == NULL) {
-		if (!json_is_string(v))
-			return zs_errf(eb, ZS_ERR_INVALID, "\"state\" must "
-			    "be a URL (sqlite:PATH, postgresql://...)");
-		url = json_string_value(v);
-	}
-	if (root != NULL && (v = json_object_get(root, "state_file")) !=
-	    NULL) {
-		if (!json_is_string(v))
-			return zs_errf(eb, ZS_ERR_INVALID, "\"state_file\" "
-			    "must be a path");
-		legacy = json_string_value(v);
-	}
+	if (cfg != NULL && url == NULL)
+		url = cfg->state;
+	if (cfg != NULL)
+		legacy = cfg->state_file;
 	if (url == NULL && pol != NULL && policy_needs_durable_state(pol))
 		return zs_errf(eb, ZS_ERR_INVALID, "anti_rollback and "
 		    "security_counter keep marks in a state store: set "
@@ -347,22 +259,15 @@ security_tls_refused(void *arg, const char *peer, const char *why)
  * key with "approval" needs it.
  */
 static int
-security_approvals_conf(struct security *sec, const json_t *root,
-    int check_only, struct zs_errbuf *eb)
+security_approvals_conf(struct security *sec, const struct conf *cfg,
+    const struct policy *pol, int check_only, struct zs_errbuf *eb)
 {
-	const json_t *conf = json_object_get(root, "approvals"), *k;
-	size_t i;
-	int need = 0;
+	int need = pol != NULL && policy_needs_approvals(pol);
 
-	json_array_foreach(json_object_get(root, "keys"), i, k)
-		need |= json_object_get(k, "approval") != NULL;
-	if (need && conf == NULL)
+	if (need && cfg->approvals_spool == NULL)
 		return zs_errf(eb, ZS_ERR_INVALID, "a key with \"approval\" "
 		    "needs \"approvals\": {\"spool_dir\": DIR} to hold its "
 		    "requests");
-	if (conf != NULL && !json_is_object(conf))
-		return zs_errf(eb, ZS_ERR_INVALID, "\"approvals\" must be an "
-		    "object");
 	if (!need || check_only)
 		return 0;
 	/* Held requests must outlive a restart: the configured store. */
@@ -370,38 +275,32 @@ security_approvals_conf(struct security *sec, const json_t *root,
 		return zs_errf(eb, ZS_ERR_INVALID, "held requests live in the "
 		    "state store: a key with \"approval\" needs \"state\": "
 		    "\"sqlite:PATH\" (or --state URL)");
-	return approvals_open(conf, sec->store, &sec->approvals, eb);
+	return approvals_open(cfg->approvals_spool, sec->store,
+	    &sec->approvals, eb);
 }
 
 int
-security_new(const json_t *root, const struct policy *pol,
+security_new(const struct conf *cfg, const struct policy *pol,
     const struct security_opts *opts, struct security **secp,
     struct zs_errbuf *eb)
 {
-	static const char *const tls_names[] = { "cert", "key", "client_ca",
-	    "crl" };
-	static const char *const audit_names[] = { "path", "key" };
 	struct tls_files files = { NULL, NULL, NULL, NULL };
-	const char *tlsv[4] = { NULL, NULL, NULL, NULL };
-	const char *auditv[2] = { NULL, NULL }, *akey;
+	const char *apath, *akey;
 	struct security *sec;
 	struct zs_key *key = NULL;
 	int r;
 
 	sec = xcalloc(1, sizeof(*sec));
 	sec->anon = refagg_new();
-	if ((root != NULL && ((r = security_strings(json_object_get(root,
-	    "tls"), "tls", tls_names, tlsv, 4, eb)) != 0 ||
-	    (r = security_strings(json_object_get(root, "audit"), "audit",
-	    audit_names, auditv, 2, eb)) != 0 ||
-	    (r = security_socket_conf(sec, root, eb)) != 0)))
-		goto fail;
-	if (root == NULL)
-		sec->socket_mode = -1;
-	files.cert = opts->tls_cert ? opts->tls_cert : tlsv[0];
-	files.key = opts->tls_key ? opts->tls_key : tlsv[1];
-	files.client_ca = opts->tls_client_ca ? opts->tls_client_ca : tlsv[2];
-	files.crl = opts->tls_crl ? opts->tls_crl : tlsv[3];
+	sec->socket_mode = cfg->socket_mode;
+	sec->socket_gid = cfg->socket_gid;
+	sec->have_gid = cfg->have_socket_gid;
+	files.cert = opts->tls_cert ? opts->tls_cert : cfg->tls_cert;
+	files.key = opts->tls_key ? opts->tls_key : cfg->tls_key;
+	files.client_ca = opts->tls_client_ca ? opts->tls_client_ca :
+	    cfg->tls_client_ca;
+	files.crl = opts->tls_crl ? opts->tls_crl : cfg->tls_crl;
+	apath = opts->audit_path ? opts->audit_path : cfg->audit_path;
 	if (files.crl != NULL && files.client_ca == NULL) {
 		r = zs_errf(eb, ZS_ERR_USAGE, "a TLS CRL but no client CA "
 		    "(--tls-client-ca) whose certificates it revokes");
@@ -420,18 +319,17 @@ security_new(const json_t *root, const struct policy *pol,
 		tls_set_refusal_cb(sec->tls, security_tls_refused, sec);
 	} else if (files.cert != NULL)
 		log_warnx("TLS settings given but no tcp: listener");
-	if (!opts->check_only && (opts->audit_path || auditv[0]) &&
-	    (r = audit_open(opts->audit_path ? opts->audit_path : auditv[0],
-	    &sec->audit, eb)) != 0)
+	if (!opts->check_only && apath != NULL &&
+	    (r = audit_open(apath, &sec->audit, eb)) != 0)
 		goto fail;
-	if ((r = security_state_open(sec, root, pol, opts, eb)) != 0)
+	if ((r = security_state_open(sec, cfg, pol, opts, eb)) != 0)
 		goto fail;
-	if ((r = security_approvals_conf(sec, root, opts->check_only, eb))
-	    != 0)
+	if ((r = security_approvals_conf(sec, cfg, pol, opts->check_only,
+	    eb)) != 0)
 		goto fail;
 	if (opts->check_only)
 		goto done;
-	akey = opts->audit_key != NULL ? opts->audit_key : auditv[1];
+	akey = opts->audit_key != NULL ? opts->audit_key : cfg->audit_key;
 	if (akey != NULL && sec->audit == NULL) {
 		r = zs_errf(eb, ZS_ERR_USAGE, "an audit key but no audit log");
 		goto fail;

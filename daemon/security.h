@@ -17,6 +17,7 @@
 #include "common/fileset.h"
 #include "common/zserr.h"
 #include "daemon/conn.h"
+#include "daemon/conf.h"
 #include "daemon/policy.h"
 #include "keystore/keystore.h"
 
@@ -57,12 +58,13 @@ struct security;
  */
 
 /*
- * Check the security settings of root (may be NULL) and opts; load TLS,
- * audit and the state store. pol, the first configuration generation's
- * policy (may be NULL), says whether a TLS listener can authenticate
- * anyone and which state the rules need.
+ * Check the security settings of cfg (parsed by conf.c) and opts; load
+ * TLS, audit and the state store. pol, the first configuration
+ * generation's policy (may be NULL), says whether a TLS listener can
+ * authenticate anyone, which state the rules need and whether requests
+ * are held for approval.
  */
-int	security_new(const json_t *root, const struct policy *pol,
+int	security_new(const struct conf *cfg, const struct policy *pol,
 	    const struct security_opts *opts, struct security **secp,
 	    struct zs_errbuf *eb);
 /*

@@ -366,7 +366,7 @@ route_metrics(struct server *s, struct evhttp_request *req,
 {
 	struct evbuffer *buf;
 
-	if (!acl_allows(s->rt->metrics_acl, &ri->id)) {
+	if (!acl_allows(s->rt->cfg.metrics_acl, &ri->id)) {
 		server_reply_error(s, req, ri, ZS_ERR_DENIED, "metrics: "
 		    "not allowed for this identity (\"metrics\": {\"allow\"})");
 		return;
@@ -1055,7 +1055,8 @@ server_reload(struct server *s)
 		    s->rt->cfg.request_timeout_ms, s->rt->cfg.conns_max);
 	}
 	/* A log_level removed from the file means the default again. */
-	log_setlevel(s->rt->log_level >= 0 ? s->rt->log_level : ZS_LOG_INFO);
+	log_setlevel(s->rt->cfg.log_level >= 0 ? s->rt->cfg.log_level :
+	    ZS_LOG_INFO);
 	metrics_reload(s->metrics, 1);
 	server_fd_limit(s);
 	log_info("configuration reloaded (#%lu): %zu key(s)",

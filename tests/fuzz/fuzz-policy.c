@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz the policy's configuration reader and bearer-token parser
- * (daemon/policy.c: policy_new, policy_identity_token, policy_authorize,
- * policy_default_key): any configuration either loads or is refused with
- * a message, and any Authorization header either names a token or is
- * refused. The first byte picks the target.
+ * Fuzz the configuration reader and the policy built from it, and the
+ * bearer-token parser (daemon/conf.c: conf_load_json; daemon/policy.c:
+ * policy_new, policy_identity_token, policy_authorize, policy_default_key):
+ * any configuration either loads or is refused with a message, and any
+ * Authorization header either names a token or is refused. The first byte
+ * picks the target.
  */
 #include "config.h"
 
@@ -15,15 +16,30 @@
 
 #include <jansson.h>
 
+#include "daemon/conf.h"
 #include "daemon/policy.h"
 
 /* A fixed configuration for the token and authorization paths. */
 static const char fuzz_conf[] =
     "{\"tokens\": {\"ci\": \"sha256:"
     "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\"},"
-    " \"keys\": [{\"name\": \"k\", \"default\": true,"
+    " \"keys\": [{\"name\": \"k\", \"path\": \"/k.pem\", \"default\": true,"
     "  \"allow\": {\"tokens\": [\"ci\"], \"tools\": [\"imgtool\"]},"
     "  \"rules\": {\"max_per_hour\": 3}}]}";
+
+/* The policy of root, read through conf.c as zsignd reads its file. */
+static int
+fuzz_policy(json_t *root, struct policy **pp, struct zs_errbuf *eb)
+{
+	struct conf cfg;
+	int r;
+
+	conf_init(&cfg);
+	if ((r = conf_load_json(&cfg, root, "fuzz", eb)) == 0)
+		r = policy_new(&cfg, pp, eb);
+	conf_free(&cfg);
+	return r;
+}
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,13 +64,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			json_object_del(root, "state_file");
 			json_object_del(root, "oidc");
 		}
-		if (policy_new(root, &p, &eb) == 0)
+		if (fuzz_policy(root, &p, &eb) == 0)
 			policy_free(p);
 		json_decref(root);
 		return 0;
 	}
 	root = json_loads(fuzz_conf, 0, NULL);
-	if (root == NULL || policy_new(root, &p, &eb) != 0)
+	if (root == NULL || fuzz_policy(root, &p, &eb) != 0)
 		abort();
 	s = malloc(size);
 	memcpy(s, data + 1, size - 1);

@@ -27,6 +27,7 @@ UNIT_TESTS = \
 	tests/unit/test-metrics \
 	tests/unit/test-log \
 	tests/unit/test-runtime \
+	tests/unit/test-conf \
 	tests/unit/test-clientconf \
 	tests/unit/test-jsonlift \
 	tests/unit/test-conn
@@ -99,6 +100,9 @@ tests_unit_test_metrics_LDADD = $(UNIT_LDADD)
 tests_unit_test_log_SOURCES = tests/unit/test-log.c
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
+tests_unit_test_conf_SOURCES = tests/unit/test-conf.c
+tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_LDADD = $(UNIT_LDADD)
 tests_unit_test_runtime_SOURCES = tests/unit/test-runtime.c
 tests_unit_test_runtime_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_runtime_LDADD = $(UNIT_LDADD)

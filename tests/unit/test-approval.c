@@ -79,7 +79,7 @@ test_store(void **state)
 	struct approvals *a;
 	struct zs_errbuf eb;
 	struct store *st;
-	json_t *conf, *rec, *got, *all, *expired;
+	json_t *rec, *got, *all, *expired;
 	uint8_t *body;
 	size_t len;
 	int exp;
@@ -88,9 +88,8 @@ test_store(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(url, sizeof(url), "sqlite:%s/state.db", dir);
 	snprintf(spool, sizeof(spool), "%s/spool", dir);
-	conf = json_pack("{s:s}", "spool_dir", spool);
 	assert_int_equal(store_open(url, &so, &st, &eb), 0);
-	assert_int_equal(approvals_open(conf, st, &a, &eb), 0);
+	assert_int_equal(approvals_open(spool, st, &a, &eb), 0);
 	rec = rec_new("uid:0", 1);
 	assert_int_equal(approvals_create(a, rec, 1000, 60,
 	    (const uint8_t *)"{}", 2, id, &eb), 0);
@@ -104,7 +103,7 @@ test_store(void **state)
 
 	/* Reopened, as after a restart. */
 	assert_int_equal(store_open(url, &so, &st, &eb), 0);
-	assert_int_equal(approvals_open(conf, st, &a, &eb), 0);
+	assert_int_equal(approvals_open(spool, st, &a, &eb), 0);
 	assert_int_equal(approvals_get(a, id, 1010, &got, &exp, &eb), 0);
 	assert_false(exp);
 	assert_string_equal(json_string_value(json_object_get(got, "state")),
@@ -140,7 +139,6 @@ test_store(void **state)
 	    ZS_ERR_INVALID);
 	approvals_close(a);
 	store_close(st);
-	json_decref(conf);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }

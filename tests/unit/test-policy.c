@@ -23,6 +23,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
+#include "daemon/conf.h"
 #include "daemon/policy.h"
 #include "tests/jwtmint.h"
 
@@ -61,12 +62,34 @@ conf(const char *tmpl)
 	return j;
 }
 
+/*
+ * Build the policy of configuration j as zsignd does, through conf.c; the
+ * keys get the "path" conf.c requires (no key file is read here).
+ */
+static int
+policy_of(json_t *j, struct policy **pp, struct zs_errbuf *eb)
+{
+	struct conf cfg;
+	json_t *k;
+	size_t i;
+	int r;
+
+	json_array_foreach(json_object_get(j, "keys"), i, k)
+		if (json_is_object(k) && json_object_get(k, "path") == NULL)
+			json_object_set_new(k, "path", json_string("/k.pem"));
+	conf_init(&cfg);
+	if ((r = conf_load_json(&cfg, j, "test", eb)) == 0)
+		r = policy_new(&cfg, pp, eb);
+	conf_free(&cfg);
+	return r;
+}
+
 /* Tokens, three keys with allow lists and rules. */
 static const char base_conf[] =
     "{\"tokens\": {\"ci\": \"@HASH@\", \"other\": "
     "\"sha256:0000000000000000000000000000000000000000000000000000000000000000\"},"
     " \"state_file\": \"@STATE@\","
-    " \"limits\": {\"per_identity_concurrency\": 2, \"max_body\": 1},"
+    " \"limits\": {\"per_identity_concurrency\": 2, \"max_body_bytes\": 1},"
     " \"keys\": ["
     "  {\"name\": \"prod\", \"path\": \"x.pem\", \"default\": true,"
     "   \"allow\": {\"uids\": [4242], \"groups\": [777], \"certs\": [\"ci.example.com\"],"
@@ -156,7 +179,7 @@ test_allow_lists(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(policy_new(j, &p, &eb), 0);
+	assert_int_equal(policy_of(j, &p, &eb), 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ident_unix(&id, cases[i].uid, cases[i].gid);
 		assert_int_equal(policy_authorize(p, &id, cases[i].key,
@@ -193,7 +216,7 @@ test_tokens(void **state)
 	json_t *j = conf(base_conf);
 
 	(void)state;
-	assert_int_equal(policy_new(j, &p, &eb), 0);
+	assert_int_equal(policy_of(j, &p, &eb), 0);
 	assert_true(policy_has_tokens(p));
 	policy_identity_init(&id, "192.0.2.1:1");
 	assert_int_equal(policy_identity_token(p, "Bearer " CI_TOKEN, &id,
@@ -255,7 +278,7 @@ test_oidc(void **state)
 	text = xasprintf(tmpl, jwkspath, hash);
 	j = json_loads(text, 0, NULL);
 	free(text);
-	assert_int_equal(policy_new(j, &p, &eb), 0);
+	assert_int_equal(policy_of(j, &p, &eb), 0);
 	assert_true(policy_has_tokens(p));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cl = xasprintf("{\"iss\": \"https://token.test\", \"aud\": "
@@ -310,7 +333,7 @@ test_default_key(void **state)
 	json_t *j = conf(base_conf), *two;
 
 	(void)state;
-	assert_int_equal(policy_new(j, &p, &eb), 0);
+	assert_int_equal(policy_of(j, &p, &eb), 0);
 	ident_unix(&id, 4242, 1);
 	assert_int_equal(policy_default_key(p, &id, "imgtool", &k, &eb), 0);
 	assert_string_equal(k, "prod");
@@ -323,7 +346,7 @@ test_default_key(void **state)
 
 	two = json_loads("{\"keys\":[{\"name\":\"a\",\"default\":true},"
 	    "{\"name\":\"b\",\"default\":true}]}", 0, NULL);
-	assert_int_equal(policy_new(two, &p, &eb), 0);
+	assert_int_equal(policy_of(two, &p, &eb), 0);
 	assert_int_equal(policy_default_key(p, &id, "imgtool", &k, &eb),
 	    ZS_ERR_INVALID);
 	policy_free(p);
@@ -340,7 +363,7 @@ test_rate_and_concurrency(void **state)
 	json_t *j = conf(base_conf);
 
 	(void)state;
-	assert_int_equal(policy_new(j, &p, &eb), 0);
+	assert_int_equal(policy_of(j, &p, &eb), 0);
 	ident_unix(&a, 4242, 1);
 	ident_unix(&b, 1000, 777);
 	/* max_per_hour counts signatures returned: the store does (test-store). */
@@ -389,7 +412,7 @@ test_admission(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(policy_new(j, &p, &eb), 0);
+	assert_int_equal(policy_of(j, &p, &eb), 0);
 	ident_unix(&id, 4242, 1);
 	assert_true(policy_key_has_image_rules(p, "prod"));
 	assert_false(policy_key_has_image_rules(p, "open"));
@@ -448,7 +471,7 @@ test_admission(void **state)
 	    json_string("board-a"));
 	json_object_set_new(json_object_get(k, "rules"), "security_counter",
 	    json_true());
-	assert_int_equal(policy_new(j, &p, &eb), 0);
+	assert_int_equal(policy_of(j, &p, &eb), 0);
 	img.signed_image = 1;
 	assert_int_equal(policy_admission(p, &id, "prod", &img, &a, &eb),
 	    ZS_ERR_DENIED);
@@ -497,7 +520,7 @@ test_config_errors(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		j = json_loads(bad[i], 0, NULL);
 		assert_non_null(j);
-		if (policy_new(j, &p, &eb) != ZS_ERR_INVALID)
+		if (policy_of(j, &p, &eb) != ZS_ERR_INVALID)
 			fail_msg("accepted: %s", bad[i]);
 		json_decref(j);
 	}
