@@ -403,12 +403,14 @@ cmd_load(int argc, char **argv)
 /*
  * `exec -n N [-j JOBS] -- CMD ARGS...`: N runs of CMD, JOBS at a time: the
  * median wall time of one run, the runs per second, and the largest
- * maximum RSS of a run (wait4).
+ * maximum RSS of a run (wait4). CMD's standard output goes to /dev/null,
+ * so that only our one line reaches the caller.
  */
 static int
 cmd_exec(int argc, char **argv)
 {
 	struct rusage ru;
+	posix_spawn_file_actions_t fa;
 	double *t, *t0, start, total;
 	pid_t *pids, pid;
 	long maxrss = 0;
@@ -428,6 +430,12 @@ cmd_exec(int argc, char **argv)
 		    "CMD...\n");
 		return 2;
 	}
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+	    O_WRONLY, 0) != 0) {
+		fprintf(stderr, "zsign-load: posix_spawn_file_actions failed\n");
+		return 1;
+	}
 	t = xcalloc((size_t)n, sizeof(double));
 	t0 = xcalloc((size_t)jobs, sizeof(double));
 	pids = xcalloc((size_t)jobs, sizeof(pid_t));
@@ -437,7 +445,7 @@ cmd_exec(int argc, char **argv)
 			if (pids[k] != 0)
 				continue;
 			t0[k] = now();
-			if (posix_spawn(&pids[k], argv[optind], NULL, NULL,
+			if (posix_spawn(&pids[k], argv[optind], &fa, NULL,
 			    argv + optind, environ) != 0) {
 				fprintf(stderr, "zsign-load: cannot run %s\n",
 				    argv[optind]);
@@ -467,6 +475,7 @@ cmd_exec(int argc, char **argv)
 	printf("runs=%d jobs=%d median_ms=%.2f min_ms=%.2f max_ms=%.2f "
 	    "runs_per_s=%.1f maxrss_kib=%ld\n", n, jobs, t[n / 2] * 1e3,
 	    t[0] * 1e3, t[n - 1] * 1e3, n / total, maxrss);
+	posix_spawn_file_actions_destroy(&fa);
 	free(t);
 	free(t0);
 	free(pids);
