@@ -20,6 +20,7 @@
 #include <netinet/tcp.h>
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +28,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+
+#include <http_parser.h>
 
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -66,6 +69,19 @@
 #define CONN_READ_MAX		(1024 * 1024)
 /* Bytes asked of one readv() there. */
 #define CONN_READ_CHUNK		(256 * 1024)
+/*
+ * One chain for a large body. evhttp hands a request its body as the
+ * chains they were read into, and zsignd needs it in one piece: copying
+ * 64 MiB out of 300 chains cost a quarter of a large request's CPU time.
+ * So http-parser follows the requests on a plain socket beside evhttp,
+ * only to learn where each body starts and how long it is; a body of
+ * CONN_BODY_MIN bytes or more (within the body cap) then gets one chain
+ * for all of it, and server.c takes it over without a copy. Framing stays
+ * evhttp's alone: should the two parsers ever disagree, the bytes are the
+ * same, in the same order, and a body in several chains is copied as
+ * before (server.c); a connection http-parser rejects is not followed.
+ */
+#define CONN_BODY_MIN		(1024 * 1024)
 
 struct watched {
 	struct conn		*c;
@@ -74,6 +90,12 @@ struct watched {
 	struct event		*attach;	/* pending: we hold a bev ref */
 	struct evbuffer_cb_entry *more;		/* conn_read_more(), or NULL */
 	int			 in_more;	/* inside conn_read_more() */
+	http_parser		 hp;		/* follows the requests */
+	int			 hp_off;	/* it gave up: not followed */
+	int			 in_body;	/* headers seen, body to come */
+	int			 one_chain;	/* the body has its chain */
+	uint64_t		 body_len;	/* Content-Length */
+	uint64_t		 body_seen;	/* of it, in the input */
 	struct timespec		 since;		/* reading since */
 	int			 reading;
 	conn_done_fn		*done;		/* reply being written, or NULL */
@@ -95,6 +117,8 @@ struct conn {
 	void			*make_arg;
 	struct watched		*list;
 	unsigned long long	 more_bytes;	/* read by conn_read_more() */
+	size_t			 body_max;	/* largest body (evhttp's) */
+	unsigned long		 one_chains;	/* bodies given one chain */
 };
 
 static long
@@ -282,9 +306,119 @@ conn_read_more_bytes(const struct conn *c)
 	return c->more_bytes;
 }
 
+void
+conn_set_body_max(struct conn *c, size_t max)
+{
+	c->body_max = max;
+}
+
+static int
+conn_hp_headers(http_parser *hp)
+{
+	struct watched *w = hp->data;
+
+	w->in_body = !(hp->flags & F_CHUNKED) && hp->content_length > 0;
+	w->body_len = hp->content_length;
+	w->body_seen = 0;
+	w->one_chain = 0;
+	return 0;
+}
+
+static int
+conn_hp_body(http_parser *hp, const char *at, size_t len)
+{
+	struct watched *w = hp->data;
+
+	w->body_seen += len;
+	return 0;
+}
+
+static int
+conn_hp_done(http_parser *hp)
+{
+	struct watched *w = hp->data;
+
+	w->in_body = 0;
+	return 0;
+}
+
+static const http_parser_settings conn_hp_settings = {
+	.on_headers_complete = conn_hp_headers,
+	.on_body = conn_hp_body,
+	.on_message_complete = conn_hp_done,
+};
+
+/* Show http-parser the last n bytes of in (just read). */
+static void
+conn_follow(struct watched *w, struct evbuffer *in, size_t n)
+{
+	struct evbuffer_iovec v[16];
+	struct evbuffer_ptr pos;
+	size_t len = evbuffer_get_length(in);
+	int i, nv;
+
+	while (!w->hp_off && n > 0) {
+		if (evbuffer_ptr_set(in, &pos, len - n, EVBUFFER_PTR_SET) != 0)
+			break;
+		if ((nv = evbuffer_peek(in, (ev_ssize_t)n, &pos, v, 16)) <= 0)
+			break;
+		for (i = 0; i < nv && i < 16 && n > 0; i++) {
+			if (v[i].iov_len > n)
+				v[i].iov_len = n;
+			if (http_parser_execute(&w->hp, &conn_hp_settings,
+			    v[i].iov_base, v[i].iov_len) != v[i].iov_len ||
+			    w->hp.upgrade) {
+				/* Not followed: evhttp alone reads it. */
+				w->hp_off = 1;
+				w->in_body = 0;
+				return;
+			}
+			n -= v[i].iov_len;
+		}
+	}
+}
+
 /*
- * The input buffer of a plain socket's bufferevent changed: after a full
- * 4 KiB read by libevent, read on from its socket (see CONN_READ_MAX).
+ * A large body has begun: move what the input holds (its start, and the
+ * headers evhttp has not read yet) into one chain with room for the rest.
+ * Only inside libevent's read, where the input's end is open; where there
+ * is no room for it in one piece, the bytes go back as they were.
+ */
+static void
+conn_one_chain(struct watched *w, struct evbuffer *in)
+{
+	struct evbuffer_iovec v;
+	size_t have = evbuffer_get_length(in), rest;
+	uint8_t *tmp;
+
+	w->one_chain = 1;
+	if (w->body_len < CONN_BODY_MIN || w->body_len > w->c->body_max ||
+	    w->body_seen >= w->body_len || have > CONN_READ_MAX +
+	    CONN_LIBEVENT_READ || evbuffer_reserve_space(in, 1, &v, 1) != 1)
+		return;
+	rest = (size_t)(w->body_len - w->body_seen);
+	tmp = xmalloc(have);
+	if (evbuffer_remove(in, tmp, have) != (int)have)
+		fatalx("%s: evbuffer_remove failed", __func__);
+	if (evbuffer_reserve_space(in, (ev_ssize_t)(have + rest), &v,
+	    1) == 1 && v.iov_len >= have + rest) {
+		memcpy(v.iov_base, tmp, have);
+		v.iov_len = have;
+		w->c->one_chains++;
+	} else {
+		v.iov_len = 0;
+		if (evbuffer_add(in, tmp, have) != 0)
+			fatalx("%s: evbuffer_add failed", __func__);
+	}
+	if (v.iov_len > 0 && evbuffer_commit_space(in, &v, 1) != 0)
+		fatalx("%s: evbuffer_commit_space failed", __func__);
+	free(tmp);
+}
+
+/*
+ * The input buffer of a plain socket's bufferevent changed. Bytes read:
+ * show them to http-parser, give a large body its chain, and after a full
+ * 4 KiB read by libevent, read on from the socket (see CONN_READ_MAX).
  * A short read, EAGAIN, end of file or an error ends the loop with nothing
  * lost: the socket stays readable, and libevent's next read sees the end
  * of file (after an error such as a reset, as an end of file at worst).
@@ -301,24 +435,39 @@ conn_read_more(struct evbuffer *in, const struct evbuffer_cb_info *info,
 	ssize_t n;
 	int i, nv;
 
-	if (w->in_more || info->n_added != CONN_LIBEVENT_READ ||
-	    !(bufferevent_get_enabled(w->bev) & EV_READ) ||
-	    (fd = bufferevent_getfd(w->bev)) == -1)
+	/* Only reads add to a bufferevent's input (and our own moves). */
+	if (w->in_more || info->n_added == 0)
 		return;
 	w->in_more = 1;
+	conn_follow(w, in, info->n_added);
+	if (w->in_body && !w->one_chain)
+		conn_one_chain(w, in);
+	if (info->n_added != CONN_LIBEVENT_READ ||
+	    !(bufferevent_get_enabled(w->bev) & EV_READ) ||
+	    (fd = bufferevent_getfd(w->bev)) == -1)
+		goto out;
 	while (got < CONN_READ_MAX) {
 		want = CONN_READ_MAX - got < CONN_READ_CHUNK ?
 		    CONN_READ_MAX - got : CONN_READ_CHUNK;
+		/* Up to a body's end, which its chain is sized for. */
+		if (w->in_body && w->body_len - w->body_seen < want)
+			want = (size_t)(w->body_len - w->body_seen);
+		if (want == 0)
+			break;
 		/* Fails (frozen end) unless inside libevent's own read. */
 		if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)want, v,
 		    2)) <= 0)
 			break;
-		want = 0;
 		for (i = 0; i < nv; i++) {
 			iov[i].iov_base = v[i].iov_base;
 			iov[i].iov_len = v[i].iov_len;
-			want += v[i].iov_len;
 		}
+		/* The reserve may offer more than asked: take what we asked. */
+		if (iov[0].iov_len >= want) {
+			iov[0].iov_len = want;
+			nv = 1;
+		} else
+			iov[1].iov_len = want - iov[0].iov_len;
 		if ((n = readv(fd, iov, nv)) <= 0)
 			break;
 		/* Commit what was filled: the first vector, then the next. */
@@ -330,11 +479,13 @@ conn_read_more(struct evbuffer *in, const struct evbuffer_cb_info *info,
 		/* Nothing touched the buffer since the reserve: bytes read. */
 		if (evbuffer_commit_space(in, v, nv) != 0)
 			fatalx("%s: evbuffer_commit_space failed", __func__);
+		conn_follow(w, in, (size_t)n);
 		got += (size_t)n;
 		w->c->more_bytes += (unsigned long long)n;
 		if ((size_t)n < want)
 			break;
 	}
+ out:
 	w->in_more = 0;
 }
 
@@ -356,6 +507,8 @@ conn_bevcb(struct event_base *base, void *arg)
 	w = xcalloc(1, sizeof(*w));
 	w->c = c;
 	w->bev = bev;
+	http_parser_init(&w->hp, HTTP_REQUEST);
+	w->hp.data = w;
 	/* TLS: bufferevent_openssl reads records itself (4 KiB and more). */
 	if (c->make == NULL && (w->more = evbuffer_add_cb(
 	    bufferevent_get_input(bev), conn_read_more, w)) == NULL)

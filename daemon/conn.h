@@ -43,6 +43,11 @@ void			 conn_set_maker(struct conn *c, conn_make_fn *make,
 			    void *arg);
 /* The connections open now. */
 unsigned int		 conn_count(const struct conn *c);
+/*
+ * The largest request body evhttp takes (its max body size): a larger
+ * one is never given a chain of its own (conn.c, CONN_BODY_MIN).
+ */
+void			 conn_set_body_max(struct conn *c, size_t max);
 /* Bytes taken off plain sockets by large reads so far (conn.c, tests). */
 unsigned long long	 conn_read_more_bytes(const struct conn *c);
 /*

@@ -132,7 +132,8 @@ struct sreq {
 	char			 approval[APPROVAL_ID_LEN];	/* "" */
 	struct runtime		*rt;		/* the generation it began on */
 	void			(*run)(struct sign_job *);	/* worker */
-	uint8_t			*body;
+	uint8_t			*body;		/* malloc'd, or in hold */
+	struct evbuffer		*hold;		/* NULL, or body's one chain */
 	size_t			 len;
 	size_t			 cost;		/* file bytes, for the caps */
 	struct sign_job		 job;
@@ -392,11 +393,21 @@ secs_since(const struct timespec *t0)
 	    (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Free a request body: malloc'd, or the chain hold keeps (body in it). */
+static void
+body_free(uint8_t *body, struct evbuffer *hold)
+{
+	if (hold != NULL)
+		evbuffer_free(hold);
+	else
+		free(body);
+}
+
 static void
 sreq_free(struct sreq *sr)
 {
 	/* JSON text and images: not secret, not zeroized (keys never travel). */
-	free(sr->body);
+	body_free(sr->body, sr->hold);
 	free(sr->job.reply);
 	runtime_unref(sr->rt);
 	free(sr);
@@ -519,30 +530,43 @@ header_is_bin(struct evhttp_request *req, const char *name)
  */
 static void	route_job_body(struct server *, struct evhttp_request *,
 		    struct reqinfo *, void (*)(struct sign_job *), uint8_t *,
-		    size_t, int, const char *);
+		    struct evbuffer *, size_t, int, const char *);
 
 static void
 route_job(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
     void (*handler)(struct sign_job *))
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(req), *hold = NULL;
 	size_t len = evbuffer_get_length(in);
-	uint8_t *body = xmalloc(len + 1);
+	uint8_t *body;
 
-	if (evbuffer_remove(in, body, len) != (int)len)
-		fatalx("%s: evbuffer_remove failed", __func__);
-	route_job_body(s, req, ri, handler, body, len,
+	/*
+	 * A large body read into one chain (conn.c) is taken over as it is:
+	 * its chain moves to our own buffer, which the request keeps.
+	 */
+	if (len > 0 && evbuffer_get_contiguous_space(in) == len) {
+		if ((hold = evbuffer_new()) == NULL ||
+		    evbuffer_add_buffer(hold, in) != 0 ||
+		    (body = evbuffer_pullup(hold, -1)) == NULL)
+			fatalx("%s: cannot take over the body", __func__);
+	} else {
+		body = xmalloc(len + 1);
+		if (evbuffer_remove(in, body, len) != (int)len)
+			fatalx("%s: evbuffer_remove failed", __func__);
+	}
+	route_job_body(s, req, ri, handler, body, hold, len,
 	    header_is_bin(req, "Content-Type"), NULL);
 }
 
 /*
- * The same for a body already in hand (body taken over): a request
- * received now, or an approved held request (approval its id).
+ * The same for a body already in hand (body taken over, or the chain hold
+ * keeps it in, taken over then): a request received now, or an approved
+ * held request (approval its id).
  */
 static void
 route_job_body(struct server *s, struct evhttp_request *req,
     struct reqinfo *ri, void (*handler)(struct sign_job *), uint8_t *body,
-    size_t len, int bin_in, const char *approval)
+    struct evbuffer *hold, size_t len, int bin_in, const char *approval)
 {
 	size_t cost;
 	struct zs_errbuf eb;
@@ -556,7 +580,7 @@ route_job_body(struct server *s, struct evhttp_request *req,
 		    "zsignd is shutting down");
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "zsignd is shutting down");
-		free(body);
+		body_free(body, hold);
 		return;
 	}
 	if (s->in_flight >= s->rt->cfg.in_flight_max) {
@@ -564,7 +588,7 @@ route_job_body(struct server *s, struct evhttp_request *req,
 		    "busy: too many requests in flight");
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "busy: too many requests in flight");
-		free(body);
+		body_free(body, hold);
 		return;
 	}
 	/*
@@ -581,7 +605,7 @@ route_job_body(struct server *s, struct evhttp_request *req,
 	if (held != 0) {
 		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
 		    "busy: too many request bytes in flight");
-		free(body);
+		body_free(body, hold);
 		return;
 	}
 	if (security_enter(s->sec, &ri->id, &eb) != 0) {
@@ -589,7 +613,7 @@ route_job_body(struct server *s, struct evhttp_request *req,
 		s->bytes_in_flight -= cost;
 		pthread_mutex_unlock(&s->budget_mtx);
 		sign_refused(s, req, ri, eb.code, eb.msg);
-		free(body);
+		body_free(body, hold);
 		return;
 	}
 	metrics_request_begin(s->metrics);
@@ -605,6 +629,7 @@ route_job_body(struct server *s, struct evhttp_request *req,
 	sr->len = len;
 	sr->cost = cost;
 	sr->body = body;
+	sr->hold = hold;
 	/*
 	 * The body's 8 KiB read chains are free now, on the heap: give them
 	 * back before the image is built, or a large request peaks at three
@@ -754,7 +779,7 @@ route_fetch(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 		approval_answer(s, req, ri, r, pending, 202, &eb);
 		return;
 	}
-	route_job_body(s, req, ri, handle_sign, body, len, bin, id);
+	route_job_body(s, req, ri, handle_sign, body, NULL, len, bin, id);
 }
 
 /* evhttp's callback for every complete request: the dispatcher. */
@@ -990,6 +1015,8 @@ listener_new(struct server *s, struct zs_errbuf *eb)
 	l->srv = s;
 	l->conns = conn_new(s->base, cfg->request_timeout_ms, cfg->conns_max,
 	    listener_pause, l);
+	conn_set_body_max(l->conns, (size_t)cfg->body_max +
+	    PROTO_BIN_HEAD_SLACK);
 	l->http = server_http_new(s, l);
 	return l;
 }
@@ -1053,6 +1080,8 @@ server_reload(struct server *s)
 		server_http_limits(s->listeners[i].http, &s->rt->cfg);
 		conn_set_limits(s->listeners[i].conns,
 		    s->rt->cfg.request_timeout_ms, s->rt->cfg.conns_max);
+		conn_set_body_max(s->listeners[i].conns,
+		    (size_t)s->rt->cfg.body_max + PROTO_BIN_HEAD_SLACK);
 	}
 	/* A log_level removed from the file means the default again. */
 	log_setlevel(s->rt->cfg.log_level >= 0 ? s->rt->cfg.log_level :

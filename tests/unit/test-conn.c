@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for daemon/conn.c's large reads: a real evhttp on a Unix
- * socket under conn's watcher receives large and pipelined requests
- * intact, and most of a large body comes through conn_read_more(). The
- * last check is the one that fails if libevent 2.1's read internals that
- * conn.c relies on change (see CONN_LIBEVENT_READ there).
+ * socket under conn's watcher receives large, pipelined and chunked
+ * requests intact, most of a large body comes through conn_read_more(),
+ * and a large body reaches the request in one chain. The last two fail if
+ * the libevent 2.1 internals conn.c relies on change (CONN_LIBEVENT_READ).
  */
 #include "config.h"
 
@@ -43,6 +43,7 @@ struct srv {
 	int			 want;		/* stop after this many */
 	size_t			 lens[4];
 	int			 intact[4];
+	int			 one_chain[4];
 };
 
 struct writer {
@@ -71,7 +72,7 @@ request_cb(struct evhttp_request *req, void *arg)
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in), i;
 	uint8_t *p;
-	int ok = 1;
+	int ok = 1, one = evbuffer_get_contiguous_space(in) == len;
 
 	p = evbuffer_pullup(in, -1);
 	for (i = 0; i < len && ok; i++)
@@ -79,6 +80,7 @@ request_cb(struct evhttp_request *req, void *arg)
 	if (s->nreq < 4) {
 		s->lens[s->nreq] = len;
 		s->intact[s->nreq] = ok;
+		s->one_chain[s->nreq] = one;
 	}
 	evhttp_send_reply(req, 200, "OK", NULL);
 	if (++s->nreq == s->want)
@@ -105,6 +107,7 @@ srv_open(struct srv *s, int want)
 	assert_int_equal(listen(fd, 8), 0);
 	assert_non_null(s->base = event_base_new());
 	assert_non_null(s->conn = conn_new(s->base, 0, 16, pause_cb, NULL));
+	conn_set_body_max(s->conn, BIG_LEN + 1);
 	assert_non_null(s->http = evhttp_new(s->base));
 	evhttp_set_max_body_size(s->http, BIG_LEN + 1);
 	evhttp_set_gencb(s->http, request_cb, s);
@@ -195,6 +198,8 @@ test_big_body(void **state)
 	 * elsewhere than inside evbuffer_read(): see conn.c.
 	 */
 	assert_true(conn_read_more_bytes(s.conn) > BIG_LEN / 2);
+	/* And it came in one chain, for server.c to take over. */
+	assert_true(s.one_chain[0]);
 	srv_close(&s);
 }
 
@@ -218,12 +223,45 @@ test_pipelined(void **state)
 	srv_close(&s);
 }
 
+/* A chunked body (no length to size a chain by) arrives intact too. */
+static void
+test_chunked(void **state)
+{
+	struct srv s;
+	struct writer w = { 0 };
+	const char *head = "POST /x HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n";
+	size_t hl = strlen(head), off, i, n, chunk = BIG_LEN / 8;
+	int k;
+
+	srv_open(&s, 1);
+	w.data = malloc(hl + BIG_LEN / 2 + 64);
+	assert_non_null(w.data);
+	memcpy(w.data, head, hl);
+	off = hl;
+	for (k = 0, i = 0; k < 4; k++) {
+		off += (size_t)sprintf((char *)w.data + off, "%zx\r\n", chunk);
+		for (n = 0; n < chunk; n++, i++)
+			w.data[off++] = pat(i);
+		memcpy(w.data + off, "\r\n", 2);
+		off += 2;
+	}
+	memcpy(w.data + off, "0\r\n\r\n", 5);
+	w.len = off + 5;
+	serve(&s, &w);
+	assert_int_equal(s.nreq, 1);
+	assert_int_equal(s.lens[0], BIG_LEN / 2);
+	assert_true(s.intact[0]);
+	srv_close(&s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_big_body),
 		cmocka_unit_test(test_pipelined),
+		cmocka_unit_test(test_chunked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
