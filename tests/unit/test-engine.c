@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "common/zserr.h"
+#include "daemon/conf.h"
 #include "daemon/policy.h"
 #include "lib/engine.h"
 #include "proto/proto.h"
@@ -174,26 +175,40 @@ ident_unix(struct policy_identity *id)
 	snprintf(id->name, sizeof(id->name), "uid:1000");
 }
 
+/* The policy of configuration text, built as zsignd builds it. */
+static int
+policy_of(const char *text, struct policy **pp, struct zs_errbuf *eb)
+{
+	struct conf cfg;
+	json_t *j;
+	int r;
+
+	assert_non_null(j = json_loads(text, 0, NULL));
+	conf_init(&cfg);
+	if ((r = conf_load_json(&cfg, j, "test", eb)) == 0)
+		r = policy_new(&cfg, pp, eb);
+	conf_free(&cfg);
+	json_decref(j);
+	return r;
+}
+
 /* A key's "tools" names each engine; raw-sign is not one of them. */
 static void
 test_policy(void **state)
 {
-	const struct engine_ops *e;
 	struct policy_identity id;
 	struct zs_errbuf eb;
 	struct policy *p;
 	char conf[512];
-	json_t *j;
 	size_t i, k, n = engine_count();
 
 	(void)state;
 	ident_unix(&id);
 	for (i = 0; i < n; i++) {
-		e = engine_at(i);
 		snprintf(conf, sizeof(conf), "{\"keys\":[{\"name\":\"k\","
-		    "\"allow\":{\"tools\":[\"%s\"]}}]}", e->name);
-		assert_non_null(j = json_loads(conf, 0, NULL));
-		assert_int_equal(policy_new(j, &p, &eb), 0);
+		    "\"path\":\"/k.pem\",\"allow\":{\"tools\":[\"%s\"]}}]}",
+		    engine_at(i)->name);
+		assert_int_equal(policy_of(conf, &p, &eb), 0);
 		for (k = 0; k < n; k++)
 			assert_int_equal(policy_authorize(p, &id, "k",
 			    engine_at(k)->name, &eb), k == i ? 0 :
@@ -201,12 +216,10 @@ test_policy(void **state)
 		assert_int_equal(policy_authorize(p, &id, "k",
 		    POLICY_TOOL_RAW_NAME, &eb), ZS_ERR_DENIED);
 		policy_free(p);
-		json_decref(j);
 	}
-	assert_non_null(j = json_loads("{\"keys\":[{\"name\":\"k\","
-	    "\"allow\":{\"tools\":[\"west\"]}}]}", 0, NULL));
-	assert_int_equal(policy_new(j, &p, &eb), ZS_ERR_INVALID);
-	json_decref(j);
+	assert_int_equal(policy_of("{\"keys\":[{\"name\":\"k\",\"path\":"
+	    "\"/k.pem\",\"allow\":{\"tools\":[\"west\"]}}]}", &p, &eb),
+	    ZS_ERR_INVALID);
 }
 
 /* Kinds of parsed args' files, as a string (I in, C config, K key, O out). */
