@@ -79,6 +79,8 @@ struct sqlite_job {
 	uint64_t			 seq;
 	int				 r;
 	int				 done;
+	int				 lead;	/* runs the next batch */
+	pthread_cond_t			 cv;	/* done or lead was set */
 	struct zs_errbuf		 eb;
 	struct sqlite_job		*next;
 };
@@ -90,7 +92,6 @@ struct sqlite_store {
 	char			*node;
 	pthread_mutex_t		 mtx;	/* one transaction at a time on db */
 	pthread_mutex_t		 qmtx;	/* guards what follows */
-	pthread_cond_t		 qcv;
 	struct sqlite_job	*queue;	/* admissions for the next batch */
 	struct sqlite_job	**qtail;
 	int			 leader; /* a batch is running */
@@ -293,7 +294,6 @@ sqlite_close(void *h)
 	free(s->node);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_mutex_destroy(&s->qmtx);
-	pthread_cond_destroy(&s->qcv);
 	free(s);
 }
 
@@ -311,7 +311,6 @@ sqlite_open(const char *path, const struct store_opts *opts, void **hp,
 	s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_mutex_init(&s->qmtx, NULL);
-	pthread_cond_init(&s->qcv, NULL);
 	s->qtail = &s->queue;
 	s->path = xstrdup(path);
 	s->node = xstrdup(opts->node ? opts->node : "-");
@@ -612,16 +611,20 @@ sqlite_admit(void *h, const struct store_admit *a, uint64_t *seqp,
 
 	memset(&job, 0, sizeof(job));
 	job.a = a;
+	pthread_cond_init(&job.cv, NULL);
 	pthread_mutex_lock(&s->qmtx);
 	*s->qtail = &job;
 	s->qtail = &job.next;
-	/* The first to find no batch running runs the whole queue. */
-	while (!job.done) {
-		if (s->leader) {
-			pthread_cond_wait(&s->qcv, &s->qmtx);
-			continue;
-		}
-		s->leader = 1;
+	/*
+	 * The first to find no batch running runs the whole queue; the rest
+	 * sleep until their batch is done, or until they are handed the next.
+	 * Each is woken once, by name: no herd at every commit.
+	 */
+	if (!s->leader)
+		s->leader = job.lead = 1;
+	while (!job.done && !job.lead)
+		pthread_cond_wait(&job.cv, &s->qmtx);
+	if (!job.done) {
 		batch = s->queue;
 		s->queue = NULL;
 		s->qtail = &s->queue;
@@ -631,11 +634,18 @@ sqlite_admit(void *h, const struct store_admit *a, uint64_t *seqp,
 		for (j = batch; j != NULL; j = next) {
 			next = j->next;
 			j->done = 1;
+			if (j != &job)
+				pthread_cond_signal(&j->cv);
 		}
-		s->leader = 0;
-		pthread_cond_broadcast(&s->qcv);
+		/* Those that queued meanwhile go next, in one batch. */
+		if (s->queue != NULL) {
+			s->queue->lead = 1;
+			pthread_cond_signal(&s->queue->cv);
+		} else
+			s->leader = 0;
 	}
 	pthread_mutex_unlock(&s->qmtx);
+	pthread_cond_destroy(&job.cv);
 	if (job.r != 0) {
 		*eb = job.eb;
 		return job.r;
