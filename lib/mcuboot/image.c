@@ -110,6 +110,9 @@ pass_free(struct pass *p)
 }
 
 /* Note a line imgtool prints on stdout (image.py's or main.py's). */
+static void	say(struct signctx *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static void
 say(struct signctx *c, const char *fmt, ...)
 {
