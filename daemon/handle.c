@@ -143,19 +143,32 @@ files_check(struct signctx *c, const char *const *names, size_t n,
 }
 
 /*
- * Collect the file names of parsed args: all of them into names, the
- * inputs into innames; *argkey gets the key's.
+ * The file arguments of parsed args into files[0..*np): the engines'
+ * argument caps keep them within ENGINE_FILES_MAX.
  */
 static int
-file_names(struct signctx *c, const void *a, const char **names,
-    size_t *nnames, const char **innames, size_t *nin, const char **argkey)
+file_list(struct signctx *c, const void *a, struct engine_file *files,
+    size_t *np)
 {
-	struct engine_file files[ENGINE_FILES_MAX];
-	size_t i, n = c->req->engine->files(a, files, ENGINE_FILES_MAX);
+	size_t n = c->req->engine->files(a, files, ENGINE_FILES_MAX);
 
 	if (n > ENGINE_FILES_MAX)
 		return zs_errf(&c->eb, ZS_ERR_INTERNAL, "more file arguments "
 		    "than ENGINE_FILES_MAX");
+	*np = n;
+	return 0;
+}
+
+/*
+ * Collect the names of files[0..n): all of them into names, the inputs
+ * into innames; *argkey gets the key's.
+ */
+static void
+file_names(const struct engine_file *files, size_t n, const char **names,
+    size_t *nnames, const char **innames, size_t *nin, const char **argkey)
+{
+	size_t i;
+
 	for (i = 0; i < n; i++) {
 		names[(*nnames)++] = files[i].name;
 		if (files[i].kind == ENGINE_FILE_KEY)
@@ -163,7 +176,6 @@ file_names(struct signctx *c, const void *a, const char **names,
 		else if (files[i].kind != ENGINE_FILE_OUT)
 			innames[(*nin)++] = files[i].name;
 	}
-	return 0;
 }
 
 static void
@@ -318,6 +330,7 @@ sign_west(struct signctx *c)
 	struct zephyr_imgtool_params p;
 	void *a[WEST_RUNS] = { NULL, NULL };
 	struct engine_result res[WEST_RUNS];
+	struct engine_file files[ENGINE_FILES_MAX];
 	struct kconfig *kc = NULL;
 	const char *fmts[WEST_RUNS], *ins[WEST_RUNS];
 	const char *names[2 * ENGINE_FILES_MAX], *innames[2 * ENGINE_FILES_MAX];
@@ -325,7 +338,7 @@ sign_west(struct signctx *c)
 	char outs[WEST_RUNS][32];
 	char fixed[WEST_FIXED_ARGS / 2][ARG_LEN_MAX];
 	char **argv = NULL, *s;
-	size_t i, nruns = 0, nnames = 0, nin = 0;
+	size_t i, nruns = 0, nnames = 0, nin = 0, nfiles = 0;
 	int argc, r;
 
 	memset(&p, 0, sizeof(p));
@@ -351,9 +364,10 @@ sign_west(struct signctx *c)
 		argv = west_argv(req, fixed, ins[i], outs[i], &argc);
 		r = e->parse(argc, argv, &a[i], &c->eb);
 		free(argv);
-		if (r != 0 || (r = file_names(c, a[i], names, &nnames, innames,
-		    &nin, &argkey)) != 0)
+		if (r != 0 || (r = file_list(c, a[i], files, &nfiles)) != 0)
 			goto out;
+		file_names(files, nfiles, names, &nnames, innames, &nin,
+		    &argkey);
 	}
 	if ((r = files_check(c, names, nnames, innames, nin)) != 0 ||
 	    (r = key_resolve(c, argkey)) != 0)
@@ -405,21 +419,19 @@ sign_args(struct signctx *c)
 	const char *argkey = NULL, *date = NULL;
 	struct engine_result res;
 	char today[sizeof("YYYY-MM-DD")];
-	size_t n, nnames = 0, nin = 0;
+	size_t n = 0, nnames = 0, nin = 0;
 	void *a = NULL;
 	struct tm tm;
 	time_t now;
 	int r, need;
 
-	if ((r = e->parse(req->argc, req->argv, &a, &c->eb)) != 0)
+	if ((r = e->parse(req->argc, req->argv, &a, &c->eb)) != 0 ||
+	    (r = file_list(c, a, files, &n)) != 0 ||
+	    (r = rimconf_resolve_files(c->job->configs, e->name, files, n,
+	    req->files, &c->eb)) != 0)
 		goto out;
-	n = e->files(a, files, ENGINE_FILES_MAX);
-	if ((r = rimconf_resolve_files(c->job->configs, e->name, files,
-	    n < ENGINE_FILES_MAX ? n : ENGINE_FILES_MAX, req->files,
-	    &c->eb)) != 0 ||
-	    (r = file_names(c, a, names, &nnames, innames, &nin,
-	    &argkey)) != 0 ||
-	    (r = files_check(c, names, nnames, innames, nin)) != 0)
+	file_names(files, n, names, &nnames, innames, &nin, &argkey);
+	if ((r = files_check(c, names, nnames, innames, nin)) != 0)
 		goto out;
 	/*
 	 * rimage insists on -k even for i.MX, which is never signed; west
