@@ -12,6 +12,8 @@ UNIT_TESTS = \
 	tests/unit/test-zephyr \
 	tests/unit/test-toml \
 	tests/unit/test-engine \
+	tests/unit/test-handle \
+	tests/unit/test-server \
 	tests/unit/test-mcuboot \
 	tests/unit/test-mcuboot-verify \
 	tests/unit/test-rimage \
@@ -58,6 +60,12 @@ tests_unit_test_toml_LDADD = $(UNIT_LDADD)
 tests_unit_test_engine_SOURCES = tests/unit/test-engine.c
 tests_unit_test_engine_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_engine_LDADD = $(UNIT_LDADD)
+tests_unit_test_handle_SOURCES = tests/unit/test-handle.c
+tests_unit_test_handle_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_handle_LDADD = $(UNIT_LDADD)
+tests_unit_test_server_SOURCES = tests/unit/test-server.c
+tests_unit_test_server_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_LDADD = $(UNIT_LDADD)
 tests_unit_test_mcuboot_SOURCES = tests/unit/test-mcuboot.c
 tests_unit_test_mcuboot_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mcuboot_LDADD = $(UNIT_LDADD)
