@@ -25,6 +25,12 @@
 #include "common/xmalloc.h"
 #include "state/store-int.h"
 
+/*
+ * The schema version this build writes and reads; a database with another
+ * one is refused (docs/deploy-replicas.md says how to migrate). Each
+ * backend numbers its own schema.
+ */
+#define PG_SCHEMA_VERSION	1
 /* Connections kept open to the database (one per busy worker at most). */
 #define PG_CONNS_MAX		16
 /* Seconds a connection attempt may take (libpq connect_timeout). */
@@ -258,7 +264,7 @@ pg_schema_check(struct pg_store *s, PGconn *c, int create, uint64_t *seqp,
 			    "no zsign tables (zsignd --init-state URL)");
 			goto out;
 		}
-		snprintf(schema, sizeof(schema), "%d", STORE_SCHEMA_VERSION);
+		snprintf(schema, sizeof(schema), "%d", PG_SCHEMA_VERSION);
 		p[0] = STORE_MAGIC;
 		p[1] = schema;
 		if ((r = pg_exec_script(c, pg_schema, eb)) != 0 ||
@@ -279,10 +285,10 @@ pg_schema_check(struct pg_store *s, PGconn *c, int create, uint64_t *seqp,
 		goto out;
 	}
 	if (PQgetisnull(res, 0, 1) ||
-	    atoi(PQgetvalue(res, 0, 1)) != STORE_SCHEMA_VERSION) {
+	    atoi(PQgetvalue(res, 0, 1)) != PG_SCHEMA_VERSION) {
 		r = zs_errf(eb, ZS_ERR_FORMAT, "state database: schema version "
 		    "%s, this zsignd reads %d", PQgetisnull(res, 0, 1) ?
-		    "(none)" : PQgetvalue(res, 0, 1), STORE_SCHEMA_VERSION);
+		    "(none)" : PQgetvalue(res, 0, 1), PG_SCHEMA_VERSION);
 		goto out;
 	}
 	PQclear(res);

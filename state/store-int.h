@@ -12,11 +12,6 @@
 #include "common/zserr.h"
 #include "state/store.h"
 
-/*
- * The schema version this build writes and reads; a store with another
- * one is refused (docs/deploy-replicas.md says how to migrate).
- */
-#define STORE_SCHEMA_VERSION	1
 /* What the meta table's "magic" row holds in every zsign store. */
 #define STORE_MAGIC		"zsign-state"
 /* The window max_per_hour counts over, in seconds. */
