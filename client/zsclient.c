@@ -42,6 +42,7 @@ struct zsclient {
 	const struct tlsopts *tls;	/* https only (tls-opts.c) */
 	SSL_CTX	*ctx;		/* https: made on first use */
 	int	 no_wait;	/* a held sign request is not waited for */
+	json_t	*err_stdout;	/* the last failed sign's "stdout" */
 };
 
 /*
@@ -187,6 +188,7 @@ zsclient_close(struct zsclient *cl)
 	if (cl == NULL)
 		return;
 	SSL_CTX_free(cl->ctx);
+	json_decref(cl->err_stdout);
 	free(cl->addr);
 	free(cl->sockpath);
 	free(cl->host);
@@ -761,9 +763,12 @@ zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 		r = zsclient_reply_bin(req, rp.body, rp.len, &reply, eb);
 	else {
 		reply = jsonlift_loadb((const char *)rp.body, rp.len, 0, &jerr);
-		if (rp.status != 200)
+		if (rp.status != 200) {
 			r = zsclient_reply_error(rp.status, reply, eb);
-		else if (reply == NULL || !json_is_object(reply) ||
+			json_decref(cl->err_stdout);
+			cl->err_stdout = json_incref(json_object_get(reply,
+			    "stdout"));
+		} else if (reply == NULL || !json_is_object(reply) ||
 		    !json_is_object(json_object_get(reply, "files")))
 			r = zs_errf(eb, ZS_ERR_PROTOCOL, "/v1/sign reply has "
 			    "no \"files\" object");
@@ -781,6 +786,12 @@ zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	free(head);
 	free(dtb);
 	return r;
+}
+
+const json_t *
+zsclient_error_stdout(const struct zsclient *cl)
+{
+	return cl->err_stdout;
 }
 
 int

@@ -84,6 +84,11 @@ int	zsclient_key_public(struct zsclient *cl, const char *name,
 /* POST /v1/sign with the request object req; *replyp is the 200 reply. */
 int	zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	    struct zs_errbuf *eb);
+/*
+ * The lines the server's tool printed before the last zsclient_sign()
+ * failed (its error reply's "stdout"), borrowed; NULL when there were none.
+ */
+const json_t	*zsclient_error_stdout(const struct zsclient *cl);
 /* POST /v1/raw-sign with req; *replyp carries a base64 "signature". */
 int	zsclient_raw_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	    struct zs_errbuf *eb);

@@ -45,6 +45,7 @@ struct signctx {
 	json_t			*info;
 	json_t			*warnings;
 	json_t			*out_lines;	/* the tool's stdout */
+	json_t			*fail_lines;	/* ... before it failed */
 	json_t			*params;
 	char			 digest[129];
 	char			 version[64];	/* of the MCUboot image */
@@ -449,9 +450,15 @@ sign_args(struct signctx *c)
 		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 		date = today;
 	}
+	memset(&res, 0, sizeof(res));
 	if ((r = e->sign(a, req->files, c->key, date, c->out, &res,
-	    &c->eb)) != 0 ||
-	    (r = image_rules(c, &res)) != 0)
+	    &c->eb)) != 0) {
+		/* imgtool prints some lines before its late errors. */
+		c->fail_lines = json_array();
+		json_add_stdout(c->fail_lines, &res);
+		goto out;
+	}
+	if ((r = image_rules(c, &res)) != 0)
 		goto out;
 	snprintf(c->digest, sizeof(c->digest), "%s", res.digest_hex);
 	snprintf(c->version, sizeof(c->version), "%s", res.version);
@@ -723,6 +730,20 @@ handle_answer(struct sign_job *job, int r, char **replyp, const char *msg)
 	    strlen(*replyp) : 0, "application/json", msg);
 }
 
+/* Add what the tool printed before it failed to job's error reply. */
+static void
+error_add_stdout(struct sign_job *job, json_t *lines)
+{
+	json_t *o;
+
+	if ((o = json_loadb(job->reply, job->reply_len, 0, NULL)) == NULL ||
+	    json_object_set(o, "stdout", lines) != 0)
+		fatalx("%s: cannot extend the error reply", __func__);
+	free(job->reply);
+	job->reply = reply_dump(o);
+	job->reply_len = strlen(job->reply);
+}
+
 /* Write the request's audit line; on failure c->eb says why. */
 static int
 handle_audit(struct signctx *c, int code, const struct timespec *t0)
@@ -851,8 +872,12 @@ handle_sign(struct sign_job *job)
 	else if (r == 0 && job->bin_out)
 		handle_answer_len(job, r, &reply, rlen, PROTO_BIN_TYPE,
 		    c.eb.msg);
-	else
+	else {
 		handle_answer(job, r, &reply, c.eb.msg);
+		if (r != 0 && json_array_size(c.fail_lines) > 0)
+			error_add_stdout(job, c.fail_lines);
+	}
+	json_decref(c.fail_lines);
 	json_decref(c.params);
 	json_decref(c.info);
 	json_decref(c.warnings);

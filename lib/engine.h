@@ -92,7 +92,9 @@ struct engine_ops {
 	/*
 	 * Sign: inputs from in, outputs added to out (nothing on failure);
 	 * key may be NULL for an unsigned image; date is "YYYY-MM-DD" (UTC)
-	 * for ENGINE_F_DATE engines, else NULL.
+	 * for ENGINE_F_DATE engines, else NULL. On failure res is left
+	 * alone or holds only the stdout lines the tool printed before it
+	 * failed.
 	 */
 	int		(*sign)(const void *args, const struct fileset *in,
 			    struct zs_key *key, const char *date,

@@ -61,9 +61,15 @@ mcuboot_engine_sign(const void *args, const struct fileset *in,
 	size_t i;
 	int r;
 
-	if ((r = mcuboot_sign(args, in, key, out, &mr, eb)) != 0)
-		return r;
+	r = mcuboot_sign(args, in, key, out, &mr, eb);
 	memset(res, 0, sizeof(*res));
+	/* On failure too: what imgtool printed before it failed. */
+	for (i = 0; i < mr.nstdout; i++)
+		memcpy(res->stdout_lines[i], mr.stdout_lines[i],
+		    sizeof(mr.stdout_lines[i]));
+	res->nstdout = mr.nstdout;
+	if (r != 0)
+		return r;
 	memcpy(res->digest_hex, mr.digest_hex, sizeof(res->digest_hex));
 	res->has_image = 1;
 	memcpy(res->version, mr.version, sizeof(res->version));
@@ -73,10 +79,6 @@ mcuboot_engine_sign(const void *args, const struct fileset *in,
 	memcpy(res->cid, mr.cid, sizeof(res->cid));
 	res->has_counter = mr.has_seccnt;
 	res->counter = mr.seccnt;
-	for (i = 0; i < mr.nstdout; i++)
-		memcpy(res->stdout_lines[i], mr.stdout_lines[i],
-		    sizeof(mr.stdout_lines[i]));
-	res->nstdout = mr.nstdout;
 	return 0;
 }
 

@@ -1193,6 +1193,11 @@ mcuboot_sign(const struct mcuboot_args *args, const struct fileset *in,
 	}
 	r = finish_output(&c, final, out, res, eb);
  out:
+	if (r != 0 && res != NULL) {
+		memset(res, 0, sizeof(*res));
+		memcpy(res->stdout_lines, c.say, sizeof(c.say));
+		res->nstdout = c.nsay;
+	}
 	free((void *)(uintptr_t)second.body);
 	pass_free(&first);
 	pass_free(&second);

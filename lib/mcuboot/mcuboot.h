@@ -98,7 +98,9 @@ struct mcuboot_result {
  * Run `imgtool sign`: inputs are taken from in by the names in args,
  * outputs are added to out under theirs. key (may be NULL) signs; a -k in
  * args is ignored here since the caller resolved it to key. Nothing is
- * added to out on failure.
+ * added to out on failure; res (may be NULL) is then zeroed but for its
+ * stdout lines: what imgtool prints before it fails (a slot too small for
+ * the signed image).
  */
 int	mcuboot_sign(const struct mcuboot_args *args, const struct fileset *in,
 	    struct zs_key *key, struct fileset *out,

@@ -21,7 +21,7 @@ RCOMPARE=$ZS_TOP_BUILDDIR/tests/vectors/rimage-compare
 ncases=$(jq '.cases | length' "$VEC/cases.json")
 nrcases=$(jq '.cases | length' "$RVEC/cases.json")
 nwest=$(echo $WEST_OK $WEST_ERR | wc -w)
-zs_plan $((ncases + nrcases + nwest + 16))
+zs_plan $((ncases + nrcases + nwest + 17))
 
 # Every private vector key as vec-NAME (only: test-ed25519 is the same
 # key), the rimage ones as rv-NAME.
@@ -146,6 +146,11 @@ zs_is "$(zs_json '.stdout | join("|")')" "image.py: sign the digest" \
     "reply: stdout holds what imgtool prints (Ed25519)"
 zs_json .digest | grep -Eqx '[0-9a-f]{64}'
 zs_ok $? "reply: digest is the SHA-256 image hash"
+# imgtool signs, then finds the image too large: its line stays.
+zs_post /v1/sign "$ZS_TMP/req/err-too-large-for-slot.json"
+zs_is "$ZS_STATUS $(zs_json '.error.code + " " + (.stdout | join("|"))')" \
+    "400 usage image.py: sign the digest" \
+    "error reply: stdout holds what imgtool printed before failing"
 case_request $c "$ZS_TMP/req.json" \
     '.args |= [.[] | select(. != "-k" and . != "zsign:vec-ed25519")] |
     .key_fingerprint = "SHA256:'"$fp"'"'

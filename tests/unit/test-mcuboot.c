@@ -115,6 +115,9 @@ sign_res(const char *line, const char *keyfile, uint8_t **outp,
 	}
 	if ((r = mcuboot_sign(a, in, key, out, &res, eb)) != 0) {
 		assert_int_equal(fileset_count(out), 0);
+		/* Only the lines imgtool printed before it failed. */
+		assert_int_equal(res.output_size, 0);
+		*resp = res;
 		goto out;
 	}
 	assert_int_equal(fileset_get(out, "out.bin", &d, lenp), 0);
@@ -803,6 +806,16 @@ test_stdout(void **state)
 		assert_string_equal(got, t[i].want);
 		free(o);
 	}
+	/* Signed, then too large for the slot: the line was printed. */
+	assert_int_equal(sign_res("-v 1.2.3 -H 0x200 --pad-header -S 0x400 "
+	    "in.bin out.bin", "ed25519.pem", &o, &len, &res, &eb),
+	    ZS_ERR_USAGE);
+	assert_int_equal(res.nstdout, 1);
+	assert_string_equal(res.stdout_lines[0], "image.py: sign the digest");
+	/* Refused before anything is printed. */
+	assert_int_equal(sign_res("-v 1.2.3 -H 0x200 -S 0 in.bin out.bin",
+	    "ed25519.pem", &o, &len, &res, &eb), ZS_ERR_USAGE);
+	assert_int_equal(res.nstdout, 0);
 }
 
 int

@@ -452,6 +452,18 @@ def sign_stdout_cases():
            "-E: nothing more printed", ["encrypt", k], k)
     sc("hex-out", ["-k", K("ecdsa-p384"), "--hex-addr", "0x10000"] + base,
        "Intel HEX output", ["hex", "ecdsa-p384"], "ecdsa-p384", out=".hex")
+    # Errors imgtool finds after its first lines: stdout keeps them.
+    small = ["-v", "1.2.3", "-H", "0x200", "--pad-header", "-S", "0x1000"]
+    sc("err-slot", ["-k", K("ed25519")] + small,
+       "signed, then too large for the slot", ["error", "ed25519"],
+       "ed25519")
+    sc("err-lzma2-slot", ["-k", K("rsa-2048"), "--compression", "lzma2"]
+       + small, "the first create() is too large for the slot",
+       ["error", "compression", "rsa-2048"], "rsa-2048", comp)
+    sc("err-hex-no-addr", ["-k", K("rsa-2048")] + base,
+       "signed, then no address for the HEX output", ["error", "hex",
+                                                       "rsa-2048"],
+       "rsa-2048", out=".hex")
     sc("hex-in-lzma2", ["-k", K("ed25519"), "--compression", "lzma2", "-v",
                         "1.2.3", "-H", "0x200", "-S", "0x20000"],
        "Intel HEX in and out, compression", ["hex", "compression"],
