@@ -162,6 +162,20 @@ for dir in "$FIX"/*/; do
 	rm -f "$ZS_TMP/pad.bin" "$ZS_TMP/pad.hex"
 done
 
+# With a key, imgtool's own line follows each "signed" line (sign.py lets
+# imgtool's stdout through), and -q hides it with the rest.
+bd=$ZS_TMP/nrf52840dk_nrf52840
+exp=$bd/expected.json
+"$CLIENT" sign -d "$bd" -t imgtool -- --key zsign:test-ecdsa-p256 \
+    >"$ZS_TMP/out" 2>"$ZS_TMP/err"
+ej '.expected.info_output[] | ., if startswith("signed ") then
+    "image.py: sign the payload" else empty end' >"$ZS_TMP/want.out"
+tap_same "signed with a key: imgtool's lines after sign.py's" \
+    "$ZS_TMP/want.out" "$ZS_TMP/out"
+"$CLIENT" sign -q -d "$bd" -t imgtool -- --key zsign:test-ecdsa-p256 \
+    >"$ZS_TMP/out" 2>&1
+tap_check "... and -q prints nothing" test $? -eq 0 -a ! -s "$ZS_TMP/out"
+
 # --force lets a directory without ZEPHYR_TOOLCHAIN_VARIANT through.
 bd=$ZS_TMP/err_not_zephyr_build
 "$CLIENT" sign -f -d "$bd" -t imgtool -q >"$ZS_TMP/out" 2>"$ZS_TMP/err"
