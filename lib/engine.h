@@ -27,7 +27,11 @@
 /* Room for engine_names() of a full table. */
 #define ENGINE_NAMES_MAX	(ENGINE_MAX * 24)
 
-/* The request may carry "west" (west sign's build values). */
+/*
+ * The request may carry "west" (west sign's build values): the server then
+ * runs west sign's ImgtoolSigner, whose argument list (imgtool's --version,
+ * --align, --header-size, --slot-size, IN OUT) the engine must take.
+ */
 #define ENGINE_F_WEST		0x01
 /* The request may carry "date" (a build date stamped into the image). */
 #define ENGINE_F_DATE		0x02

@@ -88,12 +88,16 @@ setup(void **state)
 	sp.rt = rt;
 	if ((srv = server_new(&sp, &eb)) == NULL) {
 		fprintf(stderr, "# server_new: %s\n", eb.msg);
+		unlink(confpath);
+		rmdir(dir);
 		return -1;
 	}
 	return pthread_create(&loop, NULL, loop_main, NULL) == 0 ? 0 : -1;
  fail:
 	fprintf(stderr, "# %s\n", eb.msg);
 	runtime_unref(rt);
+	unlink(confpath);
+	rmdir(dir);
 	return -1;
 }
 
