@@ -194,14 +194,15 @@ sqlite_count_tables(struct sqlite_store *s, long long *np,
 
 /* Run a script of statements in one transaction (schema, upgrade). */
 static int
-sqlite_script(struct sqlite_store *s, const char *script,
+sqlite_script(struct sqlite_store *s, const char *script, const char *what,
     struct zs_errbuf *eb)
 {
 	int r;
 
 	if ((r = sqlite_exec(s, "BEGIN IMMEDIATE", eb)) != 0)
 		return r;
-	if ((r = sqlite_exec(s, script, eb)) != 0) {
+	if (sqlite3_exec(s->db, script, NULL, NULL, NULL) != SQLITE_OK) {
+		r = sqlite_fail(s, ZS_ERR_IO, what, eb);
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return r;
 	}
@@ -218,7 +219,7 @@ sqlite_create(struct sqlite_store *s, struct zs_errbuf *eb)
 	script = xasprintf("%sINSERT INTO zs_meta VALUES('magic', '%s'),"
 	    "('schema', '%d');", sqlite_schema, STORE_MAGIC,
 	    SQLITE_SCHEMA_VERSION);
-	r = sqlite_script(s, script, eb);
+	r = sqlite_script(s, script, "creating the schema", eb);
 	free(script);
 	return r;
 }
@@ -238,12 +239,8 @@ sqlite_check(struct sqlite_store *s, uint64_t *seqp, struct zs_errbuf *eb)
 		    "but not a zsign state store", s->path);
 		goto out;
 	}
-	if (schema != NULL && strcmp(schema, "1") == 0 &&
-	    (r = sqlite_script(s, sqlite_upgrade_1, eb)) != 0)
-		goto out;
-	free(schema);
-	schema = sqlite_meta(s, "schema");
-	if (schema == NULL || atoi(schema) != SQLITE_SCHEMA_VERSION) {
+	if (schema == NULL || (strcmp(schema, "1") != 0 &&
+	    atoi(schema) != SQLITE_SCHEMA_VERSION)) {
 		r = zs_errf(eb, ZS_ERR_FORMAT, "state %s: schema version %s, "
 		    "this zsignd reads %d", s->path, schema ? schema : "(none)",
 		    SQLITE_SCHEMA_VERSION);
@@ -263,6 +260,10 @@ sqlite_check(struct sqlite_store *s, uint64_t *seqp, struct zs_errbuf *eb)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* Only an intact store is upgraded. */
+	if (strcmp(schema, "1") == 0 && (r = sqlite_script(s,
+	    sqlite_upgrade_1, "upgrading schema 1 to 2", eb)) != 0)
+		goto out;
 	if ((r = sqlite_prepare(s, "SELECT coalesce(max(id), 0) FROM "
 	    "zs_signatures", &st, eb)) != 0)
 		goto out;
