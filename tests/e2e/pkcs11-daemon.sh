@@ -126,23 +126,30 @@ fi
 # Dead (a zombie, or reaped already), not merely being killed.
 helper_dead() {
 	i=0
-	while [ "$i" -lt 50 ]; do
+	while [ "$i" -lt 300 ]; do
 		st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
 		[ -z "$st" ] || [ "$st" = Z ] && break
 		sleep 0.1
 		i=$((i + 1))
 	done
 }
+# A sign after a kill; on failure the answer and zsignd's log say why.
+sign_after_kill() {
+	zs_post /v1/sign req.json
+	zs_is "$ZS_STATUS" 200 "$1"
+	if [ "$ZS_STATUS" != 200 ]; then
+		echo "# answer: $(head -c 400 "$ZS_BODY")"
+		sed 's/^/# zsignd: /' "$ZS_LOG" | tail -20
+	fi
+}
 helper_dead "$hp"
-zs_post /v1/sign req.json
-zs_is "$ZS_STATUS" 200 "helper killed: the next sign works"
+sign_after_kill "helper killed: the next sign works"
 hp2=$(helper_pid)
 tap_check "a new helper runs ($hp -> $hp2)" test -n "$hp2" -a "$hp2" != "$hp"
 # Killed again moments after its start: restarts are paced, not refused.
 kill -KILL "$hp2" 2>/dev/null
 helper_dead "$hp2"
-zs_post /v1/sign req.json
-zs_is "$ZS_STATUS" 200 "helper killed right after a restart: the next sign works"
+sign_after_kill "helper killed right after a restart: the next sign works"
 hp2=$(helper_pid)
 zs_wait_log "PKCS#11 helper .*restarting" 5
 zs_ok $? "the restart is logged"
