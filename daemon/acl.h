@@ -25,7 +25,7 @@ enum acl_kind {
 	ACL_ANY,		/* "any": every authenticated identity */
 	ACL_UNIX,		/* "unix": every Unix socket peer */
 	ACL_UID,		/* "uid:USER": a Unix peer, by name or number */
-	ACL_GID,		/* "gid:GROUP": primary or supplementary group */
+	ACL_GID,		/* "gid:GROUP": primary or supplementary */
 	ACL_CERT,		/* "cert:[TYPE:]NAME": a client certificate */
 	ACL_TOKEN,		/* "token:NAME": a bearer token's name */
 	ACL_OIDC,		/* "oidc:CLAIM:GLOB": an OIDC token's claim */
@@ -42,7 +42,8 @@ void		 acl_free(struct acl *a);
  * "cert:[TYPE:]NAME", "token:NAME" or "oidc:CLAIM:GLOB" (as in
  * metrics.allow).
  */
-int		 acl_add(struct acl *a, const char *entry, struct zs_errbuf *eb);
+int		 acl_add(struct acl *a, const char *entry,
+		    struct zs_errbuf *eb);
 /*
  * The kind of the entries of a key's allow-list member list ("uids",
  * "groups", "certs", "tokens", "oidc"); ZS_ERR_NOT_FOUND for another name.
@@ -56,11 +57,12 @@ void		 acl_list_names(char *buf, size_t len);
  * or not), ACL_TOKEN a name, ACL_OIDC "CLAIM:GLOB" (as in a key's allow
  * lists).
  */
-int		 acl_add_kind(struct acl *a, enum acl_kind kind, const json_t *v,
-		    struct zs_errbuf *eb);
+int		 acl_add_kind(struct acl *a, enum acl_kind kind,
+		    const json_t *v, struct zs_errbuf *eb);
 /* How many entries a holds. */
 size_t		 acl_count(const struct acl *a);
 /* Does any entry of a name id? An unauthenticated id never matches. */
-int		 acl_allows(const struct acl *a, const struct policy_identity *id);
+int		 acl_allows(const struct acl *a,
+		    const struct policy_identity *id);
 
 #endif /* ZS_ACL_H */

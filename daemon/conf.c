@@ -44,8 +44,8 @@ struct conf_member;
  * the key being read; path names the file in messages.
  */
 typedef int	conf_parse_fn(struct conf *cfg, void *obj,
-		    const struct conf_member *m, const json_t *v, const char *path,
-		    struct zs_errbuf *eb);
+		    const struct conf_member *m, const json_t *v,
+		    const char *path, struct zs_errbuf *eb);
 /* Does the member hold the same in cur and next (NULL: equal JSON)? */
 typedef int	conf_same_fn(const struct conf *cur, const struct conf *next);
 
@@ -59,8 +59,8 @@ struct conf_member {
 	const char		*name;
 	unsigned		 types;
 	conf_parse_fn		*parse;
-	size_t			 off;		/* field of obj; generic parsers */
-	unsigned long long	 min, max;	/* integer value or string length */
+	size_t			 off;		/* obj's field (generic) */
+	unsigned long long	 min, max;	/* value or string length */
 	enum conf_reload	 reload;
 	conf_same_fn		*same;
 };
@@ -424,12 +424,12 @@ conf_walk(struct conf *cfg, void *obj, const struct conf_member *tab,
 	json_object_foreach((json_t *)o, k, v) {
 		if ((size_t)snprintf(name, sizeof(name), "%s%s", prefix, k) >=
 		    sizeof(name) || (m = conf_find(tab, n, name)) == NULL)
-			return zs_errf(eb, ZS_ERR_INVALID, "%s: %sunknown member "
-			    "\"%.64s%.64s\"", path, where, prefix, k);
+			return zs_errf(eb, ZS_ERR_INVALID, "%s: %sunknown "
+			    "member \"%.64s%.64s\"", path, where, prefix, k);
 		if ((conf_type_of(v) & m->types) == 0) {
 			conf_types_text(m->types, types, sizeof(types));
-			return zs_errf(eb, ZS_ERR_INVALID, "%s: %s%s must be %s",
-			    path, where, name, types);
+			return zs_errf(eb, ZS_ERR_INVALID, "%s: %s%s must be "
+			    "%s", path, where, name, types);
 		}
 		if ((r = m->parse(cfg, obj, m, v, path, eb)) != 0)
 			return r;
@@ -459,8 +459,8 @@ conf_parse_uint(struct conf *cfg, void *obj, const struct conf_member *m,
 	(void)cfg;
 	if (n < 0 || (unsigned long long)n < m->min ||
 	    (unsigned long long)n > m->max)
-		return zs_errf(eb, ZS_ERR_INVALID, "%s: %s must be %llu to %llu",
-		    path, m->name, m->min, m->max);
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: %s must be %llu to "
+		    "%llu", path, m->name, m->min, m->max);
 	*(unsigned int *)(void *)((char *)obj + m->off) = (unsigned int)n;
 	return 0;
 }
@@ -832,8 +832,8 @@ conf_check_reload(const struct conf *cur, const struct conf *next,
 		if (same)
 			continue;
 		if (m->reload == CONF_RELOAD_REFUSE)
-			return zs_errf(eb, ZS_ERR_INVALID, "\"%s\" changed: that "
-			    "takes a restart (systemctl restart zsignd)",
+			return zs_errf(eb, ZS_ERR_INVALID, "\"%s\" changed: "
+			    "that takes a restart (systemctl restart zsignd)",
 			    m->name);
 		if (n < max)
 			restartv[n] = m->name;

@@ -87,7 +87,7 @@
 /* What a reload does with a member that changed (conf_members[]). */
 enum conf_reload {
 	CONF_RELOAD_APPLY,	/* the new generation uses it */
-	CONF_RELOAD_RESTART,	/* read at start-up: logged, kept till restart */
+	CONF_RELOAD_RESTART,	/* read at start: logged, kept till restart */
 	CONF_RELOAD_REFUSE,	/* neither applied nor safely kept: refused */
 };
 

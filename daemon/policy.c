@@ -214,6 +214,15 @@ policy_tool_index(const char *name)
 	return engine_index(engine_find(name));
 }
 
+/* An allow entry (s: NULL when not a string) that names nothing known. */
+static int
+policy_bad_entry(const char *key, const char *s, struct zs_errbuf *eb)
+{
+	return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": allow: unknown or "
+	    "malformed entry %s%s%s", key, s ? "\"" : "",
+	    s ? s : "(not a name)", s ? "\"" : "");
+}
+
 /* The "tools" list of "allow": bits of a->tools. */
 static int
 policy_parse_tools(struct policy_allow *a, const json_t *list,
@@ -227,9 +236,7 @@ policy_parse_tools(struct policy_allow *a, const json_t *list,
 	json_array_foreach((json_t *)list, i, v) {
 		if ((s = json_string_value(v)) == NULL ||
 		    (t = policy_tool_index(s)) < 0)
-			return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": allow: "
-			    "unknown or malformed entry %s%s%s", key,
-			    s ? "\"" : "", s ? s : "(not a name)", s ? "\"" : "");
+			return policy_bad_entry(key, s, eb);
 		a->tools |= 1u << t;
 	}
 	return 0;
@@ -279,12 +286,8 @@ policy_parse_allow(struct policy *p, struct policy_key *k,
 			s = json_string_value(v);
 			if (kind == ACL_TOKEN &&
 			    (s == NULL || policy_find_token(p, s) == NULL))
-				return zs_errf(eb, ZS_ERR_INVALID, "key \"%s\": "
-				    "allow: unknown or malformed entry %s%s%s",
-				    k->name, s ? "\"" : "", s ? s : "(not a name)",
-				    s ? "\"" : "");
-			if ((r = acl_add_kind(a->who, kind, v,
-			    &aeb)) != 0)
+				return policy_bad_entry(k->name, s, eb);
+			if ((r = acl_add_kind(a->who, kind, v, &aeb)) != 0)
 				return zs_errf(eb, r, "key \"%s\": allow: %s",
 				    k->name, aeb.msg);
 		}
@@ -1087,8 +1090,8 @@ policy_enter(struct policy *p, const struct policy_identity *id,
 		p->mem->conc = xreallocarray(p->mem->conc, p->mem->nconc + 1,
 		    sizeof(*p->mem->conc));
 		memset(&p->mem->conc[i], 0, sizeof(p->mem->conc[i]));
-		snprintf(p->mem->conc[i].ident, sizeof(p->mem->conc[i].ident), "%s",
-		    id->name);
+		snprintf(p->mem->conc[i].ident, sizeof(p->mem->conc[i].ident),
+		    "%s", id->name);
 		p->mem->nconc++;
 	}
 	if (p->mem->conc[i].n >= p->per_identity) {

@@ -194,8 +194,9 @@ test_lists(void **state)
 		const char	*list;
 		enum acl_kind	 kind;
 	} lists[] = {
-		{ "uids", ACL_UID }, { "groups", ACL_GID }, { "certs", ACL_CERT },
-		{ "tokens", ACL_TOKEN }, { "oidc", ACL_OIDC },
+		{ "uids", ACL_UID }, { "groups", ACL_GID },
+		{ "certs", ACL_CERT }, { "tokens", ACL_TOKEN },
+		{ "oidc", ACL_OIDC },
 	};
 	enum acl_kind k;
 	char names[80];

@@ -194,12 +194,15 @@ test_refused(void **state)
 		{ "{\"limits\": {\"max_in_flight\": -1}}",
 		    "limits.max_in_flight must be 1 to" },
 		{ "{\"log_level\": \"loud\"}", "log_level must be" },
-		{ "{\"socket_mode\": \"660\"}", "socket_mode must be an octal" },
-		{ "{\"socket_mode\": \"01777\"}", "socket_mode must be an octal" },
+		{ "{\"socket_mode\": \"660\"}",
+		    "socket_mode must be an octal" },
+		{ "{\"socket_mode\": \"01777\"}",
+		    "socket_mode must be an octal" },
 		{ "{\"socket_group\": \"no-such-group-zsign\"}",
 		    "socket_group: no such group" },
 		{ "{\"node\": \"\"}", "node must be a string of 1 to" },
-		{ "{\"metrics\": {\"allow\": [\"everyone\"]}}", "metrics.allow" },
+		{ "{\"metrics\": {\"allow\": [\"everyone\"]}}",
+		    "metrics.allow" },
 		{ "{\"listen\": [\"udp:1\"]}", "expected unix:" },
 		{ "{\"keys\": [{\"name\": \"a\"}]}", "needs a \"name\" and" },
 		{ "{\"keys\": [{\"name\": \"a@1\", \"path\": \"/a\"}]}",
@@ -286,8 +289,8 @@ test_reload(void **state)
 		{ "{\"listen\": [\"unix:/a.sock\"], \"state_file\": \"/s\", "
 		    "\"tls\": {\"cert\": \"/c2\"}}", 0, "tls.cert" },
 		{ "{\"listen\": [\"unix:/a.sock\"], \"state_file\": \"/s\", "
-		    "\"tls\": {\"cert\": \"/c\"}, \"socket_mode\": \"0600\"}", 0,
-		    "socket_mode" },
+		    "\"tls\": {\"cert\": \"/c\"}, \"socket_mode\": "
+		    "\"0600\"}", 0, "socket_mode" },
 		/* Refused: a new state_file, or none. */
 		{ "{\"listen\": [\"unix:/a.sock\"], \"state_file\": \"/t\", "
 		    "\"tls\": {\"cert\": \"/c\"}}", ZS_ERR_INVALID, NULL },
@@ -308,7 +311,8 @@ test_reload(void **state)
 		    &n, &eb) != cases[i].r)
 			fail_msg("%s: not %d", cases[i].next, cases[i].r);
 		if (cases[i].r != 0)
-			assert_non_null(strstr(eb.msg, "\"state_file\" changed"));
+			assert_non_null(strstr(eb.msg,
+			    "\"state_file\" changed"));
 		else if (cases[i].restart == NULL)
 			assert_int_equal(n, 0);
 		else {
