@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # SIGHUP applies the policy without a restart: the caller's uid taken out
 # of a key's allow list is refused (403) after the reload and let in (200)
-# once it is back; a revoked bearer token no longer authenticates. (That a
-# request finishes under the generation it started with is checked by
-# tests/unit/test-runtime.c: requests held across a reload here depended
-# on timing under load.)
+# once it is back; a revoked bearer token no longer authenticates. A
+# request in flight during each reload finishes on the generation it began
+# on: it is held in the state store (its key has max_per_hour) behind an
+# exclusive SQLite transaction that is committed only once the reload
+# serves, so no timing decides the order.
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..10"
+echo "1..16"
 make_pki
 make_token
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -20,10 +21,54 @@ conf() {
 	cat >"$T/zsignd.conf" <<EOC
 {"listen": ["unix:$T/sock", "tcp:127.0.0.1:0"], "workers": 1,
  "tls": {"cert": "$T/srv.pem", "key": "$T/srv.key"},
+ "state": "sqlite:$T/state.db",
  "tokens": $3,
- "keys": [{"name": "dev", "path": "$1",
+ "keys": [{"name": "dev", "path": "$1", "rules": {"max_per_hour": 100000},
    "allow": {"uids": $2, "tokens": $4}}]}
 EOC
+}
+
+# hold_store: take the state store's write lock (an exclusive SQLite
+# transaction, held until release_store, at most 25 s: zsignd waits 10 s).
+hold_store() {
+	rm -f "$T/locked" "$T/release"
+	python3 - "$T/state.db" "$T/locked" "$T/release" <<'EOP' &
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+db.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
+end = time.monotonic() + 25
+while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+	time.sleep(0.02)
+db.execute("COMMIT")
+EOP
+	LOCKPID=$!
+	i=0
+	while [ ! -e "$T/locked" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+release_store() {
+	: >"$T/release"
+	[ -n "$LOCKPID" ] && wait "$LOCKPID" 2>/dev/null
+	LOCKPID=
+}
+LOCKPID=
+trap 'release_store; cleanup' EXIT INT TERM
+
+# in_flight N: wait (bounded, 10 s) until N requests are in flight.
+in_flight() {
+	i=0
+	while [ $i -lt 100 ]; do
+		curl -s --max-time 5 --unix-socket "$T/sock" \
+		    http://zsign/metrics | grep -q "^zsignd_requests_in_flight $1\$" &&
+		    return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
 }
 tok=$T/dev.pem
 
@@ -59,10 +104,22 @@ ok $? "zsignd starts with a configuration file"
 s=$(usign)
 ok "$([ "$s" = 200 ]; echo $?)" "uid $me in allow.uids: 200 ($s)"
 
-# Out of the list.
+# Out of the list, with a request of uid $me in flight across the reload.
+hold_store
+usign >"$T/held.code" &
+held=$!
+in_flight 1
+ok $? "a sign request is in flight, held in the state store"
 conf "$T/dev.pem" "[12345]" "{\"ci\": \"$TOKEN_HASH\"}" '["ci"]'
 reload 2
 ok $? "SIGHUP: configuration #2 serves"
+kill -0 "$held" 2>/dev/null
+ok $? "... while that request is still in flight"
+release_store
+wait "$held"
+s=$(cat "$T/held.code")
+ok "$([ "$s" = 200 ]; echo $?)" "the request in flight finishes on its \
+generation, which allowed uid $me: 200 ($s)"
 s=$(usign)
 ok "$([ "$s" = 403 ]; echo $?)" "uid $me out of allow.uids: 403 ($s)"
 
@@ -75,9 +132,21 @@ ok "$([ "$s" = 200 ]; echo $?)" "uid $me back in allow.uids: 200 ($s)"
 # A token works over TLS until it is revoked.
 s=$(tsign)
 ok "$([ "$s" = 200 ]; echo $?)" "token ci over TLS: 200 ($s)"
+hold_store
+tsign >"$T/held.code" &
+held=$!
+in_flight 1
+ok $? "a token request is in flight, held in the state store"
 conf "$T/dev.pem" "[$me]" "{}" "[]"
 reload 4
 ok $? "SIGHUP with the token removed: configuration #4 serves"
+kill -0 "$held" 2>/dev/null
+ok $? "... while that request is still in flight"
+release_store
+wait "$held"
+s=$(cat "$T/held.code")
+ok "$([ "$s" = 200 ]; echo $?)" "the token request in flight finishes on \
+its generation: 200 ($s)"
 s=$(tsign)
 ok "$([ "$s" = 403 ] && grep -q 'unknown bearer token' "$T/resp"; echo $?)" \
     "revoked token: 403, unknown bearer token ($s)"
