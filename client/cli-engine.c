@@ -228,9 +228,14 @@ cli_engine_sign(struct cli *c, const struct engine_ops *e, int argc,
 	}
 	if ((r = engine_key_wanted(e, args, refs, n, &need, eb)) != 0 ||
 	    (r = engine_request_files(refs, n, need, req, files, eb)) != 0 ||
-	    (r = cli_client(c, &cl, eb)) != 0 ||
-	    (r = zsclient_sign(cl, req, &reply, eb)) != 0)
+	    (r = cli_client(c, &cl, eb)) != 0)
 		goto out;
+	if ((r = zsclient_sign(cl, req, &reply, eb)) != 0) {
+		/* What the tool printed before it failed, as it would. */
+		cli_print_stdout(zsclient_error_stdout(cl));
+		goto out;
+	}
+	cli_print_stdout(json_object_get(reply, "stdout"));
 	r = engine_write(e, refs, n, reply, eb);
  out:
 	json_decref(reply);

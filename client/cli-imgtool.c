@@ -43,25 +43,6 @@
 /* Options one local command has, at most. */
 #define IMGTOOL_OPTS_MAX	8
 
-/* Print the lines the server's imgtool printed (a reply's "stdout"). */
-static void
-imgtool_print_stdout(const json_t *lines)
-{
-	const char *s;
-	char *safe;
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(lines, i, v) {
-		if ((s = json_string_value(v)) == NULL)
-			continue;
-		safe = cli_term(s);
-		printf("%s\n", safe);
-		free(safe);
-	}
-	fflush(stdout);
-}
-
 /* Build and send the sign request for imgtool arguments argv[0..argc). */
 static int
 imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
@@ -117,11 +98,11 @@ imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 		goto out;
 	if ((r = zsclient_sign(cl, req, &reply, eb)) != 0) {
 		/* A late error of imgtool's: after its lines. */
-		imgtool_print_stdout(zsclient_error_stdout(cl));
+		cli_print_stdout(zsclient_error_stdout(cl));
 		goto out;
 	}
 	/* imgtool prints while it builds the image, before it saves it. */
-	imgtool_print_stdout(json_object_get(reply, "stdout"));
+	cli_print_stdout(json_object_get(reply, "stdout"));
 	r = cli_files_write(reply, outs, outs, nout, eb);
  out:
 	json_decref(reply);

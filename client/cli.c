@@ -84,6 +84,24 @@ cli_term_seq(const unsigned char *p)
 	return n;
 }
 
+void
+cli_print_stdout(const json_t *lines)
+{
+	const char *s;
+	char *safe;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(lines, i, v) {
+		if ((s = json_string_value(v)) == NULL)
+			continue;
+		safe = cli_term(s);
+		printf("%s\n", safe);
+		free(safe);
+	}
+	fflush(stdout);
+}
+
 char *
 cli_term(const char *s)
 {

@@ -45,6 +45,8 @@ int	cli_exit_code(int r);
  * that are not UTF-8 become \xHH; other text, UTF-8 included, is kept.
  */
 char	*cli_term(const char *s);
+/* Print the lines a server's tool printed (a reply's "stdout"), escaped. */
+void	 cli_print_stdout(const json_t *lines);
 /* Print "zsign-client: MSG" (escaped, cli_term) on stderr and return
  * cli_exit_code(code). */
 int	cli_fail(const struct cli *c, int code, const char *msg);
