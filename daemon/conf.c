@@ -164,7 +164,11 @@ struct conf_keyspec {
 #define CONF_K(name, types, parse, f) \
 	{ name, types, parse, CONF_KOFF(f), 1, 4096, CONF_RELOAD_APPLY, NULL }
 
-/* The members of each "keys" entry; keys come and go with a reload. */
+/*
+ * The members of each "keys" entry. Keys come and go with a reload, so each
+ * member is CONF_RELOAD_APPLY: conf_check_reload() compares conf_members[]
+ * only.
+ */
 static const struct conf_member conf_key_members[] = {
 	CONF_K("name", CONF_T_STR, conf_parse_str, name),
 	CONF_K("path", CONF_T_STR, conf_parse_str, path),
