@@ -631,11 +631,12 @@ route_job_body(struct server *s, struct evhttp_request *req,
 	sr->body = body;
 	sr->hold = hold;
 	/*
-	 * The body's 8 KiB read chains are free now, on the heap: give them
-	 * back before the image is built, or a large request peaks at three
-	 * times its size instead of two.
+	 * A body copied out of its read chains (TLS, or one conn.c did not
+	 * read into one chain): the chains are free now, on the heap; give
+	 * them back before the image is built, or a large request peaks at
+	 * three times its size instead of two.
 	 */
-	if (sr->len >= SERVER_TRIM_MIN)
+	if (hold == NULL && sr->len >= SERVER_TRIM_MIN)
 		(void)malloc_trim(0);
 	if (approval != NULL) {
 		snprintf(sr->approval, sizeof(sr->approval), "%s", approval);
