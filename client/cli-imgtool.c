@@ -71,9 +71,13 @@ imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 			    MCUBOOT_IMAGE_MAX, eb);
 			break;
 		case MCUBOOT_IN_ENCKEY:
+		case MCUBOOT_IN_FIX_SIG_PUBKEY:
+			/* Public keys: a private one never leaves. */
+			r = cli_pubkey_upload(req, files, refs[i].name,
+			    refs[i].name, eb);
+			break;
 		case MCUBOOT_IN_CUSTOM_TLV:
 		case MCUBOOT_IN_FIX_SIG:
-		case MCUBOOT_IN_FIX_SIG_PUBKEY:
 			r = cli_file_upload(files, refs[i].name, refs[i].name,
 			    CLI_SIDEFILE_MAX, eb);
 			break;

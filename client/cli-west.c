@@ -485,9 +485,13 @@ west_tool_args(const struct west_opts *o, json_t *req, json_t *files,
 				r = cli_key_resolve(refs[i].name, req, eb);
 			break;
 		case MCUBOOT_IN_ENCKEY:
+		case MCUBOOT_IN_FIX_SIG_PUBKEY:
+			/* Public keys: a private one never leaves. */
+			r = cli_pubkey_upload(req, files, refs[i].name,
+			    refs[i].name, eb);
+			break;
 		case MCUBOOT_IN_CUSTOM_TLV:
 		case MCUBOOT_IN_FIX_SIG:
-		case MCUBOOT_IN_FIX_SIG_PUBKEY:
 			r = cli_file_upload(files, refs[i].name, refs[i].name,
 			    CLI_SIDEFILE_MAX, eb);
 			break;

@@ -15,7 +15,11 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "client/cli.h"
 #include "client/zsclient.h"
@@ -286,6 +290,22 @@ cli_request_new(const char *tool, int argc, char *const argv[],
 	return r;
 }
 
+/* Read an input file to upload, with imgtool's message when it is missing. */
+static int
+upload_read(const char *path, size_t max, uint8_t **datap, size_t *lenp,
+    struct zs_errbuf *eb)
+{
+	int r;
+
+	if ((r = zs_file_read(path, max, datap, lenp)) == 0)
+		return 0;
+	if (r == ZS_ERR_NOT_FOUND)
+		return zs_errf(eb, ZS_ERR_USAGE, "Input file not found: %s",
+		    path);
+	return zs_errf(eb, r, "%s: %s", path, r == ZS_ERR_IO ?
+	    strerror(errno) : zs_strerror(r));
+}
+
 int
 cli_file_upload(json_t *files, const char *name, const char *path,
     size_t max, struct zs_errbuf *eb)
@@ -294,17 +314,109 @@ cli_file_upload(json_t *files, const char *name, const char *path,
 	size_t len = 0;
 	int r;
 
-	if ((r = zs_file_read(path, max, &data, &len)) != 0) {
-		if (r == ZS_ERR_NOT_FOUND)
-			return zs_errf(eb, ZS_ERR_USAGE, "Input file not "
-			    "found: %s", path);
-		return zs_errf(eb, r, "%s: %s", path, r == ZS_ERR_IO ?
-		    strerror(errno) : zs_strerror(r));
-	}
+	if ((r = upload_read(path, max, &data, &len, eb)) != 0)
+		return r;
 	/* Taken over: an image is not copied again before it is sent. */
 	if (zsclient_files_add_owned(files, name, data, len) != 0)
 		r = zs_errf(eb, ZS_ERR_USAGE, "file name '%s' is not valid "
 		    "UTF-8", name);
+	return r;
+}
+
+/* The public key of a private PEM key, as a PEM SubjectPublicKeyInfo. */
+static int
+pubkey_derive(const uint8_t *pem, size_t len, const char *path,
+    uint8_t **pubp, size_t *publenp, struct zs_errbuf *eb)
+{
+	BIO *in = NULL, *out = NULL;
+	EVP_PKEY *pk = NULL;
+	uint8_t *pub;
+	char *p;
+	long n;
+	int r;
+
+	if ((in = BIO_new_mem_buf(pem, (int)len)) == NULL ||
+	    (out = BIO_new(BIO_s_mem())) == NULL) {
+		r = zs_errf(eb, ZS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* No prompt: a protected key is refused, never sent. */
+	if ((pk = PEM_read_bio_PrivateKey(in, NULL, NULL, (void *)"")) ==
+	    NULL) {
+		r = zs_errf(eb, ZS_ERR_KEY, "%s: a private key this client "
+		    "cannot read%s; it is not sent: give its public key "
+		    "(openssl pkey -pubout)", path, memmem(pem, len,
+		    "ENCRYPTED", 9) != NULL ? " (password-protected)" : "");
+		goto out;
+	}
+	if (PEM_write_bio_PUBKEY(out, pk) != 1 ||
+	    (n = BIO_get_mem_data(out, &p)) <= 0) {
+		r = zs_errf(eb, ZS_ERR_CRYPTO, "%s: cannot derive its public "
+		    "key", path);
+		goto out;
+	}
+	pub = xmalloc((size_t)n);
+	memcpy(pub, p, (size_t)n);
+	*pubp = pub;
+	*publenp = (size_t)n;
+	r = 0;
+ out:
+	ERR_clear_error();
+	EVP_PKEY_free(pk);
+	BIO_free(out);
+	BIO_free(in);
+	return r;
+}
+
+int
+cli_pubkey_upload(json_t *req, json_t *files, const char *name,
+    const char *path, struct zs_errbuf *eb)
+{
+	const unsigned char *p;
+	uint8_t *data = NULL, *pub = NULL;
+	size_t len = 0, publen = 0;
+	json_t *fp;
+	EVP_PKEY *der;
+	int r;
+
+	if ((r = upload_read(path, CLI_SIDEFILE_MAX, &data, &len, eb)) != 0)
+		return r;
+	/* The marker imgtool's keys.load() goes by; any PEM private key. */
+	if (memmem(data, len, "PRIVATE KEY-----", 16) == NULL) {
+		p = data;
+		if ((der = d2i_AutoPrivateKey(NULL, &p, (long)len)) != NULL) {
+			EVP_PKEY_free(der);
+			r = zs_errf(eb, ZS_ERR_KEY, "%s: a DER private key; it "
+			    "is not sent: give its public key (openssl pkey "
+			    "-pubout)", path);
+			goto out;
+		}
+		ERR_clear_error();
+		if (zsclient_files_add_owned(files, name, data, len) != 0)
+			r = zs_errf(eb, ZS_ERR_USAGE, "file name '%s' is not "
+			    "valid UTF-8", name);
+		data = NULL;
+		goto out;
+	}
+	if ((r = pubkey_derive(data, len, path, &pub, &publen, eb)) != 0)
+		goto out;
+	if ((fp = json_object_get(req, "from_private")) == NULL) {
+		fp = json_array();
+		if (json_object_set_new(req, "from_private", fp) != 0)
+			fp = NULL;
+	}
+	if (fp == NULL || json_array_append_new(fp, json_string(name)) != 0) {
+		r = zs_errf(eb, ZS_ERR_USAGE, "file name '%s' is not valid "
+		    "UTF-8", name);
+		goto out;
+	}
+	if (zsclient_files_add_owned(files, name, pub, publen) != 0)
+		r = zs_errf(eb, ZS_ERR_USAGE, "file name '%s' is not valid "
+		    "UTF-8", name);
+	pub = NULL;
+ out:
+	free(pub);
+	freezero(data, len);
 	return r;
 }
 

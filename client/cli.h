@@ -81,6 +81,13 @@ int	cli_request_new(const char *tool, int argc, char *const argv[],
 int	cli_file_upload(json_t *files, const char *name, const char *path,
 	    size_t max, struct zs_errbuf *eb);
 /*
+ * Upload path as name where a public key is wanted (-E, --fix-sig-pubkey):
+ * a private PEM key is never sent, only its public key, and name is added
+ * to the request's from_private so imgtool's lines stay as imgtool's.
+ */
+int	cli_pubkey_upload(json_t *req, json_t *files, const char *name,
+	    const char *path, struct zs_errbuf *eb);
+/*
  * Write the reply's files names[i] to paths[i], each atomically; when one
  * fails, the ones already written are removed again.
  */

@@ -14,6 +14,7 @@ struct fileent {
 	uint8_t	*data;
 	size_t	 len;
 	int	 borrowed;	/* data is not ours to free */
+	unsigned int flags;	/* FILESET_F_* */
 };
 
 struct fileset {
@@ -74,6 +75,7 @@ fileset_put(struct fileset *fs, const char *name, uint8_t *data, size_t len,
 	e->data = data;
 	e->len = len;
 	e->borrowed = borrowed;
+	e->flags = 0;
 	return 0;
 }
 
@@ -118,6 +120,37 @@ fileset_get(const struct fileset *fs, const char *name,
 		}
 	}
 	return ZS_ERR_NOT_FOUND;
+}
+
+/* The entry named name, or NULL. */
+static struct fileent *
+fileset_find(const struct fileset *fs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		if (strcmp(fs->ents[i].name, name) == 0)
+			return (struct fileent *)(uintptr_t)&fs->ents[i];
+	return NULL;
+}
+
+int
+fileset_set_flags(struct fileset *fs, const char *name, unsigned int flags)
+{
+	struct fileent *e;
+
+	if ((e = fileset_find(fs, name)) == NULL)
+		return ZS_ERR_NOT_FOUND;
+	e->flags = flags;
+	return 0;
+}
+
+unsigned int
+fileset_flags(const struct fileset *fs, const char *name)
+{
+	const struct fileent *e = fileset_find(fs, name);
+
+	return e != NULL ? e->flags : 0;
 }
 
 size_t

@@ -17,6 +17,13 @@
 /* Longest file name in a fileset. */
 #define ZS_FILESET_NAME_MAX	255
 
+/*
+ * A file's flags. FILESET_F_FROM_PRIVATE: a public key the client derived
+ * from a private key file (request member from_private); a claim of the
+ * client's, so it may change printed lines only, never what is signed.
+ */
+#define FILESET_F_FROM_PRIVATE	0x1u
+
 struct fileset;
 
 /* Make an empty fileset. */
@@ -38,6 +45,11 @@ int		 fileset_add_ref(struct fileset *fs, const char *name,
 /* Look up name; data is borrowed from fs. */
 int		 fileset_get(const struct fileset *fs, const char *name,
 		    const uint8_t **datap, size_t *lenp);
+/* Set name's flags (0 when added); ZS_ERR_NOT_FOUND if it is absent. */
+int		 fileset_set_flags(struct fileset *fs, const char *name,
+		    unsigned int flags);
+/* The flags of name, 0 if it is absent. */
+unsigned int	 fileset_flags(const struct fileset *fs, const char *name);
 /* Number of files. */
 size_t		 fileset_count(const struct fileset *fs);
 /* The i-th file, in insertion order (borrowed). */

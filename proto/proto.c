@@ -52,6 +52,7 @@ static const struct member sign_members[] = {
 	{ "files",		MT_OBJECT,	1 },
 	{ "west",		MT_OBJECT,	0 },
 	{ "date",		MT_STRING,	0 },
+	{ "from_private",	MT_ARRAY,	0 },
 	{ NULL,			0,		0 }
 };
 
@@ -353,6 +354,34 @@ parse_args(struct proto_sign_req *req, json_t *args, struct zs_errbuf *eb)
 	return 0;
 }
 
+/*
+ * from_private: the files that are public keys the client derived from a
+ * private key file, so imgtool's lines can say what imgtool says of one
+ * (PROTOCOL.md 5.1). Only a claim: the engine still refuses private keys.
+ */
+static int
+parse_from_private(struct proto_sign_req *req, json_t *names,
+    struct zs_errbuf *eb)
+{
+	const char *name;
+	json_t *v;
+	size_t i;
+
+	if (json_array_size(names) > PROTO_FILES_MAX)
+		return zs_errf(eb, ZS_ERR_TOO_LARGE, "from_private: more than "
+		    "%d names", PROTO_FILES_MAX);
+	json_array_foreach(names, i, v) {
+		if ((name = json_string_value(v)) == NULL)
+			return zs_errf(eb, ZS_ERR_INVALID, "from_private: "
+			    "must be an array of strings");
+		if (fileset_set_flags(req->files, name,
+		    FILESET_F_FROM_PRIVATE) != 0)
+			return zs_errf(eb, ZS_ERR_INVALID, "from_private: "
+			    "\"%.64s\" is not in files", name);
+	}
+	return 0;
+}
+
 static int
 parse_files(struct proto_sign_req *req, json_t *files, size_t max,
     size_t *total, struct bindata *bd, struct zs_errbuf *eb)
@@ -560,6 +589,9 @@ parse_root(struct proto_sign_req *req, size_t max, struct bindata *bd,
 	    eb)) != 0 ||
 	    (r = parse_files(req, json_object_get(req->root, "files"), max,
 	    &total, bd, eb)) != 0)
+		return r;
+	if ((v = json_object_get(req->root, "from_private")) != NULL &&
+	    (r = parse_from_private(req, v, eb)) != 0)
 		return r;
 	if ((v = json_object_get(req->root, "west")) != NULL &&
 	    (r = parse_west(req, v, max, &total, bd, eb)) != 0)

@@ -638,6 +638,11 @@ load_small(struct signctx *c, const char *name, const uint8_t **dp,
 	return 0;
 }
 
+/*
+ * A public key input (-E, --fix-sig-pubkey). A private key is refused:
+ * none of these needs one, and one sent here has left its owner's machine
+ * (zsign-client sends the public half, naming the file in from_private).
+ */
 static int
 load_pkey(struct signctx *c, const char *name, EVP_PKEY **pkp,
     struct zs_errbuf *eb)
@@ -648,23 +653,23 @@ load_pkey(struct signctx *c, const char *name, EVP_PKEY **pkp,
 
 	if ((r = load_small(c, name, &d, &len, eb)) != 0)
 		return r;
+	if (memmem(d, len, "PRIVATE KEY-----", 16) != NULL)
+		return zs_errf(eb, ZS_ERR_INVALID, "%s: a private key; send "
+		    "only its public key (openssl pkey -pubout), and name the "
+		    "file in from_private for imgtool's lines", name);
 	if ((r = zs_pkey_from_pem(d, len, pkp, eb)) != 0)
 		return zs_errf(eb, r, "%s: not a usable key", name);
 	return 0;
 }
 
 /*
- * Would imgtool's keys.load() make a private key of file name? A PEM
- * "... PRIVATE KEY" block is one; DER and "PUBLIC KEY" are public.
+ * Would imgtool's keys.load() have made a private key of file name? The
+ * client says so (from_private): the file itself is a public key.
  */
 static int
 pem_is_private(struct signctx *c, const char *name)
 {
-	const uint8_t *d;
-	size_t len;
-
-	return fileset_get(c->in, name, &d, &len) == 0 &&
-	    memmem(d, len, "PRIVATE KEY-----", 16) != NULL;
+	return (fileset_flags(c->in, name) & FILESET_F_FROM_PRIVATE) != 0;
 }
 
 /* main.py's custom TLV loop: tags, duplicates, conflicts, values. */

@@ -22,7 +22,7 @@ KEYS_E2E_TESTS = tests/e2e/keys-lifecycle.sh tests/e2e/keys-generate.sh \
 CLIENT_E2E_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
 	tests/e2e/client-binary.sh tests/e2e/client-fixtures.sh \
 	tests/e2e/raw-sign.sh tests/e2e/readme.sh tests/e2e/client-escape.sh \
-	tests/e2e/rimage-west.sh
+	tests/e2e/rimage-west.sh tests/e2e/client-privkey.sh
 
 OPS_E2E_TESTS = tests/e2e/ops-units.sh tests/e2e/ops-activate.sh \
 	tests/e2e/ops-activate-tls.sh tests/e2e/ops-config.sh \

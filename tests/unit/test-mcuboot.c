@@ -59,10 +59,12 @@ inputs(void)
 {
 	struct fileset *fs = fileset_new();
 	uint8_t body[1000], *d;
+	const uint8_t *pub;
 	uint32_t x = 2463534242u;
 	size_t i, len;
 	static const char *const keys[] = { "x25519.pub.pem",
-	    "ed25519.pub.pem", "enc-ecdsa-p256.pub.pem", "ecdsa-p256.pem" };
+	    "ed25519.pub.pem", "enc-ecdsa-p256.pub.pem", "ecdsa-p256.pem",
+	    "ecdsa-p256.pub.pem" };
 
 	/* xorshift32: bytes LZMA cannot shrink. */
 	for (i = 0; i < sizeof(body); i++) {
@@ -88,6 +90,12 @@ inputs(void)
 		assert_int_equal(zs_file_read(path, 65536, &d, &len), 0);
 		assert_int_equal(fileset_add_owned(fs, keys[i], d, len), 0);
 	}
+	/* What zsign-client sends for a private --fix-sig-pubkey. */
+	assert_int_equal(fileset_get(fs, "ecdsa-p256.pub.pem", &pub, &len),
+	    0);
+	assert_int_equal(fileset_add(fs, "derived.pem", pub, len), 0);
+	assert_int_equal(fileset_set_flags(fs, "derived.pem",
+	    FILESET_F_FROM_PRIVATE), 0);
 	return fs;
 }
 
@@ -775,8 +783,10 @@ test_stdout(void **state)
 		    "image.py: export digest" },
 		{ "--vector-to-sign payload in.bin", NULL,
 		    "image.py: export payload" },
-		{ "--fix-sig sig.b64 --fix-sig-pubkey ecdsa-p256.pem in.bin",
+		{ "--fix-sig sig.b64 --fix-sig-pubkey derived.pem in.bin",
 		    NULL, "image.py: sign the payload" },
+		{ "--fix-sig sig.b64 --fix-sig-pubkey ecdsa-p256.pub.pem "
+		    "in.bin", NULL, "" },
 		{ "--fix-sig sig.b64 --fix-sig-pubkey ed25519.pub.pem in.bin",
 		    NULL, "" },
 		{ "--compression lzma2 zz.bin", "ed25519.pem",
@@ -812,6 +822,15 @@ test_stdout(void **state)
 	    ZS_ERR_USAGE);
 	assert_int_equal(res.nstdout, 1);
 	assert_string_equal(res.stdout_lines[0], "image.py: sign the digest");
+	/* A private key where a public one is wanted is refused. */
+	assert_int_equal(sign_res("-v 1.2.3 -H 0x200 --pad-header -S 0 "
+	    "--fix-sig sig.b64 --fix-sig-pubkey ecdsa-p256.pem in.bin out.bin",
+	    NULL, &o, &len, &res, &eb), ZS_ERR_INVALID);
+	assert_non_null(strstr(eb.msg, "a private key"));
+	assert_int_equal(sign_res("-v 1.2.3 -H 0x200 --pad-header -S 0 "
+	    "-E ecdsa-p256.pem in.bin out.bin", "ecdsa-p256.pem", &o, &len,
+	    &res, &eb), ZS_ERR_INVALID);
+	assert_non_null(strstr(eb.msg, "a private key"));
 	/* Refused before anything is printed. */
 	assert_int_equal(sign_res("-v 1.2.3 -H 0x200 -S 0 in.bin out.bin",
 	    "ed25519.pem", &o, &len, &res, &eb), ZS_ERR_USAGE);

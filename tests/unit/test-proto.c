@@ -172,6 +172,41 @@ test_rimage_date(void **state)
 	proto_sign_free(req);
 }
 
+/* from_private flags files that are there; anything else is invalid. */
+static void
+test_from_private(void **state)
+{
+	static const char *const bad[] = {
+		"\"from_private\":[\"nope.pem\"]",
+		"\"from_private\":[1]",
+		"\"from_private\":\"k.pem\"",
+	};
+	struct proto_sign_req *req = NULL;
+	struct zs_errbuf eb;
+	char body[512];
+	size_t i;
+
+	(void)state;
+	snprintf(body, sizeof(body), "{\"tool\":\"imgtool\",\"args\":[],"
+	    "\"files\":{\"k.pem\":\"AAAA\",\"in\":\"AAAA\"},"
+	    "\"from_private\":[\"k.pem\"]}");
+	assert_int_equal(proto_sign_parse(body, strlen(body), TEST_MAX, &req,
+	    &eb), 0);
+	assert_int_equal(fileset_flags(req->files, "k.pem"),
+	    FILESET_F_FROM_PRIVATE);
+	assert_int_equal(fileset_flags(req->files, "in"), 0);
+	proto_sign_free(req);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		req = NULL;
+		snprintf(body, sizeof(body), "{\"tool\":\"imgtool\","
+		    "\"args\":[],\"files\":{\"k.pem\":\"AAAA\"},%s}",
+		    bad[i]);
+		assert_int_equal(proto_sign_parse(body, strlen(body), TEST_MAX,
+		    &req, &eb), ZS_ERR_INVALID);
+		assert_null(req);
+	}
+}
+
 /* The cap counts decoded bytes: exactly max passes, one more fails. */
 static void
 test_cap_boundary(void **state)
@@ -357,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_fingerprint_lowered),
 		cmocka_unit_test(test_west_fields),
 		cmocka_unit_test(test_rimage_date),
+		cmocka_unit_test(test_from_private),
 		cmocka_unit_test(test_cap_boundary),
 		cmocka_unit_test(test_malformed_not_quoted),
 		cmocka_unit_test(test_raw_parse),
