@@ -50,8 +50,8 @@ static const struct {
 	long		 also;
 } load_roles[ROLE_COUNT] = {
 	[ROLE_VALID] = { "valid", 200, 0 },
-	[ROLE_NOCERT] = { "no-cert", 403, 429 },
-	[ROLE_BADTOKEN] = { "bad-token", 403, 429 },
+	[ROLE_NOCERT] = { "no-cert", 401, 429 },
+	[ROLE_BADTOKEN] = { "bad-token", 401, 429 },
 	[ROLE_MALFORMED] = { "malformed", 400, 0 },
 	[ROLE_PLAIN] = { "plain-http", 0, 0 },
 };

@@ -29,6 +29,8 @@ static const struct {
 	{ "bad_build",		"build directory or configuration error" },
 	{ "rate_limited",	"limit reached" },
 	{ "protocol",		"protocol error" },
+	{ "unauthenticated",	"not authenticated" },
+	{ "conflict",		"conflicts with the current state" },
 };
 
 const char *

@@ -24,7 +24,9 @@
 #define ZS_ERR_BUILD		-14	/* Zephyr build directory or config fault */
 #define ZS_ERR_LIMIT		-15	/* rate or concurrency limit reached */
 #define ZS_ERR_PROTOCOL		-16	/* peer broke the wire protocol */
-#define ZS_ERR_COUNT		17	/* number of codes, including 0 */
+#define ZS_ERR_UNAUTH		-17	/* no valid credential */
+#define ZS_ERR_CONFLICT		-18	/* a held request's state forbids */
+#define ZS_ERR_COUNT		19	/* number of codes, including 0 */
 
 /* Longest detail message an error can carry. */
 #define ZS_ERRMSG_MAX		512

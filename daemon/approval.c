@@ -306,7 +306,7 @@ approvals_vote(json_t *rec, const char *who, int approve,
 	size_t i;
 
 	if (state == NULL || strcmp(state, "pending") != 0)
-		return zs_errf(eb, ZS_ERR_INVALID, "the request is %s, not "
+		return zs_errf(eb, ZS_ERR_CONFLICT, "the request is %s, not "
 		    "pending", state != NULL ? state : "broken");
 	if (requester == NULL || strcmp(requester, who) == 0)
 		return zs_errf(eb, ZS_ERR_DENIED, "%s requested this signature "
@@ -315,7 +315,7 @@ approvals_vote(json_t *rec, const char *who, int approve,
 		return zs_errf(eb, ZS_ERR_FORMAT, "approval record is broken");
 	json_array_foreach(by, i, v)
 		if (json_is_string(v) && strcmp(json_string_value(v), who) == 0)
-			return zs_errf(eb, ZS_ERR_INVALID, "%s has approved "
+			return zs_errf(eb, ZS_ERR_CONFLICT, "%s has approved "
 			    "this request already", who);
 	if (!approve) {
 		json_object_set_new(rec, "state", json_string("rejected"));

@@ -6,6 +6,7 @@ libzsign_a_SOURCES += \
 	daemon/handle.c daemon/handle.h \
 	daemon/pool.c daemon/pool.h \
 	daemon/rawsign.c \
+	daemon/refuse.c daemon/refuse.h \
 	daemon/rimconf.c daemon/rimconf.h \
 	daemon/server.c daemon/server.h \
 	daemon/notify.c daemon/notify.h \

@@ -14,6 +14,7 @@
 
 #include <event2/buffer.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
@@ -46,8 +47,17 @@ struct metrics_hist {
 	double		sum;
 };
 
+/* Refusals of one reason and wire code (static strings). */
+struct metrics_refusals {
+	const char	*reason;
+	const char	*code;
+	uint64_t	 n;
+};
+
 struct metrics {
 	pthread_mutex_t		 mtx;
+	struct metrics_refusals	 refusals[METRICS_REFUSALS_MAX];
+	size_t			 nrefusals;
 	struct metrics_series	*series;	/* METRICS_SERIES_MAX + 1 */
 	size_t			 nseries;
 	struct metrics_hist	 hist[METRICS_TOOLS_MAX + 1];
@@ -198,6 +208,30 @@ metrics_request_end(struct metrics *m, const char *tool, const char *key,
 }
 
 void
+metrics_refusal(struct metrics *m, const char *reason, const char *code)
+{
+	struct metrics_refusals *r = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&m->mtx);
+	for (i = 0; i < m->nrefusals; i++)
+		if (strcmp(m->refusals[i].reason, reason) == 0 &&
+		    strcmp(m->refusals[i].code, code) == 0)
+			r = &m->refusals[i];
+	if (r == NULL) {
+		/* refuse.c's table makes fewer pairs: a broken invariant. */
+		if (m->nrefusals == METRICS_REFUSALS_MAX)
+			fatalx("%s: more than %d refusal series", __func__,
+			    METRICS_REFUSALS_MAX);
+		r = &m->refusals[m->nrefusals++];
+		r->reason = reason;
+		r->code = code;
+	}
+	r->n++;
+	pthread_mutex_unlock(&m->mtx);
+}
+
+void
 metrics_reload(struct metrics *m, int ok)
 {
 	pthread_mutex_lock(&m->mtx);
@@ -343,6 +377,26 @@ render_series(struct metrics *m, struct evbuffer *out)
 	}
 }
 
+/* Append the refusal counters; caller holds the mutex. */
+static void
+render_refusals(struct metrics *m, struct evbuffer *out)
+{
+	const char *labels[5];
+	size_t i;
+
+	put_head(out, "zsignd_refusals_total", "counter",
+	    "Requests refused (each also audited), by reason and error code.");
+	for (i = 0; i < m->nrefusals; i++) {
+		labels[0] = "reason";
+		labels[1] = m->refusals[i].reason;
+		labels[2] = "code";
+		labels[3] = m->refusals[i].code;
+		labels[4] = NULL;
+		put_u64(out, "zsignd_refusals_total", labels,
+		    m->refusals[i].n);
+	}
+}
+
 /* Append one availability sample per key. */
 static void
 render_keys(const struct keyring *kr, struct evbuffer *out)
@@ -406,6 +460,7 @@ metrics_render(struct metrics *m, const struct keyring *kr,
 	    "Signing requests being worked on.");
 	put_u64(out, "zsignd_requests_in_flight", NULL, m->inflight);
 	render_series(m, out);
+	render_refusals(m, out);
 	render_hist(m, out);
 	put_head(out, "zsignd_config_reloads_total", "counter",
 	    "Configuration reloads (SIGHUP), by result.");

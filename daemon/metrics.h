@@ -20,6 +20,8 @@
 #define METRICS_TOOLS_MAX	8
 /* Longest label value kept; longer ones are cut (names are short). */
 #define METRICS_LABEL_MAX	64
+/* Most distinct (reason, code) refusal series; refuse.c has fewer. */
+#define METRICS_REFUSALS_MAX	64
 /* Most entries in the configuration's "metrics": {"allow": [...]}. */
 #define METRICS_ACL_MAX		64
 
@@ -42,6 +44,12 @@ void		 metrics_request_begin(struct metrics *m);
 void		 metrics_request_end(struct metrics *m, const char *tool,
 		    const char *key, const char *result, double seconds,
 		    uint64_t bytes);
+/*
+ * Count one refusal (daemon/refuse.c) under reason and the wire code,
+ * both static strings.
+ */
+void		 metrics_refusal(struct metrics *m, const char *reason,
+		    const char *code);
 /* Record the outcome of a configuration reload. */
 void		 metrics_reload(struct metrics *m, int ok);
 /*

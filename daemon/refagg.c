@@ -122,7 +122,7 @@ refagg_find(struct refagg *ra, const char *key, const char *kind, int *made)
 
 int
 refagg_count(struct refagg *ra, const char *key, const char *auth,
-    const char *reason)
+    int code, const char *reason)
 {
 	struct refagg_entry *e;
 	struct timespec ts;
@@ -138,10 +138,13 @@ refagg_count(struct refagg *ra, const char *key, const char *auth,
 	e = refagg_find(ra, key, kind, &made);
 	if (made) {
 		e->auth = auth;
+		e->code = code;
 		r = 1;
 	} else if (e->count++ == 0) {
-		if (e->auth == NULL)
+		if (e->auth == NULL) {
 			e->auth = auth;
+			e->code = code;
+		}
 		snprintf(e->reason, sizeof(e->reason), "%s", reason);
 		refagg_now(e->since);
 	}

@@ -28,6 +28,7 @@
 struct refagg_entry {
 	char			peer[REFAGG_PEER_MAX];
 	const char		*auth;		/* static: "none", "cert" */
+	int			code;		/* the first's ZS_ERR_* */
 	char			reason[REFAGG_REASON_MAX]; /* the first's */
 	char			kind[REFAGG_REASON_MAX]; /* reason, no subject */
 	char			since[32];	/* UTC time of the second */
@@ -49,14 +50,14 @@ void		 refagg_free(struct refagg *ra);
  */
 void		 refagg_peer_key(const char *peer, long uid, char *key);
 /*
- * Count one refusal of the peer key for reason (auth static); its kind is
- * the reason up to a certificate's " (subject". Returns 1 if it is the
- * first of its kind from the peer in the interval (to be audited and
- * logged at once), 2 if the peer is past its rate for that kind (answer
- * 429), else 0. Safe from several threads.
+ * Count one refusal (code) of the peer key for reason (auth static); its
+ * kind is the reason up to a certificate's " (subject". Returns 1 if it
+ * is the first of its kind from the peer in the interval (to be audited
+ * and logged at once), 2 if the peer is past its rate for that kind
+ * (answer 429), else 0. Safe from several threads.
  */
 int		 refagg_count(struct refagg *ra, const char *key,
-		    const char *auth, const char *reason);
+		    const char *auth, int code, const char *reason);
 /* Is there anything to flush? */
 int		 refagg_pending(struct refagg *ra);
 /*

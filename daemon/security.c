@@ -27,6 +27,7 @@
 #include "daemon/policy.h"
 #include "daemon/approval.h"
 #include "daemon/refagg.h"
+#include "daemon/refuse.h"
 #include "daemon/security.h"
 #include "daemon/tls.h"
 #include "state/store.h"
@@ -203,7 +204,7 @@ security_anon_record(void *arg, const struct refagg_entry *e)
 {
 	struct security *sec = arg;
 	struct audit_record rec = { .identity = "anonymous", .auth = e->auth,
-	    .peer = e->peer, .result = AUDIT_REFUSED, .error = ZS_ERR_DENIED,
+	    .peer = e->peer, .result = AUDIT_REFUSED, .error = e->code,
 	    .ms = -1, .count = e->count, .since = e->since };
 	struct zs_errbuf eb;
 	char msg[REFAGG_REASON_MAX + 80];
@@ -216,22 +217,22 @@ security_anon_record(void *arg, const struct refagg_entry *e)
 }
 
 /*
- * Count a refusal of an unauthenticated peer (peer text, uid for Unix
- * ones) for the aggregate record; returns 1 when it is past its rate.
+ * Count a refusal (code) of an unauthenticated peer (peer text, uid for
+ * Unix ones) for the aggregate record; returns 1 when it is past its rate.
  */
 static int
 security_anon_refused(struct security *sec, const char *peer, long uid,
-    const char *auth, const char *why)
+    const char *auth, int code, const char *why)
 {
 	struct audit_record rec = { .identity = "anonymous", .auth = auth,
-	    .peer = peer, .result = AUDIT_REFUSED, .error = ZS_ERR_DENIED,
+	    .peer = peer, .result = AUDIT_REFUSED, .error = code,
 	    .message = why, .ms = -1 };
 	char key[REFAGG_PEER_MAX], safe[REFAGG_REASON_MAX];
 	struct zs_errbuf eb;
 	int r;
 
 	refagg_peer_key(peer, uid, key);
-	r = refagg_count(sec->anon, key, auth, why);
+	r = refagg_count(sec->anon, key, auth, code, why);
 	if (r == 1) {
 		/* The first of its kind from this peer: on its own, at once. */
 		zs_escape(safe, sizeof(safe), why);
@@ -251,7 +252,7 @@ security_tls_refused(void *arg, const char *peer, const char *why)
 {
 	struct security *sec = arg;
 
-	(void)security_anon_refused(sec, peer, -1, "cert", why);
+	(void)security_anon_refused(sec, peer, -1, "cert", ZS_ERR_UNAUTH, why);
 }
 
 /*
@@ -478,20 +479,20 @@ security_identify(const struct security *sec, struct policy *pol,
 }
 
 
-void
+int
 security_refused(struct security *sec, const struct policy_identity *id,
-    int code, const char *msg)
+    int code, const char *request, const char *msg)
 {
-	struct security_outcome o = { .code = code, .message = msg, .ms = -1 };
+	struct security_outcome o = { .code = code, .message = msg, .ms = -1,
+	    .request = request };
 	struct zs_errbuf eb;
 
-	if (sec != NULL && id->auth == POLICY_AUTH_NONE) {
-		(void)security_anon_refused(sec, id->peer, (long)id->uid,
-		    security_auth_names[id->auth], msg);
-		return;
-	}
+	if (sec != NULL && id->auth == POLICY_AUTH_NONE)
+		return security_anon_refused(sec, id->peer, (long)id->uid,
+		    security_auth_names[id->auth], code, msg);
 	if (security_audit(sec, id, &o, &eb) != 0)
 		log_warnx("%s", eb.msg);
+	return 0;
 }
 
 void
@@ -505,30 +506,12 @@ int
 security_enter(struct security *sec, const struct policy_identity *id,
     struct zs_errbuf *eb)
 {
-	char name[AUDIT_FIELD_MAX + 1], msg[AUDIT_FIELD_MAX + 1];
-	int r;
-
 	if (sec == NULL)
 		return 0;
-	if (id->auth == POLICY_AUTH_NONE) {
-		/* Cheap and bounded: counted, audited in aggregate. */
-		zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
+	if (id->auth == POLICY_AUTH_NONE)
+		return zs_errf(eb, ZS_ERR_UNAUTH, "not authenticated: %s",
 		    id->reason);
-		if (security_anon_refused(sec, id->peer, (long)id->uid,
-		    security_auth_names[id->auth], eb->msg))
-			return zs_errf(eb, ZS_ERR_LIMIT, "too many "
-			    "unauthenticated requests from this peer");
-		return ZS_ERR_DENIED;
-	}
-	r = policy_enter(id->policy, id, eb);
-	if (r != 0) {
-		zs_escape(name, sizeof(name), id->name);
-		zs_escape(msg, sizeof(msg), eb->msg);
-		log_info("refused \"%s\" from %s: \"%s\"", name, id->peer,
-		    msg);
-		security_refused(sec, id, r, eb->msg);
-	}
-	return r;
+	return policy_enter(id->policy, id, eb);
 }
 
 void
@@ -620,6 +603,7 @@ security_audit(struct security *sec, const struct policy_identity *id,
 {
 	struct audit_record rec;
 	struct zs_errbuf seb, reb;
+	enum refuse_kind kind;
 	char *json;
 	int code = o->code, refused = 0, shared, r;
 
@@ -653,15 +637,14 @@ security_audit(struct security *sec, const struct policy_identity *id,
 		rec.message = seb.msg;
 	}
 	if (code != 0)
-		rec.result = (code == ZS_ERR_DENIED || code == ZS_ERR_LIMIT) ?
-		    AUDIT_REFUSED : AUDIT_FAILED;
+		rec.result = refuse_kind_of(code, &kind) == 0 ?
+		    refuse_info(kind)->result : AUDIT_FAILED;
 	rec.error = code;
 	/* Refusals of shared rules join the shared records (PostgreSQL). */
 	if (code != 0 && shared && sec->durable) {
 		json = audit_record_json(&rec);
-		if (store_record(sec->store, id->name, rec.key, code ==
-		    ZS_ERR_DENIED || code == ZS_ERR_LIMIT ? "refused" :
-		    "failed", json, &reb) != 0)
+		if (store_record(sec->store, id->name, rec.key, rec.result ==
+		    AUDIT_REFUSED ? "refused" : "failed", json, &reb) != 0)
 			log_warnx("%s", reb.msg);
 		free(json);
 	}
@@ -685,6 +668,12 @@ struct store *
 security_store(struct security *sec)
 {
 	return sec != NULL ? sec->store : NULL;
+}
+
+int
+security_audit_broken(struct security *sec)
+{
+	return sec != NULL && sec->audit != NULL && audit_broken(sec->audit);
 }
 
 const char *
@@ -839,7 +828,7 @@ security_approvals_list(struct security *sec,
 	if (sec == NULL || sec->approvals == NULL)
 		return zs_errf(eb, ZS_ERR_NOT_FOUND, "no key needs approvals");
 	if (id->auth == POLICY_AUTH_NONE)
-		return zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
+		return zs_errf(eb, ZS_ERR_UNAUTH, "not authenticated: %s",
 		    id->reason);
 	if ((r = approvals_list(sec->approvals, time(NULL), &all, &expired,
 	    eb)) != 0)
@@ -882,21 +871,19 @@ security_approvals_vote(struct security *sec,
 	if (sec == NULL || sec->approvals == NULL)
 		return zs_errf(eb, ZS_ERR_NOT_FOUND, "no key needs approvals");
 	if (id->auth == POLICY_AUTH_NONE)
-		return zs_errf(eb, ZS_ERR_DENIED, "not authenticated: %s",
+		return zs_errf(eb, ZS_ERR_UNAUTH, "not authenticated: %s",
 		    id->reason);
 	if ((r = security_approval_get(sec, reqid, &rec, eb)) != 0)
 		return r;
 	key = json_string_value(json_object_get(rec, "key"));
+	/* Refusals are audited by the caller's refusal (daemon/refuse.h). */
 	if (key == NULL || !policy_may_approve(id->policy, key, id)) {
 		r = zs_errf(eb, ZS_ERR_DENIED, "%s may not approve requests "
 		    "for key \"%s\"", id->name, key != NULL ? key : "?");
-		security_audit_step(sec, id, rec, AUDIT_REFUSED, eb->msg);
 		goto out;
 	}
-	if ((r = approvals_vote(rec, id->name, approve, eb)) != 0) {
-		security_audit_step(sec, id, rec, AUDIT_REFUSED, eb->msg);
+	if ((r = approvals_vote(rec, id->name, approve, eb)) != 0)
 		goto out;
-	}
 	if ((r = approvals_update(sec->approvals, rec, eb)) != 0)
 		goto out;
 	state = json_string_value(json_object_get(rec, "state"));
@@ -929,8 +916,12 @@ security_approvals_fetch(struct security *sec,
 	state = json_string_value(json_object_get(rec, "state"));
 	requester = json_string_value(json_object_get(rec, "requester"));
 	/* Only the requester collects: the image is theirs to have. */
-	if (id->auth == POLICY_AUTH_NONE || requester == NULL ||
-	    strcmp(requester, id->name) != 0) {
+	if (id->auth == POLICY_AUTH_NONE) {
+		r = zs_errf(eb, ZS_ERR_UNAUTH, "not authenticated: %s",
+		    id->reason);
+		goto out;
+	}
+	if (requester == NULL || strcmp(requester, id->name) != 0) {
 		r = zs_errf(eb, ZS_ERR_DENIED, "only %s may collect request %s",
 		    requester != NULL ? requester : "its requester", reqid);
 		goto out;
@@ -941,7 +932,7 @@ security_approvals_fetch(struct security *sec,
 		goto out;
 	}
 	if (state == NULL || strcmp(state, "approved") != 0) {
-		r = zs_errf(eb, ZS_ERR_DENIED, "request %s is %s", reqid,
+		r = zs_errf(eb, ZS_ERR_CONFLICT, "request %s is %s", reqid,
 		    state != NULL ? state : "broken");
 		goto out;
 	}

@@ -112,6 +112,12 @@ const char *security_audit_state(struct security *sec, char *err,
 	    size_t errlen);
 
 /*
+ * Does the audit log refuse every append (latched broken, or its file
+ * removed or replaced) until it is reopened? Then nothing can be signed.
+ */
+int	security_audit_broken(struct security *sec);
+
+/*
  * Who sent req (event loop thread), by the running generation's policy
  * pol (its tokens); id keeps pol, and every later step of the request
  * (admit, authorize, check, audit) uses it, so a request finishes under
@@ -120,19 +126,22 @@ const char *security_audit_state(struct security *sec, char *err,
 void	security_identify(const struct security *sec, struct policy *pol,
 	    struct evhttp_request *req, struct policy_identity *id);
 /*
- * Let a sign request in: refuse the unauthenticated (403; 429 past
- * REFAGG_RATE a second from one peer; audited in aggregate) and an
- * identity at its concurrency cap (429, audited). On 0 the caller owes a
+ * Let a sign request in: refuse the unauthenticated (ZS_ERR_UNAUTH) and
+ * an identity at its concurrency cap (ZS_ERR_LIMIT); the caller refuses
+ * through refuse_record(), which audits. On 0 the caller owes a
  * security_leave().
  */
 int	security_enter(struct security *sec, const struct policy_identity *id,
 	    struct zs_errbuf *eb);
 /*
- * Audit a sign request refused before security_enter() (busy, stopping);
- * those of unauthenticated peers are counted for an aggregate record.
+ * Audit a refusal (code, msg; about held request request, or NULL) of
+ * id's request; refuse_record() calls it. Those of unauthenticated peers
+ * are counted for an aggregate record; returns 1 when such a peer is past
+ * REFAGG_RATE a second (to be answered 429).
  */
-void	security_refused(struct security *sec,
-	    const struct policy_identity *id, int code, const char *msg);
+int	security_refused(struct security *sec,
+	    const struct policy_identity *id, int code, const char *request,
+	    const char *msg);
 /*
  * Write the aggregate records of unauthenticated refusals (one per peer
  * since the last flush); the server calls it every REFAGG_INTERVAL_MS and

@@ -44,6 +44,7 @@
 #include "daemon/notify.h"
 #include "daemon/pool.h"
 #include "daemon/refagg.h"
+#include "daemon/refuse.h"
 #include "daemon/runtime.h"
 #include "daemon/security.h"
 #include "daemon/server.h"
@@ -131,6 +132,7 @@ struct sreq {
 	char			 path[32];
 	char			 approval[APPROVAL_ID_LEN];	/* "" */
 	struct runtime		*rt;		/* the generation it began on */
+	int			 reply_refused;	/* no room in the budget */
 	void			(*run)(struct sign_job *);	/* worker */
 	uint8_t			*body;		/* malloc'd, or in hold */
 	struct evbuffer		*hold;		/* NULL, or body's one chain */
@@ -314,12 +316,11 @@ server_reply(struct server *s, const struct reqinfo *ri,
 	    "application/json", 0);
 }
 
+/* Answer an error of status (code, msg) and log it. */
 static void
 server_reply_error(struct server *s, struct evhttp_request *req,
-    struct reqinfo *ri, int code, const char *msg)
+    struct reqinfo *ri, int status, int code, const char *msg)
 {
-	int status = proto_http_status(code);
-
 	server_reply(s, ri, req, status, proto_error_body(code, msg));
 	/* Unauthenticated refusals are logged once per peer (security.c). */
 	if (ri->id.auth == POLICY_AUTH_NONE)
@@ -330,6 +331,58 @@ server_reply_error(struct server *s, struct evhttp_request *req,
 		log_info("%s %s uid=%ld pid=%ld status=%d result=%s ms=%ld",
 		    ri->method, ri->path, ri->uid, ri->pid, status,
 		    zs_errname(code), ms_since(&ri->t0));
+}
+
+/*
+ * The one way a refusal leaves the loop thread: audited (its route in the
+ * line), counted, answered and logged (daemon/refuse.h).
+ */
+static void
+server_refuse(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri, struct refusal *rf)
+{
+	char line[ZS_ERRMSG_MAX + 64];
+	const char *msg = rf->message;
+
+	/* Method and route are names from our tables, never client bytes. */
+	snprintf(line, sizeof(line), "%s %s: %s", ri->method, ri->path, msg);
+	rf->message = line;
+	refuse_record(s->sec, s->metrics, &ri->id, rf);
+	rf->message = msg;
+	if (rf->kind == REFUSE_UNAUTH)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer realm=\"zsignd\"");
+	server_reply_error(s, req, ri, refuse_info(rf->kind)->status,
+	    rf->code, msg);
+}
+
+/* Refuse as kind, saying msg. */
+static void
+server_refuse_kind(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri, enum refuse_kind kind, const char *msg)
+{
+	struct refusal rf = { .kind = kind, .message = msg };
+
+	server_refuse(s, req, ri, &rf);
+}
+
+/*
+ * Answer a handler's error code: a refusal (4xx, 503) goes through
+ * server_refuse(); a server fault (5xx) is answered as it is.
+ */
+static void
+server_refuse_code(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri, int code, const char *request, const char *msg)
+{
+	struct refusal rf = { .code = code, .message = msg,
+	    .request = request };
+
+	if (refuse_kind_of(code, &rf.kind) != 0) {
+		server_reply_error(s, req, ri, proto_http_status(code), code,
+		    msg);
+		return;
+	}
+	server_refuse(s, req, ri, &rf);
 }
 
 static void
@@ -366,9 +419,17 @@ route_metrics(struct server *s, struct evhttp_request *req,
     struct reqinfo *ri)
 {
 	struct evbuffer *buf;
+	char msg[ZS_ERRMSG_MAX + 32];
 
+	if (ri->id.auth == POLICY_AUTH_NONE &&
+	    !acl_allows(s->rt->cfg.metrics_acl, &ri->id)) {
+		snprintf(msg, sizeof(msg), "not authenticated: %s",
+		    ri->id.reason);
+		server_refuse_kind(s, req, ri, REFUSE_UNAUTH, msg);
+		return;
+	}
 	if (!acl_allows(s->rt->cfg.metrics_acl, &ri->id)) {
-		server_reply_error(s, req, ri, ZS_ERR_DENIED, "metrics: "
+		server_refuse_kind(s, req, ri, REFUSE_FORBIDDEN, "metrics: "
 		    "not allowed for this identity (\"metrics\": {\"allow\"})");
 		return;
 	}
@@ -430,10 +491,11 @@ sreq_reserve(void *arg, size_t len, struct zs_errbuf *eb)
 	pthread_mutex_lock(&s->budget_mtx);
 	others = s->bytes_in_flight + s->reply_bytes - sr->cost;
 	/* Alone, it passes, as a request does (max_body_bytes bounds it). */
-	if (others > 0 && others + sr->cost + len > cap)
+	if (others > 0 && others + sr->cost + len > cap) {
 		r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "busy: too many reply "
 		    "bytes in flight");
-	else
+		sr->reply_refused = 1;
+	} else
 		s->reply_bytes += len;
 	pthread_mutex_unlock(&s->budget_mtx);
 	return r;
@@ -455,10 +517,15 @@ sreq_done(void *arg)
 	struct sreq *sr = arg;
 	struct server *s = sr->srv;
 	struct sign_job *j = &sr->job;
+	enum refuse_kind kind;
 
 	pthread_mutex_lock(&s->budget_mtx);
 	s->bytes_in_flight -= sr->cost;
 	pthread_mutex_unlock(&s->budget_mtx);
+	/* The worker wrote the refusal's audit line, with its files. */
+	if (j->code != 0 && refuse_kind_of(j->code, &kind) == 0)
+		refuse_count(s->metrics, sr->reply_refused ?
+		    REFUSE_BUSY_REPLY : kind, j->code);
 	server_reply_len(s, &sr->ri, sr->req, j->status, j->reply,
 	    j->reply_len, j->reply_type, j->reserved);
 	j->reply = NULL;
@@ -491,15 +558,20 @@ sreq_drop(void *arg)
 	sreq_free(arg);
 }
 
-/* Refuse a sign request before it reaches a worker, counting it. */
+/*
+ * Refuse a sign request before it reaches a worker; it counts among the
+ * sign requests too (zsignd_requests_total), as a worker's refusal does.
+ */
 static void
 sign_refused(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
-    int code, const char *msg)
+    enum refuse_kind kind, int code, const char *msg)
 {
+	struct refusal rf = { .kind = kind, .code = code, .message = msg };
+
+	server_refuse(s, req, ri, &rf);
 	metrics_request_begin(s->metrics);
-	metrics_request_end(s->metrics, NULL, NULL, zs_errname(code),
+	metrics_request_end(s->metrics, NULL, NULL, zs_errname(rf.code),
 	    secs_since(&ri->t0), 0);
-	server_reply_error(s, req, ri, code, msg);
 }
 
 /* Whether header name of req names the binary form (PROTOCOL.md 5.8). */
@@ -568,6 +640,7 @@ route_job_body(struct server *s, struct evhttp_request *req,
     struct reqinfo *ri, void (*handler)(struct sign_job *), uint8_t *body,
     struct evbuffer *hold, size_t len, int bin_in, const char *approval)
 {
+	enum refuse_kind kind;
 	size_t cost;
 	struct zs_errbuf eb;
 	struct sreq *sr;
@@ -576,18 +649,21 @@ route_job_body(struct server *s, struct evhttp_request *req,
 	/* The caps count file bytes: base64 carries 3 in 4. */
 	cost = bin_in ? len : len / 4 * 3;
 	if (s->stopping) {
-		security_refused(s->sec, &ri->id, ZS_ERR_UNAVAILABLE,
-		    "zsignd is shutting down");
-		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
+		sign_refused(s, req, ri, REFUSE_STOPPING, 0,
 		    "zsignd is shutting down");
 		body_free(body, hold);
 		return;
 	}
 	if (s->in_flight >= s->rt->cfg.in_flight_max) {
-		security_refused(s->sec, &ri->id, ZS_ERR_UNAVAILABLE,
+		sign_refused(s, req, ri, REFUSE_BUSY, 0,
 		    "busy: too many requests in flight");
-		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
-		    "busy: too many requests in flight");
+		body_free(body, hold);
+		return;
+	}
+	/* A log that refuses every append cannot take this request's line. */
+	if (security_audit_broken(s->sec)) {
+		sign_refused(s, req, ri, REFUSE_AUDIT, 0, "the audit log "
+		    "refuses appends until it is fixed and reopened (SIGHUP)");
 		body_free(body, hold);
 		return;
 	}
@@ -603,7 +679,7 @@ route_job_body(struct server *s, struct evhttp_request *req,
 	}
 	pthread_mutex_unlock(&s->budget_mtx);
 	if (held != 0) {
-		sign_refused(s, req, ri, ZS_ERR_UNAVAILABLE,
+		sign_refused(s, req, ri, REFUSE_BUSY_BYTES, 0,
 		    "busy: too many request bytes in flight");
 		body_free(body, hold);
 		return;
@@ -612,7 +688,9 @@ route_job_body(struct server *s, struct evhttp_request *req,
 		pthread_mutex_lock(&s->budget_mtx);
 		s->bytes_in_flight -= cost;
 		pthread_mutex_unlock(&s->budget_mtx);
-		sign_refused(s, req, ri, eb.code, eb.msg);
+		if (refuse_kind_of(eb.code, &kind) != 0)
+			fatalx("%s: security_enter: %s", __func__, eb.msg);
+		sign_refused(s, req, ri, kind, eb.code, eb.msg);
 		body_free(body, hold);
 		return;
 	}
@@ -705,12 +783,12 @@ approval_req_id(struct evhttp_request *req, char id[APPROVAL_ID_LEN],
 /* Answer an approvals route: reply (taken over) with status, or an error. */
 static void
 approval_answer(struct server *s, struct evhttp_request *req,
-    struct reqinfo *ri, int r, char *reply, int status,
+    struct reqinfo *ri, const char *reqid, int r, char *reply, int status,
     const struct zs_errbuf *eb)
 {
 	if (r != 0) {
 		free(reply);
-		server_reply_error(s, req, ri, r, eb->msg);
+		server_refuse_code(s, req, ri, r, reqid, eb->msg);
 		return;
 	}
 	server_reply(s, ri, req, status, reply);
@@ -728,7 +806,7 @@ route_approvals(struct server *s, struct evhttp_request *req,
 	int r;
 
 	r = security_approvals_list(s->sec, &ri->id, &reply, &eb);
-	approval_answer(s, req, ri, r, reply, 200, &eb);
+	approval_answer(s, req, ri, NULL, r, reply, 200, &eb);
 }
 
 /* POST /v1/approvals/approve or reject. */
@@ -743,7 +821,8 @@ route_vote(struct server *s, struct evhttp_request *req, struct reqinfo *ri,
 	if ((r = approval_req_id(req, id, &eb)) == 0)
 		r = security_approvals_vote(s->sec, &ri->id, id, approve,
 		    &reply, &eb);
-	approval_answer(s, req, ri, r, reply, 200, &eb);
+	approval_answer(s, req, ri, r == ZS_ERR_INVALID ? NULL : id, r, reply,
+	    200, &eb);
 }
 
 static void
@@ -777,7 +856,8 @@ route_fetch(struct server *s, struct evhttp_request *req, struct reqinfo *ri)
 		r = security_approvals_fetch(s->sec, &ri->id, id, &body, &len,
 		    &bin, &pending, &eb);
 	if (r != 0 || pending != NULL) {
-		approval_answer(s, req, ri, r, pending, 202, &eb);
+		approval_answer(s, req, ri, r == ZS_ERR_INVALID ? NULL : id, r,
+		    pending, 202, &eb);
 		return;
 	}
 	route_job_body(s, req, ri, handle_sign, body, NULL, len, bin, id);
@@ -805,12 +885,12 @@ server_request_cb(struct evhttp_request *req, void *arg)
 	ri.path = "-";
 	/* PROTOCOL.md §1: an unknown method token is a bad request. */
 	if (strcmp(ri.method, "?") == 0) {
-		server_reply_error(s, req, &ri, ZS_ERR_INVALID, "unknown HTTP "
+		server_refuse_kind(s, req, &ri, REFUSE_INVALID, "unknown HTTP "
 		    "method");
 		return;
 	}
 	if (path == NULL) {
-		server_reply_error(s, req, &ri, ZS_ERR_INVALID, "bad request "
+		server_refuse_kind(s, req, &ri, REFUSE_INVALID, "bad request "
 		    "target");
 		return;
 	}
@@ -829,14 +909,11 @@ server_request_cb(struct evhttp_request *req, void *arg)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", method_name(routes[match].method));
 		/* 405 carries code "invalid" (PROTOCOL.md). */
-		server_reply(s, &ri, req, 405, proto_error_body(ZS_ERR_INVALID,
-		    "method not allowed"));
-		log_info("%s %s uid=%ld pid=%ld status=405 result=invalid "
-		    "ms=%ld", ri.method, ri.path, ri.uid, ri.pid,
-		    ms_since(&ri.t0));
+		server_refuse_kind(s, req, &ri, REFUSE_METHOD,
+		    "method not allowed");
 		return;
 	}
-	server_reply_error(s, req, &ri, ZS_ERR_NOT_FOUND, "no such endpoint");
+	server_refuse_kind(s, req, &ri, REFUSE_NOT_FOUND, "no such endpoint");
 }
 
 /* Bind a Unix socket, replacing a stale socket file but no live one. */

@@ -86,7 +86,7 @@ vote 1 approve "$ID"
 zs_is "$ZS_STATUS:$(zs_json '.approval | [.state, (.approved_by | join(","))] | join(" ")')" \
     "200:pending uid:1" "the first approval is not enough for required 2"
 vote 1 approve "$ID"
-zs_is "$ZS_STATUS:$(zs_json .error.code)" "400:invalid" \
+zs_is "$ZS_STATUS:$(zs_json .error.code)" "409:conflict" \
     "each approver counts once"
 fetch "$ID"
 zs_is "$ZS_STATUS" 202 "still held after one approval"
@@ -101,7 +101,7 @@ vote 2 approve "$ID"
 zs_is "$ZS_STATUS:$(zs_json .approval.state)" "200:approved" \
     "the second approval approves it"
 vote 2 approve "$ID"
-zs_is "$ZS_STATUS" 400 "no votes after it is approved"
+zs_is "$ZS_STATUS" 409 "no votes after it is approved"
 as 1 -H 'Content-Type: application/json' -d "{\"id\": \"$ID\"}" \
     http://zsign/v1/approvals/fetch
 zs_is "$ZS_STATUS" 403 "only the requester collects the image"
@@ -115,7 +115,7 @@ zs_ok $? "the requester collects the signed image, which verifies"
 tail -1 "$AUDIT" | grep -q "\"result\":\"ok\".*\"request\":\"$ID\".*\"key\":\"rel\"\|\"result\":\"ok\".*\"key\":\"rel\".*\"request\":\"$ID\"\|\"request\":\"$ID\".*\"result\":\"ok\""
 zs_ok $? "the signature is audited with the request id"
 fetch "$ID"
-zs_is "$ZS_STATUS" 403 "a request is signed once"
+zs_is "$ZS_STATUS" 409 "a request is signed once"
 
 # Reject ends it.
 zs_post /v1/sign "$ZS_TMP/req.json"
@@ -124,7 +124,7 @@ vote 2 reject "$ID2"
 zs_is "$ZS_STATUS:$(zs_json '.approval | [.state, .rejected_by] | join(" ")')" \
     "200:rejected uid:2" "an approver rejects"
 fetch "$ID2"
-zs_is "$ZS_STATUS" 403 "a rejected request is never signed"
+zs_is "$ZS_STATUS" 409 "a rejected request is never signed"
 
 # Timeout expires it.
 zs_imgtool_request "$ZS_TMP/req-q.json" "$ZS_TMP/zephyr.bin" quick
@@ -132,7 +132,7 @@ zs_post /v1/sign "$ZS_TMP/req-q.json"
 ID3=$(zs_json .approval.id)
 sleep 2
 vote 1 approve "$ID3"
-zs_is "$ZS_STATUS" 400 "an expired request takes no approval"
+zs_is "$ZS_STATUS" 409 "an expired request takes no approval"
 grep -q "\"result\":\"expired\".*\"request\":\"$ID3\"\|\"request\":\"$ID3\".*\"result\":\"expired\"" "$AUDIT"
 zs_ok $? "the expiry is audited"
 [ ! -e "$ZS_TMP/spool/$ID3.req" ] && [ ! -e "$ZS_TMP/spool/$ID.req" ]

@@ -67,11 +67,11 @@ s=$(try "$(mint '{"alg":"ES256"}' repo:acme/fw:ref:refs/heads/main)")
 [ "$s" = 403 ] && grep -q 'may not use key' "$T/resp"
 ok $? "a valid token whose claims match no pattern: 403 ($s)"
 
-# refused NAME TOKEN REASON-ERE: 403 and an audited refusal naming why.
+# refused NAME TOKEN REASON-ERE: 401 and an audited refusal naming why.
 refused() {
 	s=$(try "$2")
-	[ "$s" = 403 ] && audit_last "\"result\":\"refused\".*$3"
-	ok $? "$1: 403, audited ($s: $(tail -1 "$T/audit.log" | \
+	[ "$s" = 401 ] && audit_last "\"result\":\"refused\".*$3"
+	ok $? "$1: 401, audited ($s: $(tail -1 "$T/audit.log" | \
 	    sed 's/.*"message":"\([^"]*\)".*/\1/'))"
 }
 

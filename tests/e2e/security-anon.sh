@@ -32,7 +32,7 @@ python3 "$S/tests/e2e/anon-flood.py" 127.0.0.1 "$PORT" "$T/ca.pem" $N \
     >"$T/statuses" 2>&1
 c1=$(cpu)
 sed 's/^/# status, count: /' "$T/statuses"
-total=$(awk '$1 == 403 || $1 == 429 { n += $2 } END { print n + 0 }' \
+total=$(awk '$1 == 401 || $1 == 429 { n += $2 } END { print n + 0 }' \
     "$T/statuses")
 [ "$total" -eq $N ] && grep -q '^429 ' "$T/statuses"
 ok $? "$N requests without credentials: all refused, past the rate with 429"

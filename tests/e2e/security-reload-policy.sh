@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # SIGHUP applies the policy without a restart: the caller's uid taken out
 # of a key's allow list is refused (403) after the reload and let in (200)
-# once it is back; a revoked bearer token no longer authenticates. A
+# once it is back; a revoked bearer token no longer authenticates (401). A
 # request in flight during each reload finishes on the generation it began
 # on: it is held in the state store (its key has max_per_hour) behind an
 # exclusive SQLite transaction that is committed only once the reload
@@ -148,8 +148,8 @@ s=$(cat "$T/held.code")
 ok "$([ "$s" = 200 ]; echo $?)" "the token request in flight finishes on \
 its generation: 200 ($s)"
 s=$(tsign)
-ok "$([ "$s" = 403 ] && grep -q 'unknown bearer token' "$T/resp"; echo $?)" \
-    "revoked token: 403, unknown bearer token ($s)"
+ok "$([ "$s" = 401 ] && grep -q 'unknown bearer token' "$T/resp"; echo $?)" \
+    "revoked token: 401, unknown bearer token ($s)"
 kill -0 "$ZPID" 2>/dev/null && ! grep -q "reload refused" "$T/zsignd.log"
 ok $? "no reload refused, no restart"
 grep -q "SIGHUP" "$T/zsignd.log"

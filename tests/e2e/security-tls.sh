@@ -51,9 +51,9 @@ ok $? "the signature is audited with identity, key and version"
 
 s=$(tcurl /v1/sign -H 'Content-Type: application/json' \
     --data-binary @"$T/body.json")
-[ "$s" = 403 ] && grep -q '"forbidden"' "$T/resp"
-ok $? "no client certificate and no token: 403 ($s)"
-audit_last '"result":"refused".*"error":"forbidden".*no client certificate'
+[ "$s" = 401 ] && grep -q '"unauthenticated"' "$T/resp"
+ok $? "no client certificate and no token: 401 ($s)"
+audit_last '"result":"refused".*"error":"unauthenticated".*no client certificate'
 ok $? "that refusal is audited"
 
 s=$(tcurl /v1/sign --cert "$T/rogue.pem" --key "$T/rogue.key" \
@@ -65,8 +65,8 @@ ok $? "that refusal is audited"
 
 s=$(tcurl /v1/sign -H "Authorization: Bearer not-our-token" \
     -H 'Content-Type: application/json' --data-binary @"$T/body.json")
-[ "$s" = 403 ]
-ok $? "unknown bearer token: 403 ($s)"
+[ "$s" = 401 ]
+ok $? "unknown bearer token: 401 ($s)"
 audit_last '"result":"refused".*unknown bearer token'
 ok $? "that refusal is audited"
 

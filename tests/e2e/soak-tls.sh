@@ -56,7 +56,7 @@ lrc=$?
 rss_end=$(rss)
 sed 's/^/# /' "$T/load.out" "$T/load.err"
 [ $lrc -eq 0 ]
-ok $? "every request answered as it should (valid: 200, refused: 403 or past the rate 429, malformed: 400, plain: no answer)"
+ok $? "every request answered as it should (valid: 200, unauthenticated: 401 or past the rate 429, malformed: 400, plain: no answer)"
 valid=$(sed -n 's/^valid *sent \([0-9]*\) as-expected \([0-9]*\).*/\2/p' "$T/load.out")
 [ -n "$valid" ] && [ "$valid" -gt 0 ]
 ok $? "valid requests signed: $valid"

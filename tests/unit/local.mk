@@ -25,6 +25,7 @@ UNIT_TESTS = \
 	tests/unit/test-approval \
 	tests/unit/test-tlsopts \
 	tests/unit/test-rimconf \
+	tests/unit/test-refuse \
 	tests/unit/test-notify \
 	tests/unit/test-metrics \
 	tests/unit/test-log \
@@ -99,6 +100,9 @@ tests_unit_test_tlsopts_LDADD = $(UNIT_LDADD)
 tests_unit_test_rimconf_SOURCES = tests/unit/test-rimconf.c
 tests_unit_test_rimconf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rimconf_LDADD = $(UNIT_LDADD)
+tests_unit_test_refuse_SOURCES = tests/unit/test-refuse.c
+tests_unit_test_refuse_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_refuse_LDADD = $(UNIT_LDADD)
 tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
 tests_unit_test_notify_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_notify_LDADD = $(UNIT_LDADD)

@@ -43,7 +43,7 @@ test_vote_rules(void **state)
 	assert_string_equal(json_string_value(json_object_get(rec, "state")),
 	    "pending");
 	assert_int_equal(approvals_vote(rec, "uid:1", 1, &eb),
-	    ZS_ERR_INVALID);
+	    ZS_ERR_CONFLICT);
 	assert_int_equal(approvals_vote(rec, "uid:2", 1, &eb), 0);
 	assert_string_equal(json_string_value(json_object_get(rec, "state")),
 	    "approved");
@@ -51,7 +51,7 @@ test_vote_rules(void **state)
 	    2);
 	/* Nothing more once decided. */
 	assert_int_equal(approvals_vote(rec, "uid:3", 0, &eb),
-	    ZS_ERR_INVALID);
+	    ZS_ERR_CONFLICT);
 	json_decref(rec);
 
 	rec = rec_new("uid:0", 2);
