@@ -1,11 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # A private key given where imgtool wants a public one (--fix-sig-pubkey,
-# -E) never leaves the machine: zsign-client sends its public key and
-# names it in from_private. The audit record's input hash is the public
-# key's, the image and stdout still equal imgtool 2.4.0's, a key the client
-# cannot read is not sent at all, and zsignd refuses a private key that
-# curl sends (400).
+# -E; imgtool sign and west mode) never leaves the machine: zsign-client
+# sends its public key and names it in from_private. The audit record's
+# input hash is the public key's, the image and stdout still equal imgtool
+# 2.4.0's, a key the client cannot read is not sent at all, and zsignd
+# refuses a private key that curl sends (400).
 . "$ZS_TOP_SRCDIR/tests/e2e/client-common.sh"
 
 V=$ZS_TOP_SRCDIR/tests/vectors/imgtool
@@ -55,6 +55,14 @@ zs_ok $? "a private -E key: signed and encrypted"
 openssl pkey -in encpriv.pem -pubout -out encpub.pem
 zs_is "$(wc -l <"$AUDIT"):$(audit_hash encpriv.pem)" \
     "$((n + 1)):$(sha encpub.pem)" "-E: zsignd received the public key"
+
+# West mode (sign -t imgtool) takes imgtool's options after --: the same.
+cp -R "$ZS_TOP_SRCDIR/tests/fixtures/zephyr/frdm_k64f" bd
+"$CLIENT" sign -q -d bd -t imgtool -B west.bin -- -k zsign:ecdsa-p256 \
+    -E encpriv.pem
+zs_ok $? "west mode with a private -E key: signed"
+zs_is "$(audit_hash encpriv.pem)" "$(sha encpub.pem)" \
+    "west mode: zsignd received the public key"
 
 # A key the client cannot read (password-protected) is not sent.
 openssl pkey -in priv.pem -aes256 -passout pass:secret -out locked.pem
