@@ -45,6 +45,7 @@ struct security {
 	struct audit	*audit;
 	struct refagg	*anon;		/* unauthenticated refusals */
 	struct tls	*tls;
+	struct metrics	*metrics;	/* counts handshake refusals; or NULL */
 	struct store	*store;		/* NULL: no rule keeps state */
 	int		 durable;	/* store survives restarts */
 	char		 node[STORE_NAME_MAX];	/* this replica's name */
@@ -253,6 +254,15 @@ security_tls_refused(void *arg, const char *peer, const char *why)
 	struct security *sec = arg;
 
 	(void)security_anon_refused(sec, peer, -1, "cert", ZS_ERR_UNAUTH, why);
+	/* No request exists to answer 429 to: always an unauthenticated one. */
+	refuse_count(sec->metrics, REFUSE_UNAUTH, ZS_ERR_UNAUTH);
+}
+
+void
+security_set_metrics(struct security *sec, struct metrics *m)
+{
+	if (sec != NULL)
+		sec->metrics = m;
 }
 
 /*

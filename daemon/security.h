@@ -50,6 +50,7 @@ struct security_outcome {
 	const char		*request;	/* approved held request */
 };
 
+struct metrics;
 struct security;
 
 /*
@@ -83,6 +84,11 @@ int	security_socket_perms(const struct security *sec, const char *path,
 int	security_listen_tcp(struct security *sec, struct evhttp *http,
 	    struct conn *c, const char *hostport, struct evhttp_bound_socket **bsp,
 	    struct zs_errbuf *eb);
+/*
+ * Count in m the refusals that happen outside any request (client
+ * certificates the TLS handshake refused); m NULL stops counting.
+ */
+void	security_set_metrics(struct security *sec, struct metrics *m);
 /*
  * Serve TLS on every connection c makes, for TCP sockets passed by the
  * service manager; ZS_ERR_USAGE without TLS settings.

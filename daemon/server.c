@@ -1275,6 +1275,7 @@ server_new(const struct server_params *p, struct zs_errbuf *eb)
 	if ((s->metrics = metrics_new()) == NULL ||
 	    (s->base = event_base_new()) == NULL)
 		fatalx("%s: libevent set-up failed", __func__);
+	security_set_metrics(s->sec, s->metrics);
 	/* Sockets from the service manager replace the configured ones. */
 	for (i = 0; i < p->nactivated; i++) {
 		if (listener_adopt(s, &p->activated[i], eb) != 0) {
@@ -1360,6 +1361,7 @@ server_free(struct server *s)
 	if (s->base != NULL)
 		event_base_free(s->base);
 	runtime_unref(s->rt);
+	security_set_metrics(s->sec, NULL);
 	metrics_free(s->metrics);
 	pthread_mutex_destroy(&s->budget_mtx);
 	free(s);

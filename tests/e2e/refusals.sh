@@ -7,7 +7,7 @@
 # itself refuses appends: counted, with no line.
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..29"
+echo "1..30"
 make_pki
 make_token
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -138,6 +138,22 @@ s=$(tcurl /v1/sign -D "$T/headers" -H "Authorization: Bearer not-ours" \
 after "an unknown bearer token" "$s" 401 unauthenticated unauthenticated
 grep -qi '^www-authenticate: Bearer' "$T/headers"
 ok $? "... with a WWW-Authenticate: Bearer challenge"
+# A client certificate the handshake refuses: no request to answer, yet
+# one audit line and one count, written when the handshake fails.
+before
+s=$(tcurl /v1/health --cert "$T/rogue.pem" --key "$T/rogue.key")
+i=0
+while [ $i -lt 100 ] && [ "$(lines)" -le "$l0" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+snap "$T/m1"
+dl=$(($(lines) - l0))
+dm=$(($(series "$T/m1" unauthenticated unauthenticated) -
+    $(series "$T/m0" unauthenticated unauthenticated)))
+dt=$(($(all "$T/m1") - $(all "$T/m0")))
+[ "$s:$dl:$dm:$dt" = "000:1:1:1" ]
+ok $? "a certificate from another CA: handshake fails ($s), audit lines +$dl, refusals{unauthenticated,unauthenticated} +$dm, all +$dt"
 refused "/metrics without a credential" 401 unauthenticated \
     unauthenticated tcurl /metrics
 refused "/metrics for a certificate it does not allow" 403 forbidden \
