@@ -72,11 +72,33 @@ upper(char *dst, const char *s, size_t n)
 	dst[i] = '\0';
 }
 
+/*
+ * What getpub and getpubhash both start from: the key's symbol name and
+ * its bytes as imgtool encodes them, after checking the name suffix.
+ */
+static int
+pub_start(EVP_PKEY *pub, const char *suffix, const char **snp, uint8_t **kbp,
+    size_t *kblenp, struct zs_errbuf *eb)
+{
+	const char *sn = mcuboot_key_shortname(pub);
+	int r;
+
+	if (sn == NULL)
+		return zs_errf(eb, ZS_ERR_KEY, "unsupported key type");
+	if (strlen(suffix) > SUFFIX_MAX)
+		return zs_errf(eb, ZS_ERR_USAGE, "--name-suffix is longer than "
+		    "%d characters", SUFFIX_MAX);
+	if ((r = mcuboot_pubkey_bytes(pub, kbp, kblenp, eb)) != 0)
+		return r;
+	*snp = sn;
+	return 0;
+}
+
 int
 mcuboot_getpub(EVP_PKEY *pub, enum mcuboot_key_encoding enc,
     const char *suffix, struct buf *out, struct zs_errbuf *eb)
 {
-	const char *sn = mcuboot_key_shortname(pub);
+	const char *sn;
 	char hdr[2 * SYMBOL_MAX], usn[32], usuf[SUFFIX_MAX + 1];
 	uint8_t *kb = NULL;
 	size_t kblen = 0;
@@ -85,12 +107,7 @@ mcuboot_getpub(EVP_PKEY *pub, enum mcuboot_key_encoding enc,
 	long pemlen;
 	int r;
 
-	if (sn == NULL)
-		return zs_errf(eb, ZS_ERR_KEY, "unsupported key type");
-	if (strlen(suffix) > SUFFIX_MAX)
-		return zs_errf(eb, ZS_ERR_USAGE, "--name-suffix is longer than "
-		    "%d characters", SUFFIX_MAX);
-	if ((r = mcuboot_pubkey_bytes(pub, &kb, &kblen, eb)) != 0)
+	if ((r = pub_start(pub, suffix, &sn, &kb, &kblen, eb)) != 0)
 		return r;
 	switch (enc) {
 	case MCUBOOT_ENC_PEM:
@@ -133,17 +150,12 @@ int
 mcuboot_getpubhash(EVP_PKEY *pub, enum mcuboot_key_encoding enc,
     const char *suffix, struct buf *out, struct zs_errbuf *eb)
 {
-	const char *sn = mcuboot_key_shortname(pub);
+	const char *sn;
 	uint8_t *kb = NULL, md[32];
 	size_t kblen = 0;
 	int r;
 
-	if (sn == NULL)
-		return zs_errf(eb, ZS_ERR_KEY, "unsupported key type");
-	if (strlen(suffix) > SUFFIX_MAX)
-		return zs_errf(eb, ZS_ERR_USAGE, "--name-suffix is longer than "
-		    "%d characters", SUFFIX_MAX);
-	if ((r = mcuboot_pubkey_bytes(pub, &kb, &kblen, eb)) != 0)
+	if ((r = pub_start(pub, suffix, &sn, &kb, &kblen, eb)) != 0)
 		return r;
 	if (mcuboot_hash_data(mcuboot_hash_get(SHA_256), kb, kblen, md) != 0) {
 		r = zs_errf(eb, ZS_ERR_CRYPTO, "hashing failed");
