@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$top/build-deb}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-tmp=$(mktemp -d /tmp/zsign-package.XXXXXX)
+tmp=$(mktemp -d -t zsign-package.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 src="$tmp/zsign"
 mkdir "$src"

@@ -9,7 +9,7 @@
 # tmpfiles snippets lay out users and directories. TAP on stdout.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d /tmp/zsign-deb.XXXXXX)
+tmp=$(mktemp -d -t zsign-deb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
