@@ -66,7 +66,6 @@ ZC="$b/zsign-client --server unix:$sock"
 EX="$b/bench/zsign-load exec"
 
 echo "zsign benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $ncpu CPUs ($(uname -m))"
-echo "(shared, noisy machine: other builds and tests run at the same time)"
 echo "zsignd RSS idle: $rss_idle KiB; zsign-client loads" \
     "$(ldd "$b/zsign-client" | grep -c '=>') shared libraries"
 
