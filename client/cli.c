@@ -424,8 +424,9 @@ int
 cli_files_write(const json_t *reply, const char *const *names,
     const char *const *paths, size_t n, struct zs_errbuf *eb)
 {
+	struct zs_filepiece *pc;
 	struct iovec *iov;
-	size_t i, j, niov;
+	size_t i, j, k, niov;
 	mode_t mask;
 	int r = 0;
 
@@ -437,8 +438,14 @@ cli_files_write(const json_t *reply, const char *const *names,
 		if ((r = zsclient_files_iov(reply, names[i], &iov, &niov,
 		    eb)) != 0)
 			break;
-		r = zs_file_write_outputv(paths[i], iov, niov,
+		pc = xcalloc(niov + 1, sizeof(*pc));
+		for (k = 0; k < niov; k++) {
+			pc[k].p = iov[k].iov_base;
+			pc[k].len = iov[k].iov_len;
+		}
+		r = zs_file_write_pieces(paths[i], pc, niov,
 		    (int)(0666 & ~mask));
+		free(pc);
 		free(iov);
 		if (r != 0) {
 			zs_errf(eb, r, "cannot write %s: %s", paths[i],

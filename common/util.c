@@ -233,72 +233,236 @@ zs_file_read(const char *path, size_t max, uint8_t **datap, size_t *lenp)
 	return r;
 }
 
+/* Bytes moved per read and write where copy_file_range() cannot be used. */
+#define ZS_COPY_CHUNK	(1024 * 1024)
+
+struct zs_outfile {
+	char	*path;
+	char	*tmp;		/* path.tmpXXXXXX, in the same directory */
+	int	 fd;
+	int	 mode;
+	size_t	 size;		/* allocated up front */
+	size_t	 written;
+};
+
+void
+zs_outfile_abort(struct zs_outfile *of)
+{
+	int e = errno;
+
+	if (of == NULL)
+		return;
+	if (of->fd != -1)
+		close(of->fd);
+	if (of->tmp != NULL)
+		unlink(of->tmp);
+	free(of->tmp);
+	free(of->path);
+	free(of);
+	errno = e;
+}
+
+int
+zs_outfile_open(const char *path, size_t size, int mode,
+    struct zs_outfile **ofp)
+{
+	struct zs_outfile *of;
+	int e;
+
+	of = xcalloc(1, sizeof(*of));
+	of->path = xstrdup(path);
+	of->tmp = xasprintf("%s.tmpXXXXXX", path);
+	of->mode = mode;
+	of->size = size;
+	if ((of->fd = mkostemp(of->tmp, O_CLOEXEC)) == -1) {
+		e = errno;
+		free(of->tmp);
+		of->tmp = NULL;
+		zs_outfile_abort(of);
+		errno = e;
+		return ZS_ERR_IO;
+	}
+	/*
+	 * Real preallocation only: posix_fallocate()'s fallback writes every
+	 * block, which costs more than it saves. Allocated blocks make the
+	 * rename cheap: ext4 (auto_da_alloc) flushes a file with delayed
+	 * allocations when it is renamed over another (ext4_alloc_da_blocks).
+	 */
+	while (size > 0 && fallocate(of->fd, 0, 0, (off_t)size) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EOPNOTSUPP || errno == ENOSYS)
+			break;
+		zs_outfile_abort(of);
+		return ZS_ERR_IO;
+	}
+	*ofp = of;
+	return 0;
+}
+
+/* Write len bytes at p to fd, whatever the signals. */
+static int
+file_write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return ZS_ERR_IO;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Copy len bytes of in at off to out with read and write. */
+static int
+file_copy_rw(int out, int in, off_t off, size_t len)
+{
+	uint8_t *buf;
+	ssize_t n;
+	int r = 0;
+
+	buf = xmalloc(len < ZS_COPY_CHUNK ? len : ZS_COPY_CHUNK);
+	while (len > 0 && r == 0) {
+		n = pread(in, buf, len < ZS_COPY_CHUNK ? len : ZS_COPY_CHUNK,
+		    off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* The input is shorter than it was. */
+			if (n == 0)
+				errno = ENODATA;
+			r = ZS_ERR_IO;
+			break;
+		}
+		r = file_write_all(out, buf, (size_t)n);
+		off += n;
+		len -= (size_t)n;
+	}
+	free(buf);
+	return r;
+}
+
+/*
+ * Copy len bytes of in at off to out in the kernel (no copy through user
+ * memory), or with read and write where the file systems cannot.
+ */
+static int
+file_copy_range(int out, int in, off_t off, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = copy_file_range(in, &off, out, NULL, len, 0);
+		if (n > 0) {
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			errno = ENODATA;
+			return ZS_ERR_IO;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+		    errno == EOPNOTSUPP || errno == EBADF)
+			return file_copy_rw(out, in, off, len);
+		return ZS_ERR_IO;
+	}
+	return 0;
+}
+
+int
+zs_outfile_write(struct zs_outfile *of, const struct zs_filepiece *pc,
+    size_t n)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = pc[i].p != NULL ? file_write_all(of->fd, pc[i].p,
+		    pc[i].len) : file_copy_range(of->fd, pc[i].fd, pc[i].off,
+		    pc[i].len);
+		if (r != 0)
+			return r;
+		of->written += pc[i].len;
+	}
+	return 0;
+}
+
+int
+zs_outfile_commit(struct zs_outfile *of, int sync)
+{
+	/* Less than was allocated: the rest is no part of the file. */
+	if ((of->written < of->size && ftruncate(of->fd,
+	    (off_t)of->written) == -1) || fchmod(of->fd,
+	    (mode_t)of->mode) == -1 || (sync && fsync(of->fd) == -1))
+		goto fail;
+	if (close(of->fd) == -1) {
+		of->fd = -1;
+		goto fail;
+	}
+	of->fd = -1;
+	if (rename(of->tmp, of->path) == -1)
+		goto fail;
+	free(of->tmp);
+	of->tmp = NULL;
+	zs_outfile_abort(of);
+	return 0;
+ fail:
+	zs_outfile_abort(of);
+	return ZS_ERR_IO;
+}
+
 /* Temporary file, optional fsync, rename: see zs_file_write_atomic(). */
 static int
-file_write_replace(const char *path, const struct iovec *iov, size_t niov,
-    int mode, int sync)
+file_write_replace(const char *path, const struct zs_filepiece *pc,
+    size_t n, int mode, int sync)
 {
-	char *tmp;
-	size_t i, off;
-	ssize_t n;
-	int fd, r = ZS_ERR_IO;
+	struct zs_outfile *of;
+	size_t i, size = 0;
+	int r;
 
-	tmp = xasprintf("%s.tmpXXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1)
-		goto out;
-	for (i = 0; i < niov; i++) {
-		for (off = 0; off < iov[i].iov_len; off += (size_t)n) {
-			n = write(fd, (const uint8_t *)iov[i].iov_base + off,
-			    iov[i].iov_len - off);
-			if (n == -1 && errno == EINTR) {
-				n = 0;
-				continue;
-			}
-			if (n <= 0)
-				goto fail;
-		}
+	for (i = 0; i < n; i++)
+		size += pc[i].len;
+	if ((r = zs_outfile_open(path, size, mode, &of)) != 0)
+		return r;
+	if ((r = zs_outfile_write(of, pc, n)) != 0) {
+		zs_outfile_abort(of);
+		return r;
 	}
-	if (fchmod(fd, (mode_t)mode) == -1 || (sync && fsync(fd) == -1))
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	r = 0;
-	goto out;
- fail:
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
- out:
-	free(tmp);
-	return r;
+	return zs_outfile_commit(of, sync);
 }
 
 int
 zs_file_write_atomic(const char *path, const uint8_t *p, size_t len, int mode)
 {
-	struct iovec iov = { (void *)(uintptr_t)p, len };
+	struct zs_filepiece pc = { .p = p != NULL ? p : (const uint8_t *)"",
+	    .len = len };
 
-	return file_write_replace(path, &iov, 1, mode, 1);
+	return file_write_replace(path, &pc, 1, mode, 1);
 }
 
 int
 zs_file_write_output(const char *path, const uint8_t *p, size_t len, int mode)
 {
-	struct iovec iov = { (void *)(uintptr_t)p, len };
+	struct zs_filepiece pc = { .p = p != NULL ? p : (const uint8_t *)"",
+	    .len = len };
 
-	return file_write_replace(path, &iov, 1, mode, 0);
+	return file_write_replace(path, &pc, 1, mode, 0);
 }
 
 int
-zs_file_write_outputv(const char *path, const struct iovec *iov, size_t niov,
-    int mode)
+zs_file_write_pieces(const char *path, const struct zs_filepiece *pc,
+    size_t n, int mode)
 {
-	return file_write_replace(path, iov, niov, mode, 0);
+	return file_write_replace(path, pc, n, mode, 0);
 }
 
 int

@@ -3,6 +3,7 @@
 #ifndef ZS_UTIL_H
 #define ZS_UTIL_H
 
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include <stddef.h>
@@ -30,6 +31,35 @@ void	 zs_sha256_hex(const uint8_t *p, size_t len, char out[65]);
 int	 zs_file_read(const char *path, size_t max, uint8_t **datap,
 	    size_t *lenp);
 /*
+ * One piece of an output file: len bytes at p, or, when p is NULL, len
+ * bytes of file fd from offset off (copied in the kernel, never read in).
+ */
+struct zs_filepiece {
+	const uint8_t	*p;
+	int		 fd;
+	off_t		 off;
+	size_t		 len;
+};
+/* An output file being written under a temporary name (zs_outfile_*). */
+struct zs_outfile;
+/*
+ * Start writing path: a temporary file in the same directory with size
+ * bytes allocated up front (ENOSPC now, not half-way; no delayed
+ * allocation for ext4 to force out at the rename); ZS_ERR_IO with errno.
+ */
+int	 zs_outfile_open(const char *path, size_t size, int mode,
+	    struct zs_outfile **ofp);
+/* Append the pieces pc[0..n); ZS_ERR_IO with errno on failure. */
+int	 zs_outfile_write(struct zs_outfile *of, const struct zs_filepiece *pc,
+	    size_t n);
+/*
+ * Give the file its mode, fsync it when sync is set, and rename it over
+ * path; of is freed whatever happens and nothing is left on failure.
+ */
+int	 zs_outfile_commit(struct zs_outfile *of, int sync);
+/* Remove the temporary file and free of (errno kept); NULL is a no-op. */
+void	 zs_outfile_abort(struct zs_outfile *of);
+/*
  * Write len bytes to path atomically: a temporary file in the same
  * directory, fsync, rename. On failure nothing is left behind.
  */
@@ -41,9 +71,9 @@ int	 zs_file_write_atomic(const char *path, const uint8_t *p, size_t len,
  */
 int	 zs_file_write_output(const char *path, const uint8_t *p, size_t len,
 	    int mode);
-/* The same for the concatenation of iov[0..niov). */
-int	 zs_file_write_outputv(const char *path, const struct iovec *iov,
-	    size_t niov, int mode);
+/* The same for the concatenation of the pieces pc[0..n). */
+int	 zs_file_write_pieces(const char *path, const struct zs_filepiece *pc,
+	    size_t n, int mode);
 /* Parse an unsigned integer literal as Python int() with base 0 would. */
 int	 zs_parse_uint(const char *s, unsigned long long max,
 	    unsigned long long *out);

@@ -8,7 +8,7 @@
 # timing is checked here (bench/run.sh does).
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..9"
+echo "1..11"
 make_pki
 # Default limits: 64 MiB of files must pass them.
 cat >"$T/zsignd.json" <<EOC
@@ -58,6 +58,23 @@ ok $? "the input is intact inside the image"
 "$CLIENT" imgtool verify -k "$S/tests/keys/test-ed25519.pem" unix.bin \
     >out 2>&1
 ok $? "the signature verifies ($(tail -1 out))"
+
+# Outputs are atomic: one line, exit 1 and no file where none can be
+# written; on a full disk (RLIMIT_FSIZE stands in) the old output stays.
+head -c 1048576 /dev/urandom >small.bin
+# shellcheck disable=SC2086
+"$CLIENT" --server "unix:$T/sock" $SIGN small.bin nodir/out.bin 2>err
+rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <err)" = 1 ] && [ ! -e nodir ]
+ok $? "no output directory: exit $rc, $(cat err)"
+echo old >full.bin
+# shellcheck disable=SC2086
+(trap '' XFSZ; ulimit -f 256; exec "$CLIENT" --server "unix:$T/sock" \
+    $SIGN small.bin full.bin) 2>err
+rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <err)" = 1 ] && [ "$(cat full.bin)" = old ] &&
+    [ -z "$(find . -name 'full.bin.tmp*')" ]
+ok $? "a full disk: exit $rc, $(cat err), the old output kept, no temporary file"
 
 stop_zsignd
 ! grep -Eq 'AddressSanitizer|runtime error|LeakSanitizer' "$T/zsignd.log"

@@ -1,8 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for common/: buffers, base64, integer literals, filesets. */
+/*
+ * Unit tests for common/: buffers, base64, integer literals, filesets,
+ * atomic output files.
+ */
 #include "config.h"
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -174,6 +186,166 @@ test_fileset(void **state)
 	fileset_free(fs);
 }
 
+/* Entries of directory d, not counting "." and "..". */
+static int
+dir_count(const char *d)
+{
+	struct dirent *e;
+	DIR *dp;
+	int n = 0;
+
+	if ((dp = opendir(d)) == NULL)
+		return -1;
+	while ((e = readdir(dp)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(dp);
+	return n;
+}
+
+/* Whether file path holds exactly the len bytes at p. */
+static int
+file_is(const char *path, const uint8_t *p, size_t len)
+{
+	uint8_t *d;
+	size_t n;
+	int same;
+
+	if (zs_file_read(path, len + 1, &d, &n) != 0)
+		return 0;
+	same = n == len && memcmp(d, p, len) == 0;
+	free(d);
+	return same;
+}
+
+/* Bytes of the input file in test_outfile: more than one copy chunk. */
+#define OUTFILE_IN_LEN	(3 * 1024 * 1024 + 7)
+
+/*
+ * An output from memory and from ranges of an input file, in dir: the
+ * pieces in order, then the same over the old file; in is in indir.
+ */
+static void
+outfile_pieces(const char *dir, const char *indir, const uint8_t *in,
+    uint8_t *expect)
+{
+	struct zs_filepiece pc[3];
+	char *ipath, *opath;
+	struct stat st;
+	size_t len;
+	int fd;
+
+	assert_true(asprintf(&ipath, "%s/in.bin", indir) > 0);
+	assert_true(asprintf(&opath, "%s/out.bin", dir) > 0);
+	assert_int_equal(zs_file_write_output(ipath, in, OUTFILE_IN_LEN, 0600),
+	    0);
+	assert_true((fd = open(ipath, O_RDONLY)) != -1);
+	memset(pc, 0, sizeof(pc));
+	pc[0].p = (const uint8_t *)"HEAD";
+	pc[0].len = 4;
+	pc[1].fd = fd;
+	pc[1].off = 100;
+	pc[1].len = OUTFILE_IN_LEN - 200;
+	pc[2].p = (const uint8_t *)"TAIL!";
+	pc[2].len = 5;
+	memcpy(expect, "HEAD", 4);
+	memcpy(expect + 4, in + 100, OUTFILE_IN_LEN - 200);
+	memcpy(expect + 4 + OUTFILE_IN_LEN - 200, "TAIL!", 5);
+	len = 9 + OUTFILE_IN_LEN - 200;
+	assert_int_equal(zs_file_write_pieces(opath, pc, 3, 0640), 0);
+	assert_true(file_is(opath, expect, len));
+	assert_int_equal(stat(opath, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	/* Over the old file, which it replaces whole. */
+	pc[1].off = 0;
+	pc[1].len = 10;
+	memcpy(expect + 4, in, 10);
+	memcpy(expect + 14, "TAIL!", 5);
+	assert_int_equal(zs_file_write_pieces(opath, pc, 3, 0644), 0);
+	assert_true(file_is(opath, expect, 19));
+	/* A range past the input's end (it shrank): an error, no file left. */
+	pc[1].off = OUTFILE_IN_LEN - 5;
+	errno = 0;
+	assert_int_equal(zs_file_write_pieces(opath, pc, 3, 0644), ZS_ERR_IO);
+	assert_int_equal(errno, ENODATA);
+	assert_true(file_is(opath, expect, 19));
+	assert_int_equal(dir_count(dir), dir == indir ? 2 : 1);
+	close(fd);
+	unlink(ipath);
+	unlink(opath);
+	free(ipath);
+	free(opath);
+}
+
+static void
+test_outfile(void **state)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *dir;
+	char shm[] = "/dev/shm/zs-test-outfile.XXXXXX";
+	struct zs_filepiece pc = { .p = NULL, .fd = -1 };
+	struct zs_outfile *of;
+	struct rlimit rl, small;
+	uint8_t *in, *expect;
+	char *opath;
+	size_t i;
+
+	(void)state;
+	in = malloc(OUTFILE_IN_LEN);
+	expect = malloc(OUTFILE_IN_LEN + 16);
+	assert_non_null(in);
+	assert_non_null(expect);
+	for (i = 0; i < OUTFILE_IN_LEN; i++)
+		in[i] = (uint8_t)(i * 7 + i / 251);
+	assert_true(asprintf(&dir, "%s/zs-test-outfile.XXXXXX",
+	    tmpdir != NULL && *tmpdir != '\0' ? tmpdir : "/tmp") > 0);
+	assert_non_null(mkdtemp(dir));
+	outfile_pieces(dir, dir, in, expect);
+	/* From another file system (tmpfs): read and write instead. */
+	if (mkdtemp(shm) != NULL) {
+		outfile_pieces(dir, shm, in, expect);
+		rmdir(shm);
+	}
+	assert_true(asprintf(&opath, "%s/out.bin", dir) > 0);
+	assert_int_equal(zs_file_write_output(opath, (const uint8_t *)"old", 3,
+	    0644), 0);
+	/* No room (RLIMIT_FSIZE stands in for a full disk): before any byte. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	small = rl;
+	small.rlim_cur = 1024 * 1024;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	errno = 0;
+	assert_int_equal(zs_outfile_open(opath, OUTFILE_IN_LEN, 0644, &of),
+	    ZS_ERR_IO);
+	assert_int_equal(errno, EFBIG);
+	pc.p = in;
+	pc.len = OUTFILE_IN_LEN;
+	assert_int_equal(zs_file_write_pieces(opath, &pc, 1, 0644), ZS_ERR_IO);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_true(file_is(opath, (const uint8_t *)"old", 3));
+	assert_int_equal(dir_count(dir), 1);
+	/* Aborted: the old file stays, no temporary file is left. */
+	assert_int_equal(zs_outfile_open(opath, 10, 0644, &of), 0);
+	assert_int_equal(zs_outfile_write(of, &pc, 1), 0);
+	assert_int_equal(dir_count(dir), 2);
+	zs_outfile_abort(of);
+	zs_outfile_abort(NULL);
+	assert_true(file_is(opath, (const uint8_t *)"old", 3));
+	assert_int_equal(dir_count(dir), 1);
+	/* A directory that is not there: an error with its errno. */
+	errno = 0;
+	assert_int_equal(zs_file_write_output("/nonexistent-zs/out.bin",
+	    in, 1, 0644), ZS_ERR_IO);
+	assert_int_equal(errno, ENOENT);
+	unlink(opath);
+	rmdir(dir);
+	free(dir);
+	free(opath);
+	free(expect);
+	free(in);
+}
+
 static void
 test_digit(void **state)
 {
@@ -264,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_fileset),
+		cmocka_unit_test(test_outfile),
 		cmocka_unit_test(test_digit),
 		cmocka_unit_test(test_rfc3339),
 	};
