@@ -10,6 +10,9 @@
  * A periodic sweep notes since when each connection has been reading
  * and past the limit raises the same timeout event a stalled read would,
  * so evhttp closes the connection through its usual path.
+ * The answers evhttp writes itself, refusals before any request reaches
+ * the server (malformed HTTP, a body over the cap), are seen in each
+ * connection's output and handed to the server's refusal path.
  */
 #include "config.h"
 
@@ -82,6 +85,27 @@
  * before (server.c); a connection http-parser rejects is not followed.
  */
 #define CONN_BODY_MIN		(1024 * 1024)
+/*
+ * evhttp's own answers. libevent 2.1 has no hook for a request it refuses
+ * before the server sees it (a body over the cap: 413; a malformed request
+ * line or header, headers over the cap, a bad chunk: 400 or 413): its
+ * evhttp_connection_fail_() frees the request's URI and has
+ * evhttp_handle_request() call evhttp_send_error(), whose status line is
+ * one evbuffer_add_printf() into the connection's output buffer (for TLS
+ * the plaintext one), written only once the loop has polled again. So a
+ * status line of 400 or more added while no reply of the server is under
+ * way (conn_reply() marks those) is evhttp's refusal: conn_out_seen()
+ * hands it to the server's refusal path (audit, count) at once, and
+ * conn_out_fix() then swaps evhttp's HTML page for the server's JSON body
+ * before a byte of it is written. tests/unit/test-conn checks each step;
+ * should one change, the refusal is still audited and counted if its
+ * status line is seen, and keeps evhttp's page if it cannot be swapped.
+ */
+#define CONN_STATUS_PEEK	16	/* "HTTP/1.1 413 " and a little */
+/* Longest evhttp answer swapped (its error page is about 300 bytes). */
+#define CONN_FIX_MAX		4096
+/* Pieces of an output buffer looked at in one go (it has one or two). */
+#define CONN_PEEK_VECS		16
 
 struct watched {
 	struct conn		*c;
@@ -101,6 +125,13 @@ struct watched {
 	conn_done_fn		*done;		/* reply being written, or NULL */
 	void			*done_arg;
 	size_t			 done_len;
+	struct evbuffer_cb_entry *out;		/* conn_out_seen() */
+	struct event		*fix;		/* conn_out_fix(), or NULL */
+	char			*fix_body;	/* its JSON body, or NULL */
+	int			 fix_status;	/* the status to answer */
+	int			 lib_status;	/* evhttp's */
+	int			 fix_off;	/* output written meanwhile */
+	int			 in_fix;	/* inside conn_out_fix() */
 	struct watched		*prev, *next;
 };
 
@@ -119,6 +150,8 @@ struct conn {
 	unsigned long long	 more_bytes;	/* read by conn_read_more() */
 	size_t			 body_max;	/* largest body (evhttp's) */
 	unsigned long		 one_chains;	/* bodies given one chain */
+	conn_refused_fn		*refused;	/* evhttp's refusals, or NULL */
+	void			*refused_arg;
 };
 
 static long
@@ -172,6 +205,12 @@ conn_forget(struct watched *w)
 	if (w->more != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_input(w->bev),
 		    w->more);
+	if (w->out != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(w->bev),
+		    w->out);
+	if (w->fix != NULL)
+		event_free(w->fix);
+	free(w->fix_body);
 	if (w->attach != NULL) {
 		event_free(w->attach);
 		bufferevent_decref(w->bev);
@@ -310,6 +349,179 @@ void
 conn_set_body_max(struct conn *c, size_t max)
 {
 	c->body_max = max;
+}
+
+void
+conn_set_refused(struct conn *c, conn_refused_fn *fn, void *arg)
+{
+	c->refused = fn;
+	c->refused_arg = arg;
+}
+
+/* The status of the status line in s (n bytes), or -1 if it is none. */
+static int
+conn_status_of(const char *s, size_t n)
+{
+	int i, status = 0;
+
+	/* "HTTP/1.x NNN ": what evhttp_make_header_response() writes. */
+	if (n < 13 || memcmp(s, "HTTP/1.", 7) != 0 || s[7] < '0' ||
+	    s[7] > '9' || s[8] != ' ' || s[12] != ' ')
+		return -1;
+	for (i = 9; i < 12; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		status = status * 10 + (s[i] - '0');
+	}
+	return status;
+}
+
+/* The reason phrase of a status the server may answer instead. */
+static const char *
+conn_phrase(int status)
+{
+	static const struct {
+		int		 status;
+		const char	*phrase;
+	} phrases[] = {
+		{ 400, "Bad Request" },
+		{ 413, "Payload Too Large" },
+		{ 429, "Too Many Requests" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (phrases[i].status == status)
+			return phrases[i].phrase;
+	return "Refused";
+}
+
+/*
+ * Copy n bytes of buf from offset off into out; returns how many it could.
+ * Peeks: evbuffer_copyout() fails while a bufferevent_socket keeps its
+ * output's start frozen (from its first write on).
+ */
+static size_t
+conn_peek(struct evbuffer *buf, size_t off, char *out, size_t n)
+{
+	struct evbuffer_iovec v[CONN_PEEK_VECS];
+	struct evbuffer_ptr pos;
+	size_t got = 0, k;
+	int i, nv;
+
+	if (evbuffer_ptr_set(buf, &pos, off, EVBUFFER_PTR_SET) != 0 ||
+	    (nv = evbuffer_peek(buf, (ev_ssize_t)n, &pos, v,
+	    CONN_PEEK_VECS)) <= 0)
+		return 0;
+	for (i = 0; i < nv && i < CONN_PEEK_VECS && got < n; i++) {
+		k = v[i].iov_len < n - got ? v[i].iov_len : n - got;
+		memcpy(out + got, v[i].iov_base, k);
+		got += k;
+	}
+	return got;
+}
+
+/*
+ * In the loop pass that wrote evhttp's refusal (see CONN_STATUS_PEEK),
+ * before its bytes go out: replace the whole answer, status line to the
+ * end of its page, with the server's, unless anything else is there or
+ * has been written meanwhile. evhttp still closes the connection once the
+ * output is written, as it meant to (its reply said "Connection: close").
+ */
+static void
+conn_out_fix(evutil_socket_t fd, short what, void *arg)
+{
+	struct watched *w = arg;
+	struct evbuffer *out = bufferevent_get_output(w->bev);
+	char head[CONN_FIX_MAX + 1], line[64], *p, *e;
+	size_t len = evbuffer_get_length(out), hl;
+	unsigned long long clen;
+	int r;
+
+	if (w->fix_body == NULL || w->fix_off || len == 0 ||
+	    len > CONN_FIX_MAX || conn_peek(out, 0, head, len) != len)
+		goto out;
+	head[len] = '\0';
+	if ((p = memmem(head, len, "\r\n\r\n", 4)) == NULL)
+		goto out;
+	hl = (size_t)(p - head) + 4;
+	head[hl] = '\0';
+	/* The whole of evhttp's answer, and nothing after it. */
+	if ((p = strcasestr(head, "\r\nContent-Length: ")) == NULL)
+		goto out;
+	clen = strtoull(p + 18, &e, 10);
+	if (*e != '\r' || hl + clen != len ||
+	    conn_status_of(head, hl) != w->lib_status)
+		goto out;
+	if (w->fix_status == w->lib_status) {
+		/* evhttp's status line as it is, with its HTTP version. */
+		p = strstr(head, "\r\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(p - head), head);
+	} else
+		snprintf(line, sizeof(line), "HTTP/1.1 %d %s", w->fix_status,
+		    conn_phrase(w->fix_status));
+	w->in_fix = 1;
+	/* A socket's output start is frozen but inside its writes. */
+	if ((r = evbuffer_drain(out, len)) != 0) {
+		evbuffer_unfreeze(out, 1);
+		r = evbuffer_drain(out, len);
+		evbuffer_freeze(out, 1);
+	}
+	if (r != 0) {
+		w->in_fix = 0;
+		goto out;
+	}
+	if (evbuffer_add_printf(out,
+	    "%s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", line, strlen(w->fix_body),
+	    w->fix_body) < 0)
+		fatalx("%s: evbuffer failed", __func__);
+	w->in_fix = 0;
+ out:
+	free(w->fix_body);
+	w->fix_body = NULL;
+}
+
+/*
+ * Bytes added to (or written from) a connection's output buffer. A status
+ * line of 400 or more while no reply of the server is under way is
+ * evhttp's own refusal (CONN_STATUS_PEEK): the server audits and counts
+ * it now, and conn_out_fix() puts the server's answer in its place.
+ */
+static void
+conn_out_seen(struct evbuffer *out, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct watched *w = arg;
+	struct conn *c = w->c;
+	char peek[CONN_STATUS_PEEK];
+	size_t n;
+	int status;
+
+	if (w->in_fix)
+		return;
+	if (info->n_deleted > 0)
+		w->fix_off = 1;		/* written: too late to swap */
+	/* One change a call (output callbacks are never deferred). */
+	if (info->n_added == 0 || info->n_deleted > 0 || w->done != NULL ||
+	    c->refused == NULL)
+		return;
+	n = info->n_added < sizeof(peek) ? info->n_added : sizeof(peek);
+	if (conn_peek(out, info->orig_size, peek, n) != n ||
+	    (status = conn_status_of(peek, n)) < 400)
+		return;
+	/* evhttp answers a connection's requests one at a time. */
+	free(w->fix_body);
+	w->lib_status = status;
+	w->fix_status = status;
+	w->fix_off = info->orig_size > 0;
+	w->fix_body = c->refused(c->refused_arg, w->evcon, &w->fix_status);
+	if (w->fix_body == NULL)
+		return;
+	if (w->fix == NULL && (w->fix = event_new(c->base, -1, 0,
+	    conn_out_fix, w)) == NULL)
+		fatalx("%s: event_new failed", __func__);
+	event_active(w->fix, EV_TIMEOUT, 0);
 }
 
 static int
@@ -512,6 +724,9 @@ conn_bevcb(struct event_base *base, void *arg)
 	/* TLS: bufferevent_openssl reads records itself (4 KiB and more). */
 	if (c->make == NULL && (w->more = evbuffer_add_cb(
 	    bufferevent_get_input(bev), conn_read_more, w)) == NULL)
+		fatalx("%s: evbuffer_add_cb failed", __func__);
+	if ((w->out = evbuffer_add_cb(bufferevent_get_output(bev),
+	    conn_out_seen, w)) == NULL)
 		fatalx("%s: evbuffer_add_cb failed", __func__);
 	if ((w->attach = event_new(base, -1, 0, conn_attach, w)) == NULL)
 		fatalx("%s: event_new failed", __func__);

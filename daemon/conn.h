@@ -24,6 +24,14 @@ typedef void	conn_pause_fn(void *arg, int pause);
 typedef void	conn_done_fn(void *arg, size_t len);
 /* Makes a connection's bufferevent (fd -1: evhttp sets it), e.g. a TLS one. */
 typedef struct bufferevent *conn_make_fn(struct event_base *base, void *arg);
+/*
+ * evhttp refused on evcon (NULL: not known yet), before any request
+ * reached the server, with *statusp (400, 413...): audit and count it, and
+ * return the JSON error body to answer instead of evhttp's page (malloc'd,
+ * taken over; NULL keeps evhttp's), with the status to answer in *statusp.
+ */
+typedef char	*conn_refused_fn(void *arg, struct evhttp_connection *evcon,
+		    int *statusp);
 
 /*
  * Start watching on base: a connection may read one request (or wait for
@@ -48,6 +56,9 @@ unsigned int		 conn_count(const struct conn *c);
  * one is never given a chain of its own (conn.c, CONN_BODY_MIN).
  */
 void			 conn_set_body_max(struct conn *c, size_t max);
+/* Hand evhttp's own refusals on c's connections to fn (NULL: none). */
+void			 conn_set_refused(struct conn *c, conn_refused_fn *fn,
+			    void *arg);
 /* Bytes taken off plain sockets by large reads so far (conn.c, tests). */
 unsigned long long	 conn_read_more_bytes(const struct conn *c);
 /*

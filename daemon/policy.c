@@ -749,14 +749,12 @@ policy_identity_token(const struct policy *p, const char *authz,
 	return 0;
 }
 
-void
-policy_identity_request(const struct policy *p, struct evhttp_request *req,
+int
+policy_identity_conn(struct evhttp_connection *conn,
     struct policy_identity *id)
 {
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	struct bufferevent *bev = NULL;
 	struct zs_errbuf eb;
-	const char *authz;
 	char peer[POLICY_PEER_MAX];
 	char *addr = NULL;
 	ev_uint16_t port = 0;
@@ -766,11 +764,11 @@ policy_identity_request(const struct policy *p, struct evhttp_request *req,
 	policy_identity_init(id, NULL);
 	if (conn == NULL ||
 	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL)
-		return;
+		return 0;
 	if ((ssl = bufferevent_openssl_get_ssl(bev)) == NULL) {
 		if (policy_identity_unix(bufferevent_getfd(bev), id, &eb) != 0)
 			snprintf(id->reason, sizeof(id->reason), "%s", eb.msg);
-		return;
+		return 0;
 	}
 	evhttp_connection_get_peer(conn, &addr, &port);
 	snprintf(peer, sizeof(peer), "%s%s%s:%u",
@@ -783,10 +781,26 @@ policy_identity_request(const struct policy *p, struct evhttp_request *req,
 	if (cert != NULL && SSL_get_verify_result(ssl) == X509_V_OK &&
 	    policy_identity_cert(cert, id, &eb) != 0)
 		snprintf(id->reason, sizeof(id->reason), "%s", eb.msg);
+	return 1;
+}
+
+void
+policy_identity_request(const struct policy *p, struct evhttp_request *req,
+    struct policy_identity *id)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct zs_errbuf eb;
+	const char *authz;
+	char peer[POLICY_PEER_MAX];
+
+	/* Tokens ride on TLS requests only: a Unix peer is its uid. */
+	if (!policy_identity_conn(conn, id))
+		return;
 	authz = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
 	if (authz != NULL && policy_identity_token(p, authz, id, &eb) != 0) {
 		/* A wrong token never falls back to the certificate. */
+		snprintf(peer, sizeof(peer), "%s", id->peer);
 		policy_identity_init(id, peer);
 		snprintf(id->reason, sizeof(id->reason), "%s", eb.msg);
 	}

@@ -109,8 +109,17 @@ int	policy_identity_unix(int fd, struct policy_identity *id,
 /* Take the identity from a client certificate the TLS layer verified. */
 int	policy_identity_cert(X509 *cert, struct policy_identity *id,
 	    struct zs_errbuf *eb);
+struct evhttp_connection;
 struct evhttp_request;
 
+/*
+ * Take the identity of the peer on conn (NULL: none) from the connection
+ * alone: the Unix peer's credentials, or on TLS its address and the
+ * verified client certificate. Returns 1 for TLS (where a request's bearer
+ * token may replace it), else 0.
+ */
+int	policy_identity_conn(struct evhttp_connection *conn,
+	    struct policy_identity *id);
 /*
  * Take the identity of whoever sent req: the Unix peer's credentials, or
  * on TLS the verified client certificate, replaced by a bearer token when

@@ -488,6 +488,18 @@ security_identify(const struct security *sec, struct policy *pol,
 	id->policy = pol;
 }
 
+void
+security_identify_conn(const struct security *sec, struct policy *pol,
+    struct evhttp_connection *evcon, struct policy_identity *id)
+{
+	if (sec == NULL) {
+		policy_identity_init(id, NULL);
+		return;
+	}
+	(void)policy_identity_conn(evcon, id);
+	id->policy = pol;
+}
+
 
 int
 security_refused(struct security *sec, const struct policy_identity *id,

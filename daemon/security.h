@@ -132,6 +132,12 @@ int	security_audit_broken(struct security *sec);
 void	security_identify(const struct security *sec, struct policy *pol,
 	    struct evhttp_request *req, struct policy_identity *id);
 /*
+ * Who is on evcon (NULL: no one known), for a refusal that has no request
+ * (evhttp's own): as security_identify() without a request's token.
+ */
+void	security_identify_conn(const struct security *sec, struct policy *pol,
+	    struct evhttp_connection *evcon, struct policy_identity *id);
+/*
  * Let a sign request in: refuse the unauthenticated (ZS_ERR_UNAUTH) and
  * an identity at its concurrency cap (ZS_ERR_LIMIT); the caller refuses
  * through refuse_record(), which audits. On 0 the caller owes a

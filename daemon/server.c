@@ -211,11 +211,10 @@ ms_since(const struct timespec *t0)
 	    (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* The peer's credentials, from the Unix socket (SO_PEERCRED). */
+/* The peer's credentials on evcon, from the Unix socket (SO_PEERCRED). */
 static void
-peer_cred(struct evhttp_request *req, struct reqinfo *ri)
+peer_cred(struct evhttp_connection *evcon, struct reqinfo *ri)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct bufferevent *bev;
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
@@ -316,12 +315,10 @@ server_reply(struct server *s, const struct reqinfo *ri,
 	    "application/json", 0);
 }
 
-/* Answer an error of status (code, msg) and log it. */
+/* Log an error answer of status (code). */
 static void
-server_reply_error(struct server *s, struct evhttp_request *req,
-    struct reqinfo *ri, int status, int code, const char *msg)
+server_log_error(const struct reqinfo *ri, int status, int code)
 {
-	server_reply(s, ri, req, status, proto_error_body(code, msg));
 	/* Unauthenticated refusals are logged once per peer (security.c). */
 	if (ri->id.auth == POLICY_AUTH_NONE)
 		log_debug("%s %s uid=%ld pid=%ld status=%d result=%s ms=%ld",
@@ -331,6 +328,15 @@ server_reply_error(struct server *s, struct evhttp_request *req,
 		log_info("%s %s uid=%ld pid=%ld status=%d result=%s ms=%ld",
 		    ri->method, ri->path, ri->uid, ri->pid, status,
 		    zs_errname(code), ms_since(&ri->t0));
+}
+
+/* Answer an error of status (code, msg) and log it. */
+static void
+server_reply_error(struct server *s, struct evhttp_request *req,
+    struct reqinfo *ri, int status, int code, const char *msg)
+{
+	server_reply(s, ri, req, status, proto_error_body(code, msg));
+	server_log_error(ri, status, code);
 }
 
 /*
@@ -383,6 +389,56 @@ server_refuse_code(struct server *s, struct evhttp_request *req,
 		return;
 	}
 	server_refuse(s, req, ri, &rf);
+}
+
+/* What evhttp's own refusals mean, by the status it answers. */
+static const struct {
+	int			 status;
+	enum refuse_kind	 kind;
+	const char		*message;
+} http_refusals[] = {
+	{ 413, REFUSE_TOO_LARGE, "HTTP: request body over max_body_bytes, "
+	    "or a malformed chunked body" },
+	{ 400, REFUSE_INVALID, "HTTP: malformed request line or header, or "
+	    "request line and headers over max_header_bytes" },
+	{ 417, REFUSE_INVALID, "HTTP: unsupported Expect header" },
+};
+
+/*
+ * conn.c: evhttp refused on evcon before any request reached the
+ * dispatcher (daemon/conn.c, CONN_STATUS_PEEK). It takes the one refusal
+ * path too, with the identity the connection has (no request, so no
+ * token): audited, counted and logged; the JSON body returned is answered
+ * in place of evhttp's page.
+ */
+static char *
+server_http_refused(void *arg, struct evhttp_connection *evcon, int *statusp)
+{
+	struct listener *l = arg;
+	struct server *s = l->srv;
+	struct refusal rf = { .kind = REFUSE_INVALID,
+	    .message = "HTTP: refused by the HTTP layer" };
+	struct reqinfo ri;
+	size_t i;
+
+	memset(&ri, 0, sizeof(ri));
+	clock_gettime(CLOCK_MONOTONIC, &ri.t0);
+	ri.conn = l->conns;
+	ri.method = "-";
+	ri.path = "-";
+	peer_cred(evcon, &ri);
+	security_identify_conn(s->sec, s->rt->policy, evcon, &ri.id);
+	for (i = 0; i < sizeof(http_refusals) / sizeof(http_refusals[0]); i++)
+		if (http_refusals[i].status == *statusp) {
+			rf.kind = http_refusals[i].kind;
+			rf.message = http_refusals[i].message;
+		}
+	refuse_record(s->sec, s->metrics, &ri.id, &rf);
+	/* An unauthenticated peer past its rate: 429, as everywhere. */
+	if (rf.kind == REFUSE_FLOOD)
+		*statusp = refuse_info(rf.kind)->status;
+	server_log_error(&ri, *statusp, rf.code);
+	return proto_error_body(rf.code, rf.message);
 }
 
 static void
@@ -878,7 +934,7 @@ server_request_cb(struct evhttp_request *req, void *arg)
 
 	clock_gettime(CLOCK_MONOTONIC, &ri.t0);
 	ri.conn = l->conns;
-	peer_cred(req, &ri);
+	peer_cred(evhttp_request_get_connection(req), &ri);
 	security_identify(s->sec, s->rt->policy, req, &ri.id);
 	ri.method = method_name(m);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
@@ -1095,6 +1151,7 @@ listener_new(struct server *s, struct zs_errbuf *eb)
 	    listener_pause, l);
 	conn_set_body_max(l->conns, (size_t)cfg->body_max +
 	    PROTO_BIN_HEAD_SLACK);
+	conn_set_refused(l->conns, server_http_refused, l);
 	l->http = server_http_new(s, l);
 	return l;
 }

@@ -3,11 +3,13 @@
 # Every kind of refusal (400, 401, 403, 404, 405, 409, 413, 429 and 503 of
 # each cause) goes through one path: exactly one audit line and exactly one
 # more zsignd_refusals_total, read from the audit log and /metrics before
-# and after each. The one exception is a refusal because the audit log
-# itself refuses appends: counted, with no line.
+# and after each; so do the refusals libevent's HTTP layer answers before
+# any request exists (malformed HTTP, caps), on the Unix socket and on TLS.
+# The one exception is a refusal because the audit log itself refuses
+# appends: counted, with no line.
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..30"
+echo "1..44"
 make_pki
 make_token
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -40,6 +42,39 @@ EOC
 }
 
 CI="--cert $T/ci.pem --key $T/ci.key"
+
+# raw unix|tls OUT REQ-FILE...: send each file's bytes as they are, one
+# after another on one connection (TLS: with the ci-runner certificate),
+# reading each reply; print the statuses (a:b:...), the last body to OUT.
+cat >"$T/raw.py" <<'EOPY'
+import socket, ssl, sys
+lib, mode, where, pki, out = sys.argv[1:6]
+sys.path.insert(0, lib)
+from zshttp import read_reply
+s = socket.socket(socket.AF_UNIX) if mode == "unix" else \
+    socket.socket(socket.AF_INET)
+s.settimeout(30)
+s.connect(where if mode == "unix" else ("127.0.0.1", int(where)))
+if mode == "tls":
+    ctx = ssl.create_default_context(cafile=pki + "/ca.pem")
+    ctx.load_cert_chain(pki + "/ci.pem", pki + "/ci.key")
+    s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+codes = []
+for f in sys.argv[6:]:
+    s.sendall(open(f, "rb").read())
+    st, head, body = read_reply(s)
+    codes.append(str(st))
+open(out, "wb").write(body)
+print(":".join(codes))
+EOPY
+raw() {
+	m=$1
+	shift
+	if [ "$m" = unix ]; then w=$T/sock; else w=$PORT; fi
+	python3 "$T/raw.py" "$S/tests/e2e" "$m" "$w" "$T" "$T/resp" "$@" \
+	    2>"$T/raw.err"
+	return 0
+}
 INTRUDER="--cert $T/intruder.pem --key $T/intruder.key"
 
 # ucurl PATH [curl args...]: tcurl over the Unix socket.
@@ -118,7 +153,8 @@ hold_one() {
 	done
 }
 
-conf '{"max_in_flight": 1}'
+conf '{"max_in_flight": 1, "max_body_bytes": 1048576,
+    "max_header_bytes": 1024}'
 start_zsignd -c "$T/zsignd.json"
 ok $? "zsignd starts with a Unix and a TLS listener (port $PORT)"
 
@@ -185,6 +221,52 @@ printf '{"tool":"imgtool","key":"dev","args":["%s"],"files":{}}' "$long" \
     >"$T/long.json"
 refused "an argument over its cap" 413 too_large too_large \
     ucurl /v1/sign $JSON --data-binary @"$T/long.json"
+
+# The HTTP layer's own refusals, before any request exists: each one
+# audited with the connection's identity, counted and answered in JSON,
+# on both listeners. The caps: max_body_bytes 1 MiB (plus 4 KiB for the
+# binary form's head), max_header_bytes 1 KiB.
+printf 'POST /v1/sign HTTP/1.1\r\nHost: z\r\nContent-Type: %s\r\n%s\r\n\r\n' \
+    application/json "Content-Length: 2000000" >"$T/bigcl.http"
+printf 'GET /v1/health HTTP/1.1\r\nHost: z\r\nno colon here\r\n\r\n' \
+    >"$T/badhdr.http"
+printf 'this is not http at all\r\n\r\n' >"$T/nothttp.http"
+{
+	printf 'GET /v1/health HTTP/1.1\r\nHost: z\r\nX-Pad: '
+	head -c 2000 /dev/zero | tr '\0' p
+	printf '\r\n\r\n'
+} >"$T/bighdr.http"
+printf 'POST /v1/sign HTTP/1.1\r\nHost: z\r\n%s\r\n\r\n%x\r\n' \
+    "Transfer-Encoding: chunked" 2000000 >"$T/bigchunk.http"
+printf 'GET /v1/health HTTP/1.1\r\nHost: z\r\n\r\n' >"$T/health.http"
+for m in unix tls; do
+	refused "$m: Content-Length over the body cap" 413 too_large \
+	    too_large raw $m "$T/bigcl.http"
+	refused "$m: a header line without a colon" 400 invalid invalid \
+	    raw $m "$T/badhdr.http"
+	refused "$m: a request line that is not HTTP" 400 invalid invalid \
+	    raw $m "$T/nothttp.http"
+	refused "$m: headers over max_header_bytes" 400 invalid invalid \
+	    raw $m "$T/bighdr.http"
+	refused "$m: a chunk over the body cap" 413 too_large too_large \
+	    raw $m "$T/bigchunk.http"
+done
+tail -1 "$T/audit.log" | grep '"identity":"cert:ci-runner"' |
+    grep -q '"message":"HTTP: request body over max_body_bytes'
+ok $? "... audited with the TLS peer's certificate identity and the reason"
+grep '"message":"HTTP: malformed request line' "$T/audit.log" | head -1 |
+    grep -q "\"identity\":\"uid:$(id -u)\""
+ok $? "... and with the Unix peer's uid"
+before
+s=$(raw unix "$T/health.http" "$T/badhdr.http")
+after "a kept-alive connection: a good request, then a bad one" "$s" \
+    200:400 invalid invalid
+before
+s=$(raw tls "$T/health.http" "$T/health.http")
+snap "$T/m1"
+[ "$s:$(($(lines) - l0)):$(($(all "$T/m1") - $(all "$T/m0")))" = \
+    "200:200:0:0" ]
+ok $? "two good requests on one kept-alive TLS connection: no refusal ($s)"
 
 # 429: max_per_hour 1.
 sign_body 1.0.0 hourly

@@ -5,6 +5,10 @@
  * requests intact, most of a large body comes through conn_read_more(),
  * and a large body reaches the request in one chain. The last two fail if
  * the libevent 2.1 internals conn.c relies on change (CONN_LIBEVENT_READ).
+ * evhttp's own refusals reach conn's refusal callback once each, with
+ * their status, and the client gets the callback's body in place of
+ * evhttp's page, also on a kept-alive connection; replies of the server
+ * and "100 Continue" are not refusals (CONN_STATUS_PEEK).
  */
 #include "config.h"
 
@@ -21,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include <stdatomic.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -44,6 +50,7 @@ struct srv {
 	size_t			 lens[4];
 	int			 intact[4];
 	int			 one_chain[4];
+	int			 fail;		/* answer 404, as the server */
 };
 
 struct writer {
@@ -66,6 +73,11 @@ pat(size_t i)
 }
 
 static void
+reply_done(void *arg, size_t len)
+{
+}
+
+static void
 request_cb(struct evhttp_request *req, void *arg)
 {
 	struct srv *s = arg;
@@ -74,6 +86,13 @@ request_cb(struct evhttp_request *req, void *arg)
 	uint8_t *p;
 	int ok = 1, one = evbuffer_get_contiguous_space(in) == len;
 
+	if (s->fail) {
+		/* A reply of the server's own: conn_reply() marks it. */
+		assert_int_equal(conn_reply(s->conn, req, 0, reply_done, NULL),
+		    0);
+		evhttp_send_reply(req, 404, "Not Found", NULL);
+		return;
+	}
 	p = evbuffer_pullup(in, -1);
 	for (i = 0; i < len && ok; i++)
 		ok = p[i] == pat(i);
@@ -255,6 +274,191 @@ test_chunked(void **state)
 	srv_close(&s);
 }
 
+/* The body the refusal callback answers with. */
+#define REFUSED_BODY	"{\"error\":{\"code\":\"x\",\"message\":\"m\"}}"
+/* The body cap of the refusal tests. */
+#define SMALL_CAP	1000u
+
+/* One client exchange: requests sent in turn, a reply read after each. */
+struct talk {
+	const char	*path;
+	const char	*reqs[4];
+	int		 status[4];
+	char		 body[4][256];
+	atomic_int	 done;
+};
+
+struct refusals {
+	int	 n;
+	int	 status[4];
+	int	 evcon_known;
+};
+
+static char *
+refused_cb(void *arg, struct evhttp_connection *evcon, int *statusp)
+{
+	struct refusals *r = arg;
+
+	if (r->n < 4)
+		r->status[r->n] = *statusp;
+	r->n++;
+	r->evcon_known += evcon != NULL;
+	return strdup(REFUSED_BODY);
+}
+
+/* Read one reply from fd: its status and (up to 255 bytes) its body. */
+static int
+talk_read(int fd, int *statusp, char *body)
+{
+	char buf[8192], *end, *cl;
+	size_t have = 0, want;
+	ssize_t n;
+
+	for (;;) {
+		buf[have] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")) != NULL &&
+		    strncmp(buf, "HTTP/1.1 100 ", 13) == 0) {
+			/* "100 Continue": no body. */
+			want = 0;
+			break;
+		}
+		if (end != NULL &&
+		    (cl = strstr(buf, "Content-Length: ")) != NULL &&
+		    have >= (size_t)(end + 4 - buf) + (want = strtoul(cl + 16,
+		    NULL, 10)))
+			break;
+		if (have == sizeof(buf) - 1 ||
+		    (n = read(fd, buf + have, sizeof(buf) - 1 - have)) <= 0)
+			return -1;
+		have += (size_t)n;
+	}
+	*statusp = atoi(buf + 9);
+	snprintf(body, 256, "%.*s", (int)want, end + 4);
+	return 0;
+}
+
+/* Thread: send each request of t on one connection, reading each reply. */
+static void *
+talk_run(void *arg)
+{
+	struct talk *t = arg;
+	struct sockaddr_un sun;
+	int fd, i;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, t->path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		goto out;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		for (i = 0; i < 4 && t->reqs[i] != NULL; i++)
+			if (write(fd, t->reqs[i], strlen(t->reqs[i])) !=
+			    (ssize_t)strlen(t->reqs[i]) ||
+			    talk_read(fd, &t->status[i], t->body[i]) != 0)
+				break;
+	close(fd);
+ out:
+	atomic_store(&t->done, 1);
+	return NULL;
+}
+
+struct talk_wait {
+	struct event_base	*base;
+	struct talk		*t;
+};
+
+static void
+talk_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct talk_wait *tw = arg;
+
+	if (atomic_load(&tw->t->done))
+		event_base_loopexit(tw->base, NULL);
+}
+
+/* Serve s until the client thread has had its talk t. */
+static void
+talk(struct srv *s, struct talk *t)
+{
+	struct talk_wait tw = { s->base, t };
+	struct timeval tv = { 0, 10000 };
+	struct event *ev;
+	pthread_t th;
+
+	t->path = s->path;
+	atomic_init(&t->done, 0);
+	assert_non_null(ev = event_new(s->base, -1, EV_PERSIST, talk_check,
+	    &tw));
+	event_add(ev, &tv);
+	assert_int_equal(pthread_create(&th, NULL, talk_run, t), 0);
+	assert_int_equal(event_base_dispatch(s->base), 0);
+	pthread_join(th, NULL);
+	event_free(ev);
+}
+
+/*
+ * evhttp's own refusals: a Content-Length over the cap (413, its body
+ * never read), a malformed header after a good request on a kept-alive
+ * connection (400: the output's start is frozen there), a chunk over the
+ * cap (413). Each reaches the callback once, and the client reads the
+ * callback's body with evhttp's status. Fails if libevent stops writing
+ * its refusal's status line in one piece into the connection's output
+ * while no reply is under way, or writes it before the loop polls again.
+ */
+static void
+test_refused(void **state)
+{
+	struct srv s;
+	struct refusals r = { 0 };
+	struct talk t1 = { .reqs = { "POST /x HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 5000\r\n\r\n" } };
+	struct talk t2 = { .reqs = { "GET /x HTTP/1.1\r\nHost: t\r\n\r\n",
+	    "GET /x HTTP/1.1\r\nHost: t\r\nno colon\r\n\r\n" } };
+	struct talk t3 = { .reqs = { "POST /x HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n2000\r\n" } };
+
+	srv_open(&s, 0);
+	evhttp_set_max_body_size(s.http, SMALL_CAP);
+	conn_set_refused(s.conn, refused_cb, &r);
+	talk(&s, &t1);
+	talk(&s, &t2);
+	talk(&s, &t3);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.evcon_known, 3);
+	assert_int_equal(r.status[0], 413);
+	assert_int_equal(r.status[1], 400);
+	assert_int_equal(r.status[2], 413);
+	assert_int_equal(t1.status[0], 413);
+	assert_string_equal(t1.body[0], REFUSED_BODY);
+	assert_int_equal(t2.status[0], 200);
+	assert_int_equal(t2.status[1], 400);
+	assert_string_equal(t2.body[1], REFUSED_BODY);
+	assert_int_equal(t3.status[0], 413);
+	assert_string_equal(t3.body[0], REFUSED_BODY);
+	srv_close(&s);
+}
+
+/* Replies of the server, errors too, and "100 Continue" are no refusals. */
+static void
+test_not_refused(void **state)
+{
+	struct srv s;
+	struct refusals r = { 0 };
+	struct talk t = { .reqs = { "POST /x HTTP/1.1\r\nHost: t\r\n"
+	    "Expect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+	    "abc", "GET /x HTTP/1.1\r\nHost: t\r\n\r\n" } };
+
+	srv_open(&s, 0);
+	conn_set_refused(s.conn, refused_cb, &r);
+	s.fail = 1;
+	talk(&s, &t);
+	assert_int_equal(t.status[0], 100);
+	assert_int_equal(t.status[1], 404);
+	assert_int_equal(t.status[2], 404);
+	assert_int_equal(r.n, 0);
+	srv_close(&s);
+}
+
 int
 main(void)
 {
@@ -262,6 +466,8 @@ main(void)
 		cmocka_unit_test(test_big_body),
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_chunked),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_not_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
