@@ -397,8 +397,8 @@ static const struct {
 	enum refuse_kind	 kind;
 	const char		*message;
 } http_refusals[] = {
-	{ 413, REFUSE_TOO_LARGE, "HTTP: request body over max_body_bytes, "
-	    "or a malformed chunked body" },
+	{ 413, REFUSE_TOO_LARGE, "HTTP: request body too large (over "
+	    "max_body_bytes), or a malformed chunked body" },
 	{ 400, REFUSE_INVALID, "HTTP: malformed request line or header, or "
 	    "request line and headers over max_header_bytes" },
 	{ 417, REFUSE_INVALID, "HTTP: unsupported Expect header" },

@@ -252,7 +252,7 @@ for m in unix tls; do
 	    raw $m "$T/bigchunk.http"
 done
 tail -1 "$T/audit.log" | grep '"identity":"cert:ci-runner"' |
-    grep -q '"message":"HTTP: request body over max_body_bytes'
+    grep -q '"message":"HTTP: request body too large'
 ok $? "... audited with the TLS peer's certificate identity and the reason"
 grep '"message":"HTTP: malformed request line' "$T/audit.log" | head -1 |
     grep -q "\"identity\":\"uid:$(id -u)\""
