@@ -290,15 +290,10 @@ cli_request_new(const char *tool, int argc, char *const argv[],
 	return r;
 }
 
-/* Read an input file to upload, with imgtool's message when it is missing. */
+/* Why an input file cannot be uploaded; imgtool's words when it is missing. */
 static int
-upload_read(const char *path, size_t max, uint8_t **datap, size_t *lenp,
-    struct zs_errbuf *eb)
+upload_error(const char *path, int r, struct zs_errbuf *eb)
 {
-	int r;
-
-	if ((r = zs_file_read(path, max, datap, lenp)) == 0)
-		return 0;
 	if (r == ZS_ERR_NOT_FOUND)
 		return zs_errf(eb, ZS_ERR_USAGE, "Input file not found: %s",
 		    path);
@@ -310,14 +305,13 @@ int
 cli_file_upload(json_t *files, const char *name, const char *path,
     size_t max, struct zs_errbuf *eb)
 {
-	uint8_t *data = NULL;
-	size_t len = 0;
-	int r;
+	struct stat st;
+	int fd, r;
 
-	if ((r = upload_read(path, max, &data, &len, eb)) != 0)
-		return r;
-	/* Taken over: an image is not copied again before it is sent. */
-	if (zsclient_files_add_owned(files, name, data, len) != 0)
+	/* Not read in: sent from the file and copied from it to outputs. */
+	if ((r = zs_file_open_read(path, max, &fd, &st)) != 0)
+		return upload_error(path, r, eb);
+	if (zsclient_files_add_fd(files, name, fd, &st, path) != 0)
 		r = zs_errf(eb, ZS_ERR_USAGE, "file name '%s' is not valid "
 		    "UTF-8", name);
 	return r;
@@ -379,8 +373,8 @@ cli_pubkey_upload(json_t *req, json_t *files, const char *name,
 	EVP_PKEY *der;
 	int r;
 
-	if ((r = upload_read(path, CLI_SIDEFILE_MAX, &data, &len, eb)) != 0)
-		return r;
+	if ((r = zs_file_read(path, CLI_SIDEFILE_MAX, &data, &len)) != 0)
+		return upload_error(path, r, eb);
 	/* The marker imgtool's keys.load() goes by; any PEM private key. */
 	if (memmem(data, len, "PRIVATE KEY-----", 16) == NULL) {
 		p = data;
@@ -424,38 +418,51 @@ int
 cli_files_write(const json_t *reply, const char *const *names,
     const char *const *paths, size_t n, struct zs_errbuf *eb)
 {
+	struct zs_outfile **of;
 	struct zs_filepiece *pc;
-	struct iovec *iov;
-	size_t i, j, k, niov;
+	size_t i, j, k, np, size;
 	mode_t mask;
 	int r = 0;
 
 	/* Created files get 0666 less the umask, as imgtool's would. */
 	mask = umask(022);
 	umask(mask);
-	for (i = 0; i < n; i++) {
-		/* Written from the pieces: the input's bytes are not copied. */
-		if ((r = zsclient_files_iov(reply, names[i], &iov, &niov,
+	of = xcalloc(n + 1, sizeof(*of));
+	/*
+	 * Each under a temporary name first, from the pieces (the input's
+	 * ranges copied from its file); all renamed once the inputs they
+	 * repeat are known not to have changed meanwhile.
+	 */
+	for (i = 0; i < n && r == 0; i++) {
+		if ((r = zsclient_files_pieces(reply, names[i], &pc, &np,
 		    eb)) != 0)
 			break;
-		pc = xcalloc(niov + 1, sizeof(*pc));
-		for (k = 0; k < niov; k++) {
-			pc[k].p = iov[k].iov_base;
-			pc[k].len = iov[k].iov_len;
-		}
-		r = zs_file_write_pieces(paths[i], pc, niov,
-		    (int)(0666 & ~mask));
+		for (size = 0, k = 0; k < np; k++)
+			size += pc[k].len;
+		if ((r = zs_outfile_open(paths[i], size, (int)(0666 & ~mask),
+		    &of[i])) == 0)
+			r = zs_outfile_write(of[i], pc, np);
 		free(pc);
-		free(iov);
+		if (r != 0)
+			zs_errf(eb, r, "cannot write %s: %s", paths[i],
+			    strerror(errno));
+	}
+	for (i = 0; i < n && r == 0; i++)
+		r = zsclient_files_unchanged(reply, names[i], eb);
+	for (i = 0; i < n && r == 0; i++) {
+		r = zs_outfile_commit(of[i], 0);
+		of[i] = NULL;
 		if (r != 0) {
 			zs_errf(eb, r, "cannot write %s: %s", paths[i],
 			    strerror(errno));
-			break;
+			/* The ones already in place go again. */
+			for (j = 0; j < i; j++)
+				unlink(paths[j]);
 		}
 	}
-	if (r != 0)
-		for (j = 0; j < i; j++)
-			unlink(paths[j]);
+	for (i = 0; i < n; i++)
+		zs_outfile_abort(of[i]);
+	free(of);
 	return r;
 }
 

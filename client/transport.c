@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -39,6 +40,11 @@
  * costs a loop turn per 16 KiB of a large image.
  */
 #define TRANSPORT_IO_MAX	(1024 * 1024)
+/*
+ * File bytes read ahead of a TLS socket: a large image is read as it is
+ * sent, never whole. More is read when less than TRANSPORT_IO_MAX waits.
+ */
+#define TRANSPORT_FEED_MAX	(4 * 1024 * 1024)
 /* First allocation for a reply body of unknown length. */
 #define TRANSPORT_BODY_START	(64 * 1024)
 
@@ -53,6 +59,10 @@ enum xstate {
 /* One exchange in progress. */
 struct xchg {
 	const struct transport_target	*t;
+	const struct transport_req	*rq;
+	size_t				 feed;		/* next body piece */
+	size_t				 feedoff;	/* read of it (TLS) */
+	int				 ferr;		/* errno reading it */
 	struct transport_reply		*rp;
 	struct event_base		*base;
 	struct bufferevent		*bev;
@@ -216,6 +226,78 @@ x_readcb(struct bufferevent *bev, void *arg)
 	x_parse(arg);
 }
 
+/*
+ * Queue more of the request body: memory by reference; a file piece on a
+ * Unix socket as a file segment (libevent sends it with sendfile(2)), over
+ * TLS in chunks read now, while less than TRANSPORT_FEED_MAX is queued.
+ */
+static void
+x_feed(struct xchg *x)
+{
+	struct evbuffer *out = bufferevent_get_output(x->bev);
+	struct evbuffer_file_segment *seg;
+	const struct zs_filepiece *pc;
+	struct evbuffer_iovec v;
+	ssize_t got;
+	size_t n;
+
+	while (x->state == XS_EXCHANGING && x->feed < x->rq->nbody &&
+	    (x->t->sockpath != NULL ||
+	    evbuffer_get_length(out) < TRANSPORT_FEED_MAX)) {
+		pc = &x->rq->body[x->feed];
+		if (pc->len == 0 || pc->p != NULL || x->t->sockpath != NULL) {
+			x->feed++;
+			if (pc->len == 0)
+				continue;
+			if (pc->p != NULL) {
+				if (evbuffer_add_reference(out, pc->p, pc->len,
+				    NULL, NULL) != 0)
+					fatalx("%s: evbuffer_add_reference "
+					    "failed", __func__);
+				continue;
+			}
+			/* The descriptor stays the caller's. */
+			if ((seg = evbuffer_file_segment_new(pc->fd, pc->off,
+			    (ev_off_t)pc->len, EVBUF_FS_DISABLE_LOCKING)) ==
+			    NULL || evbuffer_add_file_segment(out, seg, 0,
+			    -1) != 0)
+				fatalx("%s: cannot queue a file segment",
+				    __func__);
+			evbuffer_file_segment_free(seg);
+			continue;
+		}
+		n = pc->len - x->feedoff;
+		if (n > TRANSPORT_IO_MAX)
+			n = TRANSPORT_IO_MAX;
+		if (evbuffer_reserve_space(out, (ev_ssize_t)n, &v, 1) < 1)
+			fatalx("%s: evbuffer_reserve_space failed", __func__);
+		do
+			got = pread(pc->fd, v.iov_base, n,
+			    pc->off + (off_t)x->feedoff);
+		while (got == -1 && errno == EINTR);
+		if (got <= 0) {
+			/* Shorter than when it was opened: it changed. */
+			x->ferr = got == 0 ? ENODATA : errno;
+			x_fail(x);
+			return;
+		}
+		v.iov_len = (size_t)got;
+		if (evbuffer_commit_space(out, &v, 1) != 0)
+			fatalx("%s: evbuffer_commit_space failed", __func__);
+		x->feedoff += (size_t)got;
+		if (x->feedoff == pc->len) {
+			x->feed++;
+			x->feedoff = 0;
+		}
+	}
+}
+
+static void
+x_writecb(struct bufferevent *bev, void *arg)
+{
+	x_feed(arg);
+}
+
 static void
 x_eventcb(struct bufferevent *bev, short what, void *arg)
 {
@@ -313,7 +395,7 @@ x_connect_one(struct xchg *x, const struct sockaddr *sa, socklen_t salen)
 	}
 	if (x->bev == NULL)
 		fatalx("%s: cannot make a bufferevent", __func__);
-	bufferevent_setcb(x->bev, x_readcb, NULL, x_eventcb, x);
+	bufferevent_setcb(x->bev, x_readcb, x_writecb, x_eventcb, x);
 	(void)bufferevent_set_timeouts(x->bev, &tv, &tv);
 	x->state = XS_CONNECTING;
 	errno = 0;
@@ -388,7 +470,7 @@ x_connect(struct xchg *x, struct zs_errbuf *eb)
 	return x_connect_error(x, eb);
 }
 
-/* Queue the request: the head, then the body by reference. */
+/* Queue the request: the head, then the start of the body (x_feed). */
 static void
 x_write_request(struct xchg *x, const struct transport_req *rq)
 {
@@ -397,7 +479,7 @@ x_write_request(struct xchg *x, const struct transport_req *rq)
 	size_t i, len = 0;
 
 	for (i = 0; i < rq->nbody; i++)
-		len += rq->body[i].iov_len;
+		len += rq->body[i].len;
 	evbuffer_add_printf(out, "%s %s HTTP/1.1\r\n", rq->method, rq->path);
 	if (t->sockpath != NULL)
 		evbuffer_add_printf(out, "Host: zsign\r\n");
@@ -419,11 +501,8 @@ x_write_request(struct xchg *x, const struct transport_req *rq)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n"
 		    "Content-Length: %zu\r\n", rq->ctype, len);
 	evbuffer_add(out, "\r\n", 2);
-	for (i = 0; i < rq->nbody; i++)
-		if (rq->body[i].iov_len > 0 && evbuffer_add_reference(out,
-		    rq->body[i].iov_base, rq->body[i].iov_len, NULL,
-		    NULL) != 0)
-			fatalx("%s: evbuffer_add_reference failed", __func__);
+	x->rq = rq;
+	x_feed(x);
 }
 
 int
@@ -454,13 +533,18 @@ transport_exchange(const struct transport_target *t,
 	(void)bufferevent_set_timeouts(x.bev, NULL, NULL);
 	(void)bufferevent_set_max_single_read(x.bev, TRANSPORT_IO_MAX);
 	(void)bufferevent_set_max_single_write(x.bev, TRANSPORT_IO_MAX);
+	/* x_feed() reads on when the queue is down to one write. */
+	bufferevent_setwatermark(x.bev, EV_WRITE, TRANSPORT_IO_MAX, 0);
 	http_parser_init(&x.parser, HTTP_RESPONSE);
 	x.parser.data = &x;
 	x.state = XS_EXCHANGING;
 	x_write_request(&x, rq);
-	if (bufferevent_enable(x.bev, EV_READ | EV_WRITE) != 0)
-		fatalx("%s: bufferevent_enable failed", __func__);
-	(void)event_base_dispatch(x.base);
+	/* A file that cannot be read fails before the loop runs. */
+	if (x.state == XS_EXCHANGING) {
+		if (bufferevent_enable(x.bev, EV_READ | EV_WRITE) != 0)
+			fatalx("%s: bufferevent_enable failed", __func__);
+		(void)event_base_dispatch(x.base);
+	}
 	if (x.state == XS_DONE) {
 		if (rp->body == NULL)
 			rp->body = xmalloc(1);
@@ -478,6 +562,9 @@ transport_exchange(const struct transport_target *t,
 		r = zs_errf(eb, ZS_ERR_PROTOCOL, "reply from %s is not "
 		    "HTTP/1.1: %s", t->addr, http_errno_description(
 		    HTTP_PARSER_ERRNO(&x.parser)));
+	else if (x.ferr != 0)
+		r = zs_errf(eb, ZS_ERR_IO, "cannot read a file to send to %s: "
+		    "%s", t->addr, strerror(x.ferr));
 	else if (x.sslerr != 0) {
 		ERR_error_string_n(x.sslerr, err, sizeof(err));
 		r = zs_errf(eb, ZS_ERR_IO, "request to %s failed: %s",

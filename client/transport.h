@@ -15,6 +15,7 @@
 
 #include <openssl/ssl.h>
 
+#include "common/util.h"
 #include "common/zserr.h"
 
 /* Longest Content-Type of a reply kept (longer ones are cut). */
@@ -32,14 +33,18 @@ struct transport_target {
 	unsigned int	 total_secs;	/* the whole exchange */
 };
 
-/* What is sent: the body, if any, is referenced, never copied. */
+/*
+ * What is sent: the body, if any, is referenced, never copied. Its file
+ * pieces go by sendfile(2) on a Unix socket; over TLS they are read in
+ * chunks as the socket drains (at most TRANSPORT_FEED_MAX ahead).
+ */
 struct transport_req {
-	const char		*method;
-	const char		*path;
-	const char		*accept;	/* Accept: value */
-	const char		*ctype;		/* NULL: no body */
-	const struct iovec	*body;
-	size_t			 nbody;
+	const char			*method;
+	const char			*path;
+	const char			*accept;	/* Accept: value */
+	const char			*ctype;		/* NULL: no body */
+	const struct zs_filepiece	*body;
+	size_t				 nbody;
 };
 
 /* What came back. */

@@ -7,8 +7,10 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <sys/uio.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,15 +48,18 @@ struct zsclient {
 };
 
 /*
- * Files handed over with zsclient_files_add_owned(): the request holds a
- * placeholder object per file and the bytes stay where they were read
- * (jansson would copy them into a string). An entry is dropped once only
- * the list still holds its placeholder.
+ * Files handed over with zsclient_files_add_owned() or _add_fd(): the
+ * request holds a placeholder object per file and the bytes stay where
+ * they were read (jansson would copy them into a string), or in the file.
+ * An entry is dropped once only the list still holds its placeholder.
  */
 struct owned {
 	json_t		*v;		/* the placeholder */
-	uint8_t		*data;
+	uint8_t		*data;		/* the bytes, or NULL: fd */
 	size_t		 len;
+	int		 fd;		/* -1, or the open file */
+	struct stat	 st;		/* fd when it was opened */
+	char		*name;		/* fd: its path, for messages */
 	struct owned	*next;
 };
 static struct owned *owned_files;
@@ -73,28 +78,67 @@ zsclient_owned_gc(void)
 		*op = o->next;
 		json_decref(o->v);
 		free(o->data);
+		if (o->fd != -1)
+			close(o->fd);
+		free(o->name);
 		free(o);
 	}
 }
 
-/* The bytes of a request file: a string or a placeholder; -1 if neither. */
-static int
-zsclient_file_bytes(const json_t *v, const uint8_t **pp, size_t *lenp)
+/* The owned entry of placeholder v, or NULL. */
+static struct owned *
+zsclient_owned(const json_t *v)
 {
 	struct owned *o;
 
+	for (o = owned_files; o != NULL; o = o->next)
+		if (o->v == v)
+			return o;
+	return NULL;
+}
+
+/*
+ * A request file as one whole piece *pc: a string, bytes in memory or an
+ * open file; -1 if v is none of them.
+ */
+static int
+zsclient_file_src(const json_t *v, struct zs_filepiece *pc)
+{
+	struct owned *o;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->fd = -1;
 	if (json_is_string(v)) {
-		*pp = (const uint8_t *)json_string_value(v);
-		*lenp = json_string_length(v);
+		pc->p = (const uint8_t *)json_string_value(v);
+		pc->len = json_string_length(v);
 		return 0;
 	}
-	for (o = owned_files; o != NULL; o = o->next)
-		if (o->v == v) {
-			*pp = o->data;
-			*lenp = o->len;
-			return 0;
-		}
-	return -1;
+	if ((o = zsclient_owned(v)) == NULL)
+		return -1;
+	/* Never NULL for bytes in memory: NULL says "in the file". */
+	pc->p = o->fd == -1 ? (o->data != NULL ? o->data :
+	    (const uint8_t *)"") : NULL;
+	pc->fd = o->fd;
+	pc->len = o->len;
+	return 0;
+}
+
+/* Fail when the open file behind placeholder v is not as it was opened. */
+static int
+zsclient_owned_check(const json_t *v, struct zs_errbuf *eb)
+{
+	struct owned *o = zsclient_owned(v);
+	struct stat st;
+
+	if (o == NULL || o->fd == -1)
+		return 0;
+	if (fstat(o->fd, &st) == -1)
+		return zs_errf(eb, ZS_ERR_IO, "%s: %s", o->name,
+		    strerror(errno));
+	if (!zs_file_unchanged(&o->st, &st))
+		return zs_errf(eb, ZS_ERR_IO, "%s changed while it was being "
+		    "signed; nothing was written", o->name);
+	return 0;
 }
 
 /* Split "https://HOST[:PORT][/]" ("[v6]:PORT" too) into cl's host and port. */
@@ -270,7 +314,7 @@ zsclient_request_status(struct zsclient *cl, const char *path,
 {
 	struct transport_req rq;
 	struct transport_reply rp;
-	struct iovec iov;
+	struct zs_filepiece pc;
 	json_t *root = NULL;
 	json_error_t jerr;
 	int r;
@@ -280,9 +324,10 @@ zsclient_request_status(struct zsclient *cl, const char *path,
 	rq.accept = "application/json";
 	if (body != NULL) {
 		rq.ctype = "application/json";
-		iov.iov_base = (void *)(uintptr_t)body;
-		iov.iov_len = bodylen;
-		rq.body = &iov;
+		memset(&pc, 0, sizeof(pc));
+		pc.p = (const uint8_t *)body;
+		pc.len = bodylen;
+		rq.body = &pc;
 		rq.nbody = 1;
 	}
 	if ((r = zsclient_exchange(cl, &rq, &rp, eb)) != 0)
@@ -382,13 +427,11 @@ zsclient_key_public(struct zsclient *cl, const char *name, EVP_PKEY **pkeyp,
  */
 static int
 zsclient_sign_body(json_t *req, char **headp, uint8_t **dtbp,
-    struct iovec **iovp, size_t *niovp)
+    struct zs_filepiece **iovp, size_t *niovp)
 {
 	json_t *files, *lens, *west, *dtb = NULL, *v;
-	struct iovec *iov;
-	const uint8_t *fp;
+	struct zs_filepiece *iov;
 	const char *name;
-	size_t flen;
 	uint8_t *dbytes = NULL;
 	char *head = NULL;
 	size_t n = 0, dlen = 0;
@@ -401,14 +444,13 @@ zsclient_sign_body(json_t *req, char **headp, uint8_t **dtbp,
 	iov = xcalloc(json_object_size(files) + 3, sizeof(*iov));
 	n = 1;		/* the head */
 	json_object_foreach(files, name, v) {
-		if (zsclient_file_bytes(v, &fp, &flen) != 0 ||
+		if (zsclient_file_src(v, &iov[n]) != 0 ||
 		    json_object_set_new(lens, name,
-		    json_integer((json_int_t)flen)) != 0) {
+		    json_integer((json_int_t)iov[n].len)) != 0) {
 			free(iov);
 			goto out;
 		}
-		iov[n].iov_base = (void *)(uintptr_t)fp;
-		iov[n++].iov_len = flen;
+		n++;
 	}
 	/* west.dtb is small: base64 in the request object, bytes here. */
 	if ((dtb = json_incref(json_object_get(west, "dtb"))) != NULL) {
@@ -418,8 +460,8 @@ zsclient_sign_body(json_t *req, char **headp, uint8_t **dtbp,
 			r = ZS_ERR_INVALID;
 			goto out;
 		}
-		iov[n].iov_base = dbytes;
-		iov[n++].iov_len = dlen;
+		iov[n].p = dbytes != NULL ? dbytes : (const uint8_t *)"";
+		iov[n++].len = dlen;
 		(void)json_object_set_new(west, "dtb",
 		    json_integer((json_int_t)dlen));
 	}
@@ -435,9 +477,9 @@ zsclient_sign_body(json_t *req, char **headp, uint8_t **dtbp,
 		goto out;
 	}
 	/* The head's terminating NUL is replaced by the newline. */
-	iov[0].iov_base = head;
-	iov[0].iov_len = strlen(head) + 1;
-	head[iov[0].iov_len - 1] = '\n';
+	iov[0].p = (const uint8_t *)head;
+	iov[0].len = strlen(head) + 1;
+	head[iov[0].len - 1] = '\n';
 	*headp = head;
 	*dtbp = dbytes;
 	*iovp = iov;
@@ -497,10 +539,10 @@ zsclient_reply_parts(json_t *reqfiles, json_t *parts, const uint8_t *data,
     size_t dlen, size_t *usedp, json_t **piecesp, struct zs_errbuf *eb)
 {
 	json_t *pieces, *part, *in, *raw;
+	struct zs_filepiece src;
 	json_int_t n, off;
-	const uint8_t *ip;
 	const char *iname;
-	size_t i, ilen;
+	size_t i;
 	int r = ZS_ERR_PROTOCOL;
 
 	if (!json_is_array(parts) || (pieces = json_array()) == NULL)
@@ -522,9 +564,10 @@ zsclient_reply_parts(json_t *reqfiles, json_t *parts, const uint8_t *data,
 		}
 		if (json_unpack(part, "{s:s, s:I, s:I !}", "input", &iname,
 		    "offset", &off, "length", &n) != 0 ||
-		    zsclient_file_bytes(in = json_object_get(reqfiles, iname),
-		    &ip, &ilen) != 0 || off < 0 || n < 0 ||
-		    (uint64_t)off > ilen || (uint64_t)n > ilen - (uint64_t)off)
+		    zsclient_file_src(in = json_object_get(reqfiles, iname),
+		    &src) != 0 || off < 0 || n < 0 ||
+		    (uint64_t)off > src.len ||
+		    (uint64_t)n > src.len - (uint64_t)off)
 			goto bad;
 		if (zsclient_piece_add(pieces, in, (size_t)off, (size_t)n) != 0)
 			goto nomem;
@@ -724,9 +767,10 @@ zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 {
 	struct transport_req rq;
 	struct transport_reply rp;
-	struct iovec *iov = NULL;
-	json_t *reply = NULL;
+	struct zs_filepiece *iov = NULL;
+	json_t *reply = NULL, *v;
 	json_error_t jerr;
+	const char *name;
 	uint8_t *dtb = NULL;
 	char *head = NULL;
 	size_t niov = 0, i, total = 0;
@@ -735,7 +779,7 @@ zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	if (zsclient_sign_body(req, &head, &dtb, &iov, &niov) != 0)
 		return zs_errf(eb, ZS_ERR_INVALID, "cannot encode the request");
 	for (i = 0; i < niov; i++)
-		total += iov[i].iov_len;
+		total += iov[i].len;
 	memset(&rp, 0, sizeof(rp));
 	if (total > ZSCLIENT_REQUEST_MAX) {
 		r = zs_errf(eb, ZS_ERR_TOO_LARGE, "request of %zu bytes "
@@ -749,7 +793,14 @@ zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	rq.accept = PROTO_BIN_TYPE ", application/json";
 	rq.body = iov;
 	rq.nbody = niov;
-	if ((r = zsclient_exchange(cl, &rq, &rp, eb)) != 0)
+	r = zsclient_exchange(cl, &rq, &rp, eb);
+	/* Files sent from disk: they must not have changed while sent. */
+	json_object_foreach(json_object_get(req, "files"), name, v)
+		if (zsclient_owned_check(v, eb) != 0) {
+			r = ZS_ERR_IO;
+			goto out;
+		}
+	if (r != 0)
 		goto out;
 	/* Held for approvals: wait for them, or say how to collect it. */
 	if (rp.status == 202) {
@@ -827,58 +878,101 @@ zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
 	    p != NULL ? (const char *)p : "", len)) == 0 ? 0 : ZS_ERR_NOMEM;
 }
 
-int
-zsclient_files_add_owned(json_t *files, const char *name, uint8_t *data,
-    size_t len)
+/* Add placeholder v for name to files, with o (taken over) behind it. */
+static int
+zsclient_owned_add(json_t *files, const char *name, struct owned *o)
 {
-	struct owned *o;
 	json_t *v;
 
 	zsclient_owned_gc();
-	if ((v = json_pack("{s:I}", "bytes", (json_int_t)len)) == NULL ||
+	if ((v = json_pack("{s:I}", "bytes", (json_int_t)o->len)) == NULL ||
 	    json_object_set(files, name, v) != 0) {
 		json_decref(v);
-		free(data);
+		free(o->data);
+		if (o->fd != -1)
+			close(o->fd);
+		free(o->name);
+		free(o);
 		return ZS_ERR_NOMEM;
 	}
-	o = xcalloc(1, sizeof(*o));
 	o->v = v;		/* the list's reference */
-	o->data = data;
-	o->len = len;
 	o->next = owned_files;
 	owned_files = o;
 	return 0;
 }
 
 int
-zsclient_files_iov(const json_t *reply, const char *name,
-    struct iovec **iovp, size_t *niovp, struct zs_errbuf *eb)
+zsclient_files_add_owned(json_t *files, const char *name, uint8_t *data,
+    size_t len)
 {
-	json_t *pieces, *pc, *v;
+	struct owned *o = xcalloc(1, sizeof(*o));
+
+	o->data = data;
+	o->len = len;
+	o->fd = -1;
+	return zsclient_owned_add(files, name, o);
+}
+
+int
+zsclient_files_add_fd(json_t *files, const char *name, int fd,
+    const struct stat *st, const char *path)
+{
+	struct owned *o = xcalloc(1, sizeof(*o));
+
+	o->fd = fd;
+	o->st = *st;
+	o->len = (size_t)st->st_size;
+	o->name = xstrdup(path);
+	return zsclient_owned_add(files, name, o);
+}
+
+int
+zsclient_files_pieces(const json_t *reply, const char *name,
+    struct zs_filepiece **pcp, size_t *np, struct zs_errbuf *eb)
+{
+	struct zs_filepiece *pc, src;
+	json_t *pieces, *p, *v;
 	json_int_t off, len;
-	struct iovec *iov;
-	const uint8_t *p;
-	size_t i, plen;
+	size_t i;
 
 	pieces = json_object_get(json_object_get(reply, "files"), name);
 	if (!json_is_array(pieces))
 		return zs_errf(eb, ZS_ERR_PROTOCOL, "reply carries no file "
 		    "'%s'", name);
-	iov = xcalloc(json_array_size(pieces) + 1, sizeof(*iov));
-	json_array_foreach(pieces, i, pc) {
-		if (json_unpack(pc, "[o,I,I]", &v, &off, &len) != 0 ||
-		    zsclient_file_bytes(v, &p, &plen) != 0 || off < 0 ||
-		    len < 0 || (uint64_t)off > plen ||
-		    (uint64_t)len > plen - (uint64_t)off) {
-			free(iov);
+	pc = xcalloc(json_array_size(pieces) + 1, sizeof(*pc));
+	json_array_foreach(pieces, i, p) {
+		if (json_unpack(p, "[o,I,I]", &v, &off, &len) != 0 ||
+		    zsclient_file_src(v, &src) != 0 || off < 0 ||
+		    len < 0 || (uint64_t)off > src.len ||
+		    (uint64_t)len > src.len - (uint64_t)off) {
+			free(pc);
 			return zs_errf(eb, ZS_ERR_PROTOCOL, "reply file '%s' "
 			    "is damaged", name);
 		}
-		iov[i].iov_base = (uint8_t *)(uintptr_t)p + off;
-		iov[i].iov_len = (size_t)len;
+		pc[i] = src;
+		if (src.p != NULL)
+			pc[i].p += off;
+		else
+			pc[i].off = (off_t)off;
+		pc[i].len = (size_t)len;
 	}
-	*iovp = iov;
-	*niovp = json_array_size(pieces);
+	*pcp = pc;
+	*np = json_array_size(pieces);
+	return 0;
+}
+
+int
+zsclient_files_unchanged(const json_t *reply, const char *name,
+    struct zs_errbuf *eb)
+{
+	json_t *pieces, *p;
+	size_t i;
+	int r;
+
+	pieces = json_object_get(json_object_get(reply, "files"), name);
+	json_array_foreach(pieces, i, p)
+		if ((r = zsclient_owned_check(json_array_get(p, 0), eb)) != 0)
+			return r;
 	return 0;
 }
 
@@ -886,21 +980,41 @@ int
 zsclient_files_get(const json_t *reply, const char *name, uint8_t **datap,
     size_t *lenp, struct zs_errbuf *eb)
 {
-	struct iovec *iov;
+	struct zs_filepiece *pc;
 	uint8_t *data;
-	size_t i, n, len = 0;
+	size_t i, n, len = 0, done;
+	ssize_t got;
 	int r;
 
-	if ((r = zsclient_files_iov(reply, name, &iov, &n, eb)) != 0)
+	if ((r = zsclient_files_pieces(reply, name, &pc, &n, eb)) != 0)
 		return r;
 	for (i = 0; i < n; i++)
-		len += iov[i].iov_len;
+		len += pc[i].len;
 	data = xmalloc(len + 1);
 	for (len = 0, i = 0; i < n; i++) {
-		memcpy(data + len, iov[i].iov_base, iov[i].iov_len);
-		len += iov[i].iov_len;
+		if (pc[i].p != NULL) {
+			memcpy(data + len, pc[i].p, pc[i].len);
+			len += pc[i].len;
+			continue;
+		}
+		for (done = 0; done < pc[i].len; done += (size_t)got) {
+			got = pread(pc[i].fd, data + len + done,
+			    pc[i].len - done, pc[i].off + (off_t)done);
+			if (got == -1 && errno == EINTR) {
+				got = 0;
+				continue;
+			}
+			if (got <= 0) {
+				free(data);
+				free(pc);
+				return zs_errf(eb, ZS_ERR_IO, "cannot read an "
+				    "input back: %s", got == 0 ?
+				    "it is shorter" : strerror(errno));
+			}
+		}
+		len += pc[i].len;
 	}
-	free(iov);
+	free(pc);
 	*datap = data;
 	*lenp = len;
 	return 0;

@@ -8,6 +8,7 @@
 #ifndef ZS_ZSCLIENT_H
 #define ZS_ZSCLIENT_H
 
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "client/tls-opts.h"
+#include "common/util.h"
 #include "common/zserr.h"
 
 /* Where zsignd listens when neither --server nor ZSIGN_SERVER says. */
@@ -95,7 +97,7 @@ int	zsclient_raw_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 
 /*
  * Parse the binary form of a 200 sign reply (PROTOCOL.md 5.8) to req into
- * *replyp, each file as pieces (zsclient_files_iov()); pieces of req's own
+ * *replyp, each file as pieces (zsclient_files_pieces()); pieces of req's own
  * files share its strings. Every range is checked against the file sent.
  */
 int	zsclient_reply_bin(json_t *req, const uint8_t *body, size_t len,
@@ -112,14 +114,31 @@ int	zsclient_files_add(json_t *files, const char *name, const uint8_t *p,
  */
 int	zsclient_files_add_owned(json_t *files, const char *name,
 	    uint8_t *data, size_t len);
+/*
+ * The same for the open regular file fd, never read into memory: sent
+ * from the file (sendfile, or read as the socket drains) and copied from
+ * it into the outputs. fd (taken over) and *st (its fstat() when opened)
+ * let zsclient_sign() and zsclient_files_unchanged() see a change; path
+ * names it in messages.
+ */
+int	zsclient_files_add_fd(json_t *files, const char *name, int fd,
+	    const struct stat *st, const char *path);
 /* File name of a zsclient_sign() reply; *datap is malloc'd. */
 int	zsclient_files_get(const json_t *reply, const char *name,
 	    uint8_t **datap, size_t *lenp, struct zs_errbuf *eb);
 /*
- * File name of a zsclient_sign() reply as pieces borrowed from the reply
- * and its request (both must outlive them); *iovp is malloc'd.
+ * File name of a zsclient_sign() reply as pieces: bytes borrowed from the
+ * reply and its request, or ranges of the request's open files (both must
+ * outlive them); *pcp is malloc'd.
  */
-int	zsclient_files_iov(const json_t *reply, const char *name,
-	    struct iovec **iovp, size_t *niovp, struct zs_errbuf *eb);
+int	zsclient_files_pieces(const json_t *reply, const char *name,
+	    struct zs_filepiece **pcp, size_t *np, struct zs_errbuf *eb);
+/*
+ * Fail when a file that file name of the reply repeats changed since it
+ * was opened (call it after copying from it, before the output replaces
+ * anything).
+ */
+int	zsclient_files_unchanged(const json_t *reply, const char *name,
+	    struct zs_errbuf *eb);
 
 #endif /* ZS_ZSCLIENT_H */

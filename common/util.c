@@ -193,26 +193,57 @@ zs_sha256_hex(const uint8_t *p, size_t len, char out[65])
 }
 
 int
+zs_file_open_read(const char *path, size_t max, int *fdp, struct stat *stp)
+{
+	struct stat st;
+	int fd, e, r = ZS_ERR_IO;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? ZS_ERR_NOT_FOUND : ZS_ERR_IO;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		r = ZS_ERR_INVALID;
+		goto fail;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		r = ZS_ERR_TOO_LARGE;
+		goto fail;
+	}
+	*fdp = fd;
+	*stp = st;
+	return 0;
+ fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+int
+zs_file_unchanged(const struct stat *a, const struct stat *b)
+{
+	/* ctime cannot be set back: any write or chmod moves it. */
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int
 zs_file_read(const char *path, size_t max, uint8_t **datap, size_t *lenp)
 {
 	struct stat st;
 	uint8_t *d = NULL;
 	size_t off = 0;
 	ssize_t n;
-	int fd, r = ZS_ERR_IO;
+	int fd, r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno == ENOENT ? ZS_ERR_NOT_FOUND : ZS_ERR_IO;
-	if (fstat(fd, &st) == -1)
-		goto out;
-	if (!S_ISREG(st.st_mode)) {
-		r = ZS_ERR_INVALID;
-		goto out;
-	}
-	if ((unsigned long long)st.st_size > max) {
-		r = ZS_ERR_TOO_LARGE;
-		goto out;
-	}
+	if ((r = zs_file_open_read(path, max, &fd, &st)) != 0)
+		return r;
+	r = ZS_ERR_IO;
 	d = xmalloc((size_t)st.st_size + 1);
 	while (off < (size_t)st.st_size) {
 		n = read(fd, d + off, (size_t)st.st_size - off);

@@ -3,6 +3,7 @@
 #ifndef ZS_UTIL_H
 #define ZS_UTIL_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -27,6 +28,17 @@ int	 zs_b64_decode(const char *s, size_t slen, uint8_t **outp,
 void	 zs_hex_encode(const uint8_t *p, size_t len, char *out);
 /* SHA-256 of p as 64 lower-case hex digits plus NUL in out[65]. */
 void	 zs_sha256_hex(const uint8_t *p, size_t len, char out[65]);
+/*
+ * Open a regular file of at most max bytes for reading; *stp is what
+ * fstat() said (the same codes as zs_file_read(), errno kept).
+ */
+int	 zs_file_open_read(const char *path, size_t max, int *fdp,
+	    struct stat *stp);
+/*
+ * Whether a and b (fstat() of one file at two times) show the same file,
+ * unchanged: device, inode, size, modification and change times.
+ */
+int	 zs_file_unchanged(const struct stat *a, const struct stat *b);
 /* Read a whole regular file of at most max bytes; *datap is malloc'd. */
 int	 zs_file_read(const char *path, size_t max, uint8_t **datap,
 	    size_t *lenp);

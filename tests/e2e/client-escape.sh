@@ -11,12 +11,7 @@ zs_plan 7
 python3 "$ZS_TOP_SRCDIR/tests/e2e/evilserver.py" "$ZS_SOCK" &
 EVIL_PID=$!
 trap 'kill $EVIL_PID 2>/dev/null; zs_cleanup' EXIT
-i=0
-while [ ! -S "$ZS_SOCK" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -S "$ZS_SOCK" ] || zs_bail "the stand-in server did not start"
+zs_wait_path -S "$ZS_SOCK" || zs_bail "the stand-in server did not start"
 
 # clean FILE: no byte a terminal acts on (C0 but newline, DEL, C1 raw or
 # in UTF-8, U+202A..E, U+2066..9).

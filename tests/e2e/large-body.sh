@@ -8,7 +8,7 @@
 # timing is checked here (bench/run.sh does).
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..11"
+echo "1..17"
 make_pki
 # Default limits: 64 MiB of files must pass them.
 cat >"$T/zsignd.json" <<EOC
@@ -58,6 +58,36 @@ ok $? "the input is intact inside the image"
 "$CLIENT" imgtool verify -k "$S/tests/keys/test-ed25519.pem" unix.bin \
     >out 2>&1
 ok $? "the signature verifies ($(tail -1 out))"
+
+# Other sizes (an odd one, 16 MiB): the client sends the image from its
+# file (sendfile on the Unix socket, read as TLS drains) and copies the
+# reply's ranges of it from there; the same bytes as the JSON form.
+for size in 1048583 16777216; do
+	head -c "$size" /dev/urandom >img.bin
+	# shellcheck disable=SC2086
+	"$CLIENT" --server "unix:$T/sock" $SIGN img.bin unix.bin 2>err
+	ok $? "$size bytes over the Unix socket: signed $(cat err)"
+	# shellcheck disable=SC2086
+	"$CLIENT" --server "https://127.0.0.1:$PORT" --cacert ca.pem \
+	    --cert ci.pem --cert-key ci.key $SIGN img.bin tls.bin 2>err
+	ok $? "$size bytes over TLS: signed $(cat err)"
+	{
+		printf '{"tool":"imgtool","key":"ed","args":["--version",'
+		printf '"1.2.3","--header-size","0x200","--pad-header",'
+		printf '"--slot-size","0x4200000","img.bin","out.bin"],'
+		printf '"files":{"img.bin":%s}}\n' "$size"
+		cat img.bin
+	} >req.bin
+	s=$(curl -s -o resp.json -w '%{http_code}' --max-time 120 \
+	    --unix-socket "$T/sock" \
+	    -H 'Content-Type: application/vnd.zsign.v1+bin' \
+	    --data-binary @req.bin http://zsign/v1/sign)
+	[ "$s" = 200 ] &&
+	    jq -r '.files["out.bin"]' resp.json | base64 -d >json.bin &&
+	    cmp -s json.bin unix.bin && cmp -s json.bin tls.bin
+	ok $? "$size bytes: Unix, TLS and the JSON reply ($s) the same image"
+	rm -f req.bin resp.json json.bin tls.bin unix.bin
+done
 
 # Outputs are atomic: one line, exit 1 and no file where none can be
 # written; on a full disk (RLIMIT_FSIZE stands in) the old output stays.

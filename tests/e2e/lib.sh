@@ -155,6 +155,17 @@ zs_wait_zsignd() {
 	return $zs_rc
 }
 
+# zs_wait_path TEST PATH: wait (at most 10 s) until `test TEST PATH` holds,
+# e.g. -S for a stand-in server's socket; fails when it never does.
+zs_wait_path() {
+	zs_i=0
+	until test "$1" "$2"; do
+		[ "$zs_i" -ge 100 ] && return 1
+		sleep 0.1
+		zs_i=$((zs_i + 1))
+	done
+}
+
 # zs_curl METHOD PATH [CURL ARGS...]: one request over the socket; the body
 # goes to $ZS_BODY, the status to $ZS_STATUS (000 when none came back).
 zs_curl() {

@@ -23,7 +23,8 @@ KEYS_E2E_TESTS = tests/e2e/keys-lifecycle.sh tests/e2e/keys-generate.sh \
 CLIENT_E2E_TESTS = tests/e2e/client-basic.sh tests/e2e/client-curl.sh \
 	tests/e2e/client-binary.sh tests/e2e/client-fixtures.sh \
 	tests/e2e/raw-sign.sh tests/e2e/readme.sh tests/e2e/client-escape.sh \
-	tests/e2e/rimage-west.sh tests/e2e/client-privkey.sh
+	tests/e2e/rimage-west.sh tests/e2e/client-privkey.sh \
+	tests/e2e/client-change.sh
 
 OPS_E2E_TESTS = tests/e2e/ops-units.sh tests/e2e/ops-activate.sh \
 	tests/e2e/ops-activate-tls.sh tests/e2e/ops-config.sh \
@@ -49,7 +50,7 @@ EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/client-common.sh \
 	tests/e2e/security-lib.sh tests/e2e/state-lib.sh tests/e2e/pg-lib.sh \
 	tests/e2e/daemon-api.json tests/e2e/conn-reuse.py tests/e2e/noread.py \
 	tests/e2e/zshttp.py tests/e2e/evilserver.py tests/e2e/anon-flood.py \
-	tests/e2e/mkcrl.py
+	tests/e2e/mkcrl.py tests/e2e/holdserver.py
 
 # Helper programs of the scripts: zsd-verify checks returned images with
 # the engine's verifier; keyscan looks into another process's memory and

@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char a[] = "0123456789abcdef", b[] = "xyz";
 	json_t *req, *files, *reply = NULL, *fa, *fb, *v;
 	struct zs_errbuf eb;
-	struct iovec *iov;
+	struct zs_filepiece *pc;
 	const char *name;
 	uint8_t *copy;
 	size_t i, k, n;
@@ -67,19 +67,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	json_object_foreach(json_object_get(reply, "files"), name, v) {
-		if (zsclient_files_iov(reply, name, &iov, &n, &eb) != 0)
+		if (zsclient_files_pieces(reply, name, &pc, &n, &eb) != 0)
 			abort();
 		for (i = 0; i < n; i++) {
-			if (inside(iov[i].iov_base, iov[i].iov_len,
+			/* Both files sent are in memory: so is every piece. */
+			if (pc[i].p == NULL)
+				abort();
+			if (inside(pc[i].p, pc[i].len,
 			    json_string_value(fa), json_string_length(fa)) ||
-			    inside(iov[i].iov_base, iov[i].iov_len,
+			    inside(pc[i].p, pc[i].len,
 			    json_string_value(fb), json_string_length(fb)))
 				continue;
 			/* A data part: its own string; ASan checks the reads. */
-			for (k = 0; k < iov[i].iov_len; k++)
-				sink += ((const uint8_t *)iov[i].iov_base)[k];
+			for (k = 0; k < pc[i].len; k++)
+				sink += pc[i].p[k];
 		}
-		free(iov);
+		free(pc);
 	}
  out:
 	json_decref(reply);

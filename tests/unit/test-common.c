@@ -346,6 +346,60 @@ test_outfile(void **state)
 	free(in);
 }
 
+/* zs_file_open_read() and the comparison that sees a file change. */
+static void
+test_file_unchanged(void **state)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	struct timespec ts[2];
+	struct stat a, b;
+	char *path;
+	int fd, fd2;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/zs-test-unchanged.XXXXXX",
+	    tmpdir != NULL && *tmpdir != '\0' ? tmpdir : "/tmp") > 0);
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	assert_int_equal(zs_file_open_read(path, 9, &fd, &a), ZS_ERR_TOO_LARGE);
+	assert_int_equal(zs_file_open_read("/", 10, &fd, &a), ZS_ERR_INVALID);
+	assert_int_equal(zs_file_open_read("/nonexistent-zs", 10, &fd, &a),
+	    ZS_ERR_NOT_FOUND);
+	assert_int_equal(zs_file_open_read(path, 10, &fd, &a), 0);
+	assert_int_equal(a.st_size, 10);
+	assert_int_equal(fstat(fd, &b), 0);
+	assert_true(zs_file_unchanged(&a, &b));
+	/* Each field on its own makes a change. */
+	b.st_ino++;
+	assert_false(zs_file_unchanged(&a, &b));
+	b.st_ino--;
+	b.st_size++;
+	assert_false(zs_file_unchanged(&a, &b));
+	b.st_size--;
+	b.st_mtim.tv_nsec ^= 1;
+	assert_false(zs_file_unchanged(&a, &b));
+	b.st_mtim.tv_nsec ^= 1;
+	b.st_ctim.tv_sec++;
+	assert_false(zs_file_unchanged(&a, &b));
+	b.st_ctim.tv_sec--;
+	b.st_dev++;
+	assert_false(zs_file_unchanged(&a, &b));
+	/* A write of the same size, with the old times put back. */
+	assert_true((fd2 = open(path, O_WRONLY)) != -1);
+	assert_int_equal(pwrite(fd2, "X", 1, 3), 1);
+	ts[0] = a.st_atim;
+	ts[1] = a.st_mtim;
+	assert_int_equal(futimens(fd2, ts), 0);
+	close(fd2);
+	assert_int_equal(fstat(fd, &b), 0);
+	assert_int_equal(b.st_size, a.st_size);
+	assert_false(zs_file_unchanged(&a, &b));
+	close(fd);
+	unlink(path);
+	free(path);
+}
+
 static void
 test_digit(void **state)
 {
@@ -437,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_fileset),
 		cmocka_unit_test(test_outfile),
+		cmocka_unit_test(test_file_unchanged),
 		cmocka_unit_test(test_digit),
 		cmocka_unit_test(test_rfc3339),
 	};
