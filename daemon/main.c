@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "common/harden.h"
 #include "daemon/notify.h"
 #include "daemon/policy.h"
+#include "daemon/pool.h"
 #include "daemon/runtime.h"
 #include "daemon/security.h"
 #include "daemon/server.h"
@@ -34,13 +34,6 @@
 
 /* Exit status for a bad command line. */
 #define EXIT_USAGE	2
-/*
- * Buffers from this size up (the bodies and images of large requests) are
- * always mapped, and unmapped when freed: glibc's adaptive threshold would
- * move them onto the heaps after the first one is freed, where they stay.
- * 256 KiB requests stay below it, on the heap.
- */
-#define ZSIGND_MMAP_THRESHOLD	(1024 * 1024)
 
 /* Long options without a short form (security.c's settings). */
 enum {
@@ -501,7 +494,7 @@ main(int argc, char *argv[])
 	size_t i, nact = 0;
 	int r;
 
-	(void)mallopt(M_MMAP_THRESHOLD, ZSIGND_MMAP_THRESHOLD);
+	pool_malloc_tune();
 	memset(&cl, 0, sizeof(cl));
 	cl.level = -1;
 	cmdline_parse(&cl, argc, argv);

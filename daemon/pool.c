@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -173,4 +174,11 @@ pool_free(struct pool *p)
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->mtx);
 	free(p);
+}
+
+void
+pool_malloc_tune(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, POOL_MMAP_THRESHOLD);
+	(void)mallopt(M_TRIM_THRESHOLD, POOL_TRIM_THRESHOLD);
 }

@@ -33,7 +33,8 @@ UNIT_TESTS = \
 	tests/unit/test-conf \
 	tests/unit/test-clientconf \
 	tests/unit/test-jsonlift \
-	tests/unit/test-conn
+	tests/unit/test-conn \
+	tests/unit/test-pool
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -127,6 +128,9 @@ tests_unit_test_jsonlift_LDADD = $(UNIT_LDADD)
 tests_unit_test_conn_SOURCES = tests/unit/test-conn.c
 tests_unit_test_conn_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conn_LDADD = $(UNIT_LDADD)
+tests_unit_test_pool_SOURCES = tests/unit/test-pool.c
+tests_unit_test_pool_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pool_LDADD = $(UNIT_LDADD)
 else
 # make check stops here, once the programs are built and before any test.
 check-am: zs-need-cmocka
