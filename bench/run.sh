@@ -18,14 +18,15 @@
 # The machine's load average is printed with each part.
 # Usage: sh bench/run.sh [BUILD_DIR] (default ./build; build it first).
 # Environment: SECS (seconds per load run, default 3), RUNS (runs of part
-# 1, default 200), SIZES (MiB, default "1 4 16 64"), CONNS (default
-# "1 4 16 64").
+# 1, default 200; 0 skips it), SIZES (MiB, default "1 4 16 64"; empty
+# skips parts 2-3), CONNS (default "1 4 16 64"). Part 4 alone:
+# SIZES= RUNS=0 CONNS=16 sh bench/run.sh build
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 b=$(cd "${1:-$top/build}" && pwd) || exit 1
 SECS=${SECS:-3}
 RUNS=${RUNS:-200}
-SIZES=${SIZES:-"1 4 16 64"}
+SIZES=${SIZES-"1 4 16 64"}
 CONNS=${CONNS:-"1 4 16 64"}
 for p in zsignd zsign-client bench/zsign-load; do
 	[ -x "$b/$p" ] || { echo "run.sh: $b/$p missing; build first" >&2; exit 1; }
@@ -70,25 +71,27 @@ echo "zsignd RSS idle: $rss_idle KiB; zsign-client loads" \
     "$(ldd "$b/zsign-client" | grep -c '=>') shared libraries"
 
 # Part 1: two rounds, openssl and client alternating, RUNS/2 runs each.
-echo
-echo "== 1. 256 KiB, P-256, 4 processes at a time, $RUNS runs each (load $(load))"
-half=$((RUNS / 2))
-zr=0 orr=0
-for round in 1 2; do
-	o=$(cd "$tmp" && $EX -n "$half" -j 4 -- "$OPENSSL" dgst \
-	    -sha256 -sign p256.pem -out sig.bin img.bin)
-	z=$(cd "$tmp" && $EX -n "$half" -j 4 -- $ZC imgtool sign -k zsign:p256 \
-	    --version 1.2.3 --header-size 0x200 --pad-header \
-	    --slot-size 0x80000 img.bin img.client.bin)
-	echo "  round $round: openssl dgst -sign $(get "$o" runs_per_s)/s" \
-	    "(median $(get "$o" median_ms) ms), zsign-client" \
-	    "$(get "$z" runs_per_s)/s (median $(get "$z" median_ms) ms)"
-	orr=$(echo "$orr $(get "$o" runs_per_s)" | awk '{ print $1 + $2 }')
-	zr=$(echo "$zr $(get "$z" runs_per_s)" | awk '{ print $1 + $2 }')
-done
-echo "goal 1: zsign-client $(echo "$zr" | awk '{ printf "%.0f", $1 / 2 }')/s," \
-    "openssl $(echo "$orr" | awk '{ printf "%.0f", $1 / 2 }')/s:" \
-    "ratio $(ratio "$zr" "$orr") (target >= 1.0)"
+if [ "$RUNS" -gt 0 ]; then
+	echo
+	echo "== 1. 256 KiB, P-256, 4 processes at a time, $RUNS runs each (load $(load))"
+	half=$((RUNS / 2))
+	zr=0 orr=0
+	for round in 1 2; do
+		o=$(cd "$tmp" && $EX -n "$half" -j 4 -- "$OPENSSL" dgst \
+		    -sha256 -sign p256.pem -out sig.bin img.bin)
+		z=$(cd "$tmp" && $EX -n "$half" -j 4 -- $ZC imgtool sign -k zsign:p256 \
+		    --version 1.2.3 --header-size 0x200 --pad-header \
+		    --slot-size 0x80000 img.bin img.client.bin)
+		echo "  round $round: openssl dgst -sign $(get "$o" runs_per_s)/s" \
+		    "(median $(get "$o" median_ms) ms), zsign-client" \
+		    "$(get "$z" runs_per_s)/s (median $(get "$z" median_ms) ms)"
+		orr=$(echo "$orr $(get "$o" runs_per_s)" | awk '{ print $1 + $2 }')
+		zr=$(echo "$zr $(get "$z" runs_per_s)" | awk '{ print $1 + $2 }')
+	done
+	echo "goal 1: zsign-client $(echo "$zr" | awk '{ printf "%.0f", $1 / 2 }')/s," \
+	    "openssl $(echo "$orr" | awk '{ printf "%.0f", $1 / 2 }')/s:" \
+	    "ratio $(ratio "$zr" "$orr") (target >= 1.0)"
+fi
 
 # Parts 2 and 3: one image of each size, P-256, default limits.
 echo
