@@ -104,6 +104,8 @@
 #define CONN_STATUS_PEEK	16	/* "HTTP/1.1 413 " and a little */
 /* Longest evhttp answer swapped (its error page is about 300 bytes). */
 #define CONN_FIX_MAX		4096
+/* Longest reason a failed handshake is refused for. */
+#define CONN_WHY_MAX		256
 /* Pieces of an output buffer looked at in one go (it has one or two). */
 #define CONN_PEEK_VECS		16
 
@@ -145,6 +147,7 @@ struct conn {
 	conn_pause_fn		*pause;
 	void			*arg;
 	conn_make_fn		*make;		/* NULL: plain socket */
+	conn_failed_fn		*failed;	/* its handshake, or NULL */
 	void			*make_arg;
 	struct watched		*list;
 	unsigned long long	 more_bytes;	/* read by conn_read_more() */
@@ -221,11 +224,22 @@ conn_forget(struct watched *w)
 	conn_admit(c);
 }
 
-/* evhttp is about to free the connection and its bufferevent. */
+/*
+ * evhttp is about to free the connection and its bufferevent. One whose
+ * handshake failed is a refusal without a request, handed to the server.
+ */
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
-	conn_forget(arg);
+	struct watched *w = arg;
+	struct conn *c = w->c;
+	char why[CONN_WHY_MAX];
+	int status = 0;
+
+	if (c->failed != NULL && c->refused != NULL &&
+	    c->failed(w->bev, why, sizeof(why)))
+		free(c->refused(c->refused_arg, evcon, &status, why));
+	conn_forget(w);
 }
 
 /*
@@ -327,9 +341,11 @@ conn_set_limits(struct conn *c, unsigned int limit_ms, unsigned int max_conns)
 }
 
 void
-conn_set_maker(struct conn *c, conn_make_fn *make, void *arg)
+conn_set_maker(struct conn *c, conn_make_fn *make, conn_failed_fn *failed,
+    void *arg)
 {
 	c->make = make;
+	c->failed = failed;
 	c->make_arg = arg;
 }
 
@@ -515,7 +531,8 @@ conn_out_seen(struct evbuffer *out, const struct evbuffer_cb_info *info,
 	w->lib_status = status;
 	w->fix_status = status;
 	w->fix_off = info->orig_size > 0;
-	w->fix_body = c->refused(c->refused_arg, w->evcon, &w->fix_status);
+	w->fix_body = c->refused(c->refused_arg, w->evcon, &w->fix_status,
+	    NULL);
 	if (w->fix_body == NULL)
 		return;
 	if (w->fix == NULL && (w->fix = event_new(c->base, -1, 0,

@@ -25,13 +25,20 @@ typedef void	conn_done_fn(void *arg, size_t len);
 /* Makes a connection's bufferevent (fd -1: evhttp sets it), e.g. a TLS one. */
 typedef struct bufferevent *conn_make_fn(struct event_base *base, void *arg);
 /*
+ * Did the connection on bev fail its handshake (TLS), for a reason worth
+ * a refusal? Then 1, with the reason in why (len bytes).
+ */
+typedef int	conn_failed_fn(struct bufferevent *bev, char *why, size_t len);
+/*
  * evhttp refused on evcon (NULL: not known yet), before any request
  * reached the server, with *statusp (400, 413...): audit and count it, and
  * return the JSON error body to answer instead of evhttp's page (malloc'd,
  * taken over; NULL keeps evhttp's), with the status to answer in *statusp.
+ * *statusp 0: the handshake failed (why says how, else why is NULL) and
+ * the connection closes unanswered.
  */
 typedef char	*conn_refused_fn(void *arg, struct evhttp_connection *evcon,
-		    int *statusp);
+		    int *statusp, const char *why);
 
 /*
  * Start watching on base: a connection may read one request (or wait for
@@ -45,10 +52,11 @@ void			 conn_set_limits(struct conn *c, unsigned int limit_ms,
 			    unsigned int max_conns);
 /*
  * Make each connection's bufferevent with make(base, arg) instead of a
- * plain socket one, so that TLS connections are watched and capped too.
+ * plain socket one, so that TLS connections are watched and capped too;
+ * failed(bev) (or NULL) says, as each closes, whether its handshake failed.
  */
 void			 conn_set_maker(struct conn *c, conn_make_fn *make,
-			    void *arg);
+			    conn_failed_fn *failed, void *arg);
 /* The connections open now. */
 unsigned int		 conn_count(const struct conn *c);
 /*

@@ -44,6 +44,9 @@ static const struct refuse_info refuse_kinds[REFUSE_NKINDS] = {
 				  AUDIT_FAILED },
 	[REFUSE_BACKEND] =	{ ZS_ERR_UNAVAILABLE, 503, "unavailable",
 				  AUDIT_FAILED },
+	/* No HTTP yet, so nothing is answered: the status is the code's. */
+	[REFUSE_HANDSHAKE] =	{ ZS_ERR_PROTOCOL, 400, "tls_handshake",
+				  AUDIT_REFUSED },
 };
 
 /* Which kind a handler's code is; the first entry with its status wins. */

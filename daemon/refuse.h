@@ -31,6 +31,7 @@ enum refuse_kind {
 	REFUSE_STOPPING,	/* 503: shutting down */
 	REFUSE_AUDIT,		/* 503: the audit log refuses appends */
 	REFUSE_BACKEND,		/* 503: key holder, token, state store */
+	REFUSE_HANDSHAKE,	/* a failed TLS handshake: no answer */
 	REFUSE_NKINDS
 };
 

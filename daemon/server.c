@@ -406,13 +406,14 @@ static const struct {
 
 /*
  * conn.c: evhttp refused on evcon before any request reached the
- * dispatcher (daemon/conn.c, CONN_STATUS_PEEK). It takes the one refusal
- * path too, with the identity the connection has (no request, so no
- * token): audited, counted and logged; the JSON body returned is answered
- * in place of evhttp's page.
+ * dispatcher (daemon/conn.c, CONN_STATUS_PEEK), or its TLS handshake
+ * failed (status 0). It takes the one refusal path too, with the identity
+ * the connection has (no request, so no token): audited, counted and
+ * logged; the JSON body returned is answered in place of evhttp's page.
  */
 static char *
-server_http_refused(void *arg, struct evhttp_connection *evcon, int *statusp)
+server_http_refused(void *arg, struct evhttp_connection *evcon, int *statusp,
+    const char *why)
 {
 	struct listener *l = arg;
 	struct server *s = l->srv;
@@ -433,6 +434,13 @@ server_http_refused(void *arg, struct evhttp_connection *evcon, int *statusp)
 			rf.kind = http_refusals[i].kind;
 			rf.message = http_refusals[i].message;
 		}
+	if (*statusp == 0) {
+		/* A failed TLS handshake: audited and counted, unanswered. */
+		rf.kind = REFUSE_HANDSHAKE;
+		rf.message = why != NULL ? why : "TLS handshake failed";
+		refuse_record(s->sec, s->metrics, &ri.id, &rf);
+		return NULL;
+	}
 	refuse_record(s->sec, s->metrics, &ri.id, &rf);
 	/* An unauthenticated peer past its rate: 429, as everywhere. */
 	if (rf.kind == REFUSE_FLOOD)

@@ -332,10 +332,37 @@ tls_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *portp)
 	return 0;
 }
 
+/*
+ * conn.c, as a connection closes: did its handshake fail for a reason of
+ * its own? Not for a client certificate (tls_verify_cb reported those),
+ * nor for a peer that went away or never spoke TLS at all before closing
+ * (nothing but an end of file): those are no refusals.
+ */
+static int
+tls_failed(struct bufferevent *bev, char *why, size_t len)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	unsigned long e, found = 0;
+
+	if (ssl == NULL || SSL_is_init_finished(ssl))
+		return 0;
+	/* Its errors, OpenSSL's codes among SSL_get_error()'s. */
+	while ((e = bufferevent_get_openssl_error(bev)) != 0)
+		if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) !=
+		    SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			found = e;
+	if (found == 0 || SSL_get_verify_result(ssl) != X509_V_OK)
+		return 0;
+	snprintf(why, len, "TLS handshake failed: %s",
+	    ERR_reason_error_string(found) != NULL ?
+	    ERR_reason_error_string(found) : "unknown reason");
+	return 1;
+}
+
 void
 tls_wrap_conn(struct tls *t, struct conn *c)
 {
-	conn_set_maker(c, tls_bevcb, t);
+	conn_set_maker(c, tls_bevcb, tls_failed, t);
 }
 
 int

@@ -9,7 +9,7 @@
 # appends: counted, with no line.
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..44"
+echo "1..46"
 make_pki
 make_token
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -190,6 +190,32 @@ dm=$(($(series "$T/m1" unauthenticated unauthenticated) -
 dt=$(($(all "$T/m1") - $(all "$T/m0")))
 [ "$s:$dl:$dm:$dt" = "000:1:1:1" ]
 ok $? "a certificate from another CA: handshake fails ($s), audit lines +$dl, refusals{unauthenticated,unauthenticated} +$dm, all +$dt"
+# A handshake that fails for another reason (plain HTTP on the TLS port)
+# is a refusal too, unanswered: one line (the peer's first of its kind),
+# one count. A peer that connects and closes without a word is none.
+before
+s=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
+    "http://127.0.0.1:$PORT/v1/health" 2>/dev/null)
+i=0
+while [ $i -lt 100 ] && [ "$(lines)" -le "$l0" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+snap "$T/m1"
+dl=$(($(lines) - l0))
+dm=$(($(series "$T/m1" tls_handshake protocol) -
+    $(series "$T/m0" tls_handshake protocol)))
+dt=$(($(all "$T/m1") - $(all "$T/m0")))
+[ "$s:$dl:$dm:$dt" = "000:1:1:1" ] &&
+    tail -1 "$T/audit.log" | grep -q '"message":"TLS handshake failed: '
+ok $? "plain HTTP on the TLS port: no answer ($s), audit lines +$dl, refusals{tls_handshake,protocol} +$dm, all +$dt"
+before
+python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$PORT"
+sleep 0.5
+snap "$T/m1"
+[ "$(($(lines) - l0)):$(($(all "$T/m1") - $(all "$T/m0")))" = 0:0 ]
+ok $? "a TCP connection closed before any TLS: no refusal"
 refused "/metrics without a credential" 401 unauthenticated \
     unauthenticated tcurl /metrics
 refused "/metrics for a certificate it does not allow" 403 forbidden \

@@ -295,7 +295,8 @@ struct refusals {
 };
 
 static char *
-refused_cb(void *arg, struct evhttp_connection *evcon, int *statusp)
+refused_cb(void *arg, struct evhttp_connection *evcon, int *statusp,
+    const char *why)
 {
 	struct refusals *r = arg;
 
