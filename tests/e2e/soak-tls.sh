@@ -70,9 +70,11 @@ echo "# RSS kB: warm $rss_warm, max $rss_max, end $rss_end"
 ok $? "RSS stable (warm $rss_warm kB, end $rss_end kB)"
 stop_zsignd
 # Every authenticated request leaves exactly one audit line; the refusals
-# of unauthenticated ones are all counted in the aggregate records.
+# of unauthenticated ones, and each plain-HTTP attempt's failed handshake,
+# are all counted in the aggregate records.
 want=$(awk '/^(valid|malformed) / { s += $3 } END { print s }' "$T/load.out")
-wantanon=$(awk '/^(no-cert|bad-token) / { s += $3 } END { print s }' "$T/load.out")
+wantanon=$(awk '/^(no-cert|bad-token|plain-http) / { s += $3 } END { print s }' \
+    "$T/load.out")
 lines=$(jq -s '[.[] | select(.identity != "anonymous")] | length' "$T/audit.log")
 anon=$(jq -s '[.[] | select(.identity == "anonymous") | (.count // 1)] | add // 0' \
     "$T/audit.log")
