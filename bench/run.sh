@@ -19,15 +19,16 @@
 # Usage: sh bench/run.sh [BUILD_DIR] (default ./build; build it first).
 # Environment: SECS (seconds per load run, default 3), RUNS (runs of part
 # 1, default 200; 0 skips it), SIZES (MiB, default "1 4 16 64"; empty
-# skips parts 2-3), CONNS (default "1 4 16 64"). Part 4 alone:
-# SIZES= RUNS=0 CONNS=16 sh bench/run.sh build
+# skips parts 2-3), CONNS (default "1 4 16 64"; empty skips part 4).
+# Part 4 alone: SIZES= RUNS=0 CONNS=16 sh bench/run.sh build; part 2
+# alone: SIZES="1 4 16 64" RUNS=0 CONNS= sh bench/run.sh build
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 b=$(cd "${1:-$top/build}" && pwd) || exit 1
 SECS=${SECS:-3}
 RUNS=${RUNS:-200}
 SIZES=${SIZES-"1 4 16 64"}
-CONNS=${CONNS:-"1 4 16 64"}
+CONNS=${CONNS-"1 4 16 64"}
 for p in zsignd zsign-client bench/zsign-load; do
 	[ -x "$b/$p" ] || { echo "run.sh: $b/$p missing; build first" >&2; exit 1; }
 done
@@ -135,6 +136,12 @@ rm -f "$tmp/s.bin" "$tmp/s.signed.bin"
 echo "goal 2: worst client/openssl time ratio $worst2 (target <= 3)"
 echo "goal 3: worst zsignd peak $worst3d N (target <= 3), worst client" \
     "peak $worst3c N (target <= 2)"
+
+if [ -z "$CONNS" ]; then
+	echo
+	echo "zsignd RSS at the end: $(kib VmRSS) KiB; load $(load)"
+	exit 0
+fi
 
 # Part 4: throughput against the in-process limit, binary form.
 # inproc KEY: one core's mcuboot_sign() rate for 1 s, now.
