@@ -130,7 +130,8 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 		}
 		names[0] = name;
 		paths[0] = path;
-		if ((r = cli_files_write(reply, names, paths, 1, &eb)) != 0) {
+		if ((r = cli_files_write(reply, names, paths, 1, NULL,
+		    &eb)) != 0) {
 			json_decref(reply);
 			return cli_fail(c, r, eb.msg);
 		}

@@ -190,7 +190,7 @@ engine_write(const struct engine_ops *e, const struct engine_file *refs,
 		}
 	}
 	if (r == 0)
-		r = cli_files_write(reply, names, names, nout, eb);
+		r = cli_files_write(reply, names, names, nout, NULL, eb);
 	for (i = 0; i < nown; i++)
 		free(owned[i]);
 	return r;

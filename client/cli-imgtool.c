@@ -43,6 +43,39 @@
 /* Options one local command has, at most. */
 #define IMGTOOL_OPTS_MAX	8
 
+/*
+ * Where the signed image will repeat the input (args says, unless it is
+ * encrypted, compressed or HEX), for an input of CLI_PREFILL_MIN or more
+ * sent from its file; -1 when there is nothing to start early.
+ */
+static int
+imgtool_prefill(const struct mcuboot_args *args, const json_t *files,
+    struct cli_prefill *pf)
+{
+	const struct mcuboot_fileref *refs;
+	const char *in = NULL, *out = NULL;
+	unsigned long long pos, off;
+	size_t i, n;
+
+	n = mcuboot_args_files(args, &refs);
+	for (i = 0; i < n; i++)
+		if (refs[i].role == MCUBOOT_IN_IMAGE)
+			in = refs[i].name;
+		else if (refs[i].role == MCUBOOT_OUT_IMAGE)
+			out = refs[i].name;
+	if (in == NULL || out == NULL ||
+	    mcuboot_args_input_place(args, &pos, &off) != 0 ||
+	    zsclient_files_src(files, in, &pf->src) != 0 ||
+	    pf->src.p != NULL || pf->src.len < CLI_PREFILL_MIN ||
+	    off >= pf->src.len)
+		return -1;
+	pf->name = pf->path = out;
+	pf->src.off = (off_t)off;
+	pf->src.len -= (size_t)off;
+	pf->pos = (size_t)pos;
+	return 0;
+}
+
 /* Build and send the sign request for imgtool arguments argv[0..argc). */
 static int
 imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
@@ -50,11 +83,13 @@ imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 	struct mcuboot_args *args = NULL;
 	const struct mcuboot_fileref *refs;
 	const char *outs[IMGTOOL_OUTPUTS_MAX];
+	struct cli_prefill pf;
 	struct zsclient *cl;
 	json_t *req = NULL, *files, *reply = NULL;
 	size_t i, n, nout = 0;
 	int r;
 
+	memset(&pf, 0, sizeof(pf));
 	if ((r = mcuboot_args_parse(argc, argv, &args, eb)) != 0)
 		return r;
 	if ((r = cli_request_new("imgtool", argc, argv, &req, &files,
@@ -100,15 +135,21 @@ imgtool_sign(struct cli *c, int argc, char **argv, struct zs_errbuf *eb)
 	}
 	if ((r = cli_client(c, &cl, eb)) != 0)
 		goto out;
-	if ((r = zsclient_sign(cl, req, &reply, eb)) != 0) {
+	/* A large image: its output is started while the server signs. */
+	if (imgtool_prefill(args, files, &pf) == 0)
+		zsclient_set_sent(cl, cli_prefill_run, &pf);
+	r = zsclient_sign(cl, req, &reply, eb);
+	zsclient_set_sent(cl, NULL, NULL);
+	if (r != 0) {
 		/* A late error of imgtool's: after its lines. */
 		cli_print_stdout(zsclient_error_stdout(cl));
 		goto out;
 	}
 	/* imgtool prints while it builds the image, before it saves it. */
 	cli_print_stdout(json_object_get(reply, "stdout"));
-	r = cli_files_write(reply, outs, outs, nout, eb);
+	r = cli_files_write(reply, outs, outs, nout, &pf, eb);
  out:
+	cli_prefill_free(&pf);
 	json_decref(reply);
 	json_decref(req);
 	mcuboot_args_free(args);

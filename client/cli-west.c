@@ -792,7 +792,7 @@ west_sign_imgtool(struct cli *c, const struct west_opts *o,
 		goto out;
 	}
 	west_print_reply(o, st);
-	if ((r = cli_files_write(st->reply, outnames, outpaths, nout,
+	if ((r = cli_files_write(st->reply, outnames, outpaths, nout, NULL,
 	    &eb)) != 0) {
 		rc = west_error(o, r, eb.msg);
 		goto out;

@@ -414,19 +414,82 @@ cli_pubkey_upload(json_t *req, json_t *files, const char *name,
 	return r;
 }
 
+/* Mode of a created output: 0666 less the umask, as imgtool's would be. */
+static int
+cli_out_mode(void)
+{
+	mode_t mask = umask(022);
+
+	umask(mask);
+	return (int)(0666 & ~mask);
+}
+
+void
+cli_prefill_run(void *arg)
+{
+	struct cli_prefill *pf = arg;
+
+	/* Errors are left to the writing after the reply to report. */
+	if (zs_outfile_open(pf->path, pf->pos + pf->src.len, cli_out_mode(),
+	    &pf->of) != 0)
+		return;
+	if (zs_outfile_seek(pf->of, pf->pos) != 0 ||
+	    zs_outfile_write(pf->of, &pf->src, 1) != 0) {
+		zs_outfile_abort(pf->of);
+		pf->of = NULL;
+	}
+}
+
+void
+cli_prefill_free(struct cli_prefill *pf)
+{
+	if (pf == NULL)
+		return;
+	zs_outfile_abort(pf->of);
+	pf->of = NULL;
+}
+
+/* Whether piece pc, at offset at of the output, is what pre copied there. */
+static int
+cli_prefilled(const struct cli_prefill *pre, const struct zs_filepiece *pc,
+    size_t at)
+{
+	size_t d;
+
+	if (pc->p != NULL || pc->fd != pre->src.fd || at < pre->pos)
+		return 0;
+	d = at - pre->pos;
+	return pc->off >= pre->src.off &&
+	    (size_t)(pc->off - pre->src.off) == d && d <= pre->src.len &&
+	    pc->len <= pre->src.len - d;
+}
+
+/* Write the pieces pc[0..n) of an output, keeping those pre has in place. */
+static int
+cli_pieces_write(struct zs_outfile *of, const struct zs_filepiece *pc,
+    size_t n, const struct cli_prefill *pre)
+{
+	size_t i, at = 0;
+	int r = 0;
+
+	for (i = 0; i < n && r == 0; at += pc[i].len, i++)
+		r = pre != NULL && cli_prefilled(pre, &pc[i], at) ?
+		    zs_outfile_seek(of, at + pc[i].len) :
+		    zs_outfile_write(of, &pc[i], 1);
+	return r;
+}
+
 int
 cli_files_write(const json_t *reply, const char *const *names,
-    const char *const *paths, size_t n, struct zs_errbuf *eb)
+    const char *const *paths, size_t n, struct cli_prefill *pre,
+    struct zs_errbuf *eb)
 {
 	struct zs_outfile **of;
 	struct zs_filepiece *pc;
+	const struct cli_prefill *used;
 	size_t i, j, k, np, size;
-	mode_t mask;
 	int r = 0;
 
-	/* Created files get 0666 less the umask, as imgtool's would. */
-	mask = umask(022);
-	umask(mask);
 	of = xcalloc(n + 1, sizeof(*of));
 	/*
 	 * Each under a temporary name first, from the pieces (the input's
@@ -439,9 +502,20 @@ cli_files_write(const json_t *reply, const char *const *names,
 			break;
 		for (size = 0, k = 0; k < np; k++)
 			size += pc[k].len;
-		if ((r = zs_outfile_open(paths[i], size, (int)(0666 & ~mask),
-		    &of[i])) == 0)
-			r = zs_outfile_write(of[i], pc, np);
+		used = NULL;
+		if (pre != NULL && pre->of != NULL &&
+		    strcmp(pre->name, names[i]) == 0) {
+			/* Started while the server signed. */
+			of[i] = pre->of;
+			pre->of = NULL;
+			used = pre;
+			if ((r = zs_outfile_reserve(of[i], size)) == 0)
+				r = zs_outfile_seek(of[i], 0);
+		} else
+			r = zs_outfile_open(paths[i], size, cli_out_mode(),
+			    &of[i]);
+		if (r == 0)
+			r = cli_pieces_write(of[i], pc, np, used);
 		free(pc);
 		if (r != 0)
 			zs_errf(eb, r, "cannot write %s: %s", paths[i],

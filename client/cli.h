@@ -13,6 +13,7 @@
 
 #include "client/tls-opts.h"
 #include "client/zsclient.h"
+#include "common/util.h"
 #include "common/zserr.h"
 
 #define CLI_EXIT_OK	0	/* done */
@@ -87,12 +88,33 @@ int	cli_file_upload(json_t *files, const char *name, const char *path,
  */
 int	cli_pubkey_upload(json_t *req, json_t *files, const char *name,
 	    const char *path, struct zs_errbuf *eb);
+/* Inputs from this size on are copied into their output early. */
+#define CLI_PREFILL_MIN		(1024u * 1024)
 /*
- * Write the reply's files names[i] to paths[i], each atomically; when one
- * fails, the ones already written are removed again.
+ * An output started while the server signs: the input's range src copied
+ * to offset pos of a temporary output file, where the signed image is
+ * expected to repeat it (cli_files_write() keeps what the reply confirms
+ * and writes the rest).
+ */
+struct cli_prefill {
+	const char		*name;	/* the output's name in the reply */
+	const char		*path;
+	struct zs_filepiece	 src;	/* a range of an open input file */
+	size_t			 pos;
+	struct zs_outfile	*of;	/* NULL: nothing copied */
+};
+/* Copy now (a zsclient_set_sent() callback); a failure only copies none. */
+void	cli_prefill_run(void *pf);
+/* Remove what cli_prefill_run() wrote unless it was used; NULL is a no-op. */
+void	cli_prefill_free(struct cli_prefill *pf);
+/*
+ * Write the reply's files names[i] to paths[i], each atomically, using
+ * what pre (may be NULL) copied early; when one fails, the ones already
+ * written are removed again.
  */
 int	cli_files_write(const json_t *reply, const char *const *names,
-	    const char *const *paths, size_t n, struct zs_errbuf *eb);
+	    const char *const *paths, size_t n, struct cli_prefill *pre,
+	    struct zs_errbuf *eb);
 /* Flatten an image file for verify/dumpinfo: .hex is parsed, else raw. */
 int	cli_image_read(const char *path, uint8_t **imgp, size_t *lenp,
 	    struct zs_errbuf *eb);

@@ -63,6 +63,7 @@ struct xchg {
 	size_t				 feed;		/* next body piece */
 	size_t				 feedoff;	/* read of it (TLS) */
 	int				 ferr;		/* errno reading it */
+	int				 sent;		/* rq->sent called */
 	struct transport_reply		*rp;
 	struct event_base		*base;
 	struct bufferevent		*bev;
@@ -292,10 +293,25 @@ x_feed(struct xchg *x)
 	}
 }
 
+/*
+ * More of the body when the queue runs low; once all of it is queued, the
+ * callback at the end of the queue says the request is out.
+ */
 static void
 x_writecb(struct bufferevent *bev, void *arg)
 {
-	x_feed(arg);
+	struct xchg *x = arg;
+
+	x_feed(x);
+	if (x->state != XS_EXCHANGING || x->feed < x->rq->nbody ||
+	    x->rq->sent == NULL || x->sent)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+		return;
+	}
+	x->rq->sent(x->rq->sent_arg);
+	x->sent = 1;
 }
 
 static void

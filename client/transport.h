@@ -45,6 +45,9 @@ struct transport_req {
 	const char			*ctype;		/* NULL: no body */
 	const struct zs_filepiece	*body;
 	size_t				 nbody;
+	/* Called once the whole request is written, if not NULL. */
+	void				(*sent)(void *);
+	void				*sent_arg;
 };
 
 /* What came back. */

@@ -45,6 +45,8 @@ struct zsclient {
 	SSL_CTX	*ctx;		/* https: made on first use */
 	int	 no_wait;	/* a held sign request is not waited for */
 	json_t	*err_stdout;	/* the last failed sign's "stdout" */
+	void	(*sent)(void *);	/* zsclient_set_sent() */
+	void	*sent_arg;
 };
 
 /*
@@ -640,6 +642,21 @@ zsclient_set_no_wait(struct zsclient *cl, int no_wait)
 	cl->no_wait = no_wait;
 }
 
+void
+zsclient_set_sent(struct zsclient *cl, void (*sent)(void *), void *arg)
+{
+	cl->sent = sent;
+	cl->sent_arg = arg;
+}
+
+int
+zsclient_files_src(const json_t *files, const char *name,
+    struct zs_filepiece *pc)
+{
+	return zsclient_file_src(json_object_get(files, name), pc) == 0 ? 0 :
+	    ZS_ERR_NOT_FOUND;
+}
+
 int
 zsclient_approvals(struct zsclient *cl, json_t **replyp,
     struct zs_errbuf *eb)
@@ -793,6 +810,8 @@ zsclient_sign(struct zsclient *cl, json_t *req, json_t **replyp,
 	rq.accept = PROTO_BIN_TYPE ", application/json";
 	rq.body = iov;
 	rq.nbody = niov;
+	rq.sent = cl->sent;
+	rq.sent_arg = cl->sent_arg;
 	r = zsclient_exchange(cl, &rq, &rp, eb);
 	/* Files sent from disk: they must not have changed while sent. */
 	json_object_foreach(json_object_get(req, "files"), name, v)

@@ -54,6 +54,12 @@ int	zsclient_open(const char *server, struct zsclient **clp,
  * prints its id on stdout and fails instead, naming `zsign-client fetch`.
  */
 void	zsclient_set_no_wait(struct zsclient *cl, int no_wait);
+/*
+ * Call sent(arg) once a sign request has been written whole, while the
+ * server works on it (NULL: nothing).
+ */
+void	zsclient_set_sent(struct zsclient *cl, void (*sent)(void *),
+	    void *arg);
 /* GET /v1/approvals: held requests the caller may approve, and its own. */
 int	zsclient_approvals(struct zsclient *cl, json_t **replyp,
 	    struct zs_errbuf *eb);
@@ -123,6 +129,12 @@ int	zsclient_files_add_owned(json_t *files, const char *name,
  */
 int	zsclient_files_add_fd(json_t *files, const char *name, int fd,
 	    const struct stat *st, const char *path);
+/*
+ * Request file name (in its "files" object) as one whole piece: in memory,
+ * or the open file (borrowed); ZS_ERR_NOT_FOUND when there is none.
+ */
+int	zsclient_files_src(const json_t *files, const char *name,
+	    struct zs_filepiece *pc);
 /* File name of a zsclient_sign() reply; *datap is malloc'd. */
 int	zsclient_files_get(const json_t *reply, const char *name,
 	    uint8_t **datap, size_t *lenp, struct zs_errbuf *eb);

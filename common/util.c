@@ -273,7 +273,8 @@ struct zs_outfile {
 	int	 fd;
 	int	 mode;
 	size_t	 size;		/* allocated up front */
-	size_t	 written;
+	size_t	 pos;		/* where the next piece goes */
+	size_t	 end;		/* the file's length */
 };
 
 void
@@ -304,7 +305,6 @@ zs_outfile_open(const char *path, size_t size, int mode,
 	of->path = xstrdup(path);
 	of->tmp = xasprintf("%s.tmpXXXXXX", path);
 	of->mode = mode;
-	of->size = size;
 	if ((of->fd = mkostemp(of->tmp, O_CLOEXEC)) == -1) {
 		e = errno;
 		free(of->tmp);
@@ -313,21 +313,44 @@ zs_outfile_open(const char *path, size_t size, int mode,
 		errno = e;
 		return ZS_ERR_IO;
 	}
+	if (zs_outfile_reserve(of, size) != 0) {
+		zs_outfile_abort(of);
+		return ZS_ERR_IO;
+	}
+	*ofp = of;
+	return 0;
+}
+
+int
+zs_outfile_reserve(struct zs_outfile *of, size_t size)
+{
+	if (size <= of->size)
+		return 0;
 	/*
 	 * Real preallocation only: posix_fallocate()'s fallback writes every
 	 * block, which costs more than it saves. Allocated blocks make the
 	 * rename cheap: ext4 (auto_da_alloc) flushes a file with delayed
 	 * allocations when it is renamed over another (ext4_alloc_da_blocks).
 	 */
-	while (size > 0 && fallocate(of->fd, 0, 0, (off_t)size) == -1) {
+	while (fallocate(of->fd, 0, 0, (off_t)size) == -1) {
 		if (errno == EINTR)
 			continue;
 		if (errno == EOPNOTSUPP || errno == ENOSYS)
-			break;
-		zs_outfile_abort(of);
+			return 0;
 		return ZS_ERR_IO;
 	}
-	*ofp = of;
+	of->size = size;
+	if (of->end < size)
+		of->end = size;
+	return 0;
+}
+
+int
+zs_outfile_seek(struct zs_outfile *of, size_t pos)
+{
+	if (lseek(of->fd, (off_t)pos, SEEK_SET) == -1)
+		return ZS_ERR_IO;
+	of->pos = pos;
 	return 0;
 }
 
@@ -422,7 +445,9 @@ zs_outfile_write(struct zs_outfile *of, const struct zs_filepiece *pc,
 		    pc[i].len);
 		if (r != 0)
 			return r;
-		of->written += pc[i].len;
+		of->pos += pc[i].len;
+		if (of->end < of->pos)
+			of->end = of->pos;
 	}
 	return 0;
 }
@@ -430,9 +455,9 @@ zs_outfile_write(struct zs_outfile *of, const struct zs_filepiece *pc,
 int
 zs_outfile_commit(struct zs_outfile *of, int sync)
 {
-	/* Less than was allocated: the rest is no part of the file. */
-	if ((of->written < of->size && ftruncate(of->fd,
-	    (off_t)of->written) == -1) || fchmod(of->fd,
+	/* What lies past the last piece is no part of the file. */
+	if ((of->end != of->pos && ftruncate(of->fd, (off_t)of->pos) == -1) ||
+	    fchmod(of->fd,
 	    (mode_t)of->mode) == -1 || (sync && fsync(of->fd) == -1))
 		goto fail;
 	if (close(of->fd) == -1) {

@@ -61,7 +61,14 @@ struct zs_outfile;
  */
 int	 zs_outfile_open(const char *path, size_t size, int mode,
 	    struct zs_outfile **ofp);
-/* Append the pieces pc[0..n); ZS_ERR_IO with errno on failure. */
+/* Allocate the file's first size bytes too (as zs_outfile_open()). */
+int	 zs_outfile_reserve(struct zs_outfile *of, size_t size);
+/*
+ * Put the next piece at pos; the file ends where the last piece written
+ * ends when it is committed.
+ */
+int	 zs_outfile_seek(struct zs_outfile *of, size_t pos);
+/* Write the pieces pc[0..n) there; ZS_ERR_IO with errno on failure. */
 int	 zs_outfile_write(struct zs_outfile *of, const struct zs_filepiece *pc,
 	    size_t n);
 /*

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -830,4 +831,28 @@ mcuboot_args_files(const struct mcuboot_args *args,
 {
 	*refsp = args->refs;
 	return args->nrefs;
+}
+
+/* Whether path names an Intel HEX file, as imgtool's extension test. */
+static int
+args_is_hex(const char *path)
+{
+	size_t n = path != NULL ? strlen(path) : 0;
+
+	return n >= 4 && strcasecmp(path + n - 4, ".hex") == 0;
+}
+
+int
+mcuboot_args_input_place(const struct mcuboot_args *args,
+    unsigned long long *posp, unsigned long long *offp)
+{
+	/* Encrypted, compressed, HEX or a vector: not the input's bytes. */
+	if (args->enc != NULL || args->comp != COMP_NONE ||
+	    args->vector != VEC_NONE || args_is_hex(args->infile) ||
+	    args_is_hex(args->outfile))
+		return -1;
+	/* imgtool pads the header before the input, or overwrites its zeros. */
+	*posp = args->hdr_size;
+	*offp = args->pad_header ? 0 : args->hdr_size;
+	return 0;
 }

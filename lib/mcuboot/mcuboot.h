@@ -66,6 +66,14 @@ int	mcuboot_args_help(int argc, char *const argv[]);
 /* The file arguments, in argv order (borrowed from args). */
 size_t	mcuboot_args_files(const struct mcuboot_args *args,
 	    const struct mcuboot_fileref **refsp);
+/*
+ * Where the signed image repeats the input's bytes as they are: from input
+ * offset *offp on, at image offset *posp (to the input's end); -1 when it
+ * does not (encrypted, compressed, HEX, --vector-to-sign). A guess for the
+ * client to start the output early; the server's reply says for sure.
+ */
+int	mcuboot_args_input_place(const struct mcuboot_args *args,
+	    unsigned long long *posp, unsigned long long *offp);
 
 /*
  * Lines `imgtool sign` prints on standard output: main.py runs

@@ -8,7 +8,7 @@
 # timing is checked here (bench/run.sh does).
 . "$ZS_TOP_SRCDIR/tests/e2e/security-lib.sh"
 
-echo "1..17"
+echo "1..18"
 make_pki
 # Default limits: 64 MiB of files must pass them.
 cat >"$T/zsignd.json" <<EOC
@@ -88,6 +88,16 @@ for size in 1048583 16777216; do
 	ok $? "$size bytes: Unix, TLS and the JSON reply ($s) the same image"
 	rm -f req.bin resp.json json.bin tls.bin unix.bin
 done
+
+# A refusal after the image was sent (no such key): the output started
+# while the server worked is removed again.
+head -c 2097152 /dev/urandom >img.bin
+# shellcheck disable=SC2086
+"$CLIENT" --server "unix:$T/sock" $(echo "$SIGN" | sed 's/zsign:ed/zsign:nokey/') \
+    img.bin nokey.bin 2>err
+rc=$?
+[ "$rc" = 1 ] && [ ! -e nokey.bin ] && [ -z "$(find . -name 'nokey.bin*')" ]
+ok $? "refused after sending: exit $rc, no output, no temporary file ($(cat err))"
 
 # Outputs are atomic: one line, exit 1 and no file where none can be
 # written; on a full disk (RLIMIT_FSIZE stands in) the old output stays.

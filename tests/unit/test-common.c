@@ -333,6 +333,29 @@ test_outfile(void **state)
 	zs_outfile_abort(NULL);
 	assert_true(file_is(opath, (const uint8_t *)"old", 3));
 	assert_int_equal(dir_count(dir), 1);
+	/*
+	 * Pieces placed out of order (what the client copies early, then
+	 * the rest around it): the file ends where the last piece ends,
+	 * whatever was allocated or written past it.
+	 */
+	assert_int_equal(zs_outfile_open(opath, 64, 0644, &of), 0);
+	pc.p = (const uint8_t *)"0123456789";
+	pc.len = 10;
+	assert_int_equal(zs_outfile_seek(of, 20), 0);
+	assert_int_equal(zs_outfile_write(of, &pc, 1), 0);
+	assert_int_equal(zs_outfile_reserve(of, 100), 0);
+	assert_int_equal(zs_outfile_seek(of, 0), 0);
+	pc.p = (const uint8_t *)"abcdefghijklmnopqrst";
+	pc.len = 20;
+	assert_int_equal(zs_outfile_write(of, &pc, 1), 0);
+	assert_int_equal(zs_outfile_seek(of, 25), 0);
+	pc.p = (const uint8_t *)"XY";
+	pc.len = 2;
+	assert_int_equal(zs_outfile_write(of, &pc, 1), 0);
+	assert_int_equal(zs_outfile_commit(of, 0), 0);
+	assert_true(file_is(opath, (const uint8_t *)
+	    "abcdefghijklmnopqrst01234XY", 27));
+	assert_int_equal(dir_count(dir), 1);
 	/* A directory that is not there: an error with its errno. */
 	errno = 0;
 	assert_int_equal(zs_file_write_output("/nonexistent-zs/out.bin",
