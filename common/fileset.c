@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/fileset.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 #include "common/zserr.h"
 
@@ -15,6 +16,10 @@ struct fileent {
 	size_t	 len;
 	int	 borrowed;	/* data is not ours to free */
 	unsigned int flags;	/* FILESET_F_* */
+	int	 has_sha256;
+	uint8_t	 sha256[ZS_FILESET_SHA256_LEN];
+	char	*origin;	/* input a run is copied from, or NULL */
+	size_t	 inoff, outoff, runlen;
 };
 
 struct fileset {
@@ -37,6 +42,7 @@ fileset_free(struct fileset *fs)
 		return;
 	for (i = 0; i < fs->n; i++) {
 		free(fs->ents[i].name);
+		free(fs->ents[i].origin);
 		if (!fs->ents[i].borrowed)
 			free(fs->ents[i].data);
 	}
@@ -76,6 +82,10 @@ fileset_put(struct fileset *fs, const char *name, uint8_t *data, size_t len,
 	e->len = len;
 	e->borrowed = borrowed;
 	e->flags = 0;
+	/* What was known of the old bytes says nothing of the new. */
+	e->has_sha256 = 0;
+	free(e->origin);
+	e->origin = NULL;
 	return 0;
 }
 
@@ -151,6 +161,78 @@ fileset_flags(const struct fileset *fs, const char *name)
 	const struct fileent *e = fileset_find(fs, name);
 
 	return e != NULL ? e->flags : 0;
+}
+
+int
+fileset_set_sha256(struct fileset *fs, const char *name,
+    const uint8_t md[ZS_FILESET_SHA256_LEN])
+{
+	struct fileent *e;
+
+	if ((e = fileset_find(fs, name)) == NULL)
+		return ZS_ERR_NOT_FOUND;
+	memcpy(e->sha256, md, sizeof(e->sha256));
+	e->has_sha256 = 1;
+	return 0;
+}
+
+int
+fileset_sha256(const struct fileset *fs, size_t i,
+    uint8_t md[ZS_FILESET_SHA256_LEN])
+{
+	if (i >= fs->n || !fs->ents[i].has_sha256)
+		return ZS_ERR_NOT_FOUND;
+	memcpy(md, fs->ents[i].sha256, sizeof(fs->ents[i].sha256));
+	return 0;
+}
+
+int
+fileset_sha256_hex(const struct fileset *fs, size_t i,
+    char out[2 * ZS_FILESET_SHA256_LEN + 1])
+{
+	uint8_t md[ZS_FILESET_SHA256_LEN];
+
+	if (i >= fs->n)
+		return ZS_ERR_NOT_FOUND;
+	if (fileset_sha256(fs, i, md) == 0)
+		zs_hex_encode(md, sizeof(md), out);
+	else
+		zs_sha256_hex(fs->ents[i].data, fs->ents[i].len, out);
+	return 0;
+}
+
+int
+fileset_set_origin(struct fileset *fs, const char *name, const char *input,
+    size_t inoff, size_t outoff, size_t len)
+{
+	struct fileent *e;
+
+	if ((e = fileset_find(fs, name)) == NULL)
+		return ZS_ERR_NOT_FOUND;
+	if (outoff > e->len || len > e->len - outoff)
+		return ZS_ERR_INVALID;
+	free(e->origin);
+	e->origin = xstrdup(input);
+	e->inoff = inoff;
+	e->outoff = outoff;
+	e->runlen = len;
+	return 0;
+}
+
+int
+fileset_origin(const struct fileset *fs, size_t i, const char **inputp,
+    size_t *inoffp, size_t *outoffp, size_t *lenp)
+{
+	const struct fileent *e;
+
+	if (i >= fs->n || fs->ents[i].origin == NULL)
+		return ZS_ERR_NOT_FOUND;
+	e = &fs->ents[i];
+	*inputp = e->origin;
+	*inoffp = e->inoff;
+	*outoffp = e->outoff;
+	*lenp = e->runlen;
+	return 0;
 }
 
 size_t

@@ -16,6 +16,8 @@
 #define ZS_FILESET_MAX_FILES	64
 /* Longest file name in a fileset. */
 #define ZS_FILESET_NAME_MAX	255
+/* Bytes of a SHA-256 digest. */
+#define ZS_FILESET_SHA256_LEN	32
 
 /*
  * A file's flags. FILESET_F_FROM_PRIVATE: a public key the client derived
@@ -50,6 +52,42 @@ int		 fileset_set_flags(struct fileset *fs, const char *name,
 		    unsigned int flags);
 /* The flags of name, 0 if it is absent. */
 unsigned int	 fileset_flags(const struct fileset *fs, const char *name);
+/*
+ * What the engine that made a file knows of its bytes, so that its
+ * readers need not find it out again. Both facts are optional, and
+ * dropped when the file is replaced; an engine notes one only when it
+ * holds by construction (its unit tests check each against the bytes).
+ *
+ * The file's SHA-256 (the audit record's digest of an output), when the
+ * engine hashed those bytes anyway (MCUboot's image hash covers the start
+ * of its output, and the tail is hashed on).
+ */
+int		 fileset_set_sha256(struct fileset *fs, const char *name,
+		    const uint8_t md[ZS_FILESET_SHA256_LEN]);
+/* The i-th file's SHA-256 into md: 0 if known, else ZS_ERR_NOT_FOUND. */
+int		 fileset_sha256(const struct fileset *fs, size_t i,
+		    uint8_t md[ZS_FILESET_SHA256_LEN]);
+/*
+ * The i-th file's SHA-256 in hex: the noted one, else hashed now;
+ * ZS_ERR_NOT_FOUND past the end.
+ */
+int		 fileset_sha256_hex(const struct fileset *fs, size_t i,
+		    char out[2 * ZS_FILESET_SHA256_LEN + 1]);
+/*
+ * name's bytes [outoff, outoff + len) are a copy of input file input's
+ * [inoff, inoff + len), and that run ends where the input ends: a binary
+ * reply names it instead of searching for it (common/delta.h).
+ */
+int		 fileset_set_origin(struct fileset *fs, const char *name,
+		    const char *input, size_t inoff, size_t outoff,
+		    size_t len);
+/*
+ * The i-th file's noted origin (input borrowed from fs): 0 if known,
+ * else ZS_ERR_NOT_FOUND.
+ */
+int		 fileset_origin(const struct fileset *fs, size_t i,
+		    const char **inputp, size_t *inoffp, size_t *outoffp,
+		    size_t *lenp);
 /* Number of files. */
 size_t		 fileset_count(const struct fileset *fs);
 /* The i-th file, in insertion order (borrowed). */

@@ -16,8 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/rand.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "lib/ihex.h"
@@ -87,7 +90,11 @@ struct pass {
 	/* results */
 	struct buf	*img;
 	size_t		 hashed_len;
+	size_t		 body_at;	/* where the body starts in img */
 	size_t		 body_end;	/* end of body and its padding */
+	int		 body_is_input;	/* body: the input file's own bytes */
+	int		 body_changed;	/* encrypted in img after hashing */
+	EVP_MD_CTX	*tail;		/* SHA-256 of [0, hashed_len), open */
 	uint8_t		 digest[MCUBOOT_DIGEST_MAX];
 	uint8_t		*sig;
 	size_t		 siglen;
@@ -102,6 +109,7 @@ pass_free(struct pass *p)
 	size_t i;
 
 	buf_free(p->img);
+	EVP_MD_CTX_free(p->tail);
 	free(p->sig);
 	for (i = 0; i < p->ncomp; i++)
 		free(p->comp[i].val);
@@ -427,6 +435,7 @@ w_enc(struct signctx *c, struct pass *p, struct mcuboot_tlvs *t,
 	if (r != 0 || c->a->clear)
 		return r;
 	/* Hash and signature covered the plaintext; now encrypt the body. */
+	p->body_changed = 1;
 	return mcuboot_aes_ctr(p->aeskey, keylen, buf_mutable_ptr(p->img) +
 	    c->a->hdr_size, p->body_end - c->a->hdr_size) == 0 ? 0 :
 	    zs_errf(eb, ZS_ERR_CRYPTO, "AES-CTR failed");
@@ -493,6 +502,34 @@ slot_check(struct signctx *c, size_t image_len, size_t enctlv_len,
 	return 0;
 }
 
+/*
+ * The image hash of p's hashed range. With SHA-256, the state after it is
+ * kept in p->tail: the output file starts with those bytes, so its own
+ * digest (the audit's) is finished from there (finish_output).
+ */
+static int
+hash_image(struct signctx *c, struct pass *p)
+{
+	EVP_MD_CTX *ctx;
+	unsigned int n = 0;
+	int ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return ZS_ERR_CRYPTO;
+	ok = EVP_DigestInit_ex(ctx, c->h->md(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, buf_ptr(p->img), p->hashed_len) == 1;
+	if (ok && EVP_MD_get_type(c->h->md()) == NID_sha256 &&
+	    (p->tail = EVP_MD_CTX_new()) != NULL &&
+	    EVP_MD_CTX_copy_ex(p->tail, ctx) != 1) {
+		EVP_MD_CTX_free(p->tail);
+		p->tail = NULL;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, p->digest, &n) == 1 &&
+	    n == c->h->len;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : ZS_ERR_CRYPTO;
+}
+
 /* One Image.create(): header, TLVs, signature, encryption. */
 static int
 build(struct signctx *c, struct pass *p, struct zs_errbuf *eb)
@@ -524,9 +561,12 @@ build(struct signctx *c, struct pass *p, struct zs_errbuf *eb)
 		pad = 16 - (a->hdr_size + body_len) % 16;
 	if ((r = put_header(c, p, prot_size, body_len + pad, eb)) != 0)
 		goto out;
-	if ((r = buf_put_fill(p->img, fill, a->hdr_size - MCUBOOT_HDR_LEN)) !=
-	    0 || (r = buf_put(p->img, p->body, p->bodylen)) != 0 ||
-	    (r = buf_put_fill(p->img, 0, pad)) != 0) {
+	if ((r = buf_put_fill(p->img, fill, a->hdr_size - MCUBOOT_HDR_LEN)) ==
+	    0) {
+		p->body_at = buf_len(p->img);
+		r = buf_put(p->img, p->body, p->bodylen);
+	}
+	if (r != 0 || (r = buf_put_fill(p->img, 0, pad)) != 0) {
 		zs_errf(eb, r, "image too large");
 		goto out;
 	}
@@ -535,8 +575,7 @@ build(struct signctx *c, struct pass *p, struct zs_errbuf *eb)
 	    MCUBOOT_TLV_PROT_MAGIC, p->img, eb)) != 0)
 		goto out;
 	p->hashed_len = buf_len(p->img);
-	if ((r = mcuboot_hash_data(c->h, buf_ptr(p->img), p->hashed_len,
-	    p->digest)) != 0) {
+	if ((r = hash_image(c, p)) != 0) {
 		zs_errf(eb, r, "hashing failed");
 		goto out;
 	}
@@ -1057,6 +1096,47 @@ out_name_ok(const char *name)
 	return name[0] != '\0' && strlen(name) <= ZS_FILESET_NAME_MAX;
 }
 
+/* What finish_output() knows of a flat output image (fileset.h). */
+struct out_facts {
+	int		has_sha256;
+	uint8_t		sha256[ZS_FILESET_SHA256_LEN];
+	int		has_origin;	/* out[outoff..] = in[inoff..], len */
+	size_t		inoff, outoff, len;
+};
+
+/*
+ * What is known of the output image o (flat .bin): its SHA-256, finished
+ * from the image hash's state over the bytes after the hashed range (TLVs,
+ * trailer), unless the hashed bytes were encrypted since; and the run of
+ * it that is the input file's own bytes, unless they were compressed,
+ * encrypted or decoded from HEX.
+ */
+static int
+output_facts(struct signctx *c, struct pass *p, const struct buf *o,
+    struct out_facts *f)
+{
+	unsigned int n = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (p->tail != NULL && !p->body_changed &&
+	    buf_len(o) >= p->hashed_len) {
+		if (EVP_DigestUpdate(p->tail, buf_ptr(o) + p->hashed_len,
+		    buf_len(o) - p->hashed_len) != 1 ||
+		    EVP_DigestFinal_ex(p->tail, f->sha256, &n) != 1 ||
+		    n != sizeof(f->sha256))
+			return ZS_ERR_CRYPTO;
+		f->has_sha256 = 1;
+	}
+	if (p->body_is_input && c->input_owned == NULL && !p->body_changed &&
+	    p->bodylen > 0) {
+		f->has_origin = 1;
+		f->inoff = c->body_off;
+		f->outoff = p->body_at;
+		f->len = p->bodylen;
+	}
+	return 0;
+}
+
 static int
 finish_output(struct signctx *c, struct pass *p, struct fileset *out,
     struct mcuboot_result *res, struct zs_errbuf *eb)
@@ -1069,8 +1149,10 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 	uint8_t *data;
 	size_t len, img_len = buf_len(p->img);
 	int padded = (a->pad || a->confirm || a->test) && !p->vector_done;
+	struct out_facts facts;
 	int r;
 
+	memset(&facts, 0, sizeof(facts));
 	if (p->vector_done) {
 		/* --vector-to-sign: the hashed range, or the bare digest. */
 		img = buf_new_plain(0);
@@ -1105,6 +1187,11 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 				goto out;
 			}
 		}
+		if (!p->vector_done && (r = output_facts(c, p, o,
+		    &facts)) != 0) {
+			zs_errf(eb, r, "hashing failed");
+			goto out;
+		}
 	}
 	if (a->sig_out != NULL)
 		b64 = zs_b64_encode(p->sig != NULL ? p->sig :
@@ -1122,6 +1209,12 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 		zs_errf(eb, r, "%s: cannot store the output", a->outfile);
 		goto out;
 	}
+	if (facts.has_sha256 && (r = fileset_set_sha256(out, a->outfile,
+	    facts.sha256)) != 0)
+		fatalx("%s: sha256: %s", __func__, zs_strerror(r));
+	if (facts.has_origin && (r = fileset_set_origin(out, a->outfile,
+	    a->infile, facts.inoff, facts.outoff, facts.len)) != 0)
+		fatalx("%s: origin: %s", __func__, zs_strerror(r));
 	if (b64 != NULL && (r = fileset_add(out, a->sig_out,
 	    (const uint8_t *)b64, strlen(b64))) != 0) {
 		zs_errf(eb, r, "%s: cannot store the signature", a->sig_out);
@@ -1182,6 +1275,7 @@ mcuboot_sign(const struct mcuboot_args *args, const struct fileset *in,
 	first.body = c.input + c.body_off;
 	first.bodylen = c.inputlen - c.body_off;
 	first.non_bootable = args->non_bootable;
+	first.body_is_input = 1;
 	/* With compression the first image is neither padded nor encrypted. */
 	first.dont_encrypt = args->comp != COMP_NONE;
 	if ((r = build(&c, &first, eb)) != 0)

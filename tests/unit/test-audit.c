@@ -421,6 +421,45 @@ test_threads(void **state)
 	free(d);
 }
 
+/*
+ * An output's digest is the one its engine noted while hashing the image
+ * (fileset_set_sha256), not hashed a second time; files without a note
+ * are hashed here.
+ */
+static void
+test_noted_digest(void **state)
+{
+	struct fileset *in = fileset_new(), *out = fileset_new();
+	struct audit_record rec = {
+		.identity = "uid:1", .auth = "unix", .tool = "imgtool",
+		.inputs = in, .outputs = out, .result = AUDIT_OK, .ms = 1,
+	};
+	uint8_t md[ZS_FILESET_SHA256_LEN];
+	char hex[65], *j;
+
+	(void)state;
+	assert_int_equal(fileset_add(in, "in.bin", (const uint8_t *)"abc", 3),
+	    0);
+	assert_int_equal(fileset_add(out, "out.bin", (const uint8_t *)"abc",
+	    3), 0);
+	assert_int_equal(fileset_add(out, "s.b64", (const uint8_t *)"xyz",
+	    3), 0);
+	/* A note no fresh hash could give: the record must carry it. */
+	memset(md, 0x11, sizeof(md));
+	assert_int_equal(fileset_set_sha256(out, "out.bin", md), 0);
+	assert_non_null(j = audit_record_json(&rec));
+	zs_sha256_hex((const uint8_t *)"abc", 3, hex);
+	assert_non_null(strstr(j, "\"in.bin\":\"" ));
+	assert_non_null(strstr(j, hex));
+	assert_non_null(strstr(j, "\"out.bin\":\"1111111111111111111111"
+	    "111111111111111111111111111111111111111111\""));
+	zs_sha256_hex((const uint8_t *)"xyz", 3, hex);
+	assert_non_null(strstr(j, hex));
+	free(j);
+	fileset_free(in);
+	fileset_free(out);
+}
+
 int
 main(void)
 {
@@ -430,6 +469,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tamper_detected, setup,
 		    teardown),
 		cmocka_unit_test(test_garbage_refused),
+		cmocka_unit_test(test_noted_digest),
 		cmocka_unit_test(test_unwritable_fails_closed),
 		cmocka_unit_test_setup_teardown(test_fields_sanitized, setup,
 		    teardown),

@@ -186,6 +186,56 @@ test_fileset(void **state)
 	fileset_free(fs);
 }
 
+/* An engine's notes on a file: kept with it, dropped when it is replaced. */
+static void
+test_fileset_notes(void **state)
+{
+	struct fileset *fs = fileset_new();
+	uint8_t md[ZS_FILESET_SHA256_LEN], got[ZS_FILESET_SHA256_LEN];
+	char hex[65], want[65];
+	const char *in;
+	size_t inoff, outoff, len;
+
+	(void)state;
+	memset(md, 0x5a, sizeof(md));
+	assert_int_equal(fileset_add(fs, "o.bin", (const uint8_t *)"hdr+img",
+	    7), 0);
+	assert_int_equal(fileset_sha256(fs, 0, got), ZS_ERR_NOT_FOUND);
+	assert_int_equal(fileset_origin(fs, 0, &in, &inoff, &outoff, &len),
+	    ZS_ERR_NOT_FOUND);
+	/* Without a note the digest is hashed. */
+	zs_sha256_hex((const uint8_t *)"hdr+img", 7, want);
+	assert_int_equal(fileset_sha256_hex(fs, 0, hex), 0);
+	assert_string_equal(hex, want);
+	assert_int_equal(fileset_sha256_hex(fs, 1, hex), ZS_ERR_NOT_FOUND);
+	assert_int_equal(fileset_set_sha256(fs, "x.bin", md),
+	    ZS_ERR_NOT_FOUND);
+	assert_int_equal(fileset_set_sha256(fs, "o.bin", md), 0);
+	assert_int_equal(fileset_sha256(fs, 0, got), 0);
+	assert_memory_equal(got, md, sizeof(md));
+	assert_int_equal(fileset_sha256_hex(fs, 0, hex), 0);
+	assert_string_equal(hex, "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+	    "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a");
+	/* A run must lie within the file. */
+	assert_int_equal(fileset_set_origin(fs, "o.bin", "i.bin", 0, 4, 4),
+	    ZS_ERR_INVALID);
+	assert_int_equal(fileset_set_origin(fs, "o.bin", "i.bin", 0, 8, 0),
+	    ZS_ERR_INVALID);
+	assert_int_equal(fileset_set_origin(fs, "o.bin", "i.bin", 2, 4, 3),
+	    0);
+	assert_int_equal(fileset_origin(fs, 0, &in, &inoff, &outoff, &len),
+	    0);
+	assert_string_equal(in, "i.bin");
+	assert_true(inoff == 2 && outoff == 4 && len == 3);
+	/* New bytes under the same name: the notes were about the old. */
+	assert_int_equal(fileset_add(fs, "o.bin", (const uint8_t *)"other",
+	    5), 0);
+	assert_int_equal(fileset_sha256(fs, 0, got), ZS_ERR_NOT_FOUND);
+	assert_int_equal(fileset_origin(fs, 0, &in, &inoff, &outoff, &len),
+	    ZS_ERR_NOT_FOUND);
+	fileset_free(fs);
+}
+
 /* Entries of directory d, not counting "." and "..". */
 static int
 dir_count(const char *d)
@@ -513,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_fileset),
+		cmocka_unit_test(test_fileset_notes),
 		cmocka_unit_test(test_outfile),
 		cmocka_unit_test(test_file_unchanged),
 		cmocka_unit_test(test_digit),

@@ -765,6 +765,119 @@ test_vectors(void **state)
 	free(d);
 }
 
+/* Is what the engine noted of output name in out true of its bytes? */
+static void
+check_facts(const struct fileset *in, const struct fileset *out,
+    const char *name, int want_sha, int want_origin)
+{
+	uint8_t md[ZS_FILESET_SHA256_LEN], fresh[32];
+	const char *fname, *iname;
+	const uint8_t *d, *id;
+	size_t i, dl, il, inoff, outoff, len;
+	int has;
+
+	for (i = 0; i < fileset_count(out); i++) {
+		assert_int_equal(fileset_at(out, i, &fname, &d, &dl), 0);
+		has = fileset_sha256(out, i, md) == 0;
+		if (has) {
+			assert_int_equal(mcuboot_hash_data(mcuboot_hash_get(
+			    SHA_256), d, dl, fresh), 0);
+			assert_memory_equal(md, fresh, sizeof(md));
+		}
+		if (strcmp(fname, name) == 0 && want_sha >= 0)
+			assert_int_equal(has, want_sha);
+		has = fileset_origin(out, i, &iname, &inoff, &outoff,
+		    &len) == 0;
+		if (has) {
+			assert_int_equal(fileset_get(in, iname, &id, &il), 0);
+			assert_true(inoff + len == il && outoff + len <= dl);
+			assert_memory_equal(d + outoff, id + inoff, len);
+		}
+		if (strcmp(fname, name) == 0 && want_origin >= 0)
+			assert_int_equal(has, want_origin);
+	}
+}
+
+/*
+ * The output's SHA-256 and the run copied from the input, as the engine
+ * notes them for the audit and the binary reply: always true of the final
+ * bytes, for every option that changes the image's tail or its body, and
+ * not noted where they would not hold (-1: either, checked if noted).
+ */
+static void
+test_output_facts(void **state)
+{
+	static const struct {
+		const char	*line;
+		const char	*key;
+		const char	*out;
+		int		 sha, origin;
+	} cases[] = {
+		{ "in.bin out.bin", "ecdsa-p256.pem", "out.bin", 1, 1 },
+		{ "in.bin out.bin", NULL, "out.bin", 1, 1 },
+		{ "--pad in.bin out.bin", "ecdsa-p256.pem", "out.bin", 1, 1 },
+		{ "--confirm in.bin out.bin", "ed25519.pem", "out.bin", 1, 1 },
+		{ "--pad --overwrite-only in.bin out.bin", "rsa-2048.pem",
+		    "out.bin", 1, 1 },
+		{ "--pad-sig in.bin out.bin", "ecdsa-p256.pem", "out.bin", 1,
+		    1 },
+		{ "--sig-out s.b64 in.bin out.bin", "ecdsa-p256.pem",
+		    "out.bin", 1, 1 },
+		{ "--sha 512 in.bin out.bin", "ed25519.pem", "out.bin", 0, 1 },
+		{ "--pure in.bin out.bin", "ed25519.pem", "out.bin", -1, 1 },
+		{ "-E x25519.pub.pem in.bin out.bin", NULL, "out.bin", 0, 0 },
+		{ "-E x25519.pub.pem --pad in.bin out.bin", NULL, "out.bin", 0,
+		    0 },
+		{ "-E x25519.pub.pem --save-enctlv --pad in.bin out.bin", NULL,
+		    "out.bin", 0, 0 },
+		{ "-E enc-ecdsa-p256.pub.pem --clear --pad in.bin out.bin",
+		    "ecdsa-p256.pem", "out.bin", 1, 1 },
+		{ "--compression lzma2 zz.bin out.bin", "ecdsa-p256.pem",
+		    "out.bin", 1, 0 },
+		{ "--compression lzma2 in.bin out.bin", "ecdsa-p256.pem",
+		    "out.bin", 1, 1 },
+		{ "--vector-to-sign payload in.bin out.bin", "ecdsa-p256.pem",
+		    "out.bin", 0, 0 },
+		{ "--vector-to-sign digest in.bin out.bin", "ecdsa-p256.pem",
+		    "out.bin", 0, 0 },
+		{ "-x 0x1000 --pad in.bin out.hex", "ecdsa-p256.pem",
+		    "out.hex", 0, 0 },
+		{ "--custom-tlv-file 0xa0 tlv.bin --boot-record app in.bin "
+		    "out.bin", "ecdsa-p256.pem", "out.bin", 1, 1 },
+	};
+	struct mcuboot_args *a;
+	struct zs_errbuf eb;
+	struct fileset *in, *out;
+	struct zs_key *key;
+	char line[512], path[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line), "-v 1.2.3 -H 0x200 --pad-header "
+		    "-S 0x2000 %s", cases[i].line);
+		a = NULL;
+		key = NULL;
+		in = inputs();
+		out = fileset_new();
+		assert_int_equal(parse(line, &a, &eb), 0);
+		if (cases[i].key != NULL) {
+			snprintf(path, sizeof(path), "%s%s", KEYDIR,
+			    cases[i].key);
+			assert_int_equal(zs_key_load("k", path, NULL, &key,
+			    &eb), 0);
+		}
+		if (mcuboot_sign(a, in, key, out, NULL, &eb) != 0)
+			fail_msg("%s: %s", line, eb.msg);
+		check_facts(in, out, cases[i].out, cases[i].sha,
+		    cases[i].origin);
+		zs_key_free(key);
+		mcuboot_args_free(a);
+		fileset_free(in);
+		fileset_free(out);
+	}
+}
+
 /* What imgtool prints on stdout, "|" between lines (imgtool-cmds). */
 static void
 test_stdout(void **state)
@@ -856,6 +969,7 @@ main(void)
 		cmocka_unit_test(test_compression),
 		cmocka_unit_test(test_stdout),
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_output_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
