@@ -28,4 +28,12 @@ struct delta_run {
 int	delta_find(const uint8_t *out, size_t outlen, const uint8_t *in,
 	    size_t inlen, struct delta_run *runp);
 
+/*
+ * Extend *runp, a run known to be exact and to end with in's last byte
+ * (a signer's note of where it copied its input), backwards as far as
+ * both agree, as delta_find() would.
+ */
+void	delta_extend(const uint8_t *out, const uint8_t *in,
+	    struct delta_run *runp);
+
 #endif /* ZS_DELTA_H */

@@ -485,9 +485,9 @@ files_summary(const struct fileset *fs, char *out, size_t outlen)
 
 	out[0] = '\0';
 	for (i = 0; fs != NULL && i < fileset_count(fs); i++) {
-		if (fileset_at(fs, i, &name, &d, &dl) != 0)
+		if (fileset_at(fs, i, &name, &d, &dl) != 0 ||
+		    fileset_sha256_hex(fs, i, hex) != 0)
 			break;
-		zs_sha256_hex(d, dl, hex);
 		zs_escape(qname, sizeof(qname), name);
 		n = snprintf(out + o, outlen - o, "%s%s:%s", i ? "," : "",
 		    qname, hex);
@@ -534,22 +534,54 @@ reply_head(struct signctx *c)
 }
 
 /*
- * The parts of output file d[0..dl) in the binary reply: a run of one of
- * the request's files (the longest found) between the bytes around it.
- * The bytes to send are noted in runs[0..*nrunsp) as (offset, length).
+ * The run of the i-th output file d[0..dl) that the engine noted as a
+ * copy of an input (fileset_origin), extended as delta_find() would; its
+ * input's name, or NULL when none was noted or it is too short to name.
+ */
+static const char *
+reply_origin(struct signctx *c, size_t i, const uint8_t *d, size_t dl,
+    struct delta_run *runp)
+{
+	struct delta_run run;
+	const char *iname;
+	const uint8_t *id;
+	size_t il;
+
+	if (fileset_origin(c->out, i, &iname, &run.inoff, &run.outoff,
+	    &run.len) != 0 || fileset_get(c->req->files, iname, &id, &il) != 0)
+		return NULL;
+	/* Within both files, and ending where the input ends. */
+	if (run.inoff > il || run.len != il - run.inoff ||
+	    run.outoff > dl || run.len > dl - run.outoff)
+		return NULL;
+	delta_extend(d, id, &run);
+	if (run.len < DELTA_MIN)
+		return NULL;
+	*runp = run;
+	return iname;
+}
+
+/*
+ * The parts of the i-th output file d[0..dl) in the binary reply: a run of
+ * one of the request's files (the engine's note, else the longest found)
+ * between the bytes around it. The bytes to send are noted in
+ * runs[0..*nrunsp) as (offset, length).
  */
 static json_t *
-reply_parts(struct signctx *c, const uint8_t *d, size_t dl,
+reply_parts(struct signctx *c, size_t fi, const uint8_t *d, size_t dl,
     size_t runs[2][2], size_t *nrunsp)
 {
 	struct delta_run best, run;
-	const char *iname, *bestname = NULL;
+	const char *iname, *bestname;
 	const uint8_t *id;
 	json_t *parts;
 	size_t i, il;
+	int noted;
 
 	memset(&best, 0, sizeof(best));
-	for (i = 0; i < fileset_count(c->req->files); i++)
+	/* A noted run spares the search through every input. */
+	noted = (bestname = reply_origin(c, fi, d, dl, &best)) != NULL;
+	for (i = 0; !noted && i < fileset_count(c->req->files); i++)
 		if (fileset_at(c->req->files, i, &iname, &id, &il) == 0 &&
 		    delta_find(d, dl, id, il, &run) == 0 && run.len > best.len) {
 			best = run;
@@ -614,7 +646,7 @@ reply_sign_bin(struct signctx *c, size_t *lenp)
 	total = 0;
 	for (i = 0; i < n; i++) {
 		(void)fileset_at(c->out, i, &name, &d, &dl);
-		if (json_object_set_new(files, name, reply_parts(c, d, dl,
+		if (json_object_set_new(files, name, reply_parts(c, i, d, dl,
 		    runs[i], &nruns[i])) != 0) {
 			json_decref(o);
 			out = NULL;

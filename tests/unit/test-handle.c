@@ -192,6 +192,88 @@ test_imgtool_bin_reply(void **state)
 	free(body);
 }
 
+/*
+ * An image whose last bytes are erased flash (0xff), as the header's
+ * padding is: the binary reply still names the input rather than carrying
+ * it, since the engine notes where it put it (a search for the input's
+ * tail found the header first), and the parts rebuild the JSON form's
+ * image byte for byte.
+ */
+static void
+test_imgtool_bin_erased_tail(void **state)
+{
+	struct sign_job job;
+	json_t *files = json_object(), *head, *parts, *part, *o;
+	char in[8192 + 1], *body;
+	const char *nl, *data, *b64;
+	uint8_t *img, *want;
+	size_t i, hl, off = 0, len, wantlen;
+
+	(void)state;
+	for (i = 0; i < 4096; i++)
+		in[i] = (char)('a' + i % 26);
+	memset(in + 4096, 0xff, 4096);
+	in[8192] = '\0';
+	add_file(files, "app.bin", NULL, in);
+	body = request("imgtool", imgtool_args, files);
+	memset(&job, 0, sizeof(job));
+	job.body = (const uint8_t *)body;
+	job.len = strlen(body);
+	job.max = TEST_MAX;
+	job.kr = kr;
+	job.bin_out = 1;
+	handle_sign(&job);
+	assert_int_equal(job.status, 200);
+	assert_non_null(nl = memchr(job.reply, '\n', job.reply_len));
+	hl = (size_t)(nl - job.reply);
+	assert_non_null(head = json_loadb(job.reply, hl, 0, NULL));
+	parts = json_object_get(json_object_get(head, "files"),
+	    "app.signed.bin");
+	assert_int_equal(json_array_size(parts), 3);
+	part = json_array_get(parts, 1);
+	assert_string_equal(json_string_value(json_object_get(part, "input")),
+	    "app.bin");
+	assert_int_equal(json_integer_value(json_object_get(part, "offset")),
+	    0);
+	assert_int_equal(json_integer_value(json_object_get(part, "length")),
+	    8192);
+	/* Only the header and the TLVs travel. */
+	assert_true(job.reply_len - hl - 1 < 4096);
+	img = malloc(0x200 + 8192 + 4096);
+	data = nl + 1;
+	for (i = 0; i < 3; i++) {
+		part = json_array_get(parts, i);
+		if (json_object_get(part, "input") != NULL) {
+			memcpy(img + off, in, 8192);
+			off += 8192;
+			continue;
+		}
+		len = (size_t)json_integer_value(json_object_get(part,
+		    "data"));
+		assert_true(off + len <= 0x200 + 8192 + 4096);
+		memcpy(img + off, data, len);
+		data += len;
+		off += len;
+	}
+	free(job.reply);
+	json_decref(head);
+	/* The JSON form of the same request: the same image. */
+	run(&job, body, NULL);
+	assert_int_equal(job.status, 200);
+	assert_non_null(o = json_loadb(job.reply, job.reply_len, 0, NULL));
+	b64 = json_string_value(json_object_get(json_object_get(o, "files"),
+	    "app.signed.bin"));
+	assert_non_null(b64);
+	assert_int_equal(zs_b64_decode(b64, strlen(b64), &want, &wantlen), 0);
+	assert_int_equal(off, wantlen);
+	assert_memory_equal(img, want, wantlen);
+	free(want);
+	free(img);
+	json_decref(o);
+	free(job.reply);
+	free(body);
+}
+
 /* rimage's i.MX format signs nothing: the placeholder -k names no key. */
 static void
 test_rimage_unsigned(void **state)
@@ -384,6 +466,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_imgtool),
 		cmocka_unit_test(test_imgtool_bin_reply),
+		cmocka_unit_test(test_imgtool_bin_erased_tail),
 		cmocka_unit_test(test_rimage_unsigned),
 		cmocka_unit_test(test_rimage_configs),
 		cmocka_unit_test(test_refusals),
