@@ -97,9 +97,9 @@ int	cli_pubkey_upload(json_t *req, json_t *files, const char *name,
  * and writes the rest).
  */
 struct cli_prefill {
-	const char		*name;	/* the output's name in the reply */
+	const char		*name;	/* the output's reply name */
 	const char		*path;
-	struct zs_filepiece	 src;	/* a range of an open input file */
+	struct zs_filepiece	 src;	/* a range of an open input */
 	size_t			 pos;
 	struct zs_outfile	*of;	/* NULL: nothing copied */
 };

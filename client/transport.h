@@ -39,15 +39,15 @@ struct transport_target {
  * chunks as the socket drains (at most TRANSPORT_FEED_MAX ahead).
  */
 struct transport_req {
-	const char			*method;
-	const char			*path;
-	const char			*accept;	/* Accept: value */
-	const char			*ctype;		/* NULL: no body */
-	const struct zs_filepiece	*body;
-	size_t				 nbody;
+	const char		*method;
+	const char		*path;
+	const char		*accept;	/* Accept: value */
+	const char		*ctype;		/* NULL: no body */
+	const struct zs_filepiece *body;
+	size_t			 nbody;
 	/* Called once the whole request is written, if not NULL. */
-	void				(*sent)(void *);
-	void				*sent_arg;
+	void			(*sent)(void *);
+	void			*sent_arg;
 };
 
 /* What came back. */

@@ -57,11 +57,11 @@ struct zsclient {
  */
 struct owned {
 	json_t		*v;		/* the placeholder */
-	uint8_t		*data;		/* the bytes, or NULL: fd */
+	uint8_t		*data;		/* or NULL: fd */
 	size_t		 len;
 	int		 fd;		/* -1, or the open file */
 	struct stat	 st;		/* fd when it was opened */
-	char		*name;		/* fd: its path, for messages */
+	char		*name;		/* fd: its path */
 	struct owned	*next;
 };
 static struct owned *owned_files;

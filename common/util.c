@@ -269,7 +269,7 @@ zs_file_read(const char *path, size_t max, uint8_t **datap, size_t *lenp)
 
 struct zs_outfile {
 	char	*path;
-	char	*tmp;		/* path.tmpXXXXXX, in the same directory */
+	char	*tmp;		/* path.tmpXXXXXX, the same directory */
 	int	 fd;
 	int	 mode;
 	size_t	 size;		/* allocated up front */

@@ -69,8 +69,8 @@ int	 zs_outfile_reserve(struct zs_outfile *of, size_t size);
  */
 int	 zs_outfile_seek(struct zs_outfile *of, size_t pos);
 /* Write the pieces pc[0..n) there; ZS_ERR_IO with errno on failure. */
-int	 zs_outfile_write(struct zs_outfile *of, const struct zs_filepiece *pc,
-	    size_t n);
+int	 zs_outfile_write(struct zs_outfile *of,
+	    const struct zs_filepiece *pc, size_t n);
 /*
  * Give the file its mode, fsync it when sync is set, and rename it over
  * path; of is freed whatever happens and nothing is left on failure.
@@ -91,8 +91,8 @@ int	 zs_file_write_atomic(const char *path, const uint8_t *p, size_t len,
 int	 zs_file_write_output(const char *path, const uint8_t *p, size_t len,
 	    int mode);
 /* The same for the concatenation of the pieces pc[0..n). */
-int	 zs_file_write_pieces(const char *path, const struct zs_filepiece *pc,
-	    size_t n, int mode);
+int	 zs_file_write_pieces(const char *path,
+	    const struct zs_filepiece *pc, size_t n, int mode);
 /* Parse an unsigned integer literal as Python int() with base 0 would. */
 int	 zs_parse_uint(const char *s, unsigned long long max,
 	    unsigned long long *out);

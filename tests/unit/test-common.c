@@ -247,7 +247,8 @@ dir_count(const char *d)
 	if ((dp = opendir(d)) == NULL)
 		return -1;
 	while ((e = readdir(dp)) != NULL)
-		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+		n += strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0;
 	closedir(dp);
 	return n;
 }
