@@ -266,10 +266,12 @@ zs_file_read(const char *path, size_t max, uint8_t **datap, size_t *lenp)
 
 /* Bytes moved per read and write where copy_file_range() cannot be used. */
 #define ZS_COPY_CHUNK	(1024 * 1024)
+/* Names tried for a finished unnamed file before giving up (EEXIST). */
+#define ZS_LINK_TRIES	16
 
 struct zs_outfile {
 	char	*path;
-	char	*tmp;		/* path.tmpXXXXXX, the same directory */
+	char	*tmp;		/* path.tmpXXXXXX, or NULL while unnamed */
 	int	 fd;
 	int	 mode;
 	size_t	 size;		/* allocated up front */
@@ -299,19 +301,35 @@ zs_outfile_open(const char *path, size_t size, int mode,
     struct zs_outfile **ofp)
 {
 	struct zs_outfile *of;
+	char *dir;
 	int e;
 
 	of = xcalloc(1, sizeof(*of));
 	of->path = xstrdup(path);
-	of->tmp = xasprintf("%s.tmpXXXXXX", path);
 	of->mode = mode;
-	if ((of->fd = mkostemp(of->tmp, O_CLOEXEC)) == -1) {
-		e = errno;
-		free(of->tmp);
-		of->tmp = NULL;
-		zs_outfile_abort(of);
-		errno = e;
-		return ZS_ERR_IO;
+	of->fd = -1;
+	/*
+	 * Unnamed until it is complete (O_TMPFILE), so that a client killed
+	 * meanwhile leaves nothing; it is linked by its /proc/self/fd name,
+	 * so only where /proc is. Else a named temporary file.
+	 */
+	if (access("/proc/self/fd", X_OK) == 0) {
+		dir = strrchr(path, '/') == NULL ? xstrdup(".") :
+		    strrchr(path, '/') == path ? xstrdup("/") :
+		    xstrndup(path, (size_t)(strrchr(path, '/') - path));
+		of->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		free(dir);
+	}
+	if (of->fd == -1) {
+		of->tmp = xasprintf("%s.tmpXXXXXX", path);
+		if ((of->fd = mkostemp(of->tmp, O_CLOEXEC)) == -1) {
+			e = errno;
+			free(of->tmp);
+			of->tmp = NULL;
+			zs_outfile_abort(of);
+			errno = e;
+			return ZS_ERR_IO;
+		}
 	}
 	if (zs_outfile_reserve(of, size) != 0) {
 		zs_outfile_abort(of);
@@ -452,13 +470,38 @@ zs_outfile_write(struct zs_outfile *of, const struct zs_filepiece *pc,
 	return 0;
 }
 
+/* Give an unnamed file a temporary name beside the output. */
+static int
+file_link(struct zs_outfile *of)
+{
+	char proc[64];
+	uint32_t rnd;
+	int i;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", of->fd);
+	for (i = 0; i < ZS_LINK_TRIES; i++) {
+		rnd = arc4random();
+		of->tmp = xasprintf("%s.tmp%08x", of->path, rnd);
+		/* linkat() never replaces: a name taken is tried again. */
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, of->tmp,
+		    AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		free(of->tmp);
+		of->tmp = NULL;
+		if (errno != EEXIST)
+			break;
+	}
+	return ZS_ERR_IO;
+}
+
 int
 zs_outfile_commit(struct zs_outfile *of, int sync)
 {
 	/* What lies past the last piece is no part of the file. */
 	if ((of->end != of->pos && ftruncate(of->fd, (off_t)of->pos) == -1) ||
-	    fchmod(of->fd,
-	    (mode_t)of->mode) == -1 || (sync && fsync(of->fd) == -1))
+	    fchmod(of->fd, (mode_t)of->mode) == -1 ||
+	    (sync && fsync(of->fd) == -1) ||
+	    (of->tmp == NULL && file_link(of) != 0))
 		goto fail;
 	if (close(of->fd) == -1) {
 		of->fd = -1;

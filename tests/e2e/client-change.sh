@@ -10,7 +10,7 @@
 . "$ZS_TOP_SRCDIR/tests/e2e/lib.sh"
 
 CLIENT=$ZS_TOP_BUILDDIR/zsign-client
-zs_plan 8
+zs_plan 9
 python3 "$ZS_TOP_SRCDIR/tests/e2e/holdserver.py" "$ZS_SOCK" "$ZS_TMP" &
 HOLD_PID=$!
 trap 'kill $HOLD_PID 2>/dev/null; zs_cleanup' EXIT
@@ -75,3 +75,31 @@ sign in.bin :
 zs_ok $? "written over its own input (exit $rc)"
 notmp
 zs_ok $? "no temporary file is left"
+
+# Killed while the server holds the request, after it started the output
+# (an open file of out.bin's directory): the file was never named, so
+# nothing is left (O_TMPFILE; skipped where the file system has none).
+cp sent.bin in.bin
+rm -f out.bin
+"$CLIENT" -s "unix:$ZS_SOCK" imgtool sign -k zsign:k --version 1.2.3 \
+    --header-size 0x200 --pad-header --slot-size 0x800000 in.bin out.bin \
+    >/dev/null 2>err &
+cpid=$!
+zs_wait_path -e got
+i=0
+until ls -l "/proc/$cpid/fd" 2>/dev/null | grep -q 'out.bin.tmp\|(deleted)'; do
+	[ $i -ge 100 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+held=$(ls -l "/proc/$cpid/fd" 2>/dev/null | grep -c "(deleted)")
+kill -KILL $cpid
+wait $cpid 2>/dev/null
+: >go
+if python3 -c 'import os, sys; os.open(sys.argv[1], os.O_TMPFILE | os.O_RDWR)' \
+    "$ZS_TMP" 2>/dev/null; then
+	[ "$held" = 1 ] && [ ! -e out.bin ] && notmp
+	zs_ok $? "killed with the output started (unnamed: $held): nothing left"
+else
+	zs_skip "killed with the output started" "no O_TMPFILE here"
+fi

@@ -376,10 +376,13 @@ test_outfile(void **state)
 	signal(SIGXFSZ, SIG_DFL);
 	assert_true(file_is(opath, (const uint8_t *)"old", 3));
 	assert_int_equal(dir_count(dir), 1);
-	/* Aborted: the old file stays, no temporary file is left. */
+	/*
+	 * Aborted: the old file stays, no temporary file is left (none is
+	 * seen at all where O_TMPFILE keeps it unnamed until the commit).
+	 */
 	assert_int_equal(zs_outfile_open(opath, 10, 0644, &of), 0);
 	assert_int_equal(zs_outfile_write(of, &pc, 1), 0);
-	assert_int_equal(dir_count(dir), 2);
+	assert_true(dir_count(dir) == 1 || dir_count(dir) == 2);
 	zs_outfile_abort(of);
 	zs_outfile_abort(NULL);
 	assert_true(file_is(opath, (const uint8_t *)"old", 3));
