@@ -111,6 +111,20 @@ run(struct sign_job *job, const char *body, const struct rimconf *rc)
 	assert_non_null(job->reply);
 }
 
+/* run() asking for the binary reply form. */
+static void
+run_bin(struct sign_job *job, const char *body)
+{
+	memset(job, 0, sizeof(*job));
+	job->body = (const uint8_t *)body;
+	job->len = strlen(body);
+	job->max = TEST_MAX;
+	job->kr = kr;
+	job->bin_out = 1;
+	handle_sign(job);
+	assert_non_null(job->reply);
+}
+
 /* The error code of a failed job's reply body. */
 static void
 assert_error(const struct sign_job *job, int status, const char *code,
@@ -176,13 +190,7 @@ test_imgtool_bin_reply(void **state)
 	(void)state;
 	add_file(files, "app.bin", NULL, "firmware bytes");
 	body = request("imgtool", imgtool_args, files);
-	memset(&job, 0, sizeof(job));
-	job.body = (const uint8_t *)body;
-	job.len = strlen(body);
-	job.max = TEST_MAX;
-	job.kr = kr;
-	job.bin_out = 1;
-	handle_sign(&job);
+	run_bin(&job, body);
 	assert_int_equal(job.status, 200);
 	assert_string_equal(job.reply_type, PROTO_BIN_TYPE);
 	/* A JSON head, a newline, then the bytes the client lacks. */
@@ -216,13 +224,7 @@ test_imgtool_bin_erased_tail(void **state)
 	in[8192] = '\0';
 	add_file(files, "app.bin", NULL, in);
 	body = request("imgtool", imgtool_args, files);
-	memset(&job, 0, sizeof(job));
-	job.body = (const uint8_t *)body;
-	job.len = strlen(body);
-	job.max = TEST_MAX;
-	job.kr = kr;
-	job.bin_out = 1;
-	handle_sign(&job);
+	run_bin(&job, body);
 	assert_int_equal(job.status, 200);
 	assert_non_null(nl = memchr(job.reply, '\n', job.reply_len));
 	hl = (size_t)(nl - job.reply);
