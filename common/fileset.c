@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #include "common/fileset.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -183,6 +185,21 @@ fileset_sha256(const struct fileset *fs, size_t i,
 	if (i >= fs->n || !fs->ents[i].has_sha256)
 		return ZS_ERR_NOT_FOUND;
 	memcpy(md, fs->ents[i].sha256, sizeof(fs->ents[i].sha256));
+	return 0;
+}
+
+int
+fileset_sha256_note(struct fileset *fs, size_t i)
+{
+	struct fileent *e;
+
+	if (i >= fs->n)
+		return ZS_ERR_NOT_FOUND;
+	e = &fs->ents[i];
+	if (!e->has_sha256) {
+		SHA256(e->data, e->len, e->sha256);
+		e->has_sha256 = 1;
+	}
 	return 0;
 }
 

@@ -68,6 +68,12 @@ int		 fileset_set_sha256(struct fileset *fs, const char *name,
 int		 fileset_sha256(const struct fileset *fs, size_t i,
 		    uint8_t md[ZS_FILESET_SHA256_LEN]);
 /*
+ * Hash the i-th file and note its SHA-256, unless it is noted already:
+ * later readers (the log line, then the audit record) hash it once.
+ * ZS_ERR_NOT_FOUND past the end.
+ */
+int		 fileset_sha256_note(struct fileset *fs, size_t i);
+/*
  * The i-th file's SHA-256 in hex: the noted one, else hashed now;
  * ZS_ERR_NOT_FOUND past the end.
  */

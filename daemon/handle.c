@@ -472,10 +472,11 @@ sign_args(struct signctx *c)
 
 /*
  * "name:sha256,..." of a fileset, the names escaped (zs_escape) for the
- * quoted value of a log field, cut to the log summary's size.
+ * quoted value of a log field, cut to the log summary's size. The digests
+ * are noted in fs, so the audit record does not hash the files again.
  */
 static void
-files_summary(const struct fileset *fs, char *out, size_t outlen)
+files_summary(struct fileset *fs, char *out, size_t outlen)
 {
 	const char *name;
 	const uint8_t *d;
@@ -486,6 +487,7 @@ files_summary(const struct fileset *fs, char *out, size_t outlen)
 	out[0] = '\0';
 	for (i = 0; fs != NULL && i < fileset_count(fs); i++) {
 		if (fileset_at(fs, i, &name, &d, &dl) != 0 ||
+		    fileset_sha256_note(fs, i) != 0 ||
 		    fileset_sha256_hex(fs, i, hex) != 0)
 			break;
 		zs_escape(qname, sizeof(qname), name);
@@ -888,17 +890,19 @@ handle_sign(struct sign_job *job)
  out:
 	if (r != 0 && r != HANDLE_HELD && c.eb.msg[0] == '\0')
 		zs_errf(&c.eb, r, "%s", zs_strerror(r));
+	/* Hashed once for the log line and the audit record (noted). */
+	if (r == 0 && log_getlevel() >= ZS_LOG_INFO)
+		files_summary(c.out, job->out, sizeof(job->out));
 	/* Fail closed: no image leaves before its audit line is on disk. */
 	if (r != HANDLE_HELD && (ar = handle_audit(&c, r, &t0)) != 0 &&
-	    r == 0)
+	    r == 0) {
 		r = ar;
-	if (r == 0) {
+		snprintf(job->out, sizeof(job->out), "-");
+	}
+	if (r == 0)
 		for (i = 0; i < fileset_count(c.out); i++)
 			if (fileset_at(c.out, i, &oname, &od, &olen) == 0)
 				job->out_bytes += olen;
-		if (log_getlevel() >= ZS_LOG_INFO)
-			files_summary(c.out, job->out, sizeof(job->out));
-	}
 	if (r == HANDLE_HELD)
 		handle_hold(&c);
 	else if (r == 0 && job->bin_out)

@@ -216,6 +216,11 @@ test_fileset_notes(void **state)
 	assert_int_equal(fileset_sha256_hex(fs, 0, hex), 0);
 	assert_string_equal(hex, "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
 	    "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a");
+	/* A note is kept: the file is hashed once, whoever asks first. */
+	assert_int_equal(fileset_sha256_note(fs, 0), 0);
+	assert_int_equal(fileset_sha256(fs, 0, got), 0);
+	assert_memory_equal(got, md, sizeof(md));
+	assert_int_equal(fileset_sha256_note(fs, 1), ZS_ERR_NOT_FOUND);
 	/* A run must lie within the file. */
 	assert_int_equal(fileset_set_origin(fs, "o.bin", "i.bin", 0, 4, 4),
 	    ZS_ERR_INVALID);
@@ -233,6 +238,12 @@ test_fileset_notes(void **state)
 	assert_int_equal(fileset_sha256(fs, 0, got), ZS_ERR_NOT_FOUND);
 	assert_int_equal(fileset_origin(fs, 0, &in, &inoff, &outoff, &len),
 	    ZS_ERR_NOT_FOUND);
+	/* Noting hashes the file as it is now. */
+	assert_int_equal(fileset_sha256_note(fs, 0), 0);
+	assert_int_equal(fileset_sha256(fs, 0, got), 0);
+	zs_sha256_hex((const uint8_t *)"other", 5, want);
+	zs_hex_encode(got, sizeof(got), hex);
+	assert_string_equal(hex, want);
 	fileset_free(fs);
 }
 
