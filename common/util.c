@@ -296,8 +296,9 @@ zs_outfile_abort(struct zs_outfile *of)
 	errno = e;
 }
 
-int
-zs_outfile_open(const char *path, size_t size, int mode,
+/* zs_outfile_open(), unnamed (O_TMPFILE) where it can be if unnamed set. */
+static int
+outfile_open(const char *path, size_t size, int mode, int unnamed,
     struct zs_outfile **ofp)
 {
 	struct zs_outfile *of;
@@ -313,7 +314,7 @@ zs_outfile_open(const char *path, size_t size, int mode,
 	 * meanwhile leaves nothing; it is linked by its /proc/self/fd name,
 	 * so only where /proc is. Else a named temporary file.
 	 */
-	if (access("/proc/self/fd", X_OK) == 0) {
+	if (unnamed && access("/proc/self/fd", X_OK) == 0) {
 		dir = strrchr(path, '/') == NULL ? xstrdup(".") :
 		    strrchr(path, '/') == path ? xstrdup("/") :
 		    xstrndup(path, (size_t)(strrchr(path, '/') - path));
@@ -337,6 +338,13 @@ zs_outfile_open(const char *path, size_t size, int mode,
 	}
 	*ofp = of;
 	return 0;
+}
+
+int
+zs_outfile_open(const char *path, size_t size, int mode,
+    struct zs_outfile **ofp)
+{
+	return outfile_open(path, size, mode, 1, ofp);
 }
 
 int
@@ -530,7 +538,11 @@ file_write_replace(const char *path, const struct zs_filepiece *pc,
 
 	for (i = 0; i < n; i++)
 		size += pc[i].len;
-	if ((r = zs_outfile_open(path, size, mode, &of)) != 0)
+	/*
+	 * What is fsync'd is zsignd's state: a named temporary file, as a
+	 * sandbox may hide /proc from it.
+	 */
+	if ((r = outfile_open(path, size, mode, !sync, &of)) != 0)
 		return r;
 	if ((r = zs_outfile_write(of, pc, n)) != 0) {
 		zs_outfile_abort(of);

@@ -55,9 +55,10 @@ struct zs_filepiece {
 /* An output file being written under a temporary name (zs_outfile_*). */
 struct zs_outfile;
 /*
- * Start writing path: a temporary file in the same directory with size
- * bytes allocated up front (ENOSPC now, not half-way; no delayed
- * allocation for ext4 to force out at the rename); ZS_ERR_IO with errno.
+ * Start writing path: a temporary file in the same directory, unnamed
+ * until the commit where the system allows (O_TMPFILE), with size bytes
+ * allocated up front (ENOSPC now, not half-way; no delayed allocation for
+ * ext4 to force out at the rename); ZS_ERR_IO with errno.
  */
 int	 zs_outfile_open(const char *path, size_t size, int mode,
 	    struct zs_outfile **ofp);
