@@ -932,11 +932,14 @@ handle_health(const struct keyring *kr, const char *audit,
 	json_t *down;
 	int ok;
 
-	/* A token that is unplugged makes its key unavailable: say which. */
+	/*
+	 * A token that is unplugged makes its key unavailable: say which.
+	 * On the event loop: what is known now, never waiting for a helper.
+	 */
 	down = json_array();
 	for (i = 0; i < n; i++) {
 		k = keyring_at(kr, i);
-		if (zs_key_available(k)) {
+		if (zs_key_status(k)) {
 			avail++;
 			continue;
 		}
@@ -997,7 +1000,7 @@ handle_keys(const struct keyring *kr)
 		    zs_key_name(k), "type", zs_key_type_name(k), "bits",
 		    zs_key_bits(k), "fingerprint", zs_key_fingerprint(k),
 		    "backend", zs_key_backend(k), "available",
-		    zs_key_available(k), "public_key_pem", pem);
+		    zs_key_status(k), "public_key_pem", pem);
 		/* An earlier version: for verifying only. */
 		if (zs_key_successor(k) != NULL)
 			json_object_set_new(o, "superseded_by",

@@ -420,7 +420,7 @@ render_keys(const struct keyring *kr, struct evbuffer *out)
 		labels[5] = zs_key_type_name(k);
 		labels[6] = NULL;
 		put_u64(out, "zsignd_key_available", labels,
-		    zs_key_available(k) ? 1 : 0);
+		    zs_key_status(k) ? 1 : 0);
 	}
 	put_head(out, "zsignd_key_expiry_seconds", "gauge",
 	    "Seconds until the key's not_after (negative once expired).");

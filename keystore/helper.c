@@ -61,6 +61,13 @@ struct helper {
 	struct timespec		 started;
 	uint32_t		 nextid;
 	struct helper_chan	 chans[HELPER_CHANNELS_MAX];
+	/* helper_key_status(): keys to ask about, off the caller's thread. */
+	pthread_cond_t		 stat_cond;
+	pthread_t		 stat_thread;
+	int			 stat_running;	/* the thread was started */
+	int			 stat_stop;
+	struct helper_key	*stat_head;	/* queued */
+	struct helper_key	*stat_cur;	/* being asked about */
 };
 
 static pthread_mutex_t helpers_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -428,6 +435,7 @@ helper_get(const struct helper_prog *prog, const char *arg)
 			h->chans[i].fd = -1;
 		pthread_mutex_init(&h->lock, NULL);
 		pthread_cond_init(&h->cond, NULL);
+		pthread_cond_init(&h->stat_cond, NULL);
 		h->next = helpers;
 		helpers = h;
 	}
@@ -457,6 +465,13 @@ helper_put(struct helper *h)
 		}
 	}
 	pthread_mutex_unlock(&helpers_lock);
+	/* Every key is gone, so its status thread is idle: end it. */
+	pthread_mutex_lock(&h->lock);
+	h->stat_stop = 1;
+	pthread_cond_broadcast(&h->stat_cond);
+	pthread_mutex_unlock(&h->lock);
+	if (h->stat_running)
+		pthread_join(h->stat_thread, NULL);
 	/* No holder is left, so no channel is held: closing them ends it. */
 	for (i = 0; i < h->prog->nchan; i++)
 		if (h->chans[i].fd >= 0)
@@ -474,6 +489,7 @@ helper_put(struct helper *h)
 	}
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->cond);
+	pthread_cond_destroy(&h->stat_cond);
 	free(h->arg);
 	free(h);
 }
@@ -574,6 +590,30 @@ helper_key_init(struct helper_key *k, const struct helper_prog *prog,
 	    eb);
 }
 
+/*
+ * Take k off its child's status queue, and wait until the status thread
+ * is done with it, if it is asking about k now (at most its timeout).
+ */
+static void
+helper_key_unqueue(struct helper_key *k)
+{
+	struct helper *h = k->h;
+	struct helper_key **kp;
+
+	pthread_mutex_lock(&h->lock);
+	if (k->stat_queued) {
+		for (kp = &h->stat_head; *kp != NULL; kp = &(*kp)->stat_next)
+			if (*kp == k) {
+				*kp = k->stat_next;
+				break;
+			}
+		k->stat_queued = 0;
+	}
+	while (h->stat_cur == k)
+		pthread_cond_wait(&h->stat_cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+}
+
 void
 helper_key_fini(struct helper_key *k, uint8_t close_type)
 {
@@ -584,6 +624,7 @@ helper_key_fini(struct helper_key *k, uint8_t close_type)
 
 	if (k->h == NULL)
 		return;
+	helper_key_unqueue(k);
 	if (close_type != 0 && helper_acquire(k->h, &ch, 1, &eb) == 0) {
 		if (atomic_load(&k->opened_gen) == ch.gen) {
 			memset(&req, 0, sizeof(req));
@@ -631,6 +672,75 @@ helper_key_available(struct helper_key *k, uint8_t status_type, int ttl_ms,
 		return 0;
 	}
 	return 1;
+}
+
+/* A child's status thread: ask about each queued key in turn. */
+static void *
+helper_stat_run(void *arg)
+{
+	struct helper *h = arg;
+	struct helper_key *k;
+	sigset_t all;
+
+	/* The daemon's signals are the event loop's business. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		while (!h->stat_stop && h->stat_head == NULL)
+			pthread_cond_wait(&h->stat_cond, &h->lock);
+		if (h->stat_stop)
+			break;
+		k = h->stat_head;
+		h->stat_head = k->stat_next;
+		k->stat_queued = 0;
+		h->stat_cur = k;
+		pthread_mutex_unlock(&h->lock);
+		/* Time to live 0: ask, whatever is known. */
+		(void)helper_key_available(k, k->stat_type, 0,
+		    k->stat_timeout_ms);
+		pthread_mutex_lock(&h->lock);
+		h->stat_cur = NULL;
+		pthread_cond_broadcast(&h->stat_cond);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+int
+helper_key_status(struct helper_key *k, uint8_t status_type, int ttl_ms,
+    int timeout_ms)
+{
+	struct helper *h = k->h;
+	long long age;
+	int avail, fresh, e;
+
+	pthread_mutex_lock(&h->lock);
+	age = helper_now_ms() - atomic_load(&k->checked_ms);
+	avail = atomic_load(&k->avail);
+	/* As helper_key_available(): a failure in an older child is stale. */
+	fresh = age < ttl_ms && (avail || atomic_load(&k->checked_gen) ==
+	    h->gen);
+	if (!fresh && !k->stat_queued && h->stat_cur != k && !h->stat_stop) {
+		k->stat_type = status_type;
+		k->stat_timeout_ms = timeout_ms;
+		k->stat_queued = 1;
+		k->stat_next = h->stat_head;
+		h->stat_head = k;
+		if (!h->stat_running) {
+			if ((e = pthread_create(&h->stat_thread, NULL,
+			    helper_stat_run, h)) != 0)
+				fatalx("%s: pthread_create: error %d",
+				    __func__, e);
+			h->stat_running = 1;
+		}
+		pthread_cond_broadcast(&h->stat_cond);
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (fresh)
+		return avail;
+	/* Not asked again in time: hung, or too busy to say; down. */
+	return avail && age < (long long)ttl_ms + HELPER_STATUS_GRACE_MS;
 }
 
 /* Answer m on fd; the reply frame is zeroized on free. */

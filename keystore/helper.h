@@ -20,6 +20,12 @@ struct helper;
 
 /* Most channels (threads) one child serves. */
 #define HELPER_CHANNELS_MAX	64
+/*
+ * How long past its time to live a key's last outcome still answers
+ * helper_key_status() while the child is being asked again: a child
+ * silent for longer (hung, stopped) shows its keys as down.
+ */
+#define HELPER_STATUS_GRACE_MS	1000
 
 /* One channel, held by one request at a time. */
 struct helper_chan {
@@ -97,6 +103,11 @@ struct helper_key {
 	atomic_int	 avail;		/* last request's outcome */
 	atomic_uint	 checked_gen;	/* ... in that child start */
 	atomic_llong	 checked_ms;	/* ... at that time */
+	/* helper_key_status()'s queue, under the child's lock. */
+	struct helper_key *stat_next;
+	int		 stat_queued;
+	uint8_t		 stat_type;
+	int		 stat_timeout_ms;
 };
 
 /* Hold the child for prog and arg and open the key there (spki is set). */
@@ -118,6 +129,15 @@ int		 helper_key_request(struct helper_key *k, struct p11_msg *req,
  * for a busy channel.
  */
 int		 helper_key_available(struct helper_key *k, uint8_t status_type,
+		    int ttl_ms, int timeout_ms);
+/*
+ * Is k usable, by what is known now? Never waits for the child (for the
+ * event loop): an outcome younger than ttl_ms is the answer; an older one
+ * has a thread of the child's ask it (status_type, timeout_ms) in the
+ * background and is the answer meanwhile, until it is HELPER_STATUS_GRACE_MS
+ * past ttl_ms: a child that has not answered by then counts as down.
+ */
+int		 helper_key_status(struct helper_key *k, uint8_t status_type,
 		    int ttl_ms, int timeout_ms);
 
 /* A request type a child serves, and its handler (which must reply). */

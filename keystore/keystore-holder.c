@@ -24,8 +24,9 @@
  */
 #define HOLDER_CHANNELS		32
 /*
- * zs_key_available() is asked before every sign and by health checks on
- * the event loop: it answers from the last outcome if younger than this.
+ * zs_key_available() is asked before every sign (by a worker), and
+ * zs_key_status() by health checks and /metrics on the event loop: both
+ * answer from the last outcome if younger than this.
  */
 #define HOLDER_STATUS_TTL_MS	1000
 /*
@@ -153,6 +154,15 @@ holder_available(void *priv)
 	    HOLDER_STATUS_TTL_MS, HOLDER_STATUS_TIMEOUT_MS);
 }
 
+static int
+holder_status(void *priv)
+{
+	struct holder_key *k = priv;
+
+	return helper_key_status(&k->hk, P11_MSG_STATUS,
+	    HOLDER_STATUS_TTL_MS, HOLDER_STATUS_TIMEOUT_MS);
+}
+
 static const char *
 holder_location(void *priv)
 {
@@ -165,6 +175,7 @@ const struct keystore_ops keystore_holder_ops = {
 	.load = holder_load,
 	.sign = holder_sign,
 	.available = holder_available,
+	.status = holder_status,
 	.location = holder_location,
 	.free = holder_free,
 };

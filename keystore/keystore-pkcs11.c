@@ -410,6 +410,15 @@ p11_available(void *priv)
 	    P11_STATUS_TIMEOUT_MS);
 }
 
+static int
+p11_status(void *priv)
+{
+	struct p11_key *k = priv;
+
+	return helper_key_status(&k->hk, P11_MSG_STATUS, P11_STATUS_TTL_MS,
+	    P11_STATUS_TIMEOUT_MS);
+}
+
 static const char *
 p11_location(void *priv)
 {
@@ -539,6 +548,7 @@ const struct keystore_ops keystore_pkcs11_ops = {
 	.generate = p11_generate,
 	.sign = p11_sign,
 	.available = p11_available,
+	.status = p11_status,
 	.location = p11_location,
 	.free = p11_free,
 };

@@ -278,6 +278,14 @@ zs_key_available(const struct zs_key *key)
 	return key->ops->available == NULL || key->ops->available(key->priv);
 }
 
+int
+zs_key_status(const struct zs_key *key)
+{
+	if (key->ops->status == NULL)
+		return zs_key_available(key);
+	return key->ops->status(key->priv);
+}
+
 const char *
 zs_key_location(const struct zs_key *key)
 {

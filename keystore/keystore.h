@@ -62,6 +62,11 @@ struct keystore_ops {
 	/* Is the backend able to sign now (token present, helper alive)? */
 	int		(*available)(void *priv);
 	/*
+	 * The same by what is known now, never waiting for a helper (event
+	 * loop); NULL: available() never waits.
+	 */
+	int		(*status)(void *priv);
+	/*
 	 * Make a new key of type (bits for RSA) at spec, never overwriting
 	 * one; its public key in *pubp. NULL: the backend makes no keys.
 	 */
@@ -112,8 +117,14 @@ int		 zs_key_bits(const struct zs_key *key);
 EVP_PKEY	*zs_key_public(const struct zs_key *key);
 /* "SHA256:<hex>" of the DER SubjectPublicKeyInfo (borrowed). */
 const char	*zs_key_fingerprint(const struct zs_key *key);
-/* Is the key usable right now? */
+/* Is the key usable right now? May ask its helper (and wait for it). */
 int		 zs_key_available(const struct zs_key *key);
+/*
+ * Is the key usable, by what is known now? Never waits (the event loop's
+ * question): a helper is asked in the background, and one that does not
+ * answer in time shows its keys as unavailable.
+ */
+int		 zs_key_status(const struct zs_key *key);
 /* Where the key lives ("pkcs11:token=...;object=..."), or NULL for files. */
 const char	*zs_key_location(const struct zs_key *key);
 /* Sign tbs with alg; *sigp is malloc'd, *siglenp its length. */

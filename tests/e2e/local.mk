@@ -14,7 +14,8 @@ DAEMON_E2E_TESTS = \
 	tests/e2e/daemon-audit.sh \
 	tests/e2e/rimage-server-config.sh \
 	tests/e2e/large-body.sh \
-	tests/e2e/refusals.sh
+	tests/e2e/refusals.sh \
+	tests/e2e/holder-stall.sh
 
 # Key lifetimes (keys[].not_before/not_after) and zsignd --generate-key.
 KEYS_E2E_TESTS = tests/e2e/keys-lifecycle.sh tests/e2e/keys-generate.sh \

@@ -304,9 +304,9 @@ refused "a key's max_per_hour used up" 429 rate_limited rate_limited \
 
 # beside_held WHAT REASON: while a request waits for the stopped key
 # holder, another is refused 503 (REASON) with its audit line at once;
-# then the holder dies under the first, which is 503 too. /metrics asks
-# the holder about its keys, so it is read only while the holder runs:
-# the two refusals together are one count each and two lines.
+# then the holder dies under the first, which is 503 too. /metrics is
+# read once the holder is gone: the two refusals together are one count
+# each and two lines.
 beside_held() {
 	sign_body 1.0.0 dev
 	before
