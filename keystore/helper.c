@@ -712,15 +712,19 @@ helper_key_status(struct helper_key *k, uint8_t status_type, int ttl_ms,
     int timeout_ms)
 {
 	struct helper *h = k->h;
-	long long age;
-	int avail, fresh, e;
+	long long now = helper_now_ms(), checked;
+	int avail, fresh, silent, e;
 
 	pthread_mutex_lock(&h->lock);
-	age = helper_now_ms() - atomic_load(&k->checked_ms);
+	checked = atomic_load(&k->checked_ms);
 	avail = atomic_load(&k->avail);
 	/* As helper_key_available(): a failure in an older child is stale. */
-	fresh = age < ttl_ms && (avail || atomic_load(&k->checked_gen) ==
-	    h->gen);
+	fresh = now - checked < ttl_ms && (avail ||
+	    atomic_load(&k->checked_gen) == h->gen);
+	/* No question unanswered: this one starts the grace. */
+	if (!fresh && k->stat_asked_ms <= checked)
+		k->stat_asked_ms = now;
+	silent = !fresh && now - k->stat_asked_ms >= HELPER_STATUS_GRACE_MS;
 	if (!fresh && !k->stat_queued && h->stat_cur != k && !h->stat_stop) {
 		k->stat_type = status_type;
 		k->stat_timeout_ms = timeout_ms;
@@ -737,10 +741,8 @@ helper_key_status(struct helper_key *k, uint8_t status_type, int ttl_ms,
 		pthread_cond_broadcast(&h->stat_cond);
 	}
 	pthread_mutex_unlock(&h->lock);
-	if (fresh)
-		return avail;
-	/* Not asked again in time: hung, or too busy to say; down. */
-	return avail && age < (long long)ttl_ms + HELPER_STATUS_GRACE_MS;
+	/* Asked and silent past the grace: hung (or stopped); down. */
+	return avail && !silent;
 }
 
 /* Answer m on fd; the reply frame is zeroized on free. */

@@ -21,9 +21,9 @@ struct helper;
 /* Most channels (threads) one child serves. */
 #define HELPER_CHANNELS_MAX	64
 /*
- * How long past its time to live a key's last outcome still answers
- * helper_key_status() while the child is being asked again: a child
- * silent for longer (hung, stopped) shows its keys as down.
+ * How long a key's last outcome still answers helper_key_status() once
+ * the child is being asked again: a child silent for longer (hung,
+ * stopped) shows its keys as down.
  */
 #define HELPER_STATUS_GRACE_MS	1000
 
@@ -108,6 +108,7 @@ struct helper_key {
 	int		 stat_queued;
 	uint8_t		 stat_type;
 	int		 stat_timeout_ms;
+	long long	 stat_asked_ms;	/* the question unanswered since */
 };
 
 /* Hold the child for prog and arg and open the key there (spki is set). */
@@ -134,8 +135,8 @@ int		 helper_key_available(struct helper_key *k, uint8_t status_type,
  * Is k usable, by what is known now? Never waits for the child (for the
  * event loop): an outcome younger than ttl_ms is the answer; an older one
  * has a thread of the child's ask it (status_type, timeout_ms) in the
- * background and is the answer meanwhile, until it is HELPER_STATUS_GRACE_MS
- * past ttl_ms: a child that has not answered by then counts as down.
+ * background and stays the answer meanwhile, for HELPER_STATUS_GRACE_MS:
+ * a child asked that long ago without a word since counts as down.
  */
 int		 helper_key_status(struct helper_key *k, uint8_t status_type,
 		    int ttl_ms, int timeout_ms);
