@@ -22,12 +22,34 @@ struct fileent {
 	uint8_t	 sha256[ZS_FILESET_SHA256_LEN];
 	char	*origin;	/* input a run is copied from, or NULL */
 	size_t	 inoff, outoff, runlen;
+	const uint8_t *hole;	/* bytes [holeoff, +holelen) still to copy */
+	size_t	 holeoff, holelen;
 };
 
 struct fileset {
 	struct fileent	ents[ZS_FILESET_MAX_FILES];
 	size_t		n;
+	int		holes;		/* fileset_allow_holes() */
 };
+
+static struct fileent	*fileset_find(const struct fileset *, const char *);
+
+/*
+ * Copy e's hole in. The fileset is the caller's, never a const object:
+ * readers see whole files, as if the hole had never been.
+ */
+static const struct fileent *
+fileset_fill(const struct fileent *ce)
+{
+	struct fileent *e = (struct fileent *)(uintptr_t)ce;
+
+	if (e->hole != NULL) {
+		memcpy(e->data + e->holeoff, e->hole, e->holelen);
+		e->hole = NULL;
+		e->holelen = 0;
+	}
+	return ce;
+}
 
 struct fileset *
 fileset_new(void)
@@ -85,6 +107,8 @@ fileset_put(struct fileset *fs, const char *name, uint8_t *data, size_t len,
 	e->borrowed = borrowed;
 	e->flags = 0;
 	/* What was known of the old bytes says nothing of the new. */
+	e->hole = NULL;
+	e->holeoff = e->holelen = 0;
 	e->has_sha256 = 0;
 	free(e->origin);
 	e->origin = NULL;
@@ -96,6 +120,54 @@ fileset_add_owned(struct fileset *fs, const char *name, uint8_t *data,
     size_t len)
 {
 	return fileset_put(fs, name, data, len, 0);
+}
+
+int
+fileset_add_owned_hole(struct fileset *fs, const char *name, uint8_t *data,
+    size_t len, size_t off, const uint8_t *src, size_t srclen)
+{
+	struct fileent *e;
+	int r;
+
+	if (!fs->holes || off > len || srclen > len - off) {
+		free(data);
+		return ZS_ERR_INVALID;
+	}
+	if ((r = fileset_put(fs, name, data, len, 0)) != 0)
+		return r;
+	e = fileset_find(fs, name);
+	if (srclen > 0) {
+		e->hole = src;
+		e->holeoff = off;
+		e->holelen = srclen;
+	}
+	return 0;
+}
+
+void
+fileset_allow_holes(struct fileset *fs)
+{
+	fs->holes = 1;
+}
+
+int
+fileset_holes_allowed(const struct fileset *fs)
+{
+	return fs->holes;
+}
+
+int
+fileset_at_unfilled(const struct fileset *fs, size_t i, const char **namep,
+    const uint8_t **datap, size_t *lenp, size_t *holeoffp, size_t *holelenp)
+{
+	if (i >= fs->n)
+		return ZS_ERR_NOT_FOUND;
+	*namep = fs->ents[i].name;
+	*datap = fs->ents[i].data;
+	*lenp = fs->ents[i].len;
+	*holeoffp = fs->ents[i].holeoff;
+	*holelenp = fs->ents[i].holelen;
+	return 0;
 }
 
 int
@@ -126,7 +198,7 @@ fileset_get(const struct fileset *fs, const char *name,
 
 	for (i = 0; i < fs->n; i++) {
 		if (strcmp(fs->ents[i].name, name) == 0) {
-			*datap = fs->ents[i].data;
+			*datap = fileset_fill(&fs->ents[i])->data;
 			*lenp = fs->ents[i].len;
 			return 0;
 		}
@@ -197,7 +269,7 @@ fileset_sha256_note(struct fileset *fs, size_t i)
 		return ZS_ERR_NOT_FOUND;
 	e = &fs->ents[i];
 	if (!e->has_sha256) {
-		SHA256(e->data, e->len, e->sha256);
+		SHA256(fileset_fill(e)->data, e->len, e->sha256);
 		e->has_sha256 = 1;
 	}
 	return 0;
@@ -214,7 +286,8 @@ fileset_sha256_hex(const struct fileset *fs, size_t i,
 	if (fileset_sha256(fs, i, md) == 0)
 		zs_hex_encode(md, sizeof(md), out);
 	else
-		zs_sha256_hex(fs->ents[i].data, fs->ents[i].len, out);
+		zs_sha256_hex(fileset_fill(&fs->ents[i])->data,
+		    fs->ents[i].len, out);
 	return 0;
 }
 
@@ -265,7 +338,7 @@ fileset_at(const struct fileset *fs, size_t i, const char **namep,
 	if (i >= fs->n)
 		return ZS_ERR_NOT_FOUND;
 	*namep = fs->ents[i].name;
-	*datap = fs->ents[i].data;
+	*datap = fileset_fill(&fs->ents[i])->data;
 	*lenp = fs->ents[i].len;
 	return 0;
 }

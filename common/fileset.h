@@ -44,6 +44,34 @@ int		 fileset_add_owned(struct fileset *fs, const char *name,
  */
 int		 fileset_add_ref(struct fileset *fs, const char *name,
 		    const uint8_t *data, size_t len);
+/*
+ * Add (or replace) name, taking ownership of the malloc'd data, whose
+ * bytes [off, off + srclen) are not written yet: they are to be src's
+ * (borrowed). Only in a fileset that allows holes (fileset_allow_holes).
+ * Readers of whole files (fileset_get, fileset_at, digests) copy them in
+ * first, so they always see the whole file; a file replaced or freed with
+ * its hole unread never costs the copy.
+ */
+int		 fileset_add_owned_hole(struct fileset *fs, const char *name,
+		    uint8_t *data, size_t len, size_t off, const uint8_t *src,
+		    size_t srclen);
+/*
+ * Let writers leave holes in fs's files: the caller keeps the bytes they
+ * are to be filled from (a request's inputs) alive and unchanged as long
+ * as fs.
+ */
+void		 fileset_allow_holes(struct fileset *fs);
+/* May files with holes be added to fs? */
+int		 fileset_holes_allowed(const struct fileset *fs);
+/*
+ * The i-th file as it is, hole left unfilled: only the bytes outside
+ * [*holeoffp, *holeoffp + *holelenp) are written (a length of 0: no
+ * hole). For readers that need those bytes or the length alone; filling
+ * the hole later (fileset_at) keeps *datap valid.
+ */
+int		 fileset_at_unfilled(const struct fileset *fs, size_t i,
+		    const char **namep, const uint8_t **datap, size_t *lenp,
+		    size_t *holeoffp, size_t *holelenp);
 /* Look up name; data is borrowed from fs. */
 int		 fileset_get(const struct fileset *fs, const char *name,
 		    const uint8_t **datap, size_t *lenp);

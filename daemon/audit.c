@@ -507,11 +507,12 @@ audit_hashes(const struct fileset *fs)
 	const uint8_t *data;
 	const char *n;
 	char hex[65], name[ZS_FILESET_NAME_MAX * ZS_ESCAPE_RATIO + 1];
-	size_t i, len;
+	size_t i, len, hoff, hlen;
 
 	for (i = 0; i < fileset_count(fs); i++) {
 		/* An engine's note was hashed over these very bytes. */
-		if (fileset_at(fs, i, &n, &data, &len) != 0 ||
+		if (fileset_at_unfilled(fs, i, &n, &data, &len, &hoff,
+		    &hlen) != 0 ||
 		    fileset_sha256_hex(fs, i, hex) != 0)
 			continue;
 		zs_escape(name, sizeof(name), n);

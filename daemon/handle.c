@@ -481,13 +481,13 @@ files_summary(struct fileset *fs, char *out, size_t outlen)
 	const char *name;
 	const uint8_t *d;
 	char hex[65], qname[HANDLE_LOGNAME_MAX];
-	size_t i, dl, o = 0;
+	size_t i, dl, hoff, hlen, o = 0;
 	int n;
 
 	out[0] = '\0';
 	for (i = 0; fs != NULL && i < fileset_count(fs); i++) {
-		if (fileset_at(fs, i, &name, &d, &dl) != 0 ||
-		    fileset_sha256_note(fs, i) != 0 ||
+		if (fileset_at_unfilled(fs, i, &name, &d, &dl, &hoff,
+		    &hlen) != 0 || fileset_sha256_note(fs, i) != 0 ||
 		    fileset_sha256_hex(fs, i, hex) != 0)
 			break;
 		zs_escape(qname, sizeof(qname), name);
@@ -535,14 +535,26 @@ reply_head(struct signctx *c)
 	return o;
 }
 
+/* Copy the i-th output file's hole in (fileset_at_unfilled). */
+static void
+out_fill(struct signctx *c, size_t i)
+{
+	const uint8_t *d;
+	const char *name;
+	size_t dl;
+
+	(void)fileset_at(c->out, i, &name, &d, &dl);
+}
+
 /*
  * The run of the i-th output file d[0..dl) that the engine noted as a
  * copy of an input (fileset_origin), extended as delta_find() would; its
  * input's name, or NULL when none was noted or it is too short to name.
+ * A hole [hoff, hoff + hlen) in d is filled unless it lies in the run.
  */
 static const char *
 reply_origin(struct signctx *c, size_t i, const uint8_t *d, size_t dl,
-    struct delta_run *runp)
+    size_t hoff, size_t hlen, struct delta_run *runp)
 {
 	struct delta_run run;
 	const char *iname;
@@ -556,6 +568,10 @@ reply_origin(struct signctx *c, size_t i, const uint8_t *d, size_t dl,
 	if (run.inoff > il || run.len != il - run.inoff ||
 	    run.outoff > dl || run.len > dl - run.outoff)
 		return NULL;
+	/* Only the bytes outside the run are read and sent. */
+	if (hlen > 0 && (hoff < run.outoff || hlen > run.outoff + run.len -
+	    hoff))
+		out_fill(c, i);
 	delta_extend(d, id, &run);
 	if (run.len < DELTA_MIN)
 		return NULL;
@@ -567,11 +583,12 @@ reply_origin(struct signctx *c, size_t i, const uint8_t *d, size_t dl,
  * The parts of the i-th output file d[0..dl) in the binary reply: a run of
  * one of the request's files (the engine's note, else the longest found)
  * between the bytes around it. The bytes to send are noted in
- * runs[0..*nrunsp) as (offset, length).
+ * runs[0..*nrunsp) as (offset, length). d may have a hole [hoff, hoff +
+ * hlen) (fileset_at_unfilled): it is filled unless the named run covers it.
  */
 static json_t *
 reply_parts(struct signctx *c, size_t fi, const uint8_t *d, size_t dl,
-    size_t runs[2][2], size_t *nrunsp)
+    size_t hoff, size_t hlen, size_t runs[2][2], size_t *nrunsp)
 {
 	struct delta_run best, run;
 	const char *iname, *bestname;
@@ -582,7 +599,10 @@ reply_parts(struct signctx *c, size_t fi, const uint8_t *d, size_t dl,
 
 	memset(&best, 0, sizeof(best));
 	/* A noted run spares the search through every input. */
-	noted = (bestname = reply_origin(c, fi, d, dl, &best)) != NULL;
+	noted = (bestname = reply_origin(c, fi, d, dl, hoff, hlen, &best)) !=
+	    NULL;
+	if (!noted && hlen > 0)
+		out_fill(c, fi);
 	for (i = 0; !noted && i < fileset_count(c->req->files); i++)
 		if (fileset_at(c->req->files, i, &iname, &id, &il) == 0 &&
 		    delta_find(d, dl, id, il, &run) == 0 && run.len > best.len) {
@@ -632,7 +652,7 @@ reply_parts(struct signctx *c, size_t fi, const uint8_t *d, size_t dl,
 static char *
 reply_sign_bin(struct signctx *c, size_t *lenp)
 {
-	size_t i, k, n = fileset_count(c->out), dl, hl, total;
+	size_t i, k, n = fileset_count(c->out), dl, hl, total, hoff, hlen;
 	size_t (*runs)[2][2], *nruns;
 	json_t *o, *files;
 	const uint8_t *d;
@@ -647,9 +667,10 @@ reply_sign_bin(struct signctx *c, size_t *lenp)
 	nruns = xcalloc(n + 1, sizeof(*nruns));
 	total = 0;
 	for (i = 0; i < n; i++) {
-		(void)fileset_at(c->out, i, &name, &d, &dl);
+		(void)fileset_at_unfilled(c->out, i, &name, &d, &dl, &hoff,
+		    &hlen);
 		if (json_object_set_new(files, name, reply_parts(c, i, d, dl,
-		    runs[i], &nruns[i])) != 0) {
+		    hoff, hlen, runs[i], &nruns[i])) != 0) {
 			json_decref(o);
 			out = NULL;
 			goto out;
@@ -665,7 +686,9 @@ reply_sign_bin(struct signctx *c, size_t *lenp)
 	*p++ = '\n';
 	free(head);
 	for (i = 0; i < n; i++) {
-		(void)fileset_at(c->out, i, &name, &d, &dl);
+		/* The parts sent lie outside any hole left. */
+		(void)fileset_at_unfilled(c->out, i, &name, &d, &dl, &hoff,
+		    &hlen);
 		for (k = 0; k < nruns[i]; k++) {
 			memcpy(p, d + runs[i][k][0], runs[i][k][1]);
 			p += runs[i][k][1];
@@ -845,7 +868,7 @@ handle_sign(struct sign_job *job)
 	char *reply = NULL;
 	const uint8_t *od;
 	const char *oname;
-	size_t i, olen, rlen = 0;
+	size_t i, olen, hoff, hlen, rlen = 0;
 	int r, ar;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -856,6 +879,8 @@ handle_sign(struct sign_job *job)
 	snprintf(job->in, sizeof(job->in), "-");
 	snprintf(job->out, sizeof(job->out), "-");
 	c.out = fileset_new();
+	/* The outputs are freed before the request, whose inputs fill them. */
+	fileset_allow_holes(c.out);
 	c.info = json_array();
 	c.warnings = json_array();
 	c.out_lines = json_array();
@@ -901,7 +926,8 @@ handle_sign(struct sign_job *job)
 	}
 	if (r == 0)
 		for (i = 0; i < fileset_count(c.out); i++)
-			if (fileset_at(c.out, i, &oname, &od, &olen) == 0)
+			if (fileset_at_unfilled(c.out, i, &oname, &od, &olen,
+			    &hoff, &hlen) == 0)
 				job->out_bytes += olen;
 	if (r == HANDLE_HELD)
 		handle_hold(&c);

@@ -93,6 +93,7 @@ struct pass {
 	size_t		 body_at;	/* where the body starts in img */
 	size_t		 body_end;	/* end of body and its padding */
 	int		 body_is_input;	/* body: the input file's own bytes */
+	int		 body_hole;	/* body left out of img (a hole) */
 	int		 body_changed;	/* encrypted in img after hashing */
 	EVP_MD_CTX	*tail;		/* SHA-256 of [0, hashed_len), open */
 	uint8_t		 digest[MCUBOOT_DIGEST_MAX];
@@ -516,8 +517,15 @@ hash_image(struct signctx *c, struct pass *p)
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return ZS_ERR_CRYPTO;
-	ok = EVP_DigestInit_ex(ctx, c->h->md(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, buf_ptr(p->img), p->hashed_len) == 1;
+	ok = EVP_DigestInit_ex(ctx, c->h->md(), NULL) == 1;
+	if (ok && p->body_hole)
+		/* The body is hashed where it is, between the img parts. */
+		ok = EVP_DigestUpdate(ctx, buf_ptr(p->img), p->body_at) == 1 &&
+		    EVP_DigestUpdate(ctx, p->body, p->bodylen) == 1 &&
+		    EVP_DigestUpdate(ctx, buf_ptr(p->img) + p->body_at +
+		    p->bodylen, p->hashed_len - p->body_at - p->bodylen) == 1;
+	else if (ok)
+		ok = EVP_DigestUpdate(ctx, buf_ptr(p->img), p->hashed_len) == 1;
 	if (ok && EVP_MD_get_type(c->h->md()) == NID_sha256 &&
 	    (p->tail = EVP_MD_CTX_new()) != NULL &&
 	    EVP_MD_CTX_copy_ex(p->tail, ctx) != 1) {
@@ -564,7 +572,8 @@ build(struct signctx *c, struct pass *p, struct zs_errbuf *eb)
 	if ((r = buf_put_fill(p->img, fill, a->hdr_size - MCUBOOT_HDR_LEN)) ==
 	    0) {
 		p->body_at = buf_len(p->img);
-		r = buf_put(p->img, p->body, p->bodylen);
+		r = p->body_hole ? buf_reserve(p->img, p->bodylen, NULL) :
+		    buf_put(p->img, p->body, p->bodylen);
 	}
 	if (r != 0 || (r = buf_put_fill(p->img, 0, pad)) != 0) {
 		zs_errf(eb, r, "image too large");
@@ -1205,7 +1214,12 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 	}
 	len = buf_len(o);
 	data = buf_steal(o, &len);
-	if ((r = fileset_add_owned(out, a->outfile, data, len)) != 0) {
+	if (p->body_hole && !p->vector_done)
+		r = fileset_add_owned_hole(out, a->outfile, data, len,
+		    p->body_at, p->body, p->bodylen);
+	else
+		r = fileset_add_owned(out, a->outfile, data, len);
+	if (r != 0) {
 		zs_errf(eb, r, "%s: cannot store the output", a->outfile);
 		goto out;
 	}
@@ -1276,6 +1290,15 @@ mcuboot_sign(const struct mcuboot_args *args, const struct fileset *in,
 	first.bodylen = c.inputlen - c.body_off;
 	first.non_bootable = args->non_bootable;
 	first.body_is_input = 1;
+	/*
+	 * The input is not copied into a flat .bin image the caller lets
+	 * have a hole (fileset_allow_holes): whoever needs the whole file
+	 * gets it copied then, and zsignd's binary reply never does. Every
+	 * other form reads or changes the body in the image.
+	 */
+	first.body_hole = fileset_holes_allowed(out) && c.input_owned ==
+	    NULL && c.rcpt == NULL && !args->pure && args->vector ==
+	    VEC_NONE && args->comp == COMP_NONE && !is_hex_name(args->outfile);
 	/* With compression the first image is neither padded nor encrypted. */
 	first.dont_encrypt = args->comp != COMP_NONE;
 	if ((r = build(&c, &first, eb)) != 0)

@@ -186,6 +186,74 @@ test_fileset(void **state)
 	fileset_free(fs);
 }
 
+/*
+ * A file with a hole: its other bytes as written, the hole copied in from
+ * its source when the whole file is read, never before.
+ */
+static void
+test_fileset_holes(void **state)
+{
+	static const uint8_t src[] = "BODY";
+	struct fileset *fs = fileset_new();
+	const uint8_t *d, *u;
+	const char *name;
+	uint8_t *buf;
+	char hex[65], want[65];
+	size_t n, hoff, hlen;
+
+	(void)state;
+	buf = malloc(10);
+	memcpy(buf, "hd????tail", 10);
+	/* Only where the caller keeps the sources alive. */
+	assert_int_equal(fileset_add_owned_hole(fs, "o.bin", buf, 10, 2, src,
+	    4), ZS_ERR_INVALID);
+	fileset_allow_holes(fs);
+	assert_true(fileset_holes_allowed(fs));
+	buf = malloc(10);
+	memcpy(buf, "hd????tail", 10);
+	assert_int_equal(fileset_add_owned_hole(fs, "o.bin", buf, 10, 7, src,
+	    4), ZS_ERR_INVALID);
+	buf = malloc(10);
+	memcpy(buf, "hd????tail", 10);
+	assert_int_equal(fileset_add_owned_hole(fs, "o.bin", buf, 10, 2, src,
+	    4), 0);
+	assert_int_equal(fileset_at_unfilled(fs, 0, &name, &u, &n, &hoff,
+	    &hlen), 0);
+	assert_true(n == 10 && hoff == 2 && hlen == 4);
+	assert_memory_equal(u, "hd????tail", 10);
+	assert_int_equal(fileset_bytes(fs), 10);
+	/* Readers of the whole file get it whole, in the same place. */
+	assert_int_equal(fileset_get(fs, "o.bin", &d, &n), 0);
+	assert_ptr_equal(d, u);
+	assert_memory_equal(d, "hdBODYtail", 10);
+	assert_int_equal(fileset_at_unfilled(fs, 0, &name, &u, &n, &hoff,
+	    &hlen), 0);
+	assert_int_equal(hlen, 0);
+	/* Digests are of the whole file too. */
+	buf = malloc(10);
+	memcpy(buf, "hd????tail", 10);
+	assert_int_equal(fileset_add_owned_hole(fs, "o.bin", buf, 10, 2, src,
+	    4), 0);
+	zs_sha256_hex((const uint8_t *)"hdBODYtail", 10, want);
+	assert_int_equal(fileset_sha256_hex(fs, 0, hex), 0);
+	assert_string_equal(hex, want);
+	/* Replaced or freed unread: nothing is copied. */
+	buf = malloc(10);
+	memcpy(buf, "hd????tail", 10);
+	assert_int_equal(fileset_add_owned_hole(fs, "o.bin", buf, 10, 2, src,
+	    4), 0);
+	assert_int_equal(fileset_add(fs, "o.bin", (const uint8_t *)"new", 3),
+	    0);
+	assert_int_equal(fileset_at_unfilled(fs, 0, &name, &u, &n, &hoff,
+	    &hlen), 0);
+	assert_true(n == 3 && hlen == 0);
+	buf = malloc(10);
+	memcpy(buf, "hd????tail", 10);
+	assert_int_equal(fileset_add_owned_hole(fs, "p.bin", buf, 10, 2, src,
+	    4), 0);
+	fileset_free(fs);
+}
+
 /* An engine's notes on a file: kept with it, dropped when it is replaced. */
 static void
 test_fileset_notes(void **state)
@@ -579,6 +647,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_fileset),
 		cmocka_unit_test(test_fileset_notes),
+		cmocka_unit_test(test_fileset_holes),
 		cmocka_unit_test(test_outfile),
 		cmocka_unit_test(test_file_unchanged),
 		cmocka_unit_test(test_digit),
