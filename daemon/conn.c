@@ -462,12 +462,18 @@ conn_out_fix(evutil_socket_t fd, short what, void *arg)
 		goto out;
 	hl = (size_t)(p - head) + 4;
 	head[hl] = '\0';
-	/* The whole of evhttp's answer, and nothing after it. */
-	if ((p = strcasestr(head, "\r\nContent-Length: ")) == NULL)
-		goto out;
-	clen = strtoull(p + 18, &e, 10);
-	if (*e != '\r' || hl + clen != len ||
-	    conn_status_of(head, hl) != w->lib_status)
+	/*
+	 * The whole of evhttp's answer, and nothing after it. Without a
+	 * Content-Length (HTTP/1.0, HEAD) its page runs to the close: all of
+	 * it is here already.
+	 */
+	clen = len - hl;
+	if ((p = strcasestr(head, "\r\nContent-Length: ")) != NULL) {
+		clen = strtoull(p + 18, &e, 10);
+		if (*e != '\r')
+			goto out;
+	}
+	if (hl + clen != len || conn_status_of(head, hl) != w->lib_status)
 		goto out;
 	if (w->fix_status == w->lib_status) {
 		/* evhttp's status line as it is, with its HTTP version. */

@@ -336,7 +336,9 @@ tls_split_hostport(const char *s, char *host, size_t hostlen, uint16_t *portp)
  * conn.c, as a connection closes: did its handshake fail for a reason of
  * its own? Not for a client certificate (tls_verify_cb reported those),
  * nor for a peer that went away or never spoke TLS at all before closing
- * (nothing but an end of file): those are no refusals.
+ * (nothing but an end of file): those are no refusals. libevent 2.1 keeps
+ * the handshake's OpenSSL errors on the bufferevent until evhttp frees it
+ * (tests/unit/test-conn checks that).
  */
 static int
 tls_failed(struct bufferevent *bev, char *why, size_t len)

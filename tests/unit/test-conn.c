@@ -7,13 +7,17 @@
  * the libevent 2.1 internals conn.c relies on change (CONN_LIBEVENT_READ).
  * evhttp's own refusals reach conn's refusal callback once each, with
  * their status, and the client gets the callback's body in place of
- * evhttp's page, also on a kept-alive connection; replies of the server
- * and "100 Continue" are not refusals (CONN_STATUS_PEEK).
+ * evhttp's page, also on a kept-alive connection and over TLS; replies of
+ * the server and "100 Continue" are not refusals (CONN_STATUS_PEEK). A
+ * TLS handshake that fails on plain HTTP reaches it with status 0 and
+ * OpenSSL's reason; a connection closed before any TLS does not.
  */
 #include "config.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
+
+#include <netinet/in.h>
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -32,7 +36,13 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "daemon/conn.h"
+#include "daemon/tls.h"
 
 /* The large body: far above libevent's 4 KiB reads. */
 #define BIG_LEN		(8u * 1024 * 1024)
@@ -291,6 +301,7 @@ struct talk {
 struct refusals {
 	int	 n;
 	int	 status[4];
+	char	 why[4][128];
 	int	 evcon_known;
 };
 
@@ -300,8 +311,11 @@ refused_cb(void *arg, struct evhttp_connection *evcon, int *statusp,
 {
 	struct refusals *r = arg;
 
-	if (r->n < 4)
+	if (r->n < 4) {
 		r->status[r->n] = *statusp;
+		snprintf(r->why[r->n], sizeof(r->why[0]), "%s",
+		    why != NULL ? why : "");
+	}
 	r->n++;
 	r->evcon_known += evcon != NULL;
 	return strdup(REFUSED_BODY);
@@ -401,7 +415,8 @@ talk(struct srv *s, struct talk *t)
  * evhttp's own refusals: a Content-Length over the cap (413, its body
  * never read), a malformed header after a good request on a kept-alive
  * connection (400: the output's start is frozen there), a chunk over the
- * cap (413). Each reaches the callback once, and the client reads the
+ * cap (413), an HTTP/1.0 one (400: evhttp's page has no Content-Length).
+ * Each reaches the callback once, and the client reads the
  * callback's body with evhttp's status. Fails if libevent stops writing
  * its refusal's status line in one piece into the connection's output
  * while no reply is under way, or writes it before the loop polls again.
@@ -417,6 +432,8 @@ test_refused(void **state)
 	    "GET /x HTTP/1.1\r\nHost: t\r\nno colon\r\n\r\n" } };
 	struct talk t3 = { .reqs = { "POST /x HTTP/1.1\r\nHost: t\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n2000\r\n" } };
+	/* HTTP/1.0: evhttp's page has no Content-Length, ours has. */
+	struct talk t4 = { .reqs = { "GET /x HTTP/1.0\r\nno colon\r\n\r\n" } };
 
 	srv_open(&s, 0);
 	evhttp_set_max_body_size(s.http, SMALL_CAP);
@@ -424,11 +441,13 @@ test_refused(void **state)
 	talk(&s, &t1);
 	talk(&s, &t2);
 	talk(&s, &t3);
-	assert_int_equal(r.n, 3);
-	assert_int_equal(r.evcon_known, 3);
+	talk(&s, &t4);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.evcon_known, 4);
 	assert_int_equal(r.status[0], 413);
 	assert_int_equal(r.status[1], 400);
 	assert_int_equal(r.status[2], 413);
+	assert_int_equal(r.status[3], 400);
 	assert_int_equal(t1.status[0], 413);
 	assert_string_equal(t1.body[0], REFUSED_BODY);
 	assert_int_equal(t2.status[0], 200);
@@ -436,6 +455,8 @@ test_refused(void **state)
 	assert_string_equal(t2.body[1], REFUSED_BODY);
 	assert_int_equal(t3.status[0], 413);
 	assert_string_equal(t3.body[0], REFUSED_BODY);
+	assert_int_equal(t4.status[0], 400);
+	assert_string_equal(t4.body[0], REFUSED_BODY);
 	srv_close(&s);
 }
 
@@ -460,6 +481,200 @@ test_not_refused(void **state)
 	srv_close(&s);
 }
 
+/* A TLS listener on 127.0.0.1 (a self-signed P-256 certificate). */
+struct tsrv {
+	struct srv	 s;
+	struct tls	*tls;
+	int		 port;
+	char		 cert[160], key[160];
+};
+
+static void
+tsrv_open(struct tsrv *ts)
+{
+	struct tls_files files = { 0 };
+	struct evhttp_bound_socket *bs;
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+	struct zs_errbuf eb;
+	EVP_PKEY *pk;
+	X509 *x;
+	FILE *f;
+
+	srv_open(&ts->s, 0);
+	snprintf(ts->cert, sizeof(ts->cert), "%s/cert.pem", ts->s.dir);
+	snprintf(ts->key, sizeof(ts->key), "%s/key.pem", ts->s.dir);
+	assert_non_null(pk = EVP_EC_gen("P-256"));
+	assert_non_null(x = X509_new());
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+	    MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_set_pubkey(x, pk);
+	assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
+	assert_non_null(f = fopen(ts->cert, "w"));
+	assert_int_equal(PEM_write_X509(f, x), 1);
+	fclose(f);
+	assert_non_null(f = fopen(ts->key, "w"));
+	assert_int_equal(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL,
+	    NULL), 1);
+	fclose(f);
+	X509_free(x);
+	EVP_PKEY_free(pk);
+	files.cert = ts->cert;
+	files.key = ts->key;
+	assert_int_equal(tls_new(&files, &ts->tls, &eb), 0);
+	assert_int_equal(tls_listen(ts->tls, ts->s.http, ts->s.conn,
+	    "127.0.0.1:0", &bs, &eb), 0);
+	assert_int_equal(getsockname(evhttp_bound_socket_get_fd(bs),
+	    (struct sockaddr *)&sin, &slen), 0);
+	ts->port = ntohs(sin.sin_port);
+}
+
+static void
+tsrv_close(struct tsrv *ts)
+{
+	srv_close(&ts->s);
+	tls_free(ts->tls);
+	unlink(ts->cert);
+	unlink(ts->key);
+	rmdir(ts->s.dir);
+}
+
+/* One TCP client: what it sends, over TLS or not, and what came back. */
+struct tclient {
+	int		 port;
+	int		 tls;
+	const char	*req;		/* NULL: close at once */
+	char		 got[512];
+	size_t		 gotlen;
+	atomic_int	 done;
+};
+
+/* Thread: connect, send req (over TLS if asked), read until the close. */
+static void *
+tclient_run(void *arg)
+{
+	struct tclient *tc = arg;
+	struct sockaddr_in sin;
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
+	ssize_t n;
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)tc->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		goto out;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    tc->req == NULL)
+		goto out;
+	if (tc->tls) {
+		if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+		    (ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 ||
+		    SSL_connect(ssl) != 1 ||
+		    SSL_write(ssl, tc->req, (int)strlen(tc->req)) <= 0)
+			goto out;
+		while (tc->gotlen < sizeof(tc->got) - 1 && (n = SSL_read(ssl,
+		    tc->got + tc->gotlen, (int)(sizeof(tc->got) - 1 -
+		    tc->gotlen))) > 0)
+			tc->gotlen += (size_t)n;
+	} else {
+		if (write(fd, tc->req, strlen(tc->req)) !=
+		    (ssize_t)strlen(tc->req))
+			goto out;
+		while (tc->gotlen < sizeof(tc->got) - 1 && (n = read(fd,
+		    tc->got + tc->gotlen, sizeof(tc->got) - 1 -
+		    tc->gotlen)) > 0)
+			tc->gotlen += (size_t)n;
+	}
+ out:
+	tc->got[tc->gotlen] = '\0';
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	if (fd != -1)
+		close(fd);
+	atomic_store(&tc->done, 1);
+	return NULL;
+}
+
+struct tclient_wait {
+	struct event_base	*base;
+	struct tclient		*tc;
+	struct conn		*conn;
+};
+
+static void
+tclient_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct tclient_wait *tw = arg;
+
+	/* Done, and its connection gone (its close callback has run). */
+	if (atomic_load(&tw->tc->done) && conn_count(tw->conn) == 0)
+		event_base_loopexit(tw->base, NULL);
+}
+
+/* Serve ts until the client tc is done and its connection closed. */
+static void
+tclient(struct tsrv *ts, struct tclient *tc)
+{
+	struct tclient_wait tw = { ts->s.base, tc, ts->s.conn };
+	struct timeval tv = { 0, 10000 };
+	struct event *ev;
+	pthread_t th;
+
+	tc->port = ts->port;
+	atomic_init(&tc->done, 0);
+	assert_non_null(ev = event_new(ts->s.base, -1, EV_PERSIST,
+	    tclient_poll, &tw));
+	event_add(ev, &tv);
+	assert_int_equal(pthread_create(&th, NULL, tclient_run, tc), 0);
+	assert_int_equal(event_base_dispatch(ts->s.base), 0);
+	pthread_join(th, NULL);
+	event_free(ev);
+}
+
+/*
+ * TLS: a malformed header gets the callback's body through the TLS
+ * output buffer (bufferevent_openssl's plaintext side); plain HTTP on the
+ * TLS port fails the handshake, reported with status 0 and OpenSSL's
+ * reason from bufferevent_get_openssl_error() when evhttp closes it; a
+ * connection closed before a byte is no refusal. Fails if libevent stops
+ * keeping the handshake's OpenSSL errors on the bufferevent, or stops
+ * calling the close callback of a connection whose handshake failed.
+ */
+static void
+test_refused_tls(void **state)
+{
+	struct tsrv ts;
+	struct refusals r = { 0 };
+	struct tclient bad = { .tls = 1, .req = "GET /x HTTP/1.1\r\n"
+	    "Host: t\r\nno colon\r\n\r\n" };
+	struct tclient plain = { .req = "GET /x HTTP/1.1\r\nHost: t\r\n\r\n" };
+	struct tclient mute = { .req = NULL };
+
+	tsrv_open(&ts);
+	conn_set_refused(ts.s.conn, refused_cb, &r);
+	tclient(&ts, &bad);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.status[0], 400);
+	assert_non_null(strstr(bad.got, "HTTP/1.1 400 "));
+	assert_non_null(strstr(bad.got, "\r\n\r\n" REFUSED_BODY));
+	tclient(&ts, &plain);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.status[1], 0);
+	assert_string_equal(r.why[1], "TLS handshake failed: http request");
+	assert_int_equal(plain.gotlen, 0);
+	tclient(&ts, &mute);
+	assert_int_equal(r.n, 2);
+	tsrv_close(&ts);
+}
+
 int
 main(void)
 {
@@ -469,6 +684,7 @@ main(void)
 		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_not_refused),
+		cmocka_unit_test(test_refused_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
