@@ -258,12 +258,18 @@ x_feed(struct xchg *x)
 				continue;
 			}
 			/* The descriptor stays the caller's. */
+			errno = EIO;
 			if ((seg = evbuffer_file_segment_new(pc->fd, pc->off,
 			    (ev_off_t)pc->len, EVBUF_FS_DISABLE_LOCKING)) ==
 			    NULL || evbuffer_add_file_segment(out, seg, 0,
-			    -1) != 0)
-				fatalx("%s: cannot queue a file segment",
-				    __func__);
+			    -1) != 0) {
+				/* Without sendfile it maps or reads the file. */
+				x->ferr = errno != 0 ? errno : EIO;
+				if (seg != NULL)
+					evbuffer_file_segment_free(seg);
+				x_fail(x);
+				return;
+			}
 			evbuffer_file_segment_free(seg);
 			continue;
 		}
