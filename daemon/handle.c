@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include <jansson.h>
 #include <openssl/bio.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "common/delta.h"
@@ -35,6 +38,27 @@
 #define WEST_FIXED_ARGS		8
 /* Most engine runs of one west request: bin and hex. */
 #define WEST_RUNS		2
+/*
+ * Inputs of this many bytes in all are hashed on a thread of their own
+ * while the engine builds and hashes the image (below it, a thread costs
+ * more than it saves).
+ */
+#define HASH_ASIDE_MIN		(1024 * 1024)
+
+/*
+ * The inputs' SHA-256 for the audit record and the log line, made beside
+ * the engine: the thread reads the input bytes (which nobody changes once
+ * the engine may run) and writes only md; the digests are noted in the
+ * request's fileset after the join.
+ */
+struct hash_aside {
+	pthread_t	 thread;
+	int		 running;
+	size_t		 n;
+	const uint8_t	*data[ZS_FILESET_MAX_FILES];
+	size_t		 len[ZS_FILESET_MAX_FILES];
+	uint8_t		 md[ZS_FILESET_MAX_FILES][ZS_FILESET_SHA256_LEN];
+};
 
 /* Everything one sign request builds up before it is answered. */
 struct signctx {
@@ -53,11 +77,75 @@ struct signctx {
 	int			 has_image;
 	int			 authorized;
 	int			 unsigned_only;	/* nothing to sign: no default */
+	struct hash_aside	 aside;		/* the inputs' digests */
 	struct zs_errbuf	 eb;
 };
 
 /* key_resolve(): the request is to be held for approvals (not an error). */
 #define HANDLE_HELD		1
+
+static void *
+hash_aside_run(void *arg)
+{
+	struct hash_aside *h = arg;
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (EVP_Digest(h->data[i], h->len[i], h->md[i], NULL,
+		    EVP_sha256(), NULL) != 1)
+			h->len[i] = SIZE_MAX;	/* hashed again after the join */
+	return NULL;
+}
+
+/*
+ * Start hashing the request's inputs beside the engine, when the digests
+ * will be wanted (an audit log, or the info log line) and the inputs are
+ * large; call once the request's files are final. Without a thread the
+ * digests are made after the engine, as before.
+ */
+static void
+hash_aside_start(struct signctx *c)
+{
+	struct hash_aside *h = &c->aside;
+	const struct fileset *fs = c->req->files;
+	const char *name;
+	char err[8];
+	size_t i;
+
+	if (h->running || fileset_bytes(fs) < HASH_ASIDE_MIN ||
+	    (log_getlevel() < ZS_LOG_INFO && strcmp(security_audit_state(
+	    c->job->sec, err, sizeof(err)), "off") == 0))
+		return;
+	for (h->n = 0; h->n < fileset_count(fs); h->n++)
+		if (fileset_at(fs, h->n, &name, &h->data[h->n],
+		    &h->len[h->n]) != 0)
+			return;
+	for (i = 0; i < h->n; i++)
+		memset(h->md[i], 0, sizeof(h->md[i]));
+	h->running = pthread_create(&h->thread, NULL, hash_aside_run, h) == 0;
+}
+
+/* Wait for the inputs' digests and note them in the request's fileset. */
+static void
+hash_aside_end(struct signctx *c)
+{
+	struct hash_aside *h = &c->aside;
+	const uint8_t *d;
+	const char *name;
+	size_t i, dl, hoff, hlen;
+	int e;
+
+	if (!h->running)
+		return;
+	if ((e = pthread_join(h->thread, NULL)) != 0)
+		fatalx("%s: pthread_join: error %d", __func__, e);
+	h->running = 0;
+	for (i = 0; i < h->n; i++)
+		if (h->len[i] != SIZE_MAX && fileset_at_unfilled(c->req->files,
+		    i, &name, &d, &dl, &hoff, &hlen) == 0 && d == h->data[i] &&
+		    dl == h->len[i])
+			(void)fileset_set_sha256(c->req->files, name, h->md[i]);
+}
 
 /* Find the server key for the request: key, key_fingerprint or -k VALUE. */
 static int
@@ -378,6 +466,7 @@ sign_west(struct signctx *c)
 		json_add_str(c->warnings, s);
 		free(s);
 	}
+	hash_aside_start(c);
 	for (i = 0; i < nruns; i++) {
 		if ((r = e->sign(a[i], req->files, c->key, NULL, c->out,
 		    &res[i], &c->eb)) != 0 ||
@@ -451,6 +540,7 @@ sign_args(struct signctx *c)
 		date = today;
 	}
 	memset(&res, 0, sizeof(res));
+	hash_aside_start(c);
 	if ((r = e->sign(a, req->files, c->key, date, c->out, &res,
 	    &c->eb)) != 0) {
 		/* imgtool prints some lines before its late errors. */
@@ -888,9 +978,6 @@ handle_sign(struct sign_job *job)
 	    job->body, job->len, job->max, &c.req, &c.eb)) != 0)
 		goto out;
 	snprintf(job->tool, sizeof(job->tool), "%s", c.req->tool_name);
-	/* Only the info log line shows the digests: hash only for it. */
-	if (log_getlevel() >= ZS_LOG_INFO)
-		files_summary(c.req->files, job->in, sizeof(job->in));
 	/* An explicit key is checked before the tool's arguments. */
 	if ((c.req->key != NULL || c.req->key_fp != NULL) &&
 	    (r = key_resolve(&c, NULL)) != 0)
@@ -915,7 +1002,10 @@ handle_sign(struct sign_job *job)
  out:
 	if (r != 0 && r != HANDLE_HELD && c.eb.msg[0] == '\0')
 		zs_errf(&c.eb, r, "%s", zs_strerror(r));
+	hash_aside_end(&c);
 	/* Hashed once for the log line and the audit record (noted). */
+	if (c.req != NULL && log_getlevel() >= ZS_LOG_INFO)
+		files_summary(c.req->files, job->in, sizeof(job->in));
 	if (r == 0 && log_getlevel() >= ZS_LOG_INFO)
 		files_summary(c.out, job->out, sizeof(job->out));
 	/* Fail closed: no image leaves before its audit line is on disk. */

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "common/zserr.h"
 #include "daemon/handle.h"
@@ -276,6 +277,59 @@ test_imgtool_bin_erased_tail(void **state)
 	free(body);
 }
 
+/*
+ * With the info log line, a large input is hashed beside the engine
+ * (HASH_ASIDE_MIN): the line's digests are still the input's and the
+ * signed image's own.
+ */
+static void
+test_imgtool_large_digests(void **state)
+{
+	static const char *const args[] = { "-k", "zsign:ed", "--version",
+	    "1.2.3", "--header-size", "0x200", "--pad-header", "--slot-size",
+	    "0x200000", "app.bin", "app.signed.bin", NULL };
+	struct sign_job job;
+	json_t *files = json_object(), *o;
+	char *in, *body, want[256], hex[65];
+	const char *b64;
+	uint8_t *img;
+	size_t i, n = 1536 * 1024, imglen;
+	int level = log_getlevel();
+
+	(void)state;
+	in = malloc(n + 1);
+	for (i = 0; i < n; i++)
+		in[i] = (char)('a' + i % 23);
+	in[n] = '\0';
+	add_file(files, "app.bin", NULL, in);
+	body = request("imgtool", args, files);
+	log_setlevel(ZS_LOG_INFO);
+	memset(&job, 0, sizeof(job));
+	job.body = (const uint8_t *)body;
+	job.len = strlen(body);
+	job.max = 4 * n;
+	job.kr = kr;
+	handle_sign(&job);
+	log_setlevel(level);
+	assert_int_equal(job.status, 200);
+	zs_sha256_hex((const uint8_t *)in, n, hex);
+	snprintf(want, sizeof(want), "app.bin:%s", hex);
+	assert_string_equal(job.in, want);
+	assert_non_null(o = json_loadb(job.reply, job.reply_len, 0, NULL));
+	b64 = json_string_value(json_object_get(json_object_get(o, "files"),
+	    "app.signed.bin"));
+	assert_non_null(b64);
+	assert_int_equal(zs_b64_decode(b64, strlen(b64), &img, &imglen), 0);
+	zs_sha256_hex(img, imglen, hex);
+	snprintf(want, sizeof(want), "app.signed.bin:%s", hex);
+	assert_string_equal(job.out, want);
+	free(img);
+	json_decref(o);
+	free(job.reply);
+	free(body);
+	free(in);
+}
+
 /* rimage's i.MX format signs nothing: the placeholder -k names no key. */
 static void
 test_rimage_unsigned(void **state)
@@ -469,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_imgtool),
 		cmocka_unit_test(test_imgtool_bin_reply),
 		cmocka_unit_test(test_imgtool_bin_erased_tail),
+		cmocka_unit_test(test_imgtool_large_digests),
 		cmocka_unit_test(test_rimage_unsigned),
 		cmocka_unit_test(test_rimage_configs),
 		cmocka_unit_test(test_refusals),
