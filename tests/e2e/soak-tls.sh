@@ -73,8 +73,8 @@ stop_zsignd
 # of unauthenticated ones, and each plain-HTTP attempt's failed handshake,
 # are all counted in the aggregate records.
 want=$(awk '/^(valid|malformed) / { s += $3 } END { print s }' "$T/load.out")
-wantanon=$(awk '/^(no-cert|bad-token|plain-http) / { s += $3 } END { print s }' \
-    "$T/load.out")
+wantanon=$(awk '/^(no-cert|bad-token|plain-http) / { s += $3 }
+    END { print s }' "$T/load.out")
 lines=$(jq -s '[.[] | select(.identity != "anonymous")] | length' "$T/audit.log")
 anon=$(jq -s '[.[] | select(.identity == "anonymous") | (.count // 1)] | add // 0' \
     "$T/audit.log")
