@@ -135,9 +135,6 @@ int	zsclient_files_add_fd(json_t *files, const char *name, int fd,
  */
 int	zsclient_files_src(const json_t *files, const char *name,
 	    struct zs_filepiece *pc);
-/* File name of a zsclient_sign() reply; *datap is malloc'd. */
-int	zsclient_files_get(const json_t *reply, const char *name,
-	    uint8_t **datap, size_t *lenp, struct zs_errbuf *eb);
 /*
  * File name of a zsclient_sign() reply as pieces: bytes borrowed from the
  * reply and its request, or ranges of the request's open files (both must
