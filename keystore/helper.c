@@ -3,8 +3,9 @@
  * Both ends of the keystore protocol's child processes. The parent starts
  * a child per (program, argument), reaches it over a few socketpairs (one
  * request at a time each, so requests run concurrently), and kills,
- * reports and restarts a child that dies or hangs; the requests it held
- * fail with ZS_ERR_UNAVAILABLE. The child serves each channel from a
+ * reports and restarts a child that dies or hangs. A request that finds
+ * its child dead is sent once more to the new one; one with a hung child
+ * fails with ZS_ERR_UNAVAILABLE. The child serves each channel from a
  * thread.
  */
 #include "config.h"
@@ -41,6 +42,14 @@
 #define HELPER_NEST_GRACE_MS	5000
 /* Least time between two starts of one child (no fork loop). */
 #define HELPER_RESTART_MIN_MS	250
+/*
+ * Tries of one request whose child turns out dead (its channel closed,
+ * not silent): it died between requests, unnoticed until this one was
+ * sent, so the restarted child gets the request once more rather than
+ * the client a 503. Not more: a request that kills its child kills only
+ * two. A child that hangs is not tried again (that doubles the wait).
+ */
+#define HELPER_GONE_TRIES	2
 /* How long a child gets to exit by itself once its channels close. */
 #define HELPER_EXIT_GRACE_MS	2000
 /* First fd above the channels of the largest child. */
@@ -343,16 +352,24 @@ helper_release(struct helper *h, const struct helper_chan *ch)
 	pthread_mutex_unlock(&h->lock);
 }
 
-int
-helper_call(struct helper *h, const struct helper_chan *ch,
+/* The channel broke because the child is gone (not slow): errno says. */
+static int
+helper_errno_gone(void)
+{
+	return errno == EPIPE || errno == ECONNRESET;
+}
+
+/* helper_call(); *gonep (if not NULL) says if the child was gone. */
+static int
+helper_call_gone(struct helper *h, const struct helper_chan *ch,
     const struct p11_msg *req, uint8_t *out, size_t outmax, size_t *outlenp,
-    int timeout_ms, struct zs_errbuf *eb)
+    int timeout_ms, int *gonep, struct zs_errbuf *eb)
 {
 	struct buf *frame = buf_new(P11_FRAME_MAX + 4);
 	struct p11_msg rep;
 	struct zs_errbuf deb;
 	char name[PATH_MAX];
-	int r;
+	int r, rr, gone = 0;
 
 	if ((r = p11_msg_encode(req, frame)) != 0) {
 		zs_errf(eb, r, "request too large for the %s",
@@ -360,15 +377,17 @@ helper_call(struct helper *h, const struct helper_chan *ch,
 		goto out;
 	}
 	if (p11_frame_write(ch->fd, frame, timeout_ms) != 0) {
+		gone = helper_errno_gone();
 		r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "%s is gone (%s); it is "
 		    "being restarted", helper_name(h, name, sizeof(name)),
 		    strerror(errno));
 		helper_fail(h, ch, "write failed");
 		goto out;
 	}
-	if (p11_frame_read(ch->fd, timeout_ms, frame, &deb) != 0 ||
+	if ((rr = p11_frame_read(ch->fd, timeout_ms, frame, &deb)) != 0 ||
 	    p11_msg_decode(buf_ptr(frame), buf_len(frame), &rep, &deb) != 0 ||
 	    (rep.type != P11_MSG_OK && rep.type != P11_MSG_ERR)) {
+		gone = rr != 0 && helper_errno_gone();
 		r = zs_errf(eb, ZS_ERR_UNAVAILABLE, "%s failed during the "
 		    "request (%s); it is being restarted", helper_name(h, name,
 		    sizeof(name)), deb.msg);
@@ -389,8 +408,19 @@ helper_call(struct helper *h, const struct helper_chan *ch,
 	*outlenp = rep.datalen;
 	r = 0;
  out:
+	if (gonep != NULL)
+		*gonep = gone;
 	buf_free(frame);
 	return r;
+}
+
+int
+helper_call(struct helper *h, const struct helper_chan *ch,
+    const struct p11_msg *req, uint8_t *out, size_t outmax, size_t *outlenp,
+    int timeout_ms, struct zs_errbuf *eb)
+{
+	return helper_call_gone(h, ch, req, out, outmax, outlenp, timeout_ms,
+	    NULL, eb);
 }
 
 static int
@@ -523,7 +553,7 @@ helper_now_ms(void)
 /* Make sure the child behind ch has k open (after a start or restart). */
 static int
 helper_key_open(struct helper_key *k, const struct helper_chan *ch,
-    struct zs_errbuf *eb)
+    int *gonep, struct zs_errbuf *eb)
 {
 	struct p11_msg req;
 	uint8_t spki[P11_SPKI_MAX];
@@ -535,8 +565,8 @@ helper_key_open(struct helper_key *k, const struct helper_chan *ch,
 	memset(&req, 0, sizeof(req));
 	k->open_req(k->arg, &req);
 	req.keyid = k->id;
-	r = helper_call(k->h, ch, &req, spki, sizeof(spki), &spkilen,
-	    k->h->timeout_ms, eb);
+	r = helper_call_gone(k->h, ch, &req, spki, sizeof(spki), &spkilen,
+	    k->h->timeout_ms, gonep, eb);
 	/* The open request may carry a PIN. */
 	OPENSSL_cleanse(&req, sizeof(req));
 	if (r != 0)
@@ -559,17 +589,21 @@ helper_key_request(struct helper_key *k, struct p11_msg *req, uint8_t *out,
     struct zs_errbuf *eb)
 {
 	struct helper_chan ch;
-	int r;
+	int r, gone = 1, tries;
 
 	ch.gen = 0;
-	if ((r = helper_acquire(k->h, &ch, wait, eb)) != 0)
-		goto out;
-	if ((r = helper_key_open(k, &ch, eb)) == 0 && req != NULL) {
-		req->keyid = k->id;
-		r = helper_call(k->h, &ch, req, out, outmax, outlenp,
-		    timeout_ms, eb);
+	for (tries = 0; gone && tries < HELPER_GONE_TRIES; tries++) {
+		gone = 0;
+		if ((r = helper_acquire(k->h, &ch, wait, eb)) != 0)
+			goto out;
+		if ((r = helper_key_open(k, &ch, &gone, eb)) == 0 &&
+		    req != NULL) {
+			req->keyid = k->id;
+			r = helper_call_gone(k->h, &ch, req, out, outmax,
+			    outlenp, timeout_ms, &gone, eb);
+		}
+		helper_release(k->h, &ch);
 	}
-	helper_release(k->h, &ch);
  out:
 	/* Only the key's state counts: a bad request says nothing. */
 	if (r == 0 || r == ZS_ERR_UNAVAILABLE) {

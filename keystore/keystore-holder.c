@@ -4,7 +4,7 @@
  * key's public half and asks the holder to open, sign and close by key id.
  * A holder that dies is logged and restarted (keystore/helper.c); the keys
  * are opened in the new one again on their next use, and a request that
- * was with the dead one fails with ZS_ERR_UNAVAILABLE.
+ * found the dead one is sent to the new one (helper_key_request()).
  */
 #include "config.h"
 
