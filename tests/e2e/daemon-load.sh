@@ -140,11 +140,18 @@ zs_check_log "no sanitizer reports or crashes (first run)"
 # beside_big FIELD WANT WHAT1 WHAT2: zsignd with $ZS_TMP/zsignd.json; while
 # the big request is with the workers a small one is answered
 # "STATUS $(zs_json FIELD)" = WANT (WHAT1), and the big one 200 (WHAT2).
+# The key holder is stopped meanwhile, so the big one is still in flight
+# when the small one comes, however slow the machine (it signed and left
+# first once under load, and the small one was answered 200).
 beside_big() {
 	zs_start_zsignd $ZS_TEST_KEYS -c "$ZS_TMP/zsignd.json" ||
 	    zs_bail "zsignd did not restart"
+	holder=$(pgrep -P "$ZS_PID" -x zsign-keyholder | head -1)
+	[ -n "$holder" ] && kill -STOP "$holder" ||
+	    zs_bail "no key holder to stop"
 	zs_sign_queued "$ZS_TMP/big.json" "$ZS_TMP/first" "$ZS_TMP/first.code"
 	zs_post /v1/sign "$ZS_TMP/req.json"
+	kill -CONT "$holder"
 	zs_is "$ZS_STATUS $(zs_json "$1")" "$2" "$3"
 	wait $ZS_BG
 	zs_is "$(cat "$ZS_TMP/first.code")" 200 "$4"

@@ -4,7 +4,7 @@
 escapes (CSI, OSC, C1 CSI U+009B), a bidirectional override (U+202E) and
 bytes that are not UTF-8 inside JSON-valid strings.
 
-Usage: evilserver.py SOCKET   (serves until killed)
+Usage: evilserver.py SOCKET   (serves until killed; SOCKET appears once\nit accepts)
 """
 import http.server
 import json
@@ -57,7 +57,15 @@ class Server(socketserver.UnixStreamServer):
     pass
 
 
+# Bound and listening under a temporary name, then renamed into place: a
+# client that sees the path (zs_wait_path -S) can connect. Bound at the
+# path itself, it existed a moment before listen() and a connect then was
+# refused (client-escape.sh check 2, once under load).
 path = sys.argv[1]
-if os.path.exists(path):
-    os.unlink(path)
-Server(path, Handler).serve_forever()
+tmp = path + ".tmp"
+for p in (path, tmp):
+    if os.path.exists(p):
+        os.unlink(p)
+server = Server(tmp, Handler)
+os.rename(tmp, path)
+server.serve_forever()

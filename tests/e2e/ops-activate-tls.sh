@@ -39,13 +39,18 @@ start_activated() {
 		    -E ASAN_OPTIONS -E UBSAN_OPTIONS \
 		    "$ZS_ZSIGND" -F -c "$1" >>"$ZS_LOG" 2>&1 &
 		ZS_PID=$!
+		# It says "Listening on" after each listen(): the socket
+		# file alone shows up before (a connect then is refused and
+		# nothing starts), and also when the port then is taken.
 		i=0
-		while [ ! -S "$ZS_SOCK" ] && [ $i -lt 50 ] &&
-		    kill -0 "$ZS_PID" 2>/dev/null; do
+		while [ "$(grep -c '^Listening on ' "$ZS_LOG")" -lt 2 ] &&
+		    [ $i -lt 100 ] && kill -0 "$ZS_PID" 2>/dev/null; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		[ -S "$ZS_SOCK" ] && return 0
+		[ "$(grep -c '^Listening on ' "$ZS_LOG")" -ge 2 ] &&
+		    kill -0 "$ZS_PID" 2>/dev/null && return 0
+		kill "$ZS_PID" 2>/dev/null
 		wait "$ZS_PID" 2>/dev/null
 		ZS_PID=
 		try=$((try + 1))
