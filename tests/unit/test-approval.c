@@ -21,6 +21,7 @@
 #include "common/zserr.h"
 #include "daemon/approval.h"
 #include "state/store.h"
+#include "tests/zstest.h"
 
 static json_t *
 rec_new(const char *requester, int required)
@@ -73,7 +74,7 @@ test_vote_rules(void **state)
 static void
 test_store(void **state)
 {
-	char dir[] = "/tmp/zs-test-approval.XXXXXX", url[96], spool[96];
+	char dir[64], url[96], spool[96];
 	char id[APPROVAL_ID_LEN], id2[APPROVAL_ID_LEN], cmd[160];
 	struct store_opts so = { NULL, 1 };
 	struct approvals *a;
@@ -85,7 +86,7 @@ test_store(void **state)
 	int exp;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(zstest_mkdtemp(dir, sizeof(dir), "zs-test-approval"), 0);
 	snprintf(url, sizeof(url), "sqlite:%s/state.db", dir);
 	snprintf(spool, sizeof(spool), "%s/spool", dir);
 	assert_int_equal(store_open(url, &so, &st, &eb), 0);

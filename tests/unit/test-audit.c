@@ -21,6 +21,7 @@
 #include "common/zserr.h"
 #include "daemon/audit.h"
 #include "keystore/keystore.h"
+#include "tests/zstest.h"
 
 /* Appends per thread in the concurrency test. */
 #define TEST_THREAD_APPENDS	50
@@ -36,8 +37,7 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/zs-test-audit.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (zstest_mkdtemp(f->dir, sizeof(f->dir), "zs-test-audit") != 0)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/audit.log", f->dir);
 	*state = f;

@@ -18,6 +18,7 @@
 #include "client/clientconf.h"
 #include "client/tls-opts.h"
 #include "common/util.h"
+#include "tests/zstest.h"
 
 /* A scratch directory with a user and a system file. */
 struct fx {
@@ -31,8 +32,7 @@ setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/zs-clientconf.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(zstest_mkdtemp(f->dir, sizeof(f->dir), "zs-clientconf"), 0);
 	snprintf(f->user, sizeof(f->user), "%s/user.conf", f->dir);
 	snprintf(f->sys, sizeof(f->sys), "%s/sys.conf", f->dir);
 	*state = f;

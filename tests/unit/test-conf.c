@@ -25,6 +25,7 @@
 #include "daemon/acl.h"
 #include "daemon/conf.h"
 #include "daemon/policy.h"
+#include "tests/zstest.h"
 
 /* Read text into cfg (initialised here); the status of conf_load_json. */
 static int
@@ -235,13 +236,13 @@ test_refused(void **state)
 static void
 test_file(void **state)
 {
-	char dir[] = "/tmp/zs-test-conf.XXXXXX", path[64];
+	char dir[48], path[64];
 	struct zs_errbuf eb;
 	struct conf cfg;
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(zstest_mkdtemp(dir, sizeof(dir), "zs-test-conf"), 0);
 	snprintf(path, sizeof(path), "%s/zsignd.conf", dir);
 	conf_init(&cfg);
 	assert_int_equal(conf_load_file(&cfg, path, &eb), ZS_ERR_NOT_FOUND);

@@ -43,6 +43,7 @@
 
 #include "daemon/conn.h"
 #include "daemon/tls.h"
+#include "tests/zstest.h"
 
 /* The large body: far above libevent's 4 KiB reads. */
 #define BIG_LEN		(8u * 1024 * 1024)
@@ -124,8 +125,7 @@ srv_open(struct srv *s, int want)
 
 	memset(s, 0, sizeof(*s));
 	s->want = want;
-	strcpy(s->dir, "/tmp/zsign-conn.XXXXXX");
-	assert_non_null(mkdtemp(s->dir));
+	assert_int_equal(zstest_mkdtemp(s->dir, sizeof(s->dir), "zsign-conn"), 0);
 	snprintf(s->path, sizeof(s->path), "%s/sock", s->dir);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;

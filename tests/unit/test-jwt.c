@@ -25,6 +25,7 @@
 #include "daemon/jwt.h"
 #include "daemon/oidc.h"
 #include "tests/jwtmint.h"
+#include "tests/zstest.h"
 
 #define ISS	"https://token.test"
 #define AUD	"zsign"
@@ -348,7 +349,7 @@ test_jwks(void **state)
 static void
 test_oidc(void **state)
 {
-	char dir[] = "/tmp/zs-test-jwt.XXXXXX", path[64], *text, *cl, *tok;
+	char dir[48], path[64], *text, *cl, *tok;
 	EVP_PKEY *keys[1] = { ec };
 	const char *kids[1] = { "e1" };
 	struct oidc_claims c;
@@ -358,7 +359,7 @@ test_oidc(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(zstest_mkdtemp(dir, sizeof(dir), "zs-test-jwt"), 0);
 	snprintf(path, sizeof(path), "%s/jwks.json", dir);
 	text = jwtmint_jwks(keys, kids, 1);
 	f = fopen(path, "w");

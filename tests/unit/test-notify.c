@@ -24,6 +24,7 @@
 #include <event2/event.h>
 
 #include "daemon/notify.h"
+#include "tests/zstest.h"
 
 struct rx {
 	char	dir[64];
@@ -49,8 +50,7 @@ rx_open(struct rx *rx, int abstract)
 		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
 		    strlen(rx->path));
 	} else {
-		strcpy(rx->dir, "/tmp/zsign-notify.XXXXXX");
-		assert_non_null(mkdtemp(rx->dir));
+		assert_int_equal(zstest_mkdtemp(rx->dir, sizeof(rx->dir), "zsign-notify"), 0);
 		snprintf(rx->path, sizeof(rx->path), "%s/notify", rx->dir);
 		strcpy(sun.sun_path, rx->path);
 		len = sizeof(sun);

@@ -44,6 +44,7 @@
 #include "keystore/keystore.h"
 #include "keystore/p11-proto.h"
 #include "keystore/p11-token.h"
+#include "tests/zstest.h"
 
 #define KEYDIR ZS_TOP_SRCDIR "/tests/keys/"
 /* Signing threads and signs per thread in the concurrency test. */
@@ -52,7 +53,7 @@
 /* How long a recovered token or helper may take to serve again. */
 #define TEST_RECOVER_MS		5000
 
-static char tokdir[] = "/tmp/zs-p11-test-XXXXXX";
+static char tokdir[64];
 static char module[200];
 /* Set by the group setup when softhsm2 is installed and the token made. */
 static int have_softhsm;
@@ -863,7 +864,7 @@ test_setup(void **state)
 		have |= access(softhsm_modules[i], R_OK) == 0;
 	if (!have || system("command -v softhsm2-util >/dev/null 2>&1") != 0)
 		return 0;
-	if (mkdtemp(tokdir) == NULL)
+	if (zstest_mkdtemp(tokdir, sizeof(tokdir), "zs-p11-test") != 0)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "sh '%s/scripts/softhsm-setup.sh' '%s'",
 	    ZS_TOP_SRCDIR, tokdir);

@@ -26,6 +26,7 @@
 #include "daemon/conf.h"
 #include "daemon/policy.h"
 #include "tests/jwtmint.h"
+#include "tests/zstest.h"
 
 /* The bearer token whose hash the test configuration lists as "ci". */
 #define CI_TOKEN	"s3cret-ci-token"
@@ -113,8 +114,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(statedir, sizeof(statedir), "/tmp/zs-test-policy.XXXXXX");
-	if (mkdtemp(statedir) == NULL)
+	if (zstest_mkdtemp(statedir, sizeof(statedir), "zs-test-policy") != 0)
 		return -1;
 	snprintf(statepath, sizeof(statepath), "%s/state.json", statedir);
 	return 0;

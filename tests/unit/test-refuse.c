@@ -26,6 +26,7 @@
 #include "daemon/refuse.h"
 #include "daemon/security.h"
 #include "proto/proto.h"
+#include "tests/zstest.h"
 
 /* The value of the refusal series (reason, code) in m; 0 if absent. */
 static unsigned long
@@ -193,8 +194,7 @@ fixture_setup(void **state)
 	struct zs_errbuf eb;
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/zs-refuse.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(zstest_mkdtemp(f->dir, sizeof(f->dir), "zs-refuse"), 0);
 	snprintf(f->path, sizeof(f->path), "%s/audit.log", f->dir);
 	memset(&o, 0, sizeof(o));
 	o.audit_path = f->path;

@@ -21,6 +21,7 @@
 #include "common/fileset.h"
 #include "common/xmalloc.h"
 #include "daemon/rimconf.h"
+#include "tests/zstest.h"
 
 static const char toml[] = "[adsp]\nname = \"x\"\n";
 
@@ -28,10 +29,10 @@ static const char toml[] = "[adsp]\nname = \"x\"\n";
 static char *
 scratch(void)
 {
-	char tmpl[] = "/tmp/test-rimconf.XXXXXX", *dir, *p;
+	char tmpl[64], *dir, *p;
 	FILE *f;
 
-	assert_non_null(mkdtemp(tmpl));
+	assert_int_equal(zstest_mkdtemp(tmpl, sizeof(tmpl), "test-rimconf"), 0);
 	dir = xstrdup(tmpl);
 	p = xasprintf("%s/x.toml", dir);
 	assert_non_null(f = fopen(p, "w"));

@@ -31,6 +31,7 @@
 #include "daemon/conf.h"
 #include "daemon/runtime.h"
 #include "daemon/server.h"
+#include "tests/zstest.h"
 
 #define KEYDIR		ZS_TOP_SRCDIR "/tests/keys/"
 /* max_body_bytes of the test server: small, to reach it cheaply. */
@@ -42,8 +43,8 @@
 /* Tries (10 ms apart) for the socket to accept. */
 #define TEST_CONNECT_TRIES	500
 
-static char		 dir[] = "/tmp/zs-test-server.XXXXXX";
-static char		 sock[sizeof(dir) + 16];
+static char		 dir[ZSTEST_SOCKDIR_MAX + 1];
+static char		 sock[ZSTEST_SOCKDIR_MAX + ZSTEST_SOCK_ROOM];
 static char		 confpath[sizeof(dir) + 16];
 static struct server	*srv;
 static pthread_t	 loop;
@@ -66,7 +67,7 @@ setup(void **state)
 
 	(void)state;
 	log_init("test-server", 1, ZS_LOG_WARN);
-	if (mkdtemp(dir) == NULL)
+	if (zstest_mkdtemp(dir, sizeof(dir), "zs-test-server") != 0)
 		return -1;
 	snprintf(sock, sizeof(sock), "%s/sock", dir);
 	snprintf(confpath, sizeof(confpath), "%s/conf", dir);

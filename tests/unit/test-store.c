@@ -25,6 +25,7 @@
 
 #include "common/xmalloc.h"
 #include "state/store.h"
+#include "tests/zstest.h"
 
 /* Threads racing in test_race_*. */
 #define RACE_THREADS	8
@@ -929,10 +930,7 @@ test_many_images(void **state)
 static int
 setup(void **state)
 {
-	char tmpl[] = "/tmp/test-store.XXXXXX";
-
-	assert_non_null(mkdtemp(tmpl));
-	snprintf(dir, sizeof(dir), "%s", tmpl);
+	assert_int_equal(zstest_mkdtemp(dir, sizeof(dir), "test-store"), 0);
 	return 0;
 }
 

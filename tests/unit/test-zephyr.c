@@ -26,6 +26,7 @@
 #include "common/util.h"
 #include "common/zserr.h"
 #include "lib/zephyr.h"
+#include "tests/zstest.h"
 
 #define FIXDIR ZS_TOP_SRCDIR "/tests/fixtures/zephyr"
 /* Number of fixture directories (those not starting with '_'). */
@@ -37,8 +38,7 @@ static int
 setup_tmp(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/zs-test-zephyr-XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return zstest_mkdtemp(tmpdir, sizeof(tmpdir), "zs-test-zephyr");
 }
 
 static int
