@@ -4,7 +4,8 @@
 escapes (CSI, OSC, C1 CSI U+009B), a bidirectional override (U+202E) and
 bytes that are not UTF-8 inside JSON-valid strings.
 
-Usage: evilserver.py SOCKET   (serves until killed; SOCKET appears once\nit accepts)
+Usage: evilserver.py SOCKET   (serves until killed; SOCKET appears once
+it accepts)
 """
 import http.server
 import json

@@ -8,7 +8,8 @@ waits (at most 60 s) until DIR/go exists, removes both and answers in the
 binary form: the output (the last argument) is "HEAD" followed by the
 whole first file sent, as a range of that input.
 
-Usage: holdserver.py SOCKET DIR   (serves until killed)
+Usage: holdserver.py SOCKET DIR   (serves until killed; SOCKET appears
+once it accepts)
 """
 import http.server
 import json
@@ -54,6 +55,12 @@ class Server(socketserver.UnixStreamServer):
     pass
 
 
-if os.path.exists(SOCK):
-    os.unlink(SOCK)
-Server(SOCK, Handler).serve_forever()
+# Listening under a temporary name, then renamed into place, so that the
+# path appears only once a connect to it succeeds (as in evilserver.py).
+TMP = SOCK + ".tmp"
+for p in (SOCK, TMP):
+    if os.path.exists(p):
+        os.unlink(p)
+server = Server(TMP, Handler)
+os.rename(TMP, SOCK)
+server.serve_forever()
