@@ -485,16 +485,15 @@ route_metrics(struct server *s, struct evhttp_request *req,
 	struct evbuffer *buf;
 	char msg[ZS_ERRMSG_MAX + 32];
 
-	if (ri->id.auth == POLICY_AUTH_NONE &&
-	    !acl_allows(s->rt->cfg.metrics_acl, &ri->id)) {
-		snprintf(msg, sizeof(msg), "not authenticated: %s",
-		    ri->id.reason);
-		server_refuse_kind(s, req, ri, REFUSE_UNAUTH, msg);
-		return;
-	}
 	if (!acl_allows(s->rt->cfg.metrics_acl, &ri->id)) {
-		server_refuse_kind(s, req, ri, REFUSE_FORBIDDEN, "metrics: "
-		    "not allowed for this identity (\"metrics\": {\"allow\"})");
+		if (ri->id.auth == POLICY_AUTH_NONE) {
+			snprintf(msg, sizeof(msg), "not authenticated: %s",
+			    ri->id.reason);
+			server_refuse_kind(s, req, ri, REFUSE_UNAUTH, msg);
+		} else
+			server_refuse_kind(s, req, ri, REFUSE_FORBIDDEN,
+			    "metrics: not allowed for this identity "
+			    "(\"metrics\": {\"allow\"})");
 		return;
 	}
 	if ((buf = evbuffer_new()) == NULL)
