@@ -7,11 +7,10 @@ bytes that are not UTF-8 inside JSON-valid strings.
 Usage: evilserver.py SOCKET   (serves until killed; SOCKET appears once
 it accepts)
 """
-import http.server
 import json
-import os
-import socketserver
 import sys
+
+import zsstub
 
 EVIL = "\x1b[2J\x1b]0;pwned\x07\u009b31m\u202e\x7f"
 
@@ -25,13 +24,7 @@ def reply(h, status, obj):
     h.wfile.write(body)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def address_string(self):
-        return "unix"
-
+class Handler(zsstub.Handler):
     def do_GET(self):
         if self.path == "/v1/health":
             reply(self, 200, {"status": "ok" + EVIL, "version": EVIL,
@@ -54,19 +47,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                     "message": "refused " + EVIL}})
 
 
-class Server(socketserver.UnixStreamServer):
-    pass
-
-
-# Bound and listening under a temporary name, then renamed into place: a
-# client that sees the path (zs_wait_path -S) can connect. Bound at the
-# path itself, it existed a moment before listen() and a connect then was
-# refused (client-escape.sh check 2, once under load).
-path = sys.argv[1]
-tmp = path + ".tmp"
-for p in (path, tmp):
-    if os.path.exists(p):
-        os.unlink(p)
-server = Server(tmp, Handler)
-os.rename(tmp, path)
-server.serve_forever()
+zsstub.serve(sys.argv[1], Handler)

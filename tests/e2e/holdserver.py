@@ -11,23 +11,17 @@ whole first file sent, as a range of that input.
 Usage: holdserver.py SOCKET DIR   (serves until killed; SOCKET appears
 once it accepts)
 """
-import http.server
 import json
 import os
-import socketserver
 import sys
 import time
+
+import zsstub
 
 SOCK, DIR = sys.argv[1:3]
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def address_string(self):
-        return "unix"
-
+class Handler(zsstub.Handler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         head = json.loads(body[:body.index(b"\n")])
@@ -51,16 +45,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(reply)
 
 
-class Server(socketserver.UnixStreamServer):
-    pass
-
-
-# Listening under a temporary name, then renamed into place, so that the
-# path appears only once a connect to it succeeds (as in evilserver.py).
-TMP = SOCK + ".tmp"
-for p in (SOCK, TMP):
-    if os.path.exists(p):
-        os.unlink(p)
-server = Server(TMP, Handler)
-os.rename(TMP, SOCK)
-server.serve_forever()
+zsstub.serve(SOCK, Handler)

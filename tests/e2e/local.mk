@@ -51,7 +51,7 @@ EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/client-common.sh \
 	tests/e2e/security-lib.sh tests/e2e/state-lib.sh tests/e2e/pg-lib.sh \
 	tests/e2e/daemon-api.json tests/e2e/conn-reuse.py tests/e2e/noread.py \
 	tests/e2e/zshttp.py tests/e2e/evilserver.py tests/e2e/anon-flood.py \
-	tests/e2e/mkcrl.py tests/e2e/holdserver.py
+	tests/e2e/mkcrl.py tests/e2e/holdserver.py tests/e2e/zsstub.py
 
 # Helper programs of the scripts: zsd-verify checks returned images with
 # the engine's verifier; keyscan looks into another process's memory and
