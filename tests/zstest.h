@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Helpers shared by the unit tests: a private temporary directory under
- * $TMPDIR, so that tests run where CI puts its temporary files.
+ * Helpers shared by the unit tests: a private temporary directory or file
+ * under $TMPDIR, so that tests run where CI puts its temporary files.
  */
 #ifndef ZS_ZSTEST_H
 #define ZS_ZSTEST_H
@@ -23,5 +23,10 @@
  * (ENAMETOOLONG when the path does not fit).
  */
 int	zstest_mkdtemp(char *dir, size_t dirlen, const char *name);
+/*
+ * Make a new file "$TMPDIR/NAME.XXXXXX" as zstest_mkdtemp() makes a
+ * directory, its path in path (len bytes); its descriptor, or -1 with errno.
+ */
+int	zstest_mkstemp(char *path, size_t len, const char *name);
 
 #endif

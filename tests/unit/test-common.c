@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "common/fileset.h"
 #include "common/util.h"
 #include "common/zserr.h"
+#include "tests/zstest.h"
 
 static void
 test_buf_cap(void **state)
@@ -409,8 +411,7 @@ outfile_pieces(const char *dir, const char *indir, const uint8_t *in,
 static void
 test_outfile(void **state)
 {
-	const char *tmpdir = getenv("TMPDIR");
-	char *dir;
+	char dir[PATH_MAX];
 	char shm[] = "/dev/shm/zs-test-outfile.XXXXXX";
 	struct zs_filepiece pc = { .p = NULL, .fd = -1 };
 	struct zs_outfile *of;
@@ -426,9 +427,8 @@ test_outfile(void **state)
 	assert_non_null(expect);
 	for (i = 0; i < OUTFILE_IN_LEN; i++)
 		in[i] = (uint8_t)(i * 7 + i / 251);
-	assert_true(asprintf(&dir, "%s/zs-test-outfile.XXXXXX",
-	    tmpdir != NULL && *tmpdir != '\0' ? tmpdir : "/tmp") > 0);
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(zstest_mkdtemp(dir, sizeof(dir), "zs-test-outfile"),
+	    0);
 	outfile_pieces(dir, dir, in, expect);
 	/* From another file system (tmpfs): read and write instead. */
 	if (mkdtemp(shm) != NULL) {
@@ -496,7 +496,6 @@ test_outfile(void **state)
 	assert_int_equal(errno, ENOENT);
 	unlink(opath);
 	rmdir(dir);
-	free(dir);
 	free(opath);
 	free(expect);
 	free(in);
@@ -506,16 +505,14 @@ test_outfile(void **state)
 static void
 test_file_unchanged(void **state)
 {
-	const char *tmpdir = getenv("TMPDIR");
 	struct timespec ts[2];
 	struct stat a, b;
-	char *path;
+	char path[PATH_MAX];
 	int fd, fd2;
 
 	(void)state;
-	assert_true(asprintf(&path, "%s/zs-test-unchanged.XXXXXX",
-	    tmpdir != NULL && *tmpdir != '\0' ? tmpdir : "/tmp") > 0);
-	assert_true((fd = mkstemp(path)) != -1);
+	assert_true((fd = zstest_mkstemp(path, sizeof(path),
+	    "zs-test-unchanged")) != -1);
 	assert_int_equal(write(fd, "0123456789", 10), 10);
 	close(fd);
 	assert_int_equal(zs_file_open_read(path, 9, &fd, &a), ZS_ERR_TOO_LARGE);
@@ -553,7 +550,6 @@ test_file_unchanged(void **state)
 	assert_false(zs_file_unchanged(&a, &b));
 	close(fd);
 	unlink(path);
-	free(path);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,16 +18,16 @@
 #include <cmocka.h>
 
 #include "common/log.h"
+#include "tests/zstest.h"
 
 /* Point stderr at a fresh file; return its path (static). */
 static const char *
 stderr_to_file(void)
 {
-	static char path[] = "/tmp/zsign-test-log.XXXXXX";
+	static char path[PATH_MAX];
 	int fd;
 
-	strcpy(path + strlen(path) - 6, "XXXXXX");
-	fd = mkstemp(path);
+	fd = zstest_mkstemp(path, sizeof(path), "zsign-test-log");
 	assert_true(fd >= 0);
 	fflush(stderr);
 	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);

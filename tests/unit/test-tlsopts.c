@@ -2,6 +2,7 @@
 /* Unit tests for client/tls-opts.c: option forms, environment, token file. */
 #include "config.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include "client/tls-opts.h"
 #include "common/util.h"
+#include "tests/zstest.h"
 
 static void
 test_parse(void **state)
@@ -77,14 +79,15 @@ test_token_file(void **state)
 		{ "\n", ZS_ERR_USAGE },
 		{ "a\nb\n", ZS_ERR_USAGE },
 	};
-	char path[] = "/tmp/zs-test-token.XXXXXX";
+	char path[PATH_MAX];
 	struct tlsopts o = { 0 };
 	struct zs_errbuf eb;
 	size_t i;
 	int fd;
 
 	(void)state;
-	assert_true((fd = mkstemp(path)) != -1);
+	assert_true((fd = zstest_mkstemp(path, sizeof(path), "zs-test-token"))
+	    != -1);
 	close(fd);
 	o.token_file = path;
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
