@@ -302,6 +302,7 @@ outfile_open(const char *path, size_t size, int mode, int unnamed,
     struct zs_outfile **ofp)
 {
 	struct zs_outfile *of;
+	const char *slash = strrchr(path, '/');
 	char *dir;
 	int e;
 
@@ -315,9 +316,8 @@ outfile_open(const char *path, size_t size, int mode, int unnamed,
 	 * so only where /proc is. Else a named temporary file.
 	 */
 	if (unnamed && access("/proc/self/fd", X_OK) == 0) {
-		dir = strrchr(path, '/') == NULL ? xstrdup(".") :
-		    strrchr(path, '/') == path ? xstrdup("/") :
-		    xstrndup(path, (size_t)(strrchr(path, '/') - path));
+		dir = slash == NULL ? xstrdup(".") : slash == path ?
+		    xstrdup("/") : xstrndup(path, (size_t)(slash - path));
 		of->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 		free(dir);
 	}
