@@ -97,6 +97,26 @@ reload() {
 	grep -q "configuration reloaded (#$1)" "$T/zsignd.log"
 }
 
+# reload_held REQ N WHAT CONF...: a REQ request (usign, tsign) in flight,
+# held in the state store, across reload N to the configuration conf CONF...
+# (WHAT it changes); its status is left in $T/held.code. Three checks.
+reload_held() {
+	req=$1 gen=$2 what=$3
+	shift 3
+	hold_store
+	$req >"$T/held.code" &
+	held=$!
+	in_flight 1
+	ok $? "a $req request is in flight, held in the state store"
+	conf "$@"
+	reload "$gen"
+	ok $? "SIGHUP with $what: configuration #$gen serves"
+	kill -0 "$held" 2>/dev/null
+	ok $? "... while that request is still in flight"
+	release_store
+	wait "$held"
+}
+
 sign_body 1.0.0 dev
 conf "$tok" "[$me]" "{\"ci\": \"$TOKEN_HASH\"}" '["ci"]'
 start_zsignd -c "$T/zsignd.conf"
@@ -105,18 +125,8 @@ s=$(usign)
 ok "$([ "$s" = 200 ]; echo $?)" "uid $me in allow.uids: 200 ($s)"
 
 # Out of the list, with a request of uid $me in flight across the reload.
-hold_store
-usign >"$T/held.code" &
-held=$!
-in_flight 1
-ok $? "a sign request is in flight, held in the state store"
-conf "$T/dev.pem" "[12345]" "{\"ci\": \"$TOKEN_HASH\"}" '["ci"]'
-reload 2
-ok $? "SIGHUP: configuration #2 serves"
-kill -0 "$held" 2>/dev/null
-ok $? "... while that request is still in flight"
-release_store
-wait "$held"
+reload_held usign 2 "uid $me out of allow.uids" \
+    "$T/dev.pem" "[12345]" "{\"ci\": \"$TOKEN_HASH\"}" '["ci"]'
 s=$(cat "$T/held.code")
 ok "$([ "$s" = 200 ]; echo $?)" "the request in flight finishes on its \
 generation, which allowed uid $me: 200 ($s)"
@@ -132,18 +142,7 @@ ok "$([ "$s" = 200 ]; echo $?)" "uid $me back in allow.uids: 200 ($s)"
 # A token works over TLS until it is revoked.
 s=$(tsign)
 ok "$([ "$s" = 200 ]; echo $?)" "token ci over TLS: 200 ($s)"
-hold_store
-tsign >"$T/held.code" &
-held=$!
-in_flight 1
-ok $? "a token request is in flight, held in the state store"
-conf "$T/dev.pem" "[$me]" "{}" "[]"
-reload 4
-ok $? "SIGHUP with the token removed: configuration #4 serves"
-kill -0 "$held" 2>/dev/null
-ok $? "... while that request is still in flight"
-release_store
-wait "$held"
+reload_held tsign 4 "the token removed" "$T/dev.pem" "[$me]" "{}" "[]"
 s=$(cat "$T/held.code")
 ok "$([ "$s" = 200 ]; echo $?)" "the token request in flight finishes on \
 its generation: 200 ($s)"
