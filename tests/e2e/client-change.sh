@@ -86,12 +86,11 @@ rm -f out.bin
     >/dev/null 2>err &
 cpid=$!
 zs_wait_path -e got
-i=0
-until ls -l "/proc/$cpid/fd" 2>/dev/null | grep -q 'out.bin.tmp\|(deleted)'; do
-	[ $i -ge 100 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+# started: the client holds out.bin's temporary file open.
+started() {
+	ls -l "/proc/$cpid/fd" 2>/dev/null | grep -q 'out.bin.tmp\|(deleted)'
+}
+zs_wait started
 held=$(ls -l "/proc/$cpid/fd" 2>/dev/null | grep -c "(deleted)")
 kill -KILL $cpid
 wait $cpid 2>/dev/null

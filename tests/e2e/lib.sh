@@ -155,15 +155,21 @@ zs_wait_zsignd() {
 	return $zs_rc
 }
 
-# zs_wait_path TEST PATH: wait (at most 10 s) until `test TEST PATH` holds,
-# e.g. -S for a stand-in server's socket; fails when it never does.
-zs_wait_path() {
+# zs_wait COMMAND...: wait (at most 10 s) until COMMAND succeeds; fails
+# when it never does.
+zs_wait() {
 	zs_i=0
-	until test "$1" "$2"; do
+	until "$@"; do
 		[ "$zs_i" -ge 100 ] && return 1
 		sleep 0.1
 		zs_i=$((zs_i + 1))
 	done
+}
+
+# zs_wait_path TEST PATH: zs_wait until `test TEST PATH` holds, e.g. -S for
+# a stand-in server's socket.
+zs_wait_path() {
+	zs_wait test "$1" "$2"
 }
 
 # zs_curl METHOD PATH [CURL ARGS...]: one request over the socket; the body
