@@ -194,16 +194,13 @@ int
 fileset_get(const struct fileset *fs, const char *name,
     const uint8_t **datap, size_t *lenp)
 {
-	size_t i;
+	const struct fileent *e;
 
-	for (i = 0; i < fs->n; i++) {
-		if (strcmp(fs->ents[i].name, name) == 0) {
-			*datap = fileset_fill(&fs->ents[i])->data;
-			*lenp = fs->ents[i].len;
-			return 0;
-		}
-	}
-	return ZS_ERR_NOT_FOUND;
+	if ((e = fileset_find(fs, name)) == NULL)
+		return ZS_ERR_NOT_FOUND;
+	*datap = fileset_fill(e)->data;
+	*lenp = e->len;
+	return 0;
 }
 
 /* The entry named name, or NULL. */
