@@ -106,7 +106,7 @@
 #define CONN_FIX_MAX		4096
 /* Longest reason a failed handshake is refused for. */
 #define CONN_WHY_MAX		256
-/* Pieces of an output buffer looked at in one go (it has one or two). */
+/* Pieces of a buffer looked at in one go (an output has one or two). */
 #define CONN_PEEK_VECS		16
 
 struct watched {
@@ -587,7 +587,7 @@ static const http_parser_settings conn_hp_settings = {
 static void
 conn_follow(struct watched *w, struct evbuffer *in, size_t n)
 {
-	struct evbuffer_iovec v[16];
+	struct evbuffer_iovec v[CONN_PEEK_VECS];
 	struct evbuffer_ptr pos;
 	size_t len = evbuffer_get_length(in);
 	int i, nv;
@@ -595,9 +595,10 @@ conn_follow(struct watched *w, struct evbuffer *in, size_t n)
 	while (!w->hp_off && n > 0) {
 		if (evbuffer_ptr_set(in, &pos, len - n, EVBUFFER_PTR_SET) != 0)
 			break;
-		if ((nv = evbuffer_peek(in, (ev_ssize_t)n, &pos, v, 16)) <= 0)
+		if ((nv = evbuffer_peek(in, (ev_ssize_t)n, &pos, v,
+		    CONN_PEEK_VECS)) <= 0)
 			break;
-		for (i = 0; i < nv && i < 16 && n > 0; i++) {
+		for (i = 0; i < nv && i < CONN_PEEK_VECS && n > 0; i++) {
 			if (v[i].iov_len > n)
 				v[i].iov_len = n;
 			if (http_parser_execute(&w->hp, &conn_hp_settings,
