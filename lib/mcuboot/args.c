@@ -833,13 +833,17 @@ mcuboot_args_files(const struct mcuboot_args *args,
 	return args->nrefs;
 }
 
-/* Whether path names an Intel HEX file, as imgtool's extension test. */
-static int
-args_is_hex(const char *path)
+/* Python's os.path.splitext(path)[1][1:].lower() == "hex". */
+int
+mcuboot_is_hex_name(const char *name)
 {
-	size_t n = path != NULL ? strlen(path) : 0;
+	const char *b = strrchr(name, '/'), *dot;
 
-	return n >= 4 && strcasecmp(path + n - 4, ".hex") == 0;
+	b = b != NULL ? b + 1 : name;
+	while (*b == '.')
+		b++;
+	dot = strrchr(b, '.');
+	return dot != NULL && strcasecmp(dot + 1, "hex") == 0;
 }
 
 int
@@ -848,8 +852,8 @@ mcuboot_args_input_place(const struct mcuboot_args *args,
 {
 	/* Encrypted, compressed, HEX or a vector: not the input's bytes. */
 	if (args->enc != NULL || args->comp != COMP_NONE ||
-	    args->vector != VEC_NONE || args_is_hex(args->infile) ||
-	    args_is_hex(args->outfile))
+	    args->vector != VEC_NONE || mcuboot_is_hex_name(args->infile) ||
+	    mcuboot_is_hex_name(args->outfile))
 		return -1;
 	/* imgtool pads the header before the input, or overwrites its zeros. */
 	*posp = args->hdr_size;

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
@@ -610,19 +609,6 @@ build(struct signctx *c, struct pass *p, struct zs_errbuf *eb)
 	return r;
 }
 
-/* Python's os.path.splitext(path)[1][1:].lower() == "hex". */
-static int
-is_hex_name(const char *name)
-{
-	const char *b = strrchr(name, '/'), *dot;
-
-	b = b != NULL ? b + 1 : name;
-	while (*b == '.')
-		b++;
-	dot = strrchr(b, '.');
-	return dot != NULL && strcasecmp(dot + 1, "hex") == 0;
-}
-
 static int
 load_input(struct signctx *c, struct zs_errbuf *eb)
 {
@@ -633,7 +619,7 @@ load_input(struct signctx *c, struct zs_errbuf *eb)
 
 	if (fileset_get(c->in, a->infile, &d, &len) != 0)
 		return zs_errf(eb, ZS_ERR_USAGE, "Input file not found");
-	if (is_hex_name(a->infile)) {
+	if (mcuboot_is_hex_name(a->infile)) {
 		if ((r = ihex_read((const char *)d, len, 0xff, &c->base,
 		    &c->input_owned, &c->inputlen, eb)) != 0)
 			return r;
@@ -1172,7 +1158,7 @@ finish_output(struct signctx *c, struct pass *p, struct fileset *out,
 		if (r != 0)
 			goto out;
 	}
-	if (is_hex_name(a->outfile)) {
+	if (mcuboot_is_hex_name(a->outfile)) {
 		if ((r = write_hex(c, img, padded, p->enctlv_len, o, eb)) != 0)
 			goto out;
 	} else {
@@ -1298,7 +1284,7 @@ mcuboot_sign(const struct mcuboot_args *args, const struct fileset *in,
 	 */
 	first.body_hole = fileset_holes_allowed(out) && c.input_owned ==
 	    NULL && c.rcpt == NULL && !args->pure && args->vector ==
-	    VEC_NONE && args->comp == COMP_NONE && !is_hex_name(args->outfile);
+	    VEC_NONE && args->comp == COMP_NONE && !mcuboot_is_hex_name(args->outfile);
 	/* With compression the first image is neither padded nor encrypted. */
 	first.dont_encrypt = args->comp != COMP_NONE;
 	if ((r = build(&c, &first, eb)) != 0)

@@ -135,6 +135,11 @@ int	mcuboot_deps_parse(const char *s, struct mcuboot_dep *deps,
  * since packing them would crash imgtool.
  */
 int	mcuboot_parse_pyint(const char *s, unsigned long long *v);
+/*
+ * Does imgtool take name for an Intel HEX file (its extension test,
+ * os.path.splitext(name)[1] == ".hex", any case)?
+ */
+int	mcuboot_is_hex_name(const char *name);
 /* Is tag one of the predefined TLV ids (a custom tag may not be)? */
 int	mcuboot_tlv_predefined(unsigned tag);
 

@@ -244,6 +244,34 @@ test_args_forms(void **state)
 	mcuboot_args_free(a);
 }
 
+/*
+ * Where the signed image repeats the input (the client's early start): the
+ * engine's own HEX test decides, the one image.c writes HEX by (imgtool's
+ * os.path.splitext), so a dot file such as ".hex" is a flat binary.
+ */
+static void
+test_args_input_place(void **state)
+{
+	struct mcuboot_args *a = NULL;
+	struct zs_errbuf eb;
+	unsigned long long pos = 1, off = 1;
+
+	(void)state;
+	assert_true(mcuboot_is_hex_name("a/z.HEX"));
+	assert_false(mcuboot_is_hex_name("a/.hex"));
+	assert_false(mcuboot_is_hex_name("z.hex/bin"));
+	assert_int_equal(parse("-v 1 -H 0x200 -S 0x4000 --pad-header in.bin "
+	    "d/.hex", &a, &eb), 0);
+	assert_int_equal(mcuboot_args_input_place(a, &pos, &off), 0);
+	assert_int_equal(pos, 0x200);
+	assert_int_equal(off, 0);
+	mcuboot_args_free(a);
+	assert_int_equal(parse("-v 1 -H 0x200 -S 0x4000 in.bin out.Hex", &a,
+	    &eb), 0);
+	assert_int_equal(mcuboot_args_input_place(a, &pos, &off), -1);
+	mcuboot_args_free(a);
+}
+
 static void
 test_args_errors(void **state)
 {
@@ -1000,6 +1028,7 @@ main(void)
 		cmocka_unit_test(test_deps),
 		cmocka_unit_test(test_args_forms),
 		cmocka_unit_test(test_args_errors),
+		cmocka_unit_test(test_args_input_place),
 		cmocka_unit_test(test_tlv_writer),
 		cmocka_unit_test(test_trailer),
 		cmocka_unit_test(test_boot_record),
