@@ -676,6 +676,19 @@ helper_key_fini(struct helper_key *k, uint8_t close_type)
 	k->spki = NULL;
 }
 
+/*
+ * Does k's last outcome still answer at now (younger than ttl_ms)? A
+ * failure seen in a child since replaced (gen is the current start) says
+ * nothing now.
+ */
+static int
+helper_key_fresh(struct helper_key *k, long long now, int ttl_ms,
+    unsigned gen)
+{
+	return now - atomic_load(&k->checked_ms) < ttl_ms &&
+	    (atomic_load(&k->avail) || atomic_load(&k->checked_gen) == gen);
+}
+
 int
 helper_key_available(struct helper_key *k, uint8_t status_type, int ttl_ms,
     int timeout_ms)
@@ -689,9 +702,7 @@ helper_key_available(struct helper_key *k, uint8_t status_type, int ttl_ms,
 	pthread_mutex_lock(&k->h->lock);
 	gen = k->h->gen;
 	pthread_mutex_unlock(&k->h->lock);
-	/* A failure seen in a child since replaced says nothing now. */
-	if (helper_now_ms() - atomic_load(&k->checked_ms) < ttl_ms &&
-	    (atomic_load(&k->avail) || atomic_load(&k->checked_gen) == gen))
+	if (helper_key_fresh(k, helper_now_ms(), ttl_ms, gen))
 		return atomic_load(&k->avail);
 	memset(&req, 0, sizeof(req));
 	req.type = status_type;
@@ -750,11 +761,9 @@ helper_key_status(struct helper_key *k, uint8_t status_type, int ttl_ms,
 	int avail, fresh, silent, e;
 
 	pthread_mutex_lock(&h->lock);
+	fresh = helper_key_fresh(k, now, ttl_ms, h->gen);
 	checked = atomic_load(&k->checked_ms);
 	avail = atomic_load(&k->avail);
-	/* As helper_key_available(): a failure in an older child is stale. */
-	fresh = now - checked < ttl_ms && (avail ||
-	    atomic_load(&k->checked_gen) == h->gen);
 	/* No question unanswered: this one starts the grace. */
 	if (!fresh && k->stat_asked_ms <= checked)
 		k->stat_asked_ms = now;
